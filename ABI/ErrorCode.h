@@ -1,0 +1,72 @@
+#pragma once
+
+// The one error enumeration shared by the kernel, user space and host tools.
+//
+// Numbers are part of the system-call ABI (docs/abi/error-codes.md): a value is never
+// renumbered or reused, and new codes are appended before `Count`.
+
+#include <stdint.h>
+
+namespace ABI {
+
+enum class ErrorCode : int32_t {
+    InvalidArgument = 1,
+    OutOfMemory = 2,
+    NotFound = 3,
+    AccessDenied = 4,
+    BadHandle = 5,
+    WrongType = 6,
+    TimedOut = 7,
+    NotSupported = 8,
+    BufferTooSmall = 9,
+    Overflow = 10,
+    Busy = 11,
+    AlreadyExists = 12,
+    Malformed = 13,
+    OutOfRange = 14,
+    WouldBlock = 15,
+    Count,
+};
+
+// A stable, human-readable name for logs and test output. Unknown values map to
+// "UnknownError" so that a code from a newer peer never reads out of bounds.
+constexpr const char* error_code_name(ErrorCode code)
+{
+    switch (code) {
+    case ErrorCode::InvalidArgument:
+        return "InvalidArgument";
+    case ErrorCode::OutOfMemory:
+        return "OutOfMemory";
+    case ErrorCode::NotFound:
+        return "NotFound";
+    case ErrorCode::AccessDenied:
+        return "AccessDenied";
+    case ErrorCode::BadHandle:
+        return "BadHandle";
+    case ErrorCode::WrongType:
+        return "WrongType";
+    case ErrorCode::TimedOut:
+        return "TimedOut";
+    case ErrorCode::NotSupported:
+        return "NotSupported";
+    case ErrorCode::BufferTooSmall:
+        return "BufferTooSmall";
+    case ErrorCode::Overflow:
+        return "Overflow";
+    case ErrorCode::Busy:
+        return "Busy";
+    case ErrorCode::AlreadyExists:
+        return "AlreadyExists";
+    case ErrorCode::Malformed:
+        return "Malformed";
+    case ErrorCode::OutOfRange:
+        return "OutOfRange";
+    case ErrorCode::WouldBlock:
+        return "WouldBlock";
+    case ErrorCode::Count:
+        break;
+    }
+    return "UnknownError";
+}
+
+} // namespace ABI

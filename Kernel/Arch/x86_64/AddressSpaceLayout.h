@@ -1,0 +1,25 @@
+#pragma once
+
+// Fixed virtual addresses of the boot address space built in Boot.S. docs/boot.md draws
+// the map. The memory manager (M1.2) keeps these regions and adds its own.
+
+#include <Core/Types.h>
+
+namespace Kernel::Arch {
+
+// The kernel image is linked here (-mcmodel=kernel) and maps physical 0..2 GiB.
+inline constexpr Core::u64 kernel_virtual_base = 0xFFFFFFFF80000000ull;
+// All physical memory the boot tables cover (the first 4 GiB) appears here.
+inline constexpr Core::u64 direct_map_base = 0xFFFF800000000000ull;
+inline constexpr Core::u64 direct_map_size = 4ull * 1024 * 1024 * 1024;
+
+// Returns the direct-map address of a physical range, or nullptr when the range is not
+// (entirely) covered by the boot direct map.
+inline void* physical_to_virtual(Core::u64 physical_address, Core::u64 length)
+{
+    if (physical_address >= direct_map_size || length > direct_map_size - physical_address)
+        return nullptr;
+    return reinterpret_cast<void*>(direct_map_base + physical_address);
+}
+
+} // namespace Kernel::Arch

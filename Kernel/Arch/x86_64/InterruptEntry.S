@@ -1,0 +1,71 @@
+// Interrupt and exception entry stubs, one per vector, each 16 bytes long so that the
+// IDT code can compute stub addresses as interrupt_stubs + 16 * vector.
+//
+// Every stub leaves the stack in the same shape: an error code (the CPU's, or a zero
+// pushed here for vectors without one), the vector number, then the general registers
+// pushed by interrupt_common. That shape is Kernel::Arch::RegisterState.
+//
+// Stack alignment: in 64-bit mode the CPU aligns RSP to 16 bytes before pushing its 5
+// words; error code + vector + 15 registers add 17 more, 22 words in all = 176 bytes, so
+// RSP is 16-byte aligned again at the call, as the SysV ABI requires.
+
+    .section .text, "ax"
+    .code64
+
+    .balign 16
+    .global interrupt_stubs
+interrupt_stubs:
+    .set vector, 0
+    .rept 256
+    // Vectors 8, 10-14, 17, 21, 29 and 30 get an error code from the CPU.
+    .if (vector == 8) || ((vector >= 10) && (vector <= 14)) || (vector == 17) || (vector == 21) || (vector == 29) || (vector == 30)
+    .else
+    pushq $0
+    .endif
+    pushq $vector
+    jmp interrupt_common
+    .balign 16, 0xCC
+    .set vector, vector + 1
+    .endr
+    // initialize_interrupts() checks that the stubs span exactly 256 * 16 bytes, which
+    // proves that none outgrew its slot.
+    .global interrupt_stubs_end
+interrupt_stubs_end:
+
+interrupt_common:
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    cld
+    mov %rsp, %rdi
+    call interrupt_dispatch
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    // Drop the vector and error code.
+    add $16, %rsp
+    iretq

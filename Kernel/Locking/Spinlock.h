@@ -1,0 +1,93 @@
+#pragma once
+
+// A spinlock that also disables interrupts on the local CPU while held, so that an
+// interrupt handler on the same CPU can never spin on a lock its own CPU holds.
+// docs/lock-order.md lists every lock and the order in which they may nest.
+
+#include <Core/Types.h>
+#include <Core/Utility.h>
+#include <Kernel/Arch/x86_64/CPU.h>
+
+namespace Kernel::Locking {
+
+class Spinlock {
+public:
+    constexpr explicit Spinlock(const char* name)
+        : m_name(name)
+    {
+    }
+    Spinlock(const Spinlock&) = delete;
+    Spinlock& operator=(const Spinlock&) = delete;
+
+    // Returns the interrupt flag state to hand back to unlock().
+    [[nodiscard]] Core::u64 lock()
+    {
+        Core::u64 saved_flags = Arch::read_flags();
+        Arch::disable_interrupts();
+        while (__atomic_exchange_n(&m_locked, true, __ATOMIC_ACQUIRE)) {
+            while (__atomic_load_n(&m_locked, __ATOMIC_RELAXED))
+                Arch::pause();
+        }
+        return saved_flags;
+    }
+
+    void unlock(Core::u64 saved_flags)
+    {
+        __atomic_store_n(&m_locked, false, __ATOMIC_RELEASE);
+        constexpr Core::u64 interrupt_flag = 1u << 9;
+        if (saved_flags & interrupt_flag)
+            asm volatile("sti" ::: "memory");
+    }
+
+    [[nodiscard]] bool is_locked() const { return __atomic_load_n(&m_locked, __ATOMIC_RELAXED); }
+    [[nodiscard]] const char* name() const { return m_name; }
+
+private:
+    const char* m_name;
+    bool m_locked { false };
+};
+
+// Holds a Spinlock for the lifetime of the scope.
+class SpinlockLocker {
+public:
+    explicit SpinlockLocker(Spinlock& lock)
+        : m_lock(lock)
+        , m_saved_flags(lock.lock())
+    {
+    }
+    ~SpinlockLocker() { m_lock.unlock(m_saved_flags); }
+    SpinlockLocker(const SpinlockLocker&) = delete;
+    SpinlockLocker& operator=(const SpinlockLocker&) = delete;
+
+private:
+    Spinlock& m_lock;
+    Core::u64 m_saved_flags;
+};
+
+// Data that may only be touched with its lock held: with() runs a callback under the
+// lock, so the protected object cannot be reached without it.
+template<typename T> class SpinlockProtected {
+public:
+    template<typename... Arguments>
+    constexpr explicit SpinlockProtected(const char* name, Arguments&&... arguments)
+        : m_lock(name)
+        , m_value(Core::forward<Arguments>(arguments)...)
+    {
+    }
+
+    template<typename Callback> decltype(auto) with(Callback callback)
+    {
+        SpinlockLocker locker(m_lock);
+        return callback(m_value);
+    }
+
+    // For the panic path only: reads the data without the lock, because the CPU that
+    // panicked may itself hold it. Never used while the system is running normally.
+    T& unsafe_unlocked_for_panic() { return m_value; }
+
+private:
+    Spinlock m_lock;
+    T m_value;
+};
+
+} // namespace Kernel::Locking

@@ -1,0 +1,73 @@
+#include <Kernel/Log/KernelLog.h>
+#include <Kernel/Test/KernelTest.h>
+#include <Kernel/Test/QemuExit.h>
+
+extern "C" const Kernel::Test::TestCase __kernel_tests_start[];
+extern "C" const Kernel::Test::TestCase __kernel_tests_end[];
+
+namespace Kernel::Test {
+
+namespace {
+
+template<typename... Arguments> void report(Core::StringView format_string, const Arguments&... arguments)
+{
+    // Test reports bypass the log level: the runner must see them whatever `log=` says.
+    Core::FixedStringBuilder<400> line;
+    line.appendf(format_string, arguments...);
+    Log::write_record(Log::Level::Info, line.string_view());
+}
+
+} // namespace
+
+void TestContext::fail(Core::StringView what, const char* file, int line)
+{
+    m_failed = true;
+    report("[TEST] FAIL {}.{}: {} ({}:{})", m_test_case.suite, m_test_case.name, what, file, line);
+}
+
+bool selector_matches(
+    Core::StringView selector, Core::StringView suite, Core::StringView name, bool ends_in_panic)
+{
+    auto dot = selector.find('.');
+    if (!dot.has_value())
+        return selector == "all" && !ends_in_panic;
+    Core::StringView selected_suite = selector.substring(0, dot.value());
+    Core::StringView selected_name = selector.substring(dot.value() + 1);
+    if (selected_suite != suite)
+        return false;
+    if (selected_name == "*")
+        return !ends_in_panic;
+    return selected_name == name;
+}
+
+void run_selected_tests_and_exit(Core::StringView selector)
+{
+    Core::u32 selected = 0;
+    for (const TestCase* test = __kernel_tests_start; test != __kernel_tests_end; ++test) {
+        if (selector_matches(selector, test->suite, test->name, test->ends_in_panic))
+            ++selected;
+    }
+    report("[TEST] START selector={} selected={}", selector, selected);
+
+    Core::u32 passed = 0;
+    Core::u32 failed = 0;
+    for (const TestCase* test = __kernel_tests_start; test != __kernel_tests_end; ++test) {
+        if (!selector_matches(selector, test->suite, test->name, test->ends_in_panic))
+            continue;
+        report("[TEST] RUN {}.{}", test->suite, test->name);
+        TestContext context(*test);
+        test->function(context);
+        if (context.failed()) {
+            ++failed;
+        } else {
+            ++passed;
+            report("[TEST] PASS {}.{}", test->suite, test->name);
+        }
+    }
+    report("[TEST] DONE passed={} failed={}", passed, failed);
+    // Selecting nothing is a failure too: it means the runner and kernel disagree.
+    bool success = failed == 0 && selected > 0;
+    exit_qemu(success ? QemuExitCode::TestsPassed : QemuExitCode::TestsFailed);
+}
+
+} // namespace Kernel::Test

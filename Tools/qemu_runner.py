@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Runs RaeenOS in QEMU, interactively or as a test with a hard timeout.
+
+  qemu_runner.py run   --iso ISO [--uefi] [--smp N] [--mem SIZE] [--gui] [--debug --kernel ELF]
+  qemu_runner.py boot  (--iso ISO | --kernel ELF [--cmdline TEXT]) [--uefi] [--timeout S]
+                       [--log FILE] [--until REGEX] [--expect REGEX]... [--expect-exit KIND]
+  qemu_runner.py check-log --log FILE --test SUITE.NAME
+  qemu_runner.py check-count --log FILE --expected N
+
+`boot` is what ctest calls: it captures the serial console, stops QEMU when --until
+matches, when the kernel leaves through isa-debug-exit or at the timeout, and then
+checks every --expect pattern and the exit kind. All QEMU command lines are built here.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import make_iso
+
+OVMF_CANDIDATES = ["/usr/share/ovmf/OVMF.fd", "/usr/share/OVMF/OVMF.fd"]
+DEBUG_EXIT_PORT = "0xf4"
+# isa-debug-exit makes QEMU exit with (code << 1) | 1; see Kernel/Test/QemuExit.h.
+EXIT_KINDS = {33: "tests-passed", 35: "tests-failed", 37: "panic"}
+
+
+def find_ovmf():
+    for candidate in OVMF_CANDIDATES:
+        if os.path.exists(candidate):
+            return candidate
+    raise SystemExit("OVMF firmware not found (Debian package 'ovmf')")
+
+
+def qemu_command(iso, uefi, smp, memory, display="none", debug=False, test_device=False):
+    command = [
+        "qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-smp", str(smp), "-m", memory,
+        "-cdrom", iso, "-boot", "d", "-serial", "stdio", "-monitor", "none", "-no-reboot",
+        "-display", display,
+    ]
+    if uefi:
+        command += ["-bios", find_ovmf()]
+    if test_device:
+        command += ["-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT},iosize=0x04"]
+    if debug:
+        command += ["-s", "-S"]
+    return command
+
+
+def run_interactive(arguments):
+    display = "gtk" if arguments.gui else "none"
+    command = qemu_command(arguments.iso, arguments.uefi, arguments.smp, arguments.mem, display, arguments.debug)
+    if arguments.debug:
+        kernel = os.path.abspath(arguments.kernel)
+        print("QEMU is waiting for a debugger. In another terminal run:\n")
+        print(f"  gdb -ex 'file {kernel}' -ex 'target remote localhost:1234'\n", flush=True)
+    print("RaeenOS: serial console follows; quit with Ctrl-C.", flush=True)
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 0
+
+
+def boot_and_check(arguments):
+    with tempfile.TemporaryDirectory(prefix="raeenos-boot-") as scratch:
+        iso = arguments.iso
+        if iso is None:
+            iso = os.path.join(scratch, "boot.iso")
+            make_iso.make_iso(arguments.kernel, iso, arguments.cmdline)
+        command = qemu_command(iso, arguments.uefi, arguments.smp, arguments.mem, test_device=True)
+        return run_with_timeout(command, arguments)
+
+
+def run_with_timeout(command, arguments):
+    until = re.compile(arguments.until) if arguments.until else None
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    os.set_blocking(process.stdout.fileno(), False)
+    output = bytearray()
+    deadline = time.monotonic() + arguments.timeout
+    stopped_by_pattern = False
+    timed_out = False
+    while True:
+        chunk = process.stdout.read()
+        if chunk:
+            output += chunk
+            if until and until.search(output.decode("utf-8", "replace")):
+                stopped_by_pattern = True
+                break
+        if process.poll() is not None:
+            rest = process.stdout.read()
+            if rest:
+                output += rest
+            break
+        if time.monotonic() > deadline:
+            timed_out = True
+            break
+        time.sleep(0.05)
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    text = output.decode("utf-8", "replace").replace("\r\n", "\n")
+    if arguments.log:
+        os.makedirs(os.path.dirname(os.path.abspath(arguments.log)), exist_ok=True)
+        with open(arguments.log, "w") as log:
+            log.write(text)
+    sys.stdout.write(text)
+
+    failures = []
+    if timed_out:
+        failures.append(f"timed out after {arguments.timeout} s")
+    exit_kind = "pattern" if stopped_by_pattern else EXIT_KINDS.get(process.returncode, f"status {process.returncode}")
+    if arguments.expect_exit and not timed_out:
+        allowed = arguments.expect_exit.split(",")
+        if exit_kind not in allowed:
+            failures.append(f"QEMU ended with '{exit_kind}', expected {' or '.join(allowed)}")
+    for pattern in arguments.expect or []:
+        if not re.search(pattern, text, re.MULTILINE):
+            failures.append(f"serial output does not match /{pattern}/")
+    for pattern in arguments.reject or []:
+        if re.search(pattern, text, re.MULTILINE):
+            failures.append(f"serial output unexpectedly matches /{pattern}/")
+    for failure in failures:
+        print(f"qemu_runner: FAILED: {failure}")
+    return 1 if failures else 0
+
+
+def check_log(arguments):
+    with open(arguments.log) as log:
+        text = log.read()
+    name = re.escape(arguments.test)
+    failures = re.findall(rf"\[TEST\] FAIL {name}: .*", text)
+    for failure in failures:
+        print(failure)
+    if failures:
+        return 1
+    if not re.search(rf"\[TEST\] PASS {name}$", text, re.MULTILINE):
+        print(f"no PASS line for {arguments.test} in {arguments.log}")
+        return 1
+    print(f"[TEST] PASS {arguments.test}")
+    return 0
+
+
+def check_count(arguments):
+    with open(arguments.log) as log:
+        text = log.read()
+    match = re.search(r"\[TEST\] START selector=\S+ selected=(\d+)", text)
+    if not match:
+        print("the kernel did not report how many tests it selected")
+        return 1
+    selected = int(match.group(1))
+    if selected != arguments.expected:
+        print(f"the kernel ran {selected} tests but the build registered {arguments.expected}: "
+              "a KERNEL_TEST was not found by CMake or is not linked into the test kernel")
+        return 1
+    print(f"kernel selected all {selected} registered tests")
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    subcommands = parser.add_subparsers(dest="command", required=True)
+
+    def add_machine_options(subparser):
+        subparser.add_argument("--uefi", action="store_true", help="boot with OVMF instead of SeaBIOS")
+        subparser.add_argument("--smp", type=int, default=1)
+        subparser.add_argument("--mem", default="256M")
+
+    run = subcommands.add_parser("run")
+    run.add_argument("--iso", required=True)
+    run.add_argument("--kernel")
+    run.add_argument("--gui", action="store_true")
+    run.add_argument("--debug", action="store_true")
+    add_machine_options(run)
+
+    boot = subcommands.add_parser("boot")
+    boot.add_argument("--iso")
+    boot.add_argument("--kernel")
+    boot.add_argument("--cmdline", default="log=info")
+    boot.add_argument("--timeout", type=float, default=60)
+    boot.add_argument("--log")
+    boot.add_argument("--until")
+    boot.add_argument("--expect", action="append")
+    boot.add_argument("--reject", action="append")
+    boot.add_argument("--expect-exit")
+    add_machine_options(boot)
+
+    check = subcommands.add_parser("check-log")
+    check.add_argument("--log", required=True)
+    check.add_argument("--test", required=True)
+
+    count = subcommands.add_parser("check-count")
+    count.add_argument("--log", required=True)
+    count.add_argument("--expected", type=int, required=True)
+
+    arguments = parser.parse_args()
+    if arguments.command == "run":
+        if arguments.debug and not arguments.kernel:
+            parser.error("--debug needs --kernel for the symbol file")
+        return run_interactive(arguments)
+    if arguments.command == "boot":
+        if (arguments.iso is None) == (arguments.kernel is None):
+            parser.error("boot needs exactly one of --iso and --kernel")
+        if shutil.which("qemu-system-x86_64") is None:
+            raise SystemExit("qemu-system-x86_64 not found (Debian package qemu-system-x86)")
+        return boot_and_check(arguments)
+    if arguments.command == "check-log":
+        return check_log(arguments)
+    return check_count(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
