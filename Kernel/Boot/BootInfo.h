@@ -5,6 +5,7 @@
 // does not trust; everything in here has already been validated and copied, so a
 // BootInfo stays usable after the bootloader's memory is reclaimed.
 
+#include <Core/Error.h>
 #include <Core/Format.h>
 #include <Core/Optional.h>
 #include <Core/Span.h>
@@ -188,5 +189,13 @@ struct BootInfo {
         return highest;
     }
 };
+
+// The boot information the kernel booted with (kernel only; Kernel/Boot/BootInfo.cpp).
+// load_boot_info() reads and parses the multiboot2 information once during early boot;
+// its errors mean the loader handed over nothing usable.
+[[nodiscard]] Core::Result<void> load_boot_info(Core::u32 multiboot_magic, Core::u64 information_physical);
+[[nodiscard]] const BootInfo& boot_info();
+// Logs what the loader provided, including every tag the parser skipped (rate-limited).
+void log_boot_info();
 
 } // namespace Kernel::Boot

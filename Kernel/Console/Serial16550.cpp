@@ -15,6 +15,8 @@ constexpr Core::u16 line_status_register = 5;
 constexpr Core::u16 scratch_register = 7;
 
 constexpr Core::u8 line_status_data_ready = 0x01;
+constexpr Core::u8 modem_control_normal = 0x03; // DTR and RTS
+constexpr Core::u8 modem_control_loopback = 0x13; // DTR, RTS and loopback
 constexpr Core::u8 line_status_transmit_empty = 0x20;
 
 // A stuck or absent transmitter must not hang the kernel: give up on a byte after this
@@ -39,8 +41,12 @@ Core::Optional<Serial16550> Serial16550::probe_and_initialize(Core::u16 base_por
     Arch::out8(base_port + interrupt_enable_register, 0x00);
     Arch::out8(base_port + line_control_register, 0x03); // 8 data bits, no parity, 1 stop
     Arch::out8(base_port + fifo_control_register, 0xC7); // enable and clear FIFOs
-    Arch::out8(base_port + modem_control_register, 0x03); // DTR and RTS
-    return Serial16550(base_port);
+    Arch::out8(base_port + modem_control_register, modem_control_normal);
+    Serial16550 serial(base_port);
+    // A port that cannot echo its own byte in loopback is not a working 16550.
+    if (!serial.passes_loopback_check())
+        return {};
+    return serial;
 }
 
 void Serial16550::write_byte(Core::u8 byte)
@@ -58,6 +64,26 @@ Core::Optional<Core::u8> Serial16550::try_read_byte()
     if (!(Arch::in8(m_base_port + line_status_register) & line_status_data_ready))
         return {};
     return Arch::in8(m_base_port + data_register);
+}
+
+bool Serial16550::passes_loopback_check()
+{
+    constexpr Core::u8 probe_byte = 0xAE;
+    // Drain anything already received so that only the probe byte can be read back.
+    for (Core::u32 drained = 0; drained < 64 && try_read_byte().has_value(); ++drained) { }
+    Arch::out8(m_base_port + modem_control_register, modem_control_loopback);
+    write_byte(probe_byte);
+    bool echoed = false;
+    for (Core::u32 poll = 0; poll < transmit_poll_limit; ++poll) {
+        auto received = try_read_byte();
+        if (received.has_value()) {
+            echoed = received.value() == probe_byte;
+            break;
+        }
+        Arch::pause();
+    }
+    Arch::out8(m_base_port + modem_control_register, modem_control_normal);
+    return echoed;
 }
 
 void Serial16550::write(Core::StringView text, Color)

@@ -21,6 +21,10 @@ public:
     // Returns a received byte, if one is waiting.
     Core::Optional<Core::u8> try_read_byte();
 
+    // Puts the UART in loopback mode, sends a byte and checks that it comes back, then
+    // restores normal operation. Proves the transmit and receive paths work.
+    [[nodiscard]] bool passes_loopback_check();
+
 private:
     explicit Serial16550(Core::u16 base_port)
         : m_base_port(base_port)

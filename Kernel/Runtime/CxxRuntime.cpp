@@ -2,6 +2,7 @@
 
 #include <Core/Assertions.h>
 #include <Kernel/Panic/Panic.h>
+#include <Kernel/Runtime/CxxRuntime.h>
 
 extern "C" {
 
@@ -29,7 +30,6 @@ using Constructor = void (*)();
 extern "C" Constructor __init_array_start[];
 extern "C" Constructor __init_array_end[];
 
-// Runs the constructors of global objects. Called once, first thing in kernel_main.
 void run_global_constructors()
 {
     for (Constructor* constructor = __init_array_start; constructor != __init_array_end; ++constructor)
