@@ -43,36 +43,32 @@ void format_unsigned(FormatSink& sink, u64 value, bool is_negative, const Format
     if (!spec.alternate_form)
         prefix = {};
 
-    // 64 binary digits, a sign and a two-character prefix fit in 68 characters.
-    char digits[68];
+    // 64 binary digits, a sign and a two-character prefix fit in 68 characters; zero
+    // padding can widen that to the largest width parse_spec() accepts.
+    constexpr usize max_width = 256;
+    char digits[64];
     usize digit_count = 0;
     do {
         digits[digit_count++] = digit_characters[value % base];
         value /= base;
     } while (value != 0);
 
-    char text[68];
+    char text[max_width + 68];
     usize length = 0;
     if (is_negative)
         text[length++] = '-';
     for (char character : prefix)
         text[length++] = character;
     // Zero padding goes between the sign/prefix and the digits, as in printf.
-    if (spec.fill == '0' && !spec.left_align) {
-        usize used = length + digit_count;
-        usize width = spec.width < sizeof(text) ? spec.width : sizeof(text);
-        while (used < width) {
+    if (spec.zero_pad && !spec.left_align) {
+        usize width = spec.width < max_width ? spec.width : max_width;
+        while (length + digit_count < width)
             text[length++] = '0';
-            ++used;
-        }
     }
     while (digit_count > 0)
         text[length++] = digits[--digit_count];
 
-    FormatSpec padding_spec = spec;
-    if (spec.fill == '0')
-        padding_spec.fill = ' ';
-    format_padded(sink, StringView(text, length), padding_spec);
+    format_padded(sink, StringView(text, length), spec);
 }
 
 namespace {
@@ -96,7 +92,7 @@ FormatSpec parse_spec(StringView text)
         ++position;
     }
     if (position < text.length() && text[position] == '0') {
-        spec.fill = '0';
+        spec.zero_pad = true;
         ++position;
     }
     u32 width = 0;

@@ -39,6 +39,8 @@ struct FormatSpec {
     char fill { ' ' };
     bool left_align { false };
     bool alternate_form { false };
+    // The '0' flag: numbers are padded with zeros between sign/prefix and digits.
+    bool zero_pad { false };
     u16 width { 0 };
 };
 
@@ -116,7 +118,7 @@ template<typename T> struct Formatter<T*> {
         pointer_spec.alternate_form = true;
         if (pointer_spec.width == 0) {
             pointer_spec.width = 18;
-            pointer_spec.fill = '0';
+            pointer_spec.zero_pad = true;
         }
         format_unsigned(sink, reinterpret_cast<uptr>(value), false, pointer_spec);
     }

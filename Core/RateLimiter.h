@@ -49,8 +49,11 @@ private:
         u64 elapsed_intervals = (now_ns - m_last_refill_ns) / m_refill_interval_ns;
         if (elapsed_intervals == 0)
             return;
-        u64 new_tokens = m_tokens + elapsed_intervals;
-        m_tokens = new_tokens > m_burst ? m_burst : static_cast<u32>(new_tokens);
+        // Compared before adding, so a huge gap cannot wrap the sum.
+        if (elapsed_intervals >= m_burst - m_tokens)
+            m_tokens = m_burst;
+        else
+            m_tokens += static_cast<u32>(elapsed_intervals);
         m_last_refill_ns += elapsed_intervals * m_refill_interval_ns;
     }
 
