@@ -2,33 +2,46 @@
 // running on the boot stack in the higher half with interrupts off.
 //
 // Boot order (docs/boot.md explains each step):
-//   1. global constructors          5. framebuffer console
-//   2. serial console               6. GDT, TSS and IDT
-//   3. monotonic clock              7. embedded symbols for backtraces
-//   4. boot information, options    8. in-kernel tests (test kernels) or idle
+//   1. stack canary, global constructors   6. framebuffer console, embedded symbols
+//   2. GDT, TSS and IDT                    7. CPU protections (SMEP, SMAP, UMIP, ...)
+//   3. serial console                      8. memory: frames, kernel address space
+//   4. monotonic clock                     9. in-kernel tests (test kernels) or idle
+//   5. boot information, options
 
 #include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/CPUFeatures.h>
 #include <Kernel/Arch/x86_64/GDT.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/Boot/BootInfo.h>
 #include <Kernel/Boot/KernelOptions.h>
 #include <Kernel/Console/BootConsoles.h>
 #include <Kernel/Log/KernelLog.h>
+#include <Kernel/Memory/Heap.h>
+#include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Panic/Panic.h>
 #include <Kernel/Runtime/CxxRuntime.h>
+#include <Kernel/Security/StackProtector.h>
 #include <Kernel/Test/KernelTest.h>
 #include <Kernel/Time/Clock.h>
 
-extern "C" [[noreturn]] void kernel_main(Core::u32 multiboot_magic, Core::u64 multiboot_information_physical)
+// Built without the stack protector: it is running when the canary is chosen.
+extern "C" [[noreturn]] __attribute__((no_stack_protector)) void kernel_main(
+    Core::u32 multiboot_magic, Core::u64 multiboot_information_physical)
 {
     using namespace Kernel;
+    Core::StringView canary_source = Security::initialize_stack_protector();
     Runtime::run_global_constructors();
 
-    Console::start_serial_console();
+    // Exceptions are reported from the first instruction that could fault on loader data.
+    Arch::initialize_gdt_and_tss();
+    Arch::initialize_interrupts();
 
+    Console::start_serial_console();
     Time::calibrate_monotonic_clock();
     Log::info("RaeenOS {} ({} build) starting", RAEEN_VERSION, RAEEN_BUILD_TYPE);
+    Log::info("cpu: GDT, TSS (IST stacks for #DF, NMI, #MC) and IDT loaded");
     Log::info("time: TSC runs at {} kHz", Time::timestamp_counter_frequency_hz() / 1000);
+    Log::info("security: stack canary from {}", canary_source);
 
     auto loaded = Boot::load_boot_info(multiboot_magic, multiboot_information_physical);
     if (loaded.is_error())
@@ -43,15 +56,17 @@ extern "C" [[noreturn]] void kernel_main(Core::u32 multiboot_magic, Core::u64 mu
 
     Console::start_framebuffer_console(Boot::boot_info());
     Boot::log_boot_info();
-
-    Arch::initialize_gdt_and_tss();
-    Arch::initialize_interrupts();
-    Log::info("cpu: GDT, TSS (IST stacks for #DF, NMI, #MC) and IDT loaded");
-
     Panic::load_kernel_symbols();
 
-    if (!options.test_selector.string_view().is_empty())
-        Test::run_selected_tests_and_exit(options.test_selector.string_view());
+    Arch::enable_cpu_protections();
+    Memory::initialize(Boot::boot_info(), multiboot_information_physical);
+    Memory::initialize_heap();
+
+    if (!options.test_selector.string_view().is_empty()) {
+        if (Test::kernel_has_tests())
+            Test::run_selected_tests_and_exit(options.test_selector.string_view());
+        Log::warning("boot: this kernel has no built-in tests; test= ignored");
+    }
 
     Log::info("boot complete");
     Arch::halt_forever();

@@ -57,14 +57,18 @@ void log_boot_info()
         Log::info("boot: ACPI RSDP revision {} provided", info.acpi_rsdp->bytes[15]);
     else
         Log::warning("boot: no ACPI RSDP from the boot loader");
+    // At most 16 skipped tags are recorded (the rest are only counted), so every recorded
+    // one can be listed without flooding the log.
     for (const SkippedTag& skipped : info.skipped_tags) {
-        LOG_RATELIMITED(Log::Level::Warning, 8, 1000,
-            "boot: skipped multiboot2 tag type {} size {} at offset {}: {}", skipped.type, skipped.size,
-            skipped.offset, skipped.reason);
+        Log::warning("boot: skipped multiboot2 tag type {} size {} at offset {}: {}", skipped.type,
+            skipped.size, skipped.offset, skipped.reason);
     }
     if (info.skipped_tag_count > info.skipped_tags.size())
         Log::warning(
             "boot: {} more skipped tags not listed", info.skipped_tag_count - info.skipped_tags.size());
+    if (info.command_line.was_truncated())
+        Log::warning("boot: command line longer than {} bytes was cut short",
+            info.command_line.string_view().length());
 }
 
 } // namespace Kernel::Boot

@@ -4,12 +4,33 @@
 #include <Kernel/Console/Font.h>
 #include <Kernel/Log/KernelLog.h>
 
+extern "C" char __kernel_image_start[];
+extern "C" char __kernel_image_end[];
+
 namespace Kernel::Console {
 
 namespace {
 
 Core::Optional<Serial16550> s_serial_console;
 Core::Optional<FramebufferConsole> s_framebuffer_console;
+
+// The framebuffer address comes from the boot loader. Drawing clears and scrolls all of
+// it, so a framebuffer that overlapped RAM (the kernel image included, which is loaded in
+// RAM) would overwrite memory: such a framebuffer is refused.
+bool overlaps_memory(const Boot::BootInfo& boot_info, Core::u64 base, Core::u64 size)
+{
+    Core::u64 end = base + size;
+    for (const Boot::MemoryRegion& region : boot_info.memory_map) {
+        bool is_ram = region.type == Boot::MemoryRegionType::Usable
+            || region.type == Boot::MemoryRegionType::AcpiReclaimable
+            || region.type == Boot::MemoryRegionType::AcpiNvs;
+        if (is_ram && base < region.end() && region.base < end)
+            return true;
+    }
+    Core::u64 image_start = reinterpret_cast<Core::u64>(__kernel_image_start) - Arch::kernel_virtual_base;
+    Core::u64 image_end = reinterpret_cast<Core::u64>(__kernel_image_end) - Arch::kernel_virtual_base;
+    return base < image_end && image_start < end;
+}
 
 } // namespace
 
@@ -30,6 +51,11 @@ void start_framebuffer_console(const Boot::BootInfo& boot_info)
     if (framebuffer.type != Boot::FramebufferType::Rgb) {
         Log::info("console: framebuffer is {}, not direct-colour RGB; serial only",
             Boot::framebuffer_type_name(framebuffer.type));
+        return;
+    }
+    if (overlaps_memory(boot_info, framebuffer.physical_address, framebuffer.size_in_bytes())) {
+        Log::warning("console: framebuffer at {:#x} overlaps RAM or the kernel; not used",
+            framebuffer.physical_address);
         return;
     }
     auto* pixels = static_cast<Core::u8*>(

@@ -34,9 +34,7 @@ public:
     void unlock(Core::u64 saved_flags)
     {
         __atomic_store_n(&m_locked, false, __ATOMIC_RELEASE);
-        constexpr Core::u64 interrupt_flag = 1u << 9;
-        if (saved_flags & interrupt_flag)
-            asm volatile("sti" ::: "memory");
+        Arch::restore_interrupts(saved_flags);
     }
 
     [[nodiscard]] bool is_locked() const { return __atomic_load_n(&m_locked, __ATOMIC_RELAXED); }

@@ -66,25 +66,18 @@ template<typename... Arguments> void debug(Core::StringView format_string, const
     log(Level::Debug, format_string, arguments...);
 }
 
-// Logs through `limiter`; when messages were refused before this one, a line saying how
-// many comes first. Returns whether the message was let through.
+// Logs through `limiter` (which the caller owns and serialises); when messages were
+// refused before this one, a line saying how many comes first. Returns whether the
+// message was let through.
 template<typename... Arguments>
 bool log_rate_limited(
     Core::RateLimiter& limiter, Level level, Core::StringView format_string, const Arguments&... arguments);
 
-} // namespace Kernel::Log
-
-#include <Kernel/Time/Clock.h>
-
-namespace Kernel::Log {
-
+// Logs, or not, as a limiter already decided.
 template<typename... Arguments>
-bool log_rate_limited(
-    Core::RateLimiter& limiter, Level level, Core::StringView format_string, const Arguments&... arguments)
+bool log_after_rate_limit(Core::RateLimiter::Decision decision, Level level, Core::StringView format_string,
+    const Arguments&... arguments)
 {
-    if (!is_enabled(level))
-        return false;
-    auto decision = limiter.consider(Time::monotonic_nanoseconds());
     if (!decision.allowed)
         return false;
     if (decision.suppressed_before > 0)
@@ -95,9 +88,34 @@ bool log_rate_limited(
 
 } // namespace Kernel::Log
 
-// A per-call-site limit: at most `burst` messages, refilled one per `interval_ms`.
+#include <Kernel/Locking/Spinlock.h>
+#include <Kernel/Time/Clock.h>
+
+namespace Kernel::Log {
+
+template<typename... Arguments>
+bool log_rate_limited(
+    Core::RateLimiter& limiter, Level level, Core::StringView format_string, const Arguments&... arguments)
+{
+    if (!is_enabled(level))
+        return false;
+    return log_after_rate_limit(
+        limiter.consider(Time::monotonic_nanoseconds()), level, format_string, arguments...);
+}
+
+} // namespace Kernel::Log
+
+// A per-call-site limit: at most `burst` messages, refilled one per `interval_ms`. Every
+// CPU that reaches the call site shares its limiter, so the limiter has its own lock (a
+// leaf: released before the message is logged).
 #define LOG_RATELIMITED(level, burst, interval_ms, ...)                                                      \
     do {                                                                                                     \
-        static ::Core::RateLimiter call_site_limiter((burst), (interval_ms)*1000000ull);                     \
-        (void)::Kernel::Log::log_rate_limited(call_site_limiter, (level), __VA_ARGS__);                      \
+        static ::Kernel::Locking::SpinlockProtected<::Core::RateLimiter> call_site_limiter(                  \
+            "log call site", (burst), (interval_ms)*1000000ull);                                             \
+        if (::Kernel::Log::is_enabled(level)) {                                                              \
+            auto decision = call_site_limiter.with([](::Core::RateLimiter& limiter) {                        \
+                return limiter.consider(::Kernel::Time::monotonic_nanoseconds());                            \
+            });                                                                                              \
+            (void)::Kernel::Log::log_after_rate_limit(decision, (level), __VA_ARGS__);                       \
+        }                                                                                                    \
     } while (0)

@@ -2,6 +2,7 @@
 #include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/Boot/KernelOptions.h>
 #include <Kernel/Log/KernelLog.h>
+#include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Panic/Backtrace.h>
 #include <Kernel/Panic/Panic.h>
 #include <Kernel/Test/QemuExit.h>
@@ -67,21 +68,37 @@ void print_backtrace(PanicWriter& writer, Core::u64 first_address, Core::u64 fra
     }
 }
 
-void print_page_fault_cause(PanicWriter& writer, Core::u64 error_code)
+void print_page_fault_cause(PanicWriter& writer, Core::u64 error_code, Core::u64 faulting_address)
 {
+    constexpr Core::u64 present = 1u << 0;
+    constexpr Core::u64 write = 1u << 1;
+    constexpr Core::u64 user_mode = 1u << 2;
+    constexpr Core::u64 reserved_bit = 1u << 3;
+    constexpr Core::u64 instruction_fetch = 1u << 4;
+    constexpr Core::u64 protection_key = 1u << 5;
+    // A protection fault by the kernel on a user page is SMAP (data) or SMEP (code).
+    bool kernel_touched_user_page = false;
+    if ((error_code & present) && !(error_code & user_mode)) {
+        auto translation = Memory::translate(faulting_address);
+        kernel_touched_user_page = translation.has_value() && translation->protection.user;
+    }
     writer.print(" [");
-    if (error_code & (1u << 3))
+    // A reserved-bit fault reports its error code without P on some CPUs (and in QEMU),
+    // so RSVD is checked first.
+    if (error_code & reserved_bit)
         writer.print("reserved-bit violation");
-    else if (error_code & 1)
+    else if (kernel_touched_user_page)
+        writer.print((error_code & instruction_fetch) ? "SMEP violation" : "SMAP violation");
+    else if (error_code & present)
         writer.print("protection violation");
     else
         writer.print("page not present");
-    if (error_code & (1u << 4))
+    if (error_code & instruction_fetch)
         writer.print(", instruction fetch");
     else
-        writer.print((error_code & 2) ? ", write" : ", read");
-    writer.print((error_code & 4) ? ", user mode" : ", kernel mode");
-    if (error_code & (1u << 5))
+        writer.print((error_code & write) ? ", write" : ", read");
+    writer.print((error_code & user_mode) ? ", user mode" : ", kernel mode");
+    if (error_code & protection_key)
         writer.print(", protection key");
     writer.print("]");
 }
@@ -111,8 +128,11 @@ void begin_panic()
 
 void load_kernel_symbols()
 {
-    Core::ReadonlyBytes blob(
-        __kernel_symbols_start, static_cast<Core::usize>(__kernel_symbols_end - __kernel_symbols_start));
+    // The linker script brackets the section with these symbols; the size is computed on
+    // integers because the two are distinct objects to the compiler.
+    auto start = reinterpret_cast<Core::uptr>(__kernel_symbols_start);
+    auto end = reinterpret_cast<Core::uptr>(__kernel_symbols_end);
+    Core::ReadonlyBytes blob(__kernel_symbols_start, end - start);
     auto table = SymbolTable::parse(blob);
     if (table.is_error()) {
         Log::warning("panic: no usable embedded symbol table ({}); backtraces will show addresses only",
@@ -148,7 +168,7 @@ void panic_on_exception(const Arch::RegisterState& registers)
         Arch::exception_name(registers.vector), registers.vector);
     writer.print("error code: {:#x}", registers.error_code);
     if (registers.vector == Arch::page_fault_vector)
-        print_page_fault_cause(writer, registers.error_code);
+        print_page_fault_cause(writer, registers.error_code, cr2);
     writer.print("\n");
     if (registers.vector == Arch::page_fault_vector)
         writer.print("faulting address: {:#018x}\n", cr2);

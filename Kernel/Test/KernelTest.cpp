@@ -1,3 +1,4 @@
+#include <Core/Span.h>
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Test/KernelTest.h>
 #include <Kernel/Test/QemuExit.h>
@@ -40,28 +41,43 @@ bool selector_matches(
     return selected_name == name;
 }
 
+// The linker places every TestCase of the .kernel_tests section between the two symbols.
+// The bounds are compared as integers: as C++ arrays they are distinct objects, which the
+// compiler may assume never meet.
+Core::Span<const TestCase> registered_tests()
+{
+    auto start = reinterpret_cast<Core::uptr>(__kernel_tests_start);
+    auto end = reinterpret_cast<Core::uptr>(__kernel_tests_end);
+    return { __kernel_tests_start, (end - start) / sizeof(TestCase) };
+}
+
+bool kernel_has_tests()
+{
+    return !registered_tests().is_empty();
+}
+
 void run_selected_tests_and_exit(Core::StringView selector)
 {
     Core::u32 selected = 0;
-    for (const TestCase* test = __kernel_tests_start; test != __kernel_tests_end; ++test) {
-        if (selector_matches(selector, test->suite, test->name, test->ends_in_panic))
+    for (const TestCase& test : registered_tests()) {
+        if (selector_matches(selector, test.suite, test.name, test.ends_in_panic))
             ++selected;
     }
     report("[TEST] START selector={} selected={}", selector, selected);
 
     Core::u32 passed = 0;
     Core::u32 failed = 0;
-    for (const TestCase* test = __kernel_tests_start; test != __kernel_tests_end; ++test) {
-        if (!selector_matches(selector, test->suite, test->name, test->ends_in_panic))
+    for (const TestCase& test : registered_tests()) {
+        if (!selector_matches(selector, test.suite, test.name, test.ends_in_panic))
             continue;
-        report("[TEST] RUN {}.{}", test->suite, test->name);
-        TestContext context(*test);
-        test->function(context);
+        report("[TEST] RUN {}.{}", test.suite, test.name);
+        TestContext context(test);
+        test.function(context);
         if (context.failed()) {
             ++failed;
         } else {
             ++passed;
-            report("[TEST] PASS {}.{}", test->suite, test->name);
+            report("[TEST] PASS {}.{}", test.suite, test.name);
         }
     }
     report("[TEST] DONE passed={} failed={}", passed, failed);

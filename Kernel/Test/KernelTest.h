@@ -57,6 +57,9 @@ private:
 [[nodiscard]] bool selector_matches(
     Core::StringView selector, Core::StringView suite, Core::StringView name, bool ends_in_panic);
 
+// Whether this kernel was linked with any tests (the test kernel is; the product is not).
+[[nodiscard]] bool kernel_has_tests();
+
 // Runs the selected tests, prints the report and leaves QEMU with the outcome.
 [[noreturn]] void run_selected_tests_and_exit(Core::StringView selector);
 

@@ -12,8 +12,8 @@ enum class QemuExitCode : Core::u8 {
     Panic = 0x12,
 };
 
-// Leaves QEMU. On a machine without the device the write does nothing, so this then
-// stops the CPU instead.
+// Leaves QEMU. Anywhere else (CPUID names no QEMU hypervisor) it writes nothing to the
+// port and stops the CPU instead.
 [[noreturn]] void exit_qemu(QemuExitCode code);
 
 } // namespace Kernel::Test

@@ -14,3 +14,18 @@ namespace Core {
 }
 
 } // namespace Core
+
+// Host programs back the kernel's no-throw allocation operators with the C++ library's,
+// so that the library's operator delete (and ASan's pairing checks) match.
+#include <Core/NoThrow.h>
+#include <new>
+
+void* operator new(size_t size, const Core::NoThrowTag&) noexcept
+{
+    return ::operator new(size, std::nothrow);
+}
+
+void* operator new[](size_t size, const Core::NoThrowTag&) noexcept
+{
+    return ::operator new[](size, std::nothrow);
+}

@@ -239,12 +239,3 @@ boot_entry_64_high:
     cli
     hlt
     jmp 6b
-
-    .section .bss, "aw", @nobits
-    .balign 16
-    .global kernel_boot_stack_bottom
-kernel_boot_stack_bottom:
-    // 64 KiB: boot parses the multiboot2 information into a ~6 KiB BootInfo on this stack.
-    .skip 65536
-    .global kernel_boot_stack_top
-kernel_boot_stack_top:

@@ -84,6 +84,32 @@ inline u64 read_flags()
     return flags;
 }
 
+inline constexpr u64 interrupt_flag = 1ull << 9;
+
+// Re-enables interrupts only if `saved_flags` (from read_flags) had them enabled.
+inline void restore_interrupts(u64 saved_flags)
+{
+    if (saved_flags & interrupt_flag)
+        asm volatile("sti" ::: "memory");
+}
+
+// Interrupts off on this CPU for the lifetime of the scope, then back as they were. Used
+// for per-CPU data, which an interrupt handler on the same CPU could otherwise interrupt.
+class InterruptsDisabled {
+public:
+    InterruptsDisabled()
+        : m_saved_flags(read_flags())
+    {
+        disable_interrupts();
+    }
+    ~InterruptsDisabled() { restore_interrupts(m_saved_flags); }
+    InterruptsDisabled(const InterruptsDisabled&) = delete;
+    InterruptsDisabled& operator=(const InterruptsDisabled&) = delete;
+
+private:
+    u64 m_saved_flags;
+};
+
 // Stops this CPU for good: interrupts off, then halt (NMIs can wake hlt, hence the loop).
 [[noreturn]] inline void halt_forever()
 {

@@ -67,23 +67,50 @@ KERNEL_TEST(interrupts, every_idt_gate_points_at_its_stub)
 KERNEL_TEST(interrupts, breakpoint_returns_with_registers_intact)
 {
     Core::u64 before = Kernel::Arch::breakpoint_count();
-    Core::u64 rbx_after;
-    Core::u64 r12_after;
-    Core::u64 r15_after;
-    // Loads known values into registers the handler path saves and restores, traps with
-    // int3, and reads them back. Only the named registers are touched.
-    asm volatile("mov $0x1111222233334444, %%rbx\n"
-                 "mov $0x5555666677778888, %%r12\n"
-                 "mov $0x9999aaaabbbbcccc, %%r15\n"
-                 "int3\n"
-                 "mov %%rbx, %0\n"
-                 "mov %%r12, %1\n"
-                 "mov %%r15, %2\n"
-                 : "=r"(rbx_after), "=r"(r12_after), "=r"(r15_after)
-                 :
-                 : "rbx", "r12", "r15", "memory");
+    // Loads a distinct value into every general register the entry stub saves (the
+    // caller-saved ones matter most: the C++ handler is free to clobber them), traps with
+    // int3, and stores each register back into `after` right after the trap. RBP and RSP
+    // are left alone (frame and stack); RAX holds the output pointer.
+    Core::u64 after[13] {};
+    Core::u64* output = after;
+    asm volatile(
+        "push %%rax\n"
+        "mov $0x1111, %%rbx\n"
+        "mov $0x2222, %%rcx\n"
+        "mov $0x3333, %%rdx\n"
+        "mov $0x4444, %%rsi\n"
+        "mov $0x5555, %%rdi\n"
+        "mov $0x6666, %%r8\n"
+        "mov $0x7777, %%r9\n"
+        "mov $0x8888, %%r10\n"
+        "mov $0x9999, %%r11\n"
+        "mov $0xaaaa, %%r12\n"
+        "mov $0xbbbb, %%r13\n"
+        "mov $0xcccc, %%r14\n"
+        "mov $0xdddd, %%r15\n"
+        "mov $0xeeee, %%rax\n"
+        "int3\n"
+        "xchg %%rax, (%%rsp)\n"
+        "mov %%rbx, 0(%%rax)\n"
+        "mov %%rcx, 8(%%rax)\n"
+        "mov %%rdx, 16(%%rax)\n"
+        "mov %%rsi, 24(%%rax)\n"
+        "mov %%rdi, 32(%%rax)\n"
+        "mov %%r8, 40(%%rax)\n"
+        "mov %%r9, 48(%%rax)\n"
+        "mov %%r10, 56(%%rax)\n"
+        "mov %%r11, 64(%%rax)\n"
+        "mov %%r12, 72(%%rax)\n"
+        "mov %%r13, 80(%%rax)\n"
+        "mov %%r14, 88(%%rax)\n"
+        "pop %%rbx\n"
+        "mov %%rbx, 96(%%rax)\n"
+        : "+a"(output)
+        :
+        : "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "memory");
     EXPECT_EQ(Kernel::Arch::breakpoint_count(), before + 1);
-    EXPECT_EQ(rbx_after, 0x1111222233334444ull);
-    EXPECT_EQ(r12_after, 0x5555666677778888ull);
-    EXPECT_EQ(r15_after, 0x9999aaaabbbbccccull);
+    const Core::u64 expected[13] = { 0x1111, 0x2222, 0x3333, 0x4444, 0x5555, 0x6666, 0x7777, 0x8888, 0x9999,
+        0xaaaa, 0xbbbb, 0xcccc, 0xeeee };
+    for (Core::u32 index = 0; index < 13; ++index)
+        EXPECT_EQ(after[index], expected[index]);
 }

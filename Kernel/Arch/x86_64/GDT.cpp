@@ -1,14 +1,12 @@
 #include <Core/Assertions.h>
 #include <Kernel/Arch/x86_64/GDT.h>
+#include <Kernel/Arch/x86_64/StaticStacks.h>
 
 namespace Kernel::Arch {
 
 namespace {
 
-constexpr Core::usize interrupt_stack_size = 16 * 1024;
 constexpr Core::usize interrupt_stack_count = 3;
-
-alignas(16) Core::u8 s_interrupt_stacks[interrupt_stack_count][interrupt_stack_size];
 
 TaskStateSegment s_task_state_segment;
 
@@ -76,8 +74,9 @@ Core::u16 read_task_register()
 InterruptStackRange interrupt_stack_range(Core::u8 ist_index)
 {
     VERIFY(ist_index >= 1 && ist_index <= interrupt_stack_count);
-    auto bottom = reinterpret_cast<Core::u64>(&s_interrupt_stacks[ist_index - 1][0]);
-    return { bottom, bottom + interrupt_stack_size };
+    // static_kernel_stacks() lists the boot stack first, then the IST stacks in IST order.
+    const StaticStack& stack = static_kernel_stacks()[ist_index];
+    return { stack.bottom, stack.top };
 }
 
 } // namespace Kernel::Arch

@@ -1,6 +1,7 @@
+#include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/FaultCatcher.h>
 #include <Kernel/Arch/x86_64/GDT.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
-#include <Kernel/Log/KernelLog.h>
 #include <Kernel/Panic/Panic.h>
 
 extern "C" char interrupt_stubs[];
@@ -120,6 +121,13 @@ void initialize_interrupts()
             .reserved = 0,
         };
     }
+    // The legacy 8259 PICs would deliver IRQs on vectors 8-15, on top of CPU exceptions.
+    // Mask every line on both until the interrupt-controller work (M1.3) takes over.
+    constexpr Core::u16 primary_pic_data_port = 0x21;
+    constexpr Core::u16 secondary_pic_data_port = 0xA1;
+    out8(primary_pic_data_port, 0xFF);
+    out8(secondary_pic_data_port, 0xFF);
+
     DescriptorTablePointer pointer { sizeof(s_idt) - 1, reinterpret_cast<Core::u64>(&s_idt) };
     // Invariant: s_idt lives for the whole run of the kernel and every gate points at a
     // stub in interrupt_stubs.
@@ -134,9 +142,11 @@ extern "C" void interrupt_dispatch(Kernel::Arch::RegisterState* registers)
 {
     using namespace Kernel;
     if (registers->vector == Arch::breakpoint_vector) {
+        // Only counted: this may interrupt code holding the log lock, so nothing here logs.
         __atomic_add_fetch(&Arch::s_breakpoint_count, 1, __ATOMIC_RELAXED);
-        LOG_RATELIMITED(Log::Level::Info, 10, 1000, "breakpoint at {:#x}", registers->rip);
         return;
     }
+    if (Arch::redirect_fault_to_catcher(*registers))
+        return;
     Panic::panic_on_exception(*registers);
 }

@@ -19,7 +19,7 @@ void initialize_interrupts();
 [[nodiscard]] Core::StringView exception_mnemonic(Core::u64 vector);
 
 // How many #BP (int3) traps were handled since boot. A breakpoint is not fatal: the
-// handler counts it, logs it and resumes after the int3.
+// handler counts it and resumes after the int3.
 [[nodiscard]] Core::u64 breakpoint_count();
 
 } // namespace Kernel::Arch

@@ -16,20 +16,19 @@ constexpr u64 calibration_pit_ticks = pit_input_frequency_hz / 100;
 
 Core::Optional<u64> measure_tsc_frequency_with_pit()
 {
-    // Gate channel 2 on, speaker off.
+    // Channel 2's gate is bit 0 of port 0x61 (bit 1 drives the speaker, kept off). Hold the
+    // gate low while the count is loaded: in mode 0 a low gate stops the counter, so the
+    // count only runs from the moment the gate rises, right before the TSC is read.
     u8 control = in8(speaker_control_port);
-    out8(speaker_control_port, static_cast<u8>((control & ~0x02) | 0x01));
+    out8(speaker_control_port, static_cast<u8>(control & ~0x03));
 
     // Channel 2, lobyte/hibyte, mode 0 (interrupt on terminal count), binary.
     out8(pit_command_port, 0xB0);
     out8(pit_channel2_data_port, static_cast<u8>(calibration_pit_ticks & 0xFF));
     out8(pit_channel2_data_port, static_cast<u8>(calibration_pit_ticks >> 8));
 
-    // Restart the count by toggling the gate, then time until OUT2 (bit 5) goes high.
-    control = in8(speaker_control_port);
-    out8(speaker_control_port, static_cast<u8>(control & ~0x01));
-    out8(speaker_control_port, static_cast<u8>(control | 0x01));
-
+    // Raise the gate and time until OUT2 (bit 5) goes high at the terminal count.
+    out8(speaker_control_port, static_cast<u8>((control & ~0x02) | 0x01));
     u64 start = read_timestamp_counter();
     // Bound the wait: a PIT that never fires must not hang boot. 2^32 TSC ticks is more
     // than a second on any machine that can run this kernel.

@@ -1,0 +1,113 @@
+#include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/CPUFeatures.h>
+#include <Kernel/Log/KernelLog.h>
+
+namespace Kernel::Arch {
+
+namespace {
+
+CpuFeatures s_features;
+
+constexpr u64 cr4_machine_check = 1ull << 6;
+constexpr u64 cr4_umip = 1ull << 11;
+constexpr u64 cr4_pge = 1ull << 7;
+constexpr u64 cr4_pcide = 1ull << 17;
+constexpr u64 cr4_smep = 1ull << 20;
+constexpr u64 cr4_smap = 1ull << 21;
+constexpr u32 pat_msr = 0x277;
+
+void write_cr4(u64 value)
+{
+    asm volatile("mov %0, %%cr4" ::"r"(value) : "memory");
+}
+
+void write_msr(u32 index, u64 value)
+{
+    asm volatile("wrmsr" ::"c"(index), "a"(static_cast<u32>(value)), "d"(static_cast<u32>(value >> 32))
+                 : "memory");
+}
+
+} // namespace
+
+CpuFeatures detect_cpu_features()
+{
+    CpuFeatures features;
+    CpuidResult basic = cpuid(0);
+    CpuidResult leaf1 = cpuid(1);
+    features.pcid = leaf1.ecx & (1u << 17);
+    features.rdrand = leaf1.ecx & (1u << 30);
+    features.global_pages = leaf1.edx & (1u << 13);
+    features.page_attribute_table = leaf1.edx & (1u << 16);
+    features.machine_check = leaf1.edx & (1u << 7);
+    if (basic.eax >= 7) {
+        CpuidResult leaf7 = cpuid(7, 0);
+        features.smep = leaf7.ebx & (1u << 7);
+        features.invpcid = leaf7.ebx & (1u << 10);
+        features.rdseed = leaf7.ebx & (1u << 18);
+        features.smap = leaf7.ebx & (1u << 20);
+        features.umip = leaf7.ecx & (1u << 2);
+    }
+    CpuidResult extended = cpuid(0x80000000);
+    if (extended.eax >= 0x80000001) {
+        CpuidResult extended1 = cpuid(0x80000001);
+        features.no_execute = extended1.edx & (1u << 20);
+        features.huge_pages_1g = extended1.edx & (1u << 26);
+    }
+    return features;
+}
+
+const CpuFeatures& cpu_features()
+{
+    return s_features;
+}
+
+void enable_cpu_protections()
+{
+    s_features = detect_cpu_features();
+    u64 cr4 = read_cr4();
+    // A missing protection is a warning; a missing speed-up is only information.
+    auto enable = [&](bool present, u64 bit, Log::Level level, const char* name, const char* consequence) {
+        if (present) {
+            cr4 |= bit;
+            return;
+        }
+        Log::log(level, "cpu: no {}: {}", name, consequence);
+    };
+    enable(
+        s_features.smep, cr4_smep, Log::Level::Warning, "SMEP", "the kernel can be made to run user pages");
+    enable(s_features.smap, cr4_smap, Log::Level::Warning, "SMAP",
+        "stray kernel accesses to user memory are not caught");
+    enable(s_features.umip, cr4_umip, Log::Level::Warning, "UMIP",
+        "user code can read descriptor-table addresses");
+    // Without CR4.MCE a machine check shuts the CPU down instead of reaching the #MC
+    // handler on its own stack.
+    enable(s_features.machine_check, cr4_machine_check, Log::Level::Warning, "machine-check exception",
+        "hardware errors reset the machine without a report");
+    enable(s_features.global_pages, cr4_pge, Log::Level::Info, "global pages",
+        "kernel TLB entries are flushed on every switch");
+    // PCID may only be turned on while CR3's low 12 bits are zero, which they are here:
+    // the boot page tables use PCID 0.
+    enable(
+        s_features.pcid, cr4_pcide, Log::Level::Info, "PCID", "address-space switches flush the whole TLB");
+    write_cr4(cr4);
+    if (!s_features.invpcid)
+        Log::info("cpu: no INVPCID; TLB invalidation uses invlpg and CR3/CR4 reloads");
+    if (!s_features.no_execute)
+        Log::warning("cpu: no NX: data pages are executable, so W^X cannot be enforced");
+
+    // PAT: keep the power-on entries 0 (write-back), 2 (UC-) and 3 (uncached), and make
+    // entry 1 write-combining, so that PWT alone selects WC (used for framebuffers).
+    if (s_features.page_attribute_table) {
+        constexpr u64 write_back = 0x06;
+        constexpr u64 write_combining = 0x01;
+        constexpr u64 uncached_minus = 0x07;
+        constexpr u64 uncached = 0x00;
+        u64 pat = write_back | (write_combining << 8) | (uncached_minus << 16) | (uncached << 24);
+        write_msr(pat_msr, pat | (pat << 32));
+    }
+    Log::info("cpu: NX {} SMEP {} SMAP {} UMIP {} PGE {} PCID {} INVPCID {} 1G-pages {} RDRAND {} RDSEED {}",
+        s_features.no_execute, s_features.smep, s_features.smap, s_features.umip, s_features.global_pages,
+        s_features.pcid, s_features.invpcid, s_features.huge_pages_1g, s_features.rdrand, s_features.rdseed);
+}
+
+} // namespace Kernel::Arch

@@ -1,0 +1,48 @@
+#pragma once
+
+// The local CPU's TLB invalidation instructions. Only Kernel/Memory/TlbInvalidation.cpp
+// calls these: every page-table change goes through that one API.
+
+#include <Core/Types.h>
+
+namespace Kernel::Arch {
+
+// Drops the TLB entries (global ones included) for the page containing `virtual_address`.
+inline void invalidate_page_locally(Core::u64 virtual_address)
+{
+    asm volatile("invlpg (%0)" ::"r"(virtual_address) : "memory");
+}
+
+// Drops every non-global entry by reloading CR3 (same address space).
+inline void invalidate_non_global_locally()
+{
+    Core::u64 cr3;
+    asm volatile("mov %%cr3, %0\n"
+                 "mov %0, %%cr3"
+                 : "=r"(cr3)::"memory");
+}
+
+// Drops every entry including global ones: toggling CR4.PGE flushes them (SDM 4.10.4.1).
+// Without PGE there are no global entries and a CR3 reload is enough.
+inline void invalidate_everything_locally()
+{
+    constexpr Core::u64 cr4_pge = 1ull << 7;
+    Core::u64 cr4;
+    asm volatile("mov %%cr4, %0" : "=r"(cr4));
+    if (cr4 & cr4_pge) {
+        asm volatile("mov %0, %%cr4\n"
+                     "mov %1, %%cr4" ::"r"(cr4 & ~cr4_pge),
+                     "r"(cr4)
+                     : "memory");
+    } else {
+        invalidate_non_global_locally();
+    }
+}
+
+// Makes `root_physical` the current top-level page table.
+inline void load_page_table_root(Core::u64 root_physical)
+{
+    asm volatile("mov %0, %%cr3" ::"r"(root_physical) : "memory");
+}
+
+} // namespace Kernel::Arch

@@ -1,0 +1,56 @@
+#pragma once
+
+// The kernel's memory: physical frames (frame database, buddy allocator, per-CPU page
+// caches) and the kernel address space (W^X image, NX direct map of RAM, guard pages).
+// docs/memory.md describes the layout and the rules.
+
+#include <Core/Error.h>
+#include <Core/Optional.h>
+#include <Core/Types.h>
+#include <Kernel/Arch/x86_64/PageTables.h>
+#include <Kernel/Boot/BootInfo.h>
+#include <Kernel/Memory/PhysicalPage.h>
+
+namespace Kernel::Memory {
+
+// Builds the frame database and the allocators from the boot memory map, then builds the
+// kernel address space and switches to it. Called once during boot; the kernel cannot run
+// without memory, so failures here panic with the reason.
+void initialize(const Boot::BootInfo& boot_info, Core::u64 boot_information_physical);
+
+// ---- Physical frames ----------------------------------------------------------------------
+// A naturally aligned block of 2^order frames. OutOfMemory when none is free.
+[[nodiscard]] Core::Result<Core::u64> allocate_physical_pages(Core::u32 order, PageUse use);
+void free_physical_pages(Core::u64 physical_address, Core::u32 order);
+// Single frames go through this CPU's page cache.
+[[nodiscard]] Core::Result<Core::u64> allocate_physical_page(PageUse use);
+void free_physical_page(Core::u64 physical_address);
+
+// The frame database entry for a physical address, or nullptr outside the database.
+[[nodiscard]] PhysicalPage* physical_page(Core::u64 physical_address);
+
+struct PhysicalMemoryStatistics {
+    Core::u64 total_bytes; // frames the database describes
+    Core::u64 free_bytes; // in the buddy allocator and the page caches
+    Core::u64 allocated_bytes; // handed out
+    Core::u64 reserved_bytes; // never handed out (firmware, kernel image, ...)
+};
+[[nodiscard]] PhysicalMemoryStatistics physical_memory_statistics();
+
+// The direct-map address of a physical address in RAM (or in an MMIO range the kernel
+// mapped). All RAM is mapped there, read-write and never executable.
+[[nodiscard]] void* physical_to_virtual(Core::u64 physical_address);
+
+// ---- Kernel mappings ----------------------------------------------------------------------
+// Each change is followed by the TLB invalidation it needs (TlbInvalidation.h).
+[[nodiscard]] Core::Result<void> map_kernel_page(
+    Core::u64 virtual_address, Core::u64 physical_address, Arch::PageProtection protection);
+[[nodiscard]] Core::Result<Arch::Translation> unmap_kernel_page(Core::u64 virtual_address);
+[[nodiscard]] Core::Result<void> protect_kernel_page(
+    Core::u64 virtual_address, Arch::PageProtection protection);
+[[nodiscard]] Core::Optional<Arch::Translation> translate(Core::u64 virtual_address);
+
+// Calls callback(const Arch::Translation&) for every page of the kernel address space.
+void for_each_kernel_page(void (*callback)(const Arch::Translation&, void*), void* context);
+
+} // namespace Kernel::Memory
