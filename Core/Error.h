@@ -73,11 +73,14 @@ public:
     [[nodiscard]] T& value()
     {
         VERIFY(!m_is_error);
+        // m_storage is sizeof(T) bytes aligned for T and holds a live T exactly when
+        // m_is_error is clear (every non-error constructor placement-news one there).
         return *reinterpret_cast<T*>(&m_storage);
     }
     [[nodiscard]] const T& value() const
     {
         VERIFY(!m_is_error);
+        // Same invariant as the non-const value(): checked flag, live T in aligned storage.
         return *reinterpret_cast<const T*>(&m_storage);
     }
     // Moves the value out; used by TRY().

@@ -16,6 +16,8 @@ template<typename T, bool = __is_trivially_destructible(T)> class OptionalStorag
 protected:
     ~OptionalStorage()
     {
+        // m_storage is sizeof(T) bytes aligned for T and holds a live T exactly while
+        // m_has_value is set, so the cast names that object and it is destroyed once.
         if (m_has_value)
             reinterpret_cast<T*>(m_storage)->~T();
     }
@@ -90,11 +92,14 @@ public:
     [[nodiscard]] T& value()
     {
         VERIFY(m_has_value);
+        // m_storage is sizeof(T) bytes aligned for T, and m_has_value (checked above) means
+        // emplace() constructed a T there that clear() has not yet destroyed.
         return *reinterpret_cast<T*>(&m_storage);
     }
     [[nodiscard]] const T& value() const
     {
         VERIFY(m_has_value);
+        // Same invariant as the non-const value(): checked flag, live T in aligned storage.
         return *reinterpret_cast<const T*>(&m_storage);
     }
     [[nodiscard]] T value_or(const T& fallback) const { return m_has_value ? value() : fallback; }

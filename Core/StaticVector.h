@@ -16,6 +16,8 @@ template<typename T, usize Capacity, bool = __is_trivially_destructible(T)> clas
 protected:
     ~StaticVectorStorage()
     {
+        // m_storage is Capacity slots of sizeof(T) bytes, aligned for T, and exactly the
+        // first m_size of them hold live Ts, so each cast names a constructed element.
         for (usize index = 0; index < m_size; ++index)
             reinterpret_cast<T*>(m_storage)[index].~T();
     }
@@ -101,6 +103,9 @@ public:
     Span<const T> span() const { return { slot(0), m_size }; }
 
 private:
+    // m_storage is Capacity slots of sizeof(T) bytes, aligned for T, so slot(index) is
+    // in bounds (or one past the end) for index <= Capacity. Slots below m_size hold live
+    // Ts; the slot at m_size is raw memory that only placement new may use.
     T* slot(usize index) { return reinterpret_cast<T*>(m_storage) + index; }
     const T* slot(usize index) const { return reinterpret_cast<const T*>(m_storage) + index; }
 };

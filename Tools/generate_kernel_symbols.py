@@ -20,9 +20,9 @@ KERNEL_VIRTUAL_BASE = 0xFFFFFFFF80000000
 TEXT_SYMBOL_TYPES = {"t", "T", "W", "w"}
 
 
-def read_function_symbols(nm, elf_path):
+def read_function_symbols(nm_path, elf_path):
     output = subprocess.run(
-        [nm, "--defined-only", "--print-size", "--numeric-sort", "--demangle", elf_path],
+        [nm_path, "--defined-only", "--print-size", "--numeric-sort", "--demangle", elf_path],
         check=True, capture_output=True, text=True).stdout
     symbols = []
     for line in output.splitlines():
@@ -42,8 +42,8 @@ def read_function_symbols(nm, elf_path):
     return symbols
 
 
-def build(nm, elf_path, output_path):
-    symbols = read_function_symbols(nm, elf_path)
+def build(nm_path, elf_path, output_path):
+    symbols = read_function_symbols(nm_path, elf_path)
     strings = bytearray()
     entries = bytearray()
     for address, size, name in symbols:
@@ -54,26 +54,27 @@ def build(nm, elf_path, output_path):
         output.write(header + entries + strings)
 
 
-def verify(nm, first_path, final_path):
-    first = read_function_symbols(nm, first_path)
-    final = read_function_symbols(nm, final_path)
+def verify(nm_path, first_path, final_path):
+    first = read_function_symbols(nm_path, first_path)
+    final = read_function_symbols(nm_path, final_path)
     if first != final:
-        moved = [a for a, b in zip(first, final) if a != b][:5]
+        moved = [first_symbol for first_symbol, final_symbol in zip(first, final)
+                 if first_symbol != final_symbol][:5]
         sys.exit(f"kernel symbols moved between the two links (first differences: {moved}); "
                  "the .kernel_symbols section must stay the last one in Linker.ld")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nm", default="llvm-nm")
+    parser.add_argument("--nm", dest="nm_path", metavar="NM", default="llvm-nm")
     parser.add_argument("action", choices=["build", "verify"])
     parser.add_argument("first")
     parser.add_argument("second")
     arguments = parser.parse_args()
     if arguments.action == "build":
-        build(arguments.nm, arguments.first, arguments.second)
+        build(arguments.nm_path, arguments.first, arguments.second)
     else:
-        verify(arguments.nm, arguments.first, arguments.second)
+        verify(arguments.nm_path, arguments.first, arguments.second)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,16 @@
 """Builds a bootable RaeenOS ISO: GRUB for both BIOS and UEFI, the kernel, a grub.cfg.
 
   make_iso.py --kernel KERNEL.elf --output OUT.iso [--cmdline "log=info"]
+              [--extra-file SOURCE=PATH/ON/ISO]...
+
+--extra-file puts other files on the image, such as the licence of the embedded font
+(a .gz source is stored decompressed).
 
 grub-mkrescue (Debian's grub-pc-bin and grub-efi-amd64-bin) writes one hybrid image
 that SeaBIOS boots through El Torito and OVMF through its EFI system partition.
 """
 import argparse
+import gzip
 import os
 import shutil
 import subprocess
@@ -26,10 +31,16 @@ menuentry "RaeenOS" {{
 """
 
 
-def make_iso(kernel, output, cmdline, grub_mkrescue="grub-mkrescue"):
+def make_iso(kernel, output, cmdline, grub_mkrescue="grub-mkrescue", extra_files=()):
     with tempfile.TemporaryDirectory(prefix="raeenos-iso-") as staging:
         os.makedirs(os.path.join(staging, "boot", "grub"))
         shutil.copyfile(kernel, os.path.join(staging, "boot", "raeenos.elf"))
+        for source, destination in extra_files:
+            target = os.path.join(staging, destination.lstrip("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            opener = gzip.open if source.endswith(".gz") else open
+            with opener(source, "rb") as source_file, open(target, "wb") as target_file:
+                shutil.copyfileobj(source_file, target_file)
         with open(os.path.join(staging, "boot", "grub", "grub.cfg"), "w") as config:
             config.write(GRUB_CONFIG.format(cmdline=cmdline))
         result = subprocess.run([grub_mkrescue, "-o", output, staging], capture_output=True, text=True)
@@ -44,8 +55,15 @@ def main():
     parser.add_argument("--output", required=True)
     parser.add_argument("--cmdline", default="log=info")
     parser.add_argument("--grub-mkrescue", default="grub-mkrescue")
+    parser.add_argument("--extra-file", action="append", default=[], metavar="SOURCE=PATH")
     arguments = parser.parse_args()
-    make_iso(arguments.kernel, arguments.output, arguments.cmdline, arguments.grub_mkrescue)
+    extra_files = []
+    for entry in arguments.extra_file:
+        source, separator, destination = entry.partition("=")
+        if not separator or not source or not destination:
+            parser.error(f"--extra-file needs SOURCE=PATH, got '{entry}'")
+        extra_files.append((source, destination))
+    make_iso(arguments.kernel, arguments.output, arguments.cmdline, arguments.grub_mkrescue, extra_files)
 
 
 if __name__ == "__main__":

@@ -22,16 +22,21 @@ import time
 
 import make_iso
 
+# A combined image for -bios (Debian 12), else a code image for a read-only pflash drive.
 OVMF_CANDIDATES = ["/usr/share/ovmf/OVMF.fd", "/usr/share/OVMF/OVMF.fd"]
+OVMF_CODE_CANDIDATES = ["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_CODE.fd"]
 DEBUG_EXIT_PORT = "0xf4"
 # isa-debug-exit makes QEMU exit with (code << 1) | 1; see Kernel/Test/QemuExit.h.
 EXIT_KINDS = {33: "tests-passed", 35: "tests-failed", 37: "panic"}
 
 
-def find_ovmf():
+def ovmf_arguments():
     for candidate in OVMF_CANDIDATES:
         if os.path.exists(candidate):
-            return candidate
+            return ["-bios", candidate]
+    for candidate in OVMF_CODE_CANDIDATES:
+        if os.path.exists(candidate):
+            return ["-drive", f"if=pflash,format=raw,readonly=on,file={candidate}"]
     raise SystemExit("OVMF firmware not found (Debian package 'ovmf')")
 
 
@@ -42,7 +47,7 @@ def qemu_command(iso, uefi, smp, memory, display="none", debug=False, test_devic
         "-display", display,
     ]
     if uefi:
-        command += ["-bios", find_ovmf()]
+        command += ovmf_arguments()
     if test_device:
         command += ["-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT},iosize=0x04"]
     if debug:

@@ -203,9 +203,10 @@ void draw_glyph_pixels(Core::u8* cell_origin, Core::usize pitch, const BitmapFon
         // columns() and rows()), so each of its glyph_height lines of glyph_width
         // pixels starting at cell_origin is writable.
         Core::u8* destination = cell_origin + row * pitch;
-        for (Core::u32 x = 0; x < font.glyph_width; ++x) {
-            bool is_set = row_bits[x / 8] & (0x80u >> (x % 8));
+        for (Core::u32 column_in_glyph = 0; column_in_glyph < font.glyph_width; ++column_in_glyph) {
+            bool is_set = row_bits[column_in_glyph / 8] & (0x80u >> (column_in_glyph % 8));
             store_pixel<BytesPerPixel>(destination, is_set ? foreground_pixel : background_pixel);
+            // Steps to the next of the line's glyph_width pixels, all inside the cell.
             destination += BytesPerPixel;
         }
     }
@@ -218,8 +219,9 @@ void fill_pixels(Core::u8* origin, Core::usize pitch, Core::u32 width, Core::u32
         // Invariant: the rectangle lies inside the surface (checked by the caller), so
         // each of its `height` lines of `width` pixels starting at origin is writable.
         Core::u8* destination = origin + line * pitch;
-        for (Core::u32 x = 0; x < width; ++x) {
+        for (Core::u32 pixel_in_line = 0; pixel_in_line < width; ++pixel_in_line) {
             store_pixel<BytesPerPixel>(destination, pixel);
+            // Steps to the next of the line's `width` pixels, all inside the rectangle.
             destination += BytesPerPixel;
         }
     }
@@ -347,11 +349,12 @@ void FramebufferConsole::draw_glyph(
     Core::u32 column, Core::u32 row, Core::u32 glyph, Core::u32 foreground_pixel)
 {
     VERIFY(column < m_columns && row < m_rows);
-    Core::usize x = static_cast<Core::usize>(column) * m_font->glyph_width;
-    Core::usize y = static_cast<Core::usize>(row) * m_font->glyph_height;
+    Core::usize cell_left = static_cast<Core::usize>(column) * m_font->glyph_width;
+    Core::usize cell_top = static_cast<Core::usize>(row) * m_font->glyph_height;
     // Invariant: column < columns and row < rows, so the cell's top-left pixel and the
     // whole cell lie inside the surface.
-    Core::u8* cell_origin = m_surface.pixels + y * m_surface.pitch + x * m_surface.bytes_per_pixel;
+    Core::u8* cell_origin
+        = m_surface.pixels + cell_top * m_surface.pitch + cell_left * m_surface.bytes_per_pixel;
     const Core::u8* rows_of_glyph = m_font->glyph_rows(glyph);
     switch (m_surface.bytes_per_pixel) {
     case 4:
@@ -372,14 +375,14 @@ void FramebufferConsole::draw_glyph(
 }
 
 void FramebufferConsole::fill_rectangle(
-    Core::u32 x, Core::u32 y, Core::u32 width, Core::u32 height, Core::u32 pixel)
+    Core::u32 left, Core::u32 top, Core::u32 width, Core::u32 height, Core::u32 pixel)
 {
-    VERIFY(x <= m_surface.width && width <= m_surface.width - x);
-    VERIFY(y <= m_surface.height && height <= m_surface.height - y);
+    VERIFY(left <= m_surface.width && width <= m_surface.width - left);
+    VERIFY(top <= m_surface.height && height <= m_surface.height - top);
     Core::u32 bytes_per_pixel = m_surface.bytes_per_pixel;
     // Invariant: the rectangle was just checked to lie inside the surface.
-    Core::u8* origin = m_surface.pixels + static_cast<Core::usize>(y) * m_surface.pitch
-        + static_cast<Core::usize>(x) * bytes_per_pixel;
+    Core::u8* origin = m_surface.pixels + static_cast<Core::usize>(top) * m_surface.pitch
+        + static_cast<Core::usize>(left) * bytes_per_pixel;
 
     // A pixel whose bytes are all equal (black is 0 in every format) fills a line with
     // one memset, which is much faster than storing pixel by pixel.

@@ -72,7 +72,7 @@ private:
     void new_line();
     void scroll_up();
     void draw_glyph(Core::u32 column, Core::u32 row, Core::u32 glyph, Core::u32 foreground_pixel);
-    void fill_rectangle(Core::u32 x, Core::u32 y, Core::u32 width, Core::u32 height, Core::u32 pixel);
+    void fill_rectangle(Core::u32 left, Core::u32 top, Core::u32 width, Core::u32 height, Core::u32 pixel);
     [[nodiscard]] Core::u32 pixel_value(RgbColor color) const;
 
     FramebufferSurface m_surface;

@@ -286,6 +286,8 @@ void BuddyAllocator::poison_frames(Core::u64 first_frame, Core::u64 frame_count)
         Core::u8* bytes = m_frame_memory->frame_bytes(frame);
         if (bytes == nullptr)
             continue;
+        // FrameMemory hands back the frame's page_size mapped bytes, and the frame is being
+        // freed, so no one else may be using them.
         __builtin_memset(bytes, poison_byte, page_size);
         m_pages[frame].is_poisoned = true;
     }
@@ -303,7 +305,8 @@ void BuddyAllocator::check_poison(Core::u64 first_frame, Core::u64 frame_count, 
         // Accumulating whole words without an early exit lets the common, intact case run
         // as one straight loop (the kernel has no vector registers to do bytes quickly);
         // only a damaged frame pays for finding the offset. memcpy makes no alignment
-        // assumption and compiles to a plain load.
+        // assumption and compiles to a plain load. `bytes` spans the frame's page_size
+        // mapped bytes, and offset + 8 <= page_size keeps every load inside it.
         Core::u64 difference = 0;
         for (Core::u64 offset = 0; offset < page_size; offset += sizeof(Core::u64)) {
             Core::u64 word = 0;
@@ -324,6 +327,7 @@ void BuddyAllocator::check_poison(Core::u64 first_frame, Core::u64 frame_count, 
 Core::u64 BuddyAllocator::frame_index(const PhysicalPage& page) const
 {
     VERIFY(&page >= m_pages.begin() && &page < m_pages.end());
+    // The VERIFY placed `page` inside m_pages, so the subtraction is within one array.
     return static_cast<Core::u64>(&page - m_pages.begin());
 }
 

@@ -1,5 +1,6 @@
 #include <Core/NoThrow.h>
 #include <Kernel/Arch/x86_64/AddressSpaceLayout.h>
+#include <Kernel/BuildConfiguration.h>
 #include <Kernel/Locking/Spinlock.h>
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/BuddyAllocator.h>
@@ -50,6 +51,8 @@ public:
 
     void free_slab(void* slab, Core::u32 order) override
     {
+        // `slab` came from allocate_slab(), i.e. physical_to_virtual(physical), which is
+        // direct_map_base + physical, so subtracting the base recovers the frame address.
         Core::u64 physical = reinterpret_cast<Core::u64>(slab) - Arch::direct_map_base;
         for (Core::u64 page = 0; page < (1ull << order); ++page) {
             PhysicalPage* entry = physical_page(physical + page * page_size);
@@ -95,6 +98,8 @@ Core::u32 order_for_pages(Core::u64 pages)
 // the direct map at all.
 PhysicalPage* page_of(const void* pointer)
 {
+    // Only the integer address is used, to look up the frame database; the pointer itself
+    // may be anything a buggy caller passed and is never dereferenced here.
     auto address = reinterpret_cast<Core::u64>(pointer);
     if (address < Arch::direct_map_base)
         return nullptr;
@@ -110,11 +115,7 @@ SlabPageSource& kernel_slab_page_source()
 
 SlabDebugOptions kernel_slab_debug_options()
 {
-#ifdef RAEEN_DEBUG
-    return { .red_zones = true, .poison = true };
-#else
-    return { .red_zones = false, .poison = false };
-#endif
+    return { .red_zones = is_debug_build, .poison = is_debug_build };
 }
 
 Core::u64 new_freelist_secret()
@@ -125,6 +126,8 @@ Core::u64 new_freelist_secret()
 void initialize_heap()
 {
     for (Core::usize index = 0; index < size_class_count; ++index) {
+        // Each s_cache_storage row is sizeof(SlabCache) bytes aligned for SlabCache and
+        // still unconstructed: initialize_heap() runs once, at boot.
         s_size_classes[index]
             = new (s_cache_storage[index]) SlabCache(size_class_names[index], smallest_size_class << index,
                 heap_alignment, s_slab_page_source, kernel_slab_debug_options(), new_freelist_secret());
@@ -161,11 +164,23 @@ void free(void* pointer)
     if (!pointer)
         return;
     PhysicalPage* page = page_of(pointer);
-    if (page && page->use == PageUse::HeapSlab && page->owner) {
+    {
+        // The owner is read under the heap lock: releasing a slab clears it under the same
+        // lock, so a free can never reach a slab that is being given back.
         Locking::SpinlockLocker locker(s_heap_lock);
-        static_cast<SlabCache*>(page->owner)->free(pointer);
-        return;
+        if (page && page->use == PageUse::HeapSlab && page->owner) {
+            // For a HeapSlab frame, owner is the SlabCache that allocate_slab() stored in
+            // every page of the slab; SlabCache::free() still validates the pointer itself.
+            auto* cache = static_cast<SlabCache*>(page->owner);
+            cache->free(pointer);
+            // Keep one empty slab per cache for the next allocation; give the rest back.
+            if (cache->empty_slab_count() > 1)
+                cache->release_empty_slabs();
+            return;
+        }
     }
+    // The address is only checked against the frame database below; nothing is read
+    // through the pointer.
     auto address = reinterpret_cast<Core::u64>(pointer);
     bool is_large_block = page && page->use == PageUse::HeapLarge && page->is_block_head
         && page->state == PageState::Allocated && (address & (page_size - 1)) == 0;

@@ -5,6 +5,7 @@
 #include <Kernel/Arch/x86_64/CPUFeatures.h>
 #include <Kernel/Arch/x86_64/StaticStacks.h>
 #include <Kernel/Arch/x86_64/TLB.h>
+#include <Kernel/BuildConfiguration.h>
 #include <Kernel/Locking/Spinlock.h>
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/BuddyAllocator.h>
@@ -35,6 +36,8 @@ constexpr Core::u64 physical_boundary_of_boot_direct_map = Arch::direct_map_size
 
 Core::u64 address_of(const char* symbol)
 {
+    // Linker-script symbols mark section bounds: only their addresses mean anything, so
+    // they become integers for arithmetic and are never dereferenced.
     return reinterpret_cast<Core::u64>(symbol);
 }
 
@@ -77,6 +80,8 @@ class DirectMapFrameMemory final : public FrameMemory {
 public:
     Core::u8* frame_bytes(Core::u64 frame) override
     {
+        // physical_to_virtual() returns the frame's page_size mapped bytes in the boot
+        // direct map, or nullptr (which callers skip) for a frame outside it.
         return static_cast<Core::u8*>(Arch::physical_to_virtual(frame << page_shift, page_size));
     }
 };
@@ -328,9 +333,8 @@ void initialize(const Boot::BootInfo& boot_info, Core::u64 boot_information_phys
     {
         Locking::SpinlockLocker locker(s_physical_memory_lock);
         s_buddy.add_free_range(boot_start >> page_shift, (boot_end - boot_start) >> page_shift);
-#ifdef RAEEN_DEBUG
-        s_buddy.enable_poisoning(s_frame_memory);
-#endif
+        if (is_debug_build)
+            s_buddy.enable_poisoning(s_frame_memory);
     }
 
     auto statistics = physical_memory_statistics();
@@ -401,6 +405,8 @@ PhysicalMemoryStatistics physical_memory_statistics()
 
 void* physical_to_virtual(Core::u64 physical_address)
 {
+    // Unchecked: callers pass RAM they own (frames from the buddy allocator), and every
+    // RAM range of the memory map is mapped at direct_map_base + its physical address.
     return reinterpret_cast<void*>(Arch::direct_map_base + physical_address);
 }
 

@@ -301,3 +301,17 @@ KERNEL_PANIC_TEST(memory, stack_overflow_hits_the_guard_page)
     test_context.fail("the stack never ran out", __FILE__, __LINE__);
     EXPECT_EQ(depth, 0u);
 }
+
+// The kernel reads a user page outside a user-access window: SMAP stops it, and the panic
+// report names SMAP as the cause.
+KERNEL_PANIC_TEST(memory, smap_violation_is_named_in_the_report)
+{
+    auto frame = Memory::allocate_physical_page(Kernel::Memory::PageUse::Other);
+    EXPECT(!frame.is_error());
+    if (frame.is_error())
+        return;
+    PageProtection user_page { .writable = true, .executable = false, .user = true };
+    EXPECT(!Memory::map_kernel_page(test_user_page, frame.value(), user_page).is_error());
+    read_byte(reinterpret_cast<void*>(test_user_page));
+    test_context.fail("a kernel read of a user page did not fault", __FILE__, __LINE__);
+}

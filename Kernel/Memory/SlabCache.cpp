@@ -40,6 +40,7 @@ usize find_mismatch(const u8* bytes, usize length, u8 pattern)
     usize index = 0;
     for (; index + sizeof(u64) <= length; index += sizeof(u64)) {
         u64 word;
+        // Callers pass `length` readable bytes; index + 8 <= length keeps the load inside.
         __builtin_memcpy(&word, bytes + index, sizeof(word));
         if (word != pattern_word)
             break;
@@ -272,6 +273,8 @@ void SlabCache::report(Core::StringView kind, const void* address, u64 offset)
 
 void SlabCache::paint_red_zones(u8* object) const
 {
+    // `object` came from object_at(), so its slot is [object - m_object_offset_in_slot,
+    // that + m_slot_size), inside the slab: both zones stay within the slot.
     __builtin_memset(object - m_object_offset_in_slot, red_zone_pattern, m_object_offset_in_slot);
     usize right_size = m_slot_size - m_object_offset_in_slot - m_object_size;
     __builtin_memset(object + m_object_size, red_zone_pattern, right_size);
@@ -281,6 +284,8 @@ void SlabCache::check_red_zones(u8* object)
 {
     // Offsets in the report are relative to the object start; a byte of the left zone has
     // a negative offset, stored as a u64 in two's complement (object[-1] is 2^64 - 1).
+    // `object` is a slot's object (free() checked its index), so, as in paint_red_zones(),
+    // both zones lie inside its slot.
     u8* left_zone = object - m_object_offset_in_slot;
     usize left_mismatch = find_mismatch(left_zone, m_object_offset_in_slot, red_zone_pattern);
     if (left_mismatch != m_object_offset_in_slot) {
@@ -319,6 +324,8 @@ Core::Result<SlabCache::Slab*> SlabCache::grow()
         u8* object = object_at(*slab, index - 1);
         if (m_debug.red_zones)
             paint_red_zones(object);
+        // object_at() gives m_object_size bytes inside the slot; the first link_size of them
+        // are left for the link.
         if (m_debug.poison && m_object_size > link_size)
             __builtin_memset(object + link_size, freed_object_pattern, m_object_size - link_size);
         u64 link = encode(next, object);
@@ -395,7 +402,8 @@ void* SlabCache::take_object(Slab& slab)
         // The encoded link would tell the new owner something about the secret.
         __builtin_memset(object, 0, Core::min(m_object_size, link_size));
     }
-    // Objects smaller than a link lent the start of their right red zone to it.
+    // Objects smaller than a link lent the start of their right red zone to it. Those
+    // bytes are still inside the slot: m_object_footprint reserves a whole link.
     if (m_object_size < link_size)
         __builtin_memset(
             object + m_object_size, m_debug.red_zones ? red_zone_pattern : 0, link_size - m_object_size);

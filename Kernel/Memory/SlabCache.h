@@ -93,7 +93,18 @@ public:
     SlabCache& operator=(SlabCache&&) = delete;
 
     // Reports go to `handler`. Without one, any corruption found stops the kernel through
-    // VERIFY_NOT_REACHED().
+    // VERIFY_NOT_REACHED(). Kinds and what address/offset mean for each:
+    //   "double free"          the object; 0.
+    //   "invalid free"         the object the pointer falls in and the pointer's distance
+    //                          from its start; the slab and the distance from its start for
+    //                          a pointer into the header or tail; the pointer itself and 0
+    //                          when it is in no slab of this cache.
+    //   "write after free"     the object; its first damaged byte.
+    //   "red zone overwritten" the object; the lowest damaged byte of the zone relative to
+    //                          the object start. Left-zone bytes are negative offsets, kept
+    //                          in the u64 as two's complement (object[-1] is 2^64 - 1).
+    //   "free list corrupted"  the word that held the bad link (inside a free object, or
+    //                          the slab header's list head); 0.
     void set_corruption_handler(CorruptionHandler handler) { m_corruption_handler = handler; }
 
     // Returns object_size() bytes aligned to the cache's alignment, or OutOfMemory when

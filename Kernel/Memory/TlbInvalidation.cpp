@@ -1,3 +1,4 @@
+#include <Kernel/Arch/x86_64/CPUFeatures.h>
 #include <Kernel/Arch/x86_64/TLB.h>
 #include <Kernel/Memory/PhysicalPage.h>
 #include <Kernel/Memory/TlbInvalidation.h>
@@ -35,7 +36,10 @@ void invalidate_range(Core::u64 start, Core::u64 length)
 void invalidate_address_space()
 {
     // Kernel mappings are global, so "the whole address space" must include global entries.
-    Arch::invalidate_everything_locally();
+    if (Arch::cpu_features().invpcid)
+        Arch::invalidate_everything_with_invpcid();
+    else
+        Arch::invalidate_everything_locally();
     __atomic_add_fetch(&s_full_flushes, 1, __ATOMIC_RELAXED);
 }
 

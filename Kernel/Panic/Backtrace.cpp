@@ -13,6 +13,8 @@ namespace {
 bool is_always_mapped(Core::u64 address)
 {
     constexpr Core::u64 frame_record_size = 16;
+    // The linker script places these two symbols at the bounds of the loaded image; only
+    // their addresses mean anything, so they are compared as integers, never dereferenced.
     auto image_start = reinterpret_cast<Core::u64>(__kernel_image_start);
     auto image_end = reinterpret_cast<Core::u64>(__kernel_image_end);
     if (address >= image_start && address <= image_end - frame_record_size)

@@ -57,6 +57,8 @@ void print_backtrace(PanicWriter& writer, Core::u64 first_address, Core::u64 fra
     if (first_address != 0)
         addresses[count++] = first_address;
     Core::usize first_return_address = count;
+    // count is 0 or 1 here, so addresses + count stays inside the array and the span
+    // covers exactly the slots still free.
     count += collect_backtrace(
         frame_pointer, Core::Span<Core::u64>(addresses + count, max_backtrace_frames - count));
     writer.print("backtrace:\n");
@@ -154,6 +156,9 @@ void panic_with_message(Core::StringView message)
     PanicWriter writer;
     writer.print("\n================ KERNEL PANIC ================\n");
     writer.print("reason: {}\n", message);
+    // The kernel is built with frame pointers, so this frame is the head of a chain of
+    // frame records; it travels as an integer because collect_backtrace checks every
+    // frame is aligned and mapped before it dereferences anything.
     print_backtrace(writer, 0, reinterpret_cast<Core::u64>(__builtin_frame_address(0)));
     end_panic(writer);
 }

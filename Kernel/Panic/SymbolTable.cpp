@@ -7,7 +7,8 @@ namespace {
 constexpr Core::usize header_size = 16;
 constexpr Core::usize entry_size = 16;
 
-// Reads little-endian integers byte by byte, so the blob needs no alignment.
+// Reads little-endian integers byte by byte, so the blob needs no alignment. Callers pass
+// a pointer with at least 4 (read_u32) or 8 (read_u64) readable bytes behind it.
 Core::u32 read_u32(const Core::u8* bytes)
 {
     return static_cast<Core::u32>(bytes[0]) | (static_cast<Core::u32>(bytes[1]) << 8)
@@ -16,6 +17,7 @@ Core::u32 read_u32(const Core::u8* bytes)
 
 Core::u64 read_u64(const Core::u8* bytes)
 {
+    // bytes + 4 is the upper half of the 8 readable bytes the caller guarantees.
     return static_cast<Core::u64>(read_u32(bytes)) | (static_cast<Core::u64>(read_u32(bytes + 4)) << 32);
 }
 
@@ -26,6 +28,7 @@ Core::Result<SymbolTable> SymbolTable::parse(Core::ReadonlyBytes blob)
     if (blob.size() < header_size)
         return Core::ErrorCode::Malformed;
     const Core::u8* bytes = blob.data();
+    // The blob holds at least header_size (16) bytes, so all four header fields are readable.
     if (read_u32(bytes) != symbol_table_magic || read_u32(bytes + 4) != symbol_table_version)
         return Core::ErrorCode::Malformed;
     Core::u64 symbol_count = read_u32(bytes + 8);
@@ -36,6 +39,9 @@ Core::Result<SymbolTable> SymbolTable::parse(Core::ReadonlyBytes blob)
         return Core::ErrorCode::Malformed;
 
     SymbolTable table;
+    // `needed` <= blob.size() was just checked, so the entries and the string table both
+    // lie inside the blob. The names are bytes of text, so viewing them as char (same
+    // size, alignment 1) is valid at any offset.
     table.m_entries = bytes + header_size;
     table.m_symbol_count = static_cast<Core::u32>(symbol_count);
     table.m_strings = reinterpret_cast<const char*>(bytes + header_size + symbol_count * entry_size);
@@ -54,6 +60,8 @@ Core::Result<SymbolTable> SymbolTable::parse(Core::ReadonlyBytes blob)
 
 SymbolTable::Entry SymbolTable::entry(Core::u32 index) const
 {
+    // Callers pass index < m_symbol_count, and parse() checked that many entries fit in
+    // the blob, so all entry_size bytes at `raw` are readable.
     const Core::u8* raw = m_entries + static_cast<Core::usize>(index) * entry_size;
     return { read_u64(raw), read_u32(raw + 8), read_u32(raw + 12) };
 }

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <random>
 #include <set>
 #include <string>
@@ -200,6 +201,12 @@ struct Shape {
     size_t alignment;
     bool debug;
 };
+
+// Readable parameter descriptions in test output and ctest names.
+void PrintTo(const Shape& shape, std::ostream* output)
+{
+    *output << shape.object_size << " bytes, alignment " << shape.alignment << (shape.debug ? ", debug" : "");
+}
 
 class SlabCacheShapeTest : public SlabCacheTest, public ::testing::WithParamInterface<Shape> { };
 
@@ -653,6 +660,11 @@ struct RedZoneCase {
     size_t object_size;
     size_t alignment;
 };
+
+void PrintTo(const RedZoneCase& shape, std::ostream* output)
+{
+    *output << shape.object_size << " bytes, alignment " << shape.alignment;
+}
 
 class SlabCacheRedZoneTest : public SlabCacheTest, public ::testing::WithParamInterface<RedZoneCase> { };
 

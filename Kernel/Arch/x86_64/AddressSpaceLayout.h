@@ -19,6 +19,8 @@ inline void* physical_to_virtual(Core::u64 physical_address, Core::u64 length)
 {
     if (physical_address >= direct_map_size || length > direct_map_size - physical_address)
         return nullptr;
+    // The check above keeps the whole range below direct_map_size, and Boot.S maps that
+    // much physical memory at direct_map_base, so the resulting address is mapped.
     return reinterpret_cast<void*>(direct_map_base + physical_address);
 }
 

@@ -40,11 +40,14 @@ KERNEL_TEST(cpu, ist_stacks_are_set_and_disjoint)
 KERNEL_TEST(interrupts, every_idt_gate_points_at_its_stub)
 {
     DescriptorTablePointer pointer {};
+    // sidt stores exactly 10 bytes (16-bit limit, 64-bit base) at its operand, which is
+    // why the packed DescriptorTablePointer (sizeof 10) is the "=m" output; no flags change.
     asm volatile("sidt %0" : "=m"(pointer));
     EXPECT_EQ(pointer.limit, 256u * 16 - 1);
     // Invariant: sidt returned the IDT this kernel loaded, 256 gates of 16 bytes each,
     // which lives in kernel .bss for the whole run.
     auto* gates = reinterpret_cast<const Core::u64*>(pointer.base);
+    // Only the address of the stub block is needed, to compare against gate targets.
     auto stubs = reinterpret_cast<Core::u64>(interrupt_stubs);
     Core::u32 wrong = 0;
     for (Core::u64 vector = 0; vector < 256; ++vector) {

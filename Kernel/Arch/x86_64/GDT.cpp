@@ -31,6 +31,8 @@ void initialize_gdt_and_tss()
     s_gdt[1] = 0x00AF9A000000FFFFull; // present, ring 0, code, long mode
     s_gdt[2] = 0x00CF92000000FFFFull; // present, ring 0, data, writable
 
+    // Only the address is taken, for the descriptor: s_task_state_segment is a static, so
+    // the address stays valid for as long as the GDT refers to it.
     auto tss_base = reinterpret_cast<Core::u64>(&s_task_state_segment);
     Core::u64 tss_limit = sizeof(TaskStateSegment) - 1;
     s_gdt[3] = (tss_limit & 0xFFFF) | ((tss_base & 0xFFFFFF) << 16)
@@ -38,6 +40,7 @@ void initialize_gdt_and_tss()
         | (((tss_limit >> 16) & 0xF) << 48) | (((tss_base >> 24) & 0xFF) << 56);
     s_gdt[4] = tss_base >> 32;
 
+    // lgdt wants the linear address of the table; s_gdt is a static, so it stays put.
     DescriptorTablePointer pointer { sizeof(s_gdt) - 1, reinterpret_cast<Core::u64>(&s_gdt) };
 
     // Invariant: `pointer` describes s_gdt, which lives for the whole run of the kernel.
@@ -67,6 +70,8 @@ const TaskStateSegment& current_task_state_segment()
 Core::u16 read_task_register()
 {
     Core::u16 selector;
+    // str only copies the task register's selector into a general register: no memory, no
+    // flags. volatile keeps it from being cached, since ltr can change the value.
     asm volatile("str %0" : "=r"(selector));
     return selector;
 }

@@ -107,6 +107,10 @@ Core::u64 breakpoint_count()
 
 void initialize_interrupts()
 {
+    // interrupt_stubs and interrupt_stubs_end bracket the stub block in the kernel's
+    // text (InterruptEntry.S): one stub_size-aligned entry per vector. Only their
+    // addresses are used, to fill the gates; the VERIFY checks the block really holds
+    // vector_count entries.
     auto stubs_base = reinterpret_cast<Core::u64>(interrupt_stubs);
     VERIFY(reinterpret_cast<Core::u64>(interrupt_stubs_end) - stubs_base == vector_count * stub_size);
     for (Core::usize vector = 0; vector < vector_count; ++vector) {
@@ -128,6 +132,7 @@ void initialize_interrupts()
     out8(primary_pic_data_port, 0xFF);
     out8(secondary_pic_data_port, 0xFF);
 
+    // lidt wants the linear address of the table; s_idt is a static, so it stays put.
     DescriptorTablePointer pointer { sizeof(s_idt) - 1, reinterpret_cast<Core::u64>(&s_idt) };
     // Invariant: s_idt lives for the whole run of the kernel and every gate points at a
     // stub in interrupt_stubs.

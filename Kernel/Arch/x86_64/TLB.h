@@ -39,6 +39,19 @@ inline void invalidate_everything_locally()
     }
 }
 
+// Drops every entry of every PCID, global ones included, with INVPCID type 2. Only valid
+// on CPUs with INVPCID (CPUID.7.0:EBX[10]); the descriptor is ignored for this type but
+// must be a readable 16-byte operand.
+inline void invalidate_everything_with_invpcid()
+{
+    struct {
+        Core::u64 pcid;
+        Core::u64 address;
+    } descriptor { 0, 0 };
+    constexpr Core::u64 all_contexts_including_globals = 2;
+    asm volatile("invpcid %0, %1" ::"m"(descriptor), "r"(all_contexts_including_globals) : "memory");
+}
+
 // Makes `root_physical` the current top-level page table.
 inline void load_page_table_root(Core::u64 root_physical)
 {
