@@ -55,3 +55,37 @@ KERNEL_TEST(console, framebuffer_console_draws_logged_text)
     EXPECT(lit_pixels_in_text_row(framebuffer->cursor_row() - 1) > 100u);
     EXPECT_EQ(lit_pixels_in_text_row(framebuffer->cursor_row()), 0u);
 }
+
+KERNEL_TEST(console, panic_text_reaches_the_framebuffer_in_red)
+{
+    // The panic path writes straight to every console, bypassing the log; the framebuffer
+    // must show that text, in the panic colour.
+    auto* framebuffer = Kernel::Console::framebuffer_console();
+    EXPECT(framebuffer != nullptr);
+    if (!framebuffer)
+        return;
+    Kernel::Log::write_to_consoles_for_panic("console test: panic path text\n", Kernel::Console::Color::BrightRed);
+    EXPECT_EQ(framebuffer->cursor_column(), 0u);
+    EXPECT(framebuffer->cursor_row() > 0);
+    if (framebuffer->cursor_row() == 0)
+        return;
+    const auto& info = Kernel::Boot::boot_info().framebuffer.value();
+    auto red = Kernel::Console::FramebufferConsole::palette_color(Kernel::Console::Color::BrightRed);
+    Core::u32 expected_pixel = (static_cast<Core::u32>(red.red) << info.red_position)
+        | (static_cast<Core::u32>(red.green) << info.green_position)
+        | (static_cast<Core::u32>(red.blue) << info.blue_position);
+    auto* pixels = static_cast<const volatile Core::u8*>(
+        Kernel::Arch::physical_to_virtual(info.physical_address, info.size_in_bytes()));
+    Core::u32 red_pixels = 0;
+    Core::u32 text_row = framebuffer->cursor_row() - 1;
+    for (Core::u32 line = text_row * 16; line < (text_row + 1) * 16; ++line) {
+        // Invariant: line < height; the framebuffer is mapped (write-combining) at its
+        // direct-map address, which physical_to_virtual returns.
+        auto* row = reinterpret_cast<const volatile Core::u32*>(pixels + static_cast<Core::u64>(line) * info.pitch);
+        for (Core::u32 column = 0; column < info.width; ++column) {
+            if ((row[column] & 0x00FFFFFF) == expected_pixel)
+                ++red_pixels;
+        }
+    }
+    EXPECT(red_pixels > 100u);
+}

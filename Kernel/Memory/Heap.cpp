@@ -29,11 +29,6 @@ constexpr const char* size_class_names[size_class_count] = {
     "kmalloc-2048",
 };
 
-[[noreturn]] void report_heap_corruption(const CorruptionReport& report)
-{
-    Panic::panic("memory corruption: {} in {} at {:#x} (offset {:#x})", report.kind, report.allocator,
-        report.address, report.offset);
-}
 
 class KernelSlabPageSource final : public SlabPageSource {
 public:
@@ -131,7 +126,7 @@ void initialize_heap()
         s_size_classes[index]
             = new (s_cache_storage[index]) SlabCache(size_class_names[index], smallest_size_class << index,
                 heap_alignment, s_slab_page_source, kernel_slab_debug_options(), new_freelist_secret());
-        s_size_classes[index]->set_corruption_handler(report_heap_corruption);
+        s_size_classes[index]->set_corruption_handler(panic_on_memory_corruption);
     }
     auto options = kernel_slab_debug_options();
     Log::info("memory: heap ready: {} size classes up to {} bytes, red zones {}, poisoning {}",
@@ -185,7 +180,7 @@ void free(void* pointer)
     bool is_large_block = page && page->use == PageUse::HeapLarge && page->is_block_head
         && page->state == PageState::Allocated && (address & (page_size - 1)) == 0;
     if (!is_large_block) {
-        report_heap_corruption(
+        panic_on_memory_corruption(
             { "invalid free (not a heap pointer, or already freed)", "kmalloc", address, 0 });
     }
     Core::u32 order = page->order;

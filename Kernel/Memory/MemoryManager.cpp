@@ -46,11 +46,6 @@ Core::u64 kernel_virtual_to_physical(Core::u64 virtual_address)
     return virtual_address - Arch::kernel_virtual_base;
 }
 
-[[noreturn]] void report_memory_corruption(const CorruptionReport& report)
-{
-    Panic::panic("memory corruption: {} in {} at {:#x} (offset {:#x})", report.kind, report.allocator,
-        report.address, report.offset);
-}
 
 // ---- Physical frames ----------------------------------------------------------------------
 
@@ -190,7 +185,7 @@ void build_frame_database(const Boot::BootInfo& boot_info, Core::u64 boot_inform
     add_reserved(reserved, database_range->base, database_range->length);
     FreeMemoryPlan plan = plan_free_memory(boot_info.memory_map.span(), reserved.span());
     s_buddy = BuddyAllocator(s_frame_database);
-    s_buddy.set_corruption_handler(report_memory_corruption);
+    s_buddy.set_corruption_handler(panic_on_memory_corruption);
     for (const PhysicalRange& range : plan.free_ranges)
         s_buddy.add_free_range(range.base >> page_shift, range.length >> page_shift);
     if (plan.dropped_range_count > 0)
@@ -383,6 +378,12 @@ void free_physical_page(Core::u64 physical_address)
     }
     Locking::SpinlockLocker locker(s_physical_memory_lock);
     cache.free(physical_address >> page_shift, s_buddy);
+}
+
+void panic_on_memory_corruption(const CorruptionReport& report)
+{
+    Panic::panic("memory corruption: {} in {} at {:#x} (offset {:#x})", report.kind, report.allocator,
+        report.address, report.offset);
 }
 
 PhysicalPage* physical_page(Core::u64 physical_address)

@@ -9,6 +9,7 @@
 #include <Core/Types.h>
 #include <Kernel/Arch/x86_64/PageTables.h>
 #include <Kernel/Boot/BootInfo.h>
+#include <Kernel/Memory/MemoryCorruption.h>
 #include <Kernel/Memory/PhysicalPage.h>
 
 namespace Kernel::Memory {
@@ -25,6 +26,10 @@ void free_physical_pages(Core::u64 physical_address, Core::u32 order);
 // Single frames go through this CPU's page cache.
 [[nodiscard]] Core::Result<Core::u64> allocate_physical_page(PageUse use);
 void free_physical_page(Core::u64 physical_address);
+
+// The corruption handler of every kernel allocator: damage found in allocator state is a
+// kernel bug, so it panics with the report.
+[[noreturn]] void panic_on_memory_corruption(const CorruptionReport& report);
 
 // The frame database entry for a physical address, or nullptr outside the database.
 [[nodiscard]] PhysicalPage* physical_page(Core::u64 physical_address);

@@ -14,7 +14,9 @@ inline constexpr Core::u64 direct_map_base = 0xFFFF800000000000ull;
 inline constexpr Core::u64 direct_map_size = 4ull * 1024 * 1024 * 1024;
 
 // Returns the direct-map address of a physical range, or nullptr when the range is not
-// (entirely) covered by the boot direct map.
+// (entirely) covered by the boot direct map. Meant for early boot, before the memory
+// manager runs; afterwards the direct map holds only RAM and the device ranges the kernel
+// mapped (Memory::physical_to_virtual), so a non-null result is not proof of a mapping.
 inline void* physical_to_virtual(Core::u64 physical_address, Core::u64 length)
 {
     if (physical_address >= direct_map_size || length > direct_map_size - physical_address)
