@@ -10,6 +10,7 @@
 
 #include <Kernel/Memory/BuddyAllocator.h>
 #include <Kernel/Memory/PageCache.h>
+#include <Tests/Host/MemoryTestSupport.h>
 #include <algorithm>
 #include <benchmark/benchmark.h>
 #include <cstdint>
@@ -20,10 +21,10 @@
 
 using Kernel::Memory::BuddyAllocator;
 using Kernel::Memory::CorruptionReport;
-using Kernel::Memory::FrameMemory;
 using Kernel::Memory::page_size;
 using Kernel::Memory::PageCache;
 using Kernel::Memory::PhysicalPage;
+using MemoryTestSupport::BufferFrameMemory;
 
 namespace {
 
@@ -40,18 +41,6 @@ void abort_on_corruption(const CorruptionReport& report)
         static_cast<unsigned long long>(report.address), static_cast<unsigned long long>(report.offset));
     std::abort();
 }
-
-class BufferFrameMemory final : public FrameMemory {
-public:
-    explicit BufferFrameMemory(Core::u64 frame_count)
-        : m_bytes(frame_count * page_size)
-    {
-    }
-    Core::u8* frame_bytes(Core::u64 frame) override { return m_bytes.data() + frame * page_size; }
-
-private:
-    std::vector<Core::u8> m_bytes;
-};
 
 // A frame database with every frame free, and optionally poisoning.
 class Pool {

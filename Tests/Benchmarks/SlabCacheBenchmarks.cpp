@@ -5,51 +5,27 @@
 // kernels, to show what red zones and poisoning cost.
 
 #include <Kernel/Memory/SlabCache.h>
+#include <Tests/Host/MemoryTestSupport.h>
 #include <benchmark/benchmark.h>
+#include <cstdio>
 #include <cstdlib>
-#include <map>
+#include <string>
 #include <vector>
 
-using Kernel::Memory::page_size;
 using Kernel::Memory::SlabCache;
 using Kernel::Memory::SlabDebugOptions;
-using Kernel::Memory::SlabPageSource;
+using MemoryTestSupport::HostSlabPageSource;
 
 namespace {
 
 constexpr Core::u64 benchmark_secret = 0x6A09E667F3BCC908ULL;
 
-// Slabs from aligned_alloc; whatever the cache still holds at the end is freed here.
-class HostSlabPageSource final : public SlabPageSource {
-public:
-    HostSlabPageSource() = default;
-    HostSlabPageSource(const HostSlabPageSource&) = delete;
-    HostSlabPageSource& operator=(const HostSlabPageSource&) = delete;
-    ~HostSlabPageSource()
-    {
-        for (auto& [slab, order] : m_live_slabs)
-            std::free(slab);
-    }
-
-    Core::Result<void*> allocate_slab(Core::u32 order, SlabCache&) override
-    {
-        size_t size = page_size << order;
-        void* slab = std::aligned_alloc(size, size);
-        if (slab == nullptr)
-            return Core::ErrorCode::OutOfMemory;
-        m_live_slabs.emplace(slab, order);
-        return slab;
-    }
-
-    void free_slab(void* slab, Core::u32) override
-    {
-        m_live_slabs.erase(slab);
-        std::free(slab);
-    }
-
-private:
-    std::map<void*, Core::u32> m_live_slabs;
-};
+// A benchmark whose cache mishandles its slabs measures nothing; stop loudly.
+void abort_on_misuse(const std::string& problem)
+{
+    std::fprintf(stderr, "slab source misuse: %s\n", problem.c_str());
+    std::abort();
+}
 
 SlabDebugOptions debug_options(benchmark::State& state)
 {
@@ -67,7 +43,7 @@ void* allocate_or_abort(SlabCache& cache)
 
 void allocate_free_one(benchmark::State& state)
 {
-    HostSlabPageSource source;
+    HostSlabPageSource source(abort_on_misuse);
     SlabCache cache(
         "bench", static_cast<size_t>(state.range(0)), 8, source, debug_options(state), benchmark_secret);
     // Keep one object live so that the slab stays partial, as in a busy kernel.
@@ -84,7 +60,7 @@ void allocate_free_one(benchmark::State& state)
 void allocate_then_free_batch(benchmark::State& state)
 {
     constexpr size_t batch_size = 1000;
-    HostSlabPageSource source;
+    HostSlabPageSource source(abort_on_misuse);
     SlabCache cache(
         "bench", static_cast<size_t>(state.range(0)), 8, source, debug_options(state), benchmark_secret);
     std::vector<void*> objects(batch_size);

@@ -5,6 +5,7 @@
 // checked against the allocator's invariants (see expect_consistent).
 
 #include <Kernel/Memory/BuddyAllocator.h>
+#include <Tests/Host/MemoryTestSupport.h>
 #include <algorithm>
 #include <cstdint>
 #include <gtest/gtest.h>
@@ -15,41 +16,18 @@
 
 using Core::ErrorCode;
 using Kernel::Memory::BuddyAllocator;
-using Kernel::Memory::CorruptionReport;
-using Kernel::Memory::FrameMemory;
 using Kernel::Memory::page_size;
 using Kernel::Memory::PageState;
 using Kernel::Memory::PhysicalPage;
+using MemoryTestSupport::BufferFrameMemory;
+using MemoryTestSupport::record_report;
+using MemoryTestSupport::reported_kinds;
+using MemoryTestSupport::s_recorded_reports;
 
 namespace {
 
 constexpr Core::u32 max_order = BuddyAllocator::max_order;
 constexpr Core::u64 max_block_frames = Core::u64 { 1 } << max_order;
-
-struct RecordedReport {
-    std::string kind;
-    std::string allocator;
-    Core::u64 address;
-    Core::u64 offset;
-};
-
-// The corruption handler is a plain function pointer, so what it records lives here.
-std::vector<RecordedReport> s_reports;
-
-void record_report(const CorruptionReport& report)
-{
-    s_reports.push_back({ std::string(report.kind.characters(), report.kind.length()),
-        std::string(report.allocator.characters(), report.allocator.length()), report.address,
-        report.offset });
-}
-
-std::vector<std::string> reported_kinds()
-{
-    std::vector<std::string> kinds;
-    for (const RecordedReport& report : s_reports)
-        kinds.push_back(report.kind);
-    return kinds;
-}
 
 Core::u64 frames_in_order(Core::u32 order)
 {
@@ -108,40 +86,9 @@ void expect_consistent(const BuddyAllocator& allocator, const std::vector<Physic
         EXPECT_EQ(allocator.free_blocks(order), free_heads_per_order[order]) << "order " << order;
 }
 
-// Frame contents for poisoning tests: a host buffer, with some frames optionally
-// unreachable.
-class BufferFrameMemory final : public FrameMemory {
-public:
-    explicit BufferFrameMemory(Core::u64 frame_count)
-        : m_bytes(frame_count * page_size, 0)
-    {
-    }
-    Core::u8* frame_bytes(Core::u64 frame) override
-    {
-        ++m_calls;
-        if (frame == m_unreachable_frame || (frame + 1) * page_size > m_bytes.size())
-            return nullptr;
-        return m_bytes.data() + frame * page_size;
-    }
-    Core::u8& byte(Core::u64 frame, Core::u64 offset) { return m_bytes.at(frame * page_size + offset); }
-    bool frame_is_poisoned(Core::u64 frame) const
-    {
-        return std::all_of(m_bytes.begin() + static_cast<std::ptrdiff_t>(frame * page_size),
-            m_bytes.begin() + static_cast<std::ptrdiff_t>((frame + 1) * page_size),
-            [](Core::u8 value) { return value == BuddyAllocator::poison_byte; });
-    }
-    void set_unreachable_frame(Core::u64 frame) { m_unreachable_frame = frame; }
-    Core::u64 calls() const { return m_calls; }
-
-private:
-    std::vector<Core::u8> m_bytes;
-    Core::u64 m_unreachable_frame { ~Core::u64 { 0 } };
-    Core::u64 m_calls { 0 };
-};
-
 class BuddyAllocatorTest : public ::testing::Test {
 protected:
-    void SetUp() override { s_reports.clear(); }
+    void SetUp() override { s_recorded_reports.clear(); }
 
     void create(Core::u64 frame_count)
     {
@@ -196,7 +143,7 @@ TEST_F(BuddyAllocatorTest, AlignedRangeBecomesMaximalBlocks)
     EXPECT_EQ(m_pages[1023].state, PageState::Reserved);
     EXPECT_EQ(m_pages[3072].state, PageState::Reserved);
     expect_consistent(m_allocator, m_pages);
-    EXPECT_TRUE(s_reports.empty());
+    EXPECT_TRUE(s_recorded_reports.empty());
 }
 
 TEST_F(BuddyAllocatorTest, SplittingLeavesOneFreeBlockPerLowerOrder)
@@ -257,7 +204,7 @@ TEST_F(BuddyAllocatorTest, FreeingEverythingInAnyOrderRestoresTheBlock)
         EXPECT_EQ(m_allocator.allocated_frames(), 0u);
         expect_consistent(m_allocator, m_pages);
     }
-    EXPECT_TRUE(s_reports.empty());
+    EXPECT_TRUE(s_recorded_reports.empty());
 }
 
 TEST_F(BuddyAllocatorTest, MixedOrdersMergeBack)
@@ -274,7 +221,7 @@ TEST_F(BuddyAllocatorTest, MixedOrdersMergeBack)
         m_allocator.free(frame, order);
     EXPECT_EQ(m_allocator.free_blocks(max_order), 1u);
     expect_consistent(m_allocator, m_pages);
-    EXPECT_TRUE(s_reports.empty());
+    EXPECT_TRUE(s_recorded_reports.empty());
 }
 
 TEST_F(BuddyAllocatorTest, ExhaustionReportsOutOfMemoryThenRecovers)
@@ -344,7 +291,7 @@ TEST_F(BuddyAllocatorTest, OddRangeIsCarvedIntoMaximalAlignedBlocks)
     EXPECT_TRUE(m_pages[512].is_block_head);
     EXPECT_EQ(m_pages[512].order, 8);
     expect_consistent(m_allocator, m_pages);
-    EXPECT_TRUE(s_reports.empty());
+    EXPECT_TRUE(s_recorded_reports.empty());
 }
 
 TEST_F(BuddyAllocatorTest, AdjacentRangesMerge)
@@ -395,10 +342,10 @@ TEST_F(BuddyAllocatorTest, FreeRangeOverFreeOrAllocatedFramesIsReported)
     // [92, 108): 92-95 are reserved, 96-97 allocated, 98-103 free, 104-107 reserved. The
     // run 96-103 is one report; the reserved frames on both sides are added.
     m_allocator.add_free_range(92, 16);
-    ASSERT_EQ(s_reports.size(), 1u);
-    EXPECT_EQ(s_reports[0].kind, "bad free range");
-    EXPECT_EQ(s_reports[0].allocator, "buddy");
-    EXPECT_EQ(s_reports[0].address, 96 * page_size);
+    ASSERT_EQ(s_recorded_reports.size(), 1u);
+    EXPECT_EQ(s_recorded_reports[0].kind, "bad free range");
+    EXPECT_EQ(s_recorded_reports[0].allocator, "buddy");
+    EXPECT_EQ(s_recorded_reports[0].address, 96 * page_size);
     EXPECT_EQ(m_allocator.free_frames(), 6u + 4 + 4);
     EXPECT_EQ(m_pages[96].state, PageState::Allocated);
     EXPECT_EQ(m_pages[92].state, PageState::Free);
@@ -410,24 +357,24 @@ TEST_F(BuddyAllocatorTest, FreeRangeBeyondTheDatabaseIsReported)
 {
     create(1024);
     m_allocator.add_free_range(1000, 100);
-    ASSERT_EQ(s_reports.size(), 1u);
-    EXPECT_EQ(s_reports[0].kind, "bad free range");
-    EXPECT_EQ(s_reports[0].address, 1024 * page_size);
+    ASSERT_EQ(s_recorded_reports.size(), 1u);
+    EXPECT_EQ(s_recorded_reports[0].kind, "bad free range");
+    EXPECT_EQ(s_recorded_reports[0].address, 1024 * page_size);
     EXPECT_EQ(m_allocator.free_frames(), 24u);
 
     // Wholly outside, and running past 2^64 frames.
     m_allocator.add_free_range(~Core::u64 { 0 } - 5, 100);
-    ASSERT_EQ(s_reports.size(), 2u);
-    EXPECT_EQ(s_reports[1].kind, "bad free range");
-    EXPECT_EQ(s_reports[1].address, ~Core::u64 { 0 });
+    ASSERT_EQ(s_recorded_reports.size(), 2u);
+    EXPECT_EQ(s_recorded_reports[1].kind, "bad free range");
+    EXPECT_EQ(s_recorded_reports[1].address, ~Core::u64 { 0 });
     m_allocator.add_free_range(2048, 1);
-    EXPECT_EQ(s_reports.size(), 3u);
-    EXPECT_EQ(s_reports[2].address, 2048 * page_size);
+    EXPECT_EQ(s_recorded_reports.size(), 3u);
+    EXPECT_EQ(s_recorded_reports[2].address, 2048 * page_size);
     EXPECT_EQ(m_allocator.free_frames(), 24u);
 
     // An empty range is nothing, not a bug.
     m_allocator.add_free_range(5000, 0);
-    EXPECT_EQ(s_reports.size(), 3u);
+    EXPECT_EQ(s_recorded_reports.size(), 3u);
     expect_consistent(m_allocator, m_pages);
 }
 
@@ -440,9 +387,9 @@ TEST_F(BuddyAllocatorTest, DoubleFreeIsReportedAndIgnored)
     m_allocator.free(first, 2);
     Core::u64 free_before = m_allocator.free_frames();
     m_allocator.free(first, 2);
-    ASSERT_EQ(s_reports.size(), 1u);
-    EXPECT_EQ(s_reports[0].kind, "double free");
-    EXPECT_EQ(s_reports[0].address, first * page_size);
+    ASSERT_EQ(s_recorded_reports.size(), 1u);
+    EXPECT_EQ(s_recorded_reports[0].kind, "double free");
+    EXPECT_EQ(s_recorded_reports[0].address, first * page_size);
     EXPECT_EQ(m_allocator.free_frames(), free_before);
 
     // Once merged into a larger free block, the frame is not a block head any more; it
@@ -469,7 +416,7 @@ TEST_F(BuddyAllocatorTest, WrongOrderIsReportedAndIgnored)
     EXPECT_EQ(m_allocator.allocated_frames(), 8u);
     expect_consistent(m_allocator, m_pages);
     m_allocator.free(frame, 3);
-    EXPECT_EQ(s_reports.size(), 3u);
+    EXPECT_EQ(s_recorded_reports.size(), 3u);
     EXPECT_EQ(m_allocator.free_frames(), 1024u);
 }
 
@@ -486,7 +433,7 @@ TEST_F(BuddyAllocatorTest, MisalignedFreeIsReportedAndIgnored)
     m_allocator.free(frame + 3, 0);
     EXPECT_EQ(reported_kinds(),
         (std::vector<std::string> { "misaligned free", "misaligned free", "misaligned free" }));
-    EXPECT_EQ(s_reports[1].address, 2 * page_size);
+    EXPECT_EQ(s_recorded_reports[1].address, 2 * page_size);
     EXPECT_EQ(m_allocator.allocated_frames(), 4u);
     expect_consistent(m_allocator, m_pages);
 }
@@ -501,8 +448,8 @@ TEST_F(BuddyAllocatorTest, FreeingReservedOrUnknownFramesIsReported)
     EXPECT_EQ(reported_kinds(),
         (std::vector<std::string> {
             "free of unallocated frame", "free of unallocated frame", "free of unallocated frame" }));
-    EXPECT_EQ(s_reports[0].address, 3 * page_size);
-    EXPECT_EQ(s_reports[2].address, ~Core::u64 { 0 });
+    EXPECT_EQ(s_recorded_reports[0].address, 3 * page_size);
+    EXPECT_EQ(s_recorded_reports[2].address, ~Core::u64 { 0 });
     EXPECT_EQ(m_allocator.free_frames(), 512u);
     EXPECT_EQ(m_pages[3].state, PageState::Reserved);
     expect_consistent(m_allocator, m_pages);
@@ -564,7 +511,7 @@ TEST_F(BuddyAllocatorPoisoningTest, EnablingWritesNothingAndChecksOnlyFramesFree
         EXPECT_FALSE(m_memory.frame_is_poisoned(frame)) << frame;
     // A frame free since before poisoning carries no pattern, so nothing is reported.
     Core::u64 never_poisoned = allocate_ok(0);
-    EXPECT_TRUE(s_reports.empty());
+    EXPECT_TRUE(s_recorded_reports.empty());
     // Frames freed from now on are poisoned.
     m_allocator.free(allocated, 0);
     m_allocator.free(never_poisoned, 0);
@@ -582,7 +529,7 @@ TEST_F(BuddyAllocatorPoisoningTest, FreePoisonsAndCleanReuseIsQuiet)
     for (Core::u64 index = 0; index < 4; ++index)
         EXPECT_TRUE(m_memory.frame_is_poisoned(frame + index));
     EXPECT_EQ(allocate_ok(2), frame);
-    EXPECT_TRUE(s_reports.empty());
+    EXPECT_TRUE(s_recorded_reports.empty());
 }
 
 TEST_F(BuddyAllocatorPoisoningTest, WriteAfterFreeIsReported)
@@ -595,11 +542,11 @@ TEST_F(BuddyAllocatorPoisoningTest, WriteAfterFreeIsReported)
     m_memory.byte(frame + 1, 4000) = 0x42;
     Core::u64 again = allocate_ok(1);
     ASSERT_EQ(again, frame);
-    ASSERT_EQ(s_reports.size(), 1u);
-    EXPECT_EQ(s_reports[0].kind, "write after free");
-    EXPECT_EQ(s_reports[0].allocator, "buddy");
-    EXPECT_EQ(s_reports[0].address, (frame + 1) * page_size);
-    EXPECT_EQ(s_reports[0].offset, 123u);
+    ASSERT_EQ(s_recorded_reports.size(), 1u);
+    EXPECT_EQ(s_recorded_reports[0].kind, "write after free");
+    EXPECT_EQ(s_recorded_reports[0].allocator, "buddy");
+    EXPECT_EQ(s_recorded_reports[0].address, (frame + 1) * page_size);
+    EXPECT_EQ(s_recorded_reports[0].offset, 123u);
     // The allocation itself went ahead.
     EXPECT_EQ(m_pages[frame].state, PageState::Allocated);
 }
@@ -612,11 +559,11 @@ TEST_F(BuddyAllocatorPoisoningTest, WriteToTheLastByteIsReported)
     m_memory.byte(1, 0) = 0;
     Core::u64 frame = allocate_ok(1);
     ASSERT_EQ(frame, 0u);
-    ASSERT_EQ(s_reports.size(), 2u);
-    EXPECT_EQ(s_reports[0].address, 0u);
-    EXPECT_EQ(s_reports[0].offset, page_size - 1);
-    EXPECT_EQ(s_reports[1].address, page_size);
-    EXPECT_EQ(s_reports[1].offset, 0u);
+    ASSERT_EQ(s_recorded_reports.size(), 2u);
+    EXPECT_EQ(s_recorded_reports[0].address, 0u);
+    EXPECT_EQ(s_recorded_reports[0].offset, page_size - 1);
+    EXPECT_EQ(s_recorded_reports[1].address, page_size);
+    EXPECT_EQ(s_recorded_reports[1].offset, 0u);
 }
 
 TEST_F(BuddyAllocatorPoisoningTest, UnreachableFramesAreSkipped)
@@ -626,7 +573,7 @@ TEST_F(BuddyAllocatorPoisoningTest, UnreachableFramesAreSkipped)
     Core::u64 frame = allocate_ok(1);
     ASSERT_EQ(frame, 0u);
     m_allocator.free(frame, 1);
-    EXPECT_TRUE(s_reports.empty());
+    EXPECT_TRUE(s_recorded_reports.empty());
     EXPECT_GT(m_memory.calls(), 0u);
     EXPECT_FALSE(m_memory.frame_is_poisoned(1));
 }
@@ -691,7 +638,7 @@ TEST_F(BuddyAllocatorTest, RandomizedAgainstModel)
     for (Core::u32 order = 0; order <= max_order; ++order)
         EXPECT_EQ(m_allocator.free_blocks(order), initial_blocks[order]) << "order " << order;
     expect_consistent(m_allocator, m_pages);
-    EXPECT_TRUE(s_reports.empty());
+    EXPECT_TRUE(s_recorded_reports.empty());
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 
 #include <Kernel/Memory/BuddyAllocator.h>
 #include <Kernel/Memory/PageCache.h>
+#include <Tests/Host/MemoryTestSupport.h>
 #include <algorithm>
 #include <gtest/gtest.h>
 #include <random>
@@ -13,55 +14,19 @@
 
 using Core::ErrorCode;
 using Kernel::Memory::BuddyAllocator;
-using Kernel::Memory::CorruptionReport;
-using Kernel::Memory::FrameMemory;
 using Kernel::Memory::page_size;
 using Kernel::Memory::PageCache;
 using Kernel::Memory::PageState;
 using Kernel::Memory::PageUse;
 using Kernel::Memory::PhysicalPage;
+using MemoryTestSupport::BufferFrameMemory;
+using MemoryTestSupport::record_report;
+using MemoryTestSupport::s_recorded_reports;
 
 namespace {
 
 constexpr Core::u64 capacity = PageCache::capacity;
 constexpr Core::u64 batch_size = PageCache::batch_size;
-
-struct RecordedReport {
-    std::string kind;
-    std::string allocator;
-    Core::u64 address;
-    Core::u64 offset;
-};
-
-std::vector<RecordedReport> s_reports;
-
-void record_report(const CorruptionReport& report)
-{
-    s_reports.push_back({ std::string(report.kind.characters(), report.kind.length()),
-        std::string(report.allocator.characters(), report.allocator.length()), report.address,
-        report.offset });
-}
-
-class BufferFrameMemory final : public FrameMemory {
-public:
-    explicit BufferFrameMemory(Core::u64 frame_count)
-        : m_bytes(frame_count * page_size, 0)
-    {
-    }
-    Core::u8* frame_bytes(Core::u64 frame) override { return m_bytes.data() + frame * page_size; }
-    Core::u8& byte(Core::u64 frame, Core::u64 offset) { return m_bytes.at(frame * page_size + offset); }
-    bool frame_is_poisoned(Core::u64 frame) const
-    {
-        for (Core::u64 offset = 0; offset < page_size; ++offset) {
-            if (m_bytes.at(frame * page_size + offset) != BuddyAllocator::poison_byte)
-                return false;
-        }
-        return true;
-    }
-
-private:
-    std::vector<Core::u8> m_bytes;
-};
 
 class PageCacheTest : public ::testing::Test {
 protected:
@@ -69,7 +34,7 @@ protected:
 
     void SetUp() override
     {
-        s_reports.clear();
+        s_recorded_reports.clear();
         m_pages.assign(frame_count, PhysicalPage {});
         m_buddy = BuddyAllocator({ m_pages.data(), m_pages.size() });
         m_buddy.set_corruption_handler(record_report);
@@ -161,7 +126,7 @@ TEST_F(PageCacheTest, FreeKeepsFramesUntilFullThenDrainsTheOldestBatch)
     // Most recently freed comes back first.
     EXPECT_EQ(allocate_from(m_cache), frames[capacity]);
     EXPECT_EQ(allocate_from(m_cache), frames[capacity - 1]);
-    EXPECT_TRUE(s_reports.empty());
+    EXPECT_TRUE(s_recorded_reports.empty());
 }
 
 TEST_F(PageCacheTest, DrainReturnsEverythingAndTheBuddyMergesIt)
@@ -199,10 +164,10 @@ TEST_F(PageCacheTest, DoubleFreeIntoTheCacheIsReported)
     m_cache.free(frame, m_buddy);
     Core::u64 count_before = m_cache.count();
     m_cache.free(frame, m_buddy);
-    ASSERT_EQ(s_reports.size(), 1u);
-    EXPECT_EQ(s_reports[0].kind, "double free");
-    EXPECT_EQ(s_reports[0].allocator, "page cache");
-    EXPECT_EQ(s_reports[0].address, frame * page_size);
+    ASSERT_EQ(s_recorded_reports.size(), 1u);
+    EXPECT_EQ(s_recorded_reports[0].kind, "double free");
+    EXPECT_EQ(s_recorded_reports[0].allocator, "page cache");
+    EXPECT_EQ(s_recorded_reports[0].address, frame * page_size);
     EXPECT_EQ(m_cache.count(), count_before);
 }
 
@@ -213,11 +178,11 @@ TEST_F(PageCacheTest, DoubleFreeAcrossCachesAndTheBuddyIsReported)
     m_cache.free(frame, m_buddy);
     other_cpu_cache.free(frame, m_buddy);
     m_buddy.free(frame, 0);
-    ASSERT_EQ(s_reports.size(), 2u);
-    EXPECT_EQ(s_reports[0].kind, "double free");
-    EXPECT_EQ(s_reports[0].allocator, "page cache");
-    EXPECT_EQ(s_reports[1].kind, "double free");
-    EXPECT_EQ(s_reports[1].allocator, "buddy");
+    ASSERT_EQ(s_recorded_reports.size(), 2u);
+    EXPECT_EQ(s_recorded_reports[0].kind, "double free");
+    EXPECT_EQ(s_recorded_reports[0].allocator, "page cache");
+    EXPECT_EQ(s_recorded_reports[1].kind, "double free");
+    EXPECT_EQ(s_recorded_reports[1].allocator, "buddy");
     EXPECT_EQ(other_cpu_cache.count(), 0u);
     EXPECT_TRUE(m_pages[frame].is_in_page_cache);
 
@@ -226,8 +191,8 @@ TEST_F(PageCacheTest, DoubleFreeAcrossCachesAndTheBuddyIsReported)
     ASSERT_FALSE(direct.is_error());
     m_buddy.free(direct.value(), 0);
     m_cache.free(direct.value(), m_buddy);
-    ASSERT_EQ(s_reports.size(), 3u);
-    EXPECT_EQ(s_reports[2].kind, "double free");
+    ASSERT_EQ(s_recorded_reports.size(), 3u);
+    EXPECT_EQ(s_recorded_reports[2].kind, "double free");
 }
 
 TEST_F(PageCacheTest, FreeOfWhatIsNotAnOrderZeroBlockIsReported)
@@ -237,10 +202,10 @@ TEST_F(PageCacheTest, FreeOfWhatIsNotAnOrderZeroBlockIsReported)
     m_cache.free(block.value(), m_buddy);
     m_cache.free(block.value() + 1, m_buddy);
     m_cache.free(frame_count + 5, m_buddy);
-    ASSERT_EQ(s_reports.size(), 3u);
-    EXPECT_EQ(s_reports[0].kind, "free with wrong order");
-    EXPECT_EQ(s_reports[1].kind, "misaligned free");
-    EXPECT_EQ(s_reports[2].kind, "free of unallocated frame");
+    ASSERT_EQ(s_recorded_reports.size(), 3u);
+    EXPECT_EQ(s_recorded_reports[0].kind, "free with wrong order");
+    EXPECT_EQ(s_recorded_reports[1].kind, "misaligned free");
+    EXPECT_EQ(s_recorded_reports[2].kind, "free of unallocated frame");
     EXPECT_EQ(m_cache.count(), 0u);
 }
 
@@ -252,7 +217,7 @@ TEST_F(PageCacheTest, FramesMoveFreelyBetweenCacheAndBuddy)
     Core::u64 cached = allocate_from(m_cache);
     EXPECT_EQ(cached, direct.value());
     m_buddy.free(cached, 0);
-    EXPECT_TRUE(s_reports.empty());
+    EXPECT_TRUE(s_recorded_reports.empty());
     EXPECT_EQ(m_buddy.allocated_frames(), 0u);
 }
 
@@ -301,11 +266,11 @@ TEST_F(PageCachePoisoningTest, CachedFramesArePoisonedAndChecked)
     EXPECT_TRUE(m_memory.frame_is_poisoned(frame));
     m_memory.byte(frame, 99) = 0;
     EXPECT_EQ(allocate_from(m_cache), frame);
-    ASSERT_EQ(s_reports.size(), 1u);
-    EXPECT_EQ(s_reports[0].kind, "write after free");
-    EXPECT_EQ(s_reports[0].allocator, "page cache");
-    EXPECT_EQ(s_reports[0].address, frame * page_size);
-    EXPECT_EQ(s_reports[0].offset, 99u);
+    ASSERT_EQ(s_recorded_reports.size(), 1u);
+    EXPECT_EQ(s_recorded_reports[0].kind, "write after free");
+    EXPECT_EQ(s_recorded_reports[0].allocator, "page cache");
+    EXPECT_EQ(s_recorded_reports[0].address, frame * page_size);
+    EXPECT_EQ(s_recorded_reports[0].offset, 99u);
 }
 
 TEST_F(PageCachePoisoningTest, WriteWhileCachedIsCaughtWhenDrained)
@@ -314,9 +279,9 @@ TEST_F(PageCachePoisoningTest, WriteWhileCachedIsCaughtWhenDrained)
     m_cache.free(frame, m_buddy);
     m_memory.byte(frame, 4095) = 0;
     m_cache.drain(m_buddy);
-    ASSERT_EQ(s_reports.size(), 1u);
-    EXPECT_EQ(s_reports[0].kind, "write after free");
-    EXPECT_EQ(s_reports[0].offset, 4095u);
+    ASSERT_EQ(s_recorded_reports.size(), 1u);
+    EXPECT_EQ(s_recorded_reports[0].kind, "write after free");
+    EXPECT_EQ(s_recorded_reports[0].offset, 4095u);
 }
 
 TEST_F(PageCachePoisoningTest, WriteToAFreeFrameIsCaughtWhenItLeavesTheCache)
@@ -336,9 +301,9 @@ TEST_F(PageCachePoisoningTest, WriteToAFreeFrameIsCaughtWhenItLeavesTheCache)
     for (Core::u64 index = 0; index < batch_size; ++index)
         frames.push_back(allocate_from(m_cache));
     ASSERT_NE(std::find(frames.begin(), frames.end(), 5u), frames.end());
-    ASSERT_EQ(s_reports.size(), 1u);
-    EXPECT_EQ(s_reports[0].address, 5 * page_size);
-    EXPECT_EQ(s_reports[0].offset, 10u);
+    ASSERT_EQ(s_recorded_reports.size(), 1u);
+    EXPECT_EQ(s_recorded_reports[0].address, 5 * page_size);
+    EXPECT_EQ(s_recorded_reports[0].offset, 10u);
 }
 
 TEST_F(PageCacheTest, FramesCachedBeforePoisoningDrainQuietly)
@@ -351,7 +316,7 @@ TEST_F(PageCacheTest, FramesCachedBeforePoisoningDrainQuietly)
     // holds no pattern, so draining it reports nothing; freed afterwards, frames are poisoned.
     EXPECT_FALSE(memory.frame_is_poisoned(frame));
     m_cache.drain(m_buddy);
-    EXPECT_TRUE(s_reports.empty());
+    EXPECT_TRUE(s_recorded_reports.empty());
     Core::u64 again = allocate_from(m_cache);
     m_cache.free(again, m_buddy);
     EXPECT_TRUE(memory.frame_is_poisoned(again));

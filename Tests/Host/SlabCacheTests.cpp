@@ -5,13 +5,12 @@
 // and must arrive at a recording handler with the right kind, object and offset.
 
 #include <Kernel/Memory/SlabCache.h>
+#include <Tests/Host/MemoryTestSupport.h>
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <gtest/gtest.h>
-#include <map>
-#include <optional>
 #include <ostream>
 #include <random>
 #include <set>
@@ -19,12 +18,13 @@
 #include <vector>
 
 using Core::ErrorCode;
-using Kernel::Memory::CorruptionReport;
 using Kernel::Memory::page_size;
 using Kernel::Memory::SlabCache;
 using Kernel::Memory::SlabDebugOptions;
-using Kernel::Memory::SlabPageSource;
 using Kernel::Memory::TypedSlabCache;
+using MemoryTestSupport::HostSlabPageSource;
+using MemoryTestSupport::record_report;
+using MemoryTestSupport::s_recorded_reports;
 
 namespace {
 
@@ -37,85 +37,10 @@ std::uintptr_t address_of(const void* pointer)
     return reinterpret_cast<std::uintptr_t>(pointer);
 }
 
-// Slabs from aligned_alloc, tracked so that a test can count them and so that whatever a
-// cache still holds when the test ends is freed (caches have no destructor: they live as
-// globals in the kernel).
-class HostSlabPageSource final : public SlabPageSource {
-public:
-    HostSlabPageSource() = default;
-    HostSlabPageSource(const HostSlabPageSource&) = delete;
-    HostSlabPageSource& operator=(const HostSlabPageSource&) = delete;
-    ~HostSlabPageSource()
-    {
-        for (auto& [slab, order] : m_live_slabs)
-            std::free(slab);
-    }
-
-    Core::Result<void*> allocate_slab(Core::u32 order, SlabCache& cache) override
-    {
-        ++m_allocation_requests;
-        m_last_requesting_cache = &cache;
-        if (m_remaining_successes.has_value()) {
-            if (*m_remaining_successes == 0)
-                return ErrorCode::OutOfMemory;
-            --*m_remaining_successes;
-        }
-        size_t size = page_size << order;
-        void* slab = std::aligned_alloc(size, size);
-        if (slab == nullptr)
-            return ErrorCode::OutOfMemory;
-        m_live_slabs.emplace(slab, LiveSlab { order, &cache });
-        return slab;
-    }
-
-    void free_slab(void* slab, Core::u32 order) override
-    {
-        auto found = m_live_slabs.find(slab);
-        ASSERT_NE(found, m_live_slabs.end()) << "cache freed a slab it was never given";
-        EXPECT_EQ(found->second.order, order);
-        // The header must be disowned before the pages go back, or a stale pointer into
-        // them would pass for an object of the cache once the pages are reused.
-        EXPECT_FALSE(found->second.cache->owns(static_cast<uint8_t*>(slab) + 64));
-        m_live_slabs.erase(found);
-        std::free(slab);
-        ++m_slabs_freed;
-    }
-
-    // After `count` more successful allocations, every request fails.
-    void fail_after(size_t count) { m_remaining_successes = count; }
-    void stop_failing() { m_remaining_successes.reset(); }
-
-    size_t live_slab_count() const { return m_live_slabs.size(); }
-    size_t allocation_requests() const { return m_allocation_requests; }
-    size_t slabs_freed() const { return m_slabs_freed; }
-    const SlabCache* last_requesting_cache() const { return m_last_requesting_cache; }
-
-private:
-    struct LiveSlab {
-        Core::u32 order;
-        const SlabCache* cache;
-    };
-    std::map<void*, LiveSlab> m_live_slabs;
-    std::optional<size_t> m_remaining_successes;
-    size_t m_allocation_requests { 0 };
-    size_t m_slabs_freed { 0 };
-    const SlabCache* m_last_requesting_cache { nullptr };
-};
-
-struct RecordedReport {
-    std::string kind;
-    std::string allocator;
-    uint64_t address;
-    uint64_t offset;
-};
-
-std::vector<RecordedReport> s_recorded_reports;
-
-void record_report(const CorruptionReport& report)
+// What HostSlabPageSource calls when a cache gives back a slab wrongly.
+void fail_test_on_misuse(const std::string& problem)
 {
-    s_recorded_reports.push_back({ std::string(report.kind.characters(), report.kind.length()),
-        std::string(report.allocator.characters(), report.allocator.length()), report.address,
-        report.offset });
+    ADD_FAILURE() << problem;
 }
 
 void* allocate_or_fail(SlabCache& cache)
@@ -137,7 +62,7 @@ protected:
     void SetUp() override { s_recorded_reports.clear(); }
     void TearDown() override { s_recorded_reports.clear(); }
 
-    HostSlabPageSource m_source;
+    HostSlabPageSource m_source { fail_test_on_misuse };
 };
 
 // ---- Layout -----------------------------------------------------------------------------
@@ -185,7 +110,7 @@ TEST_F(SlabCacheTest, ChoosesTheSmallestOrderHoldingEightObjects)
 
 TEST(SlabCacheDeathTest, NonsenseParametersFailVerification)
 {
-    HostSlabPageSource source;
+    HostSlabPageSource source(fail_test_on_misuse);
     EXPECT_DEATH(SlabCache("zero", 0, 8, source, debug_off, 0), "VERIFY\\(object_size >= 1");
     EXPECT_DEATH(SlabCache("huge", SlabCache::max_object_size + 1, 8, source, debug_off, 0),
         "VERIFY\\(object_size >= 1");
@@ -424,7 +349,7 @@ TEST_P(SlabCacheDebugModeTest, InteriorPointerIsAnInvalidFree)
 
 TEST_P(SlabCacheDebugModeTest, ForeignPointerIsAnInvalidFree)
 {
-    HostSlabPageSource other_source;
+    HostSlabPageSource other_source(fail_test_on_misuse);
     SlabCache cache("mine", 64, 8, m_source, debug(), test_secret);
     SlabCache other("theirs", 64, 8, other_source, debug(), test_secret);
     cache.set_corruption_handler(record_report);
