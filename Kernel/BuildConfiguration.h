@@ -6,7 +6,7 @@
 namespace Kernel {
 
 #ifndef RAEEN_DEBUG
-#    error "RAEEN_DEBUG must be defined to 0 or 1 by the build (Kernel/CMakeLists.txt)"
+#error "RAEEN_DEBUG must be defined to 0 or 1 by the build (Kernel/CMakeLists.txt)"
 #endif
 
 // Debug kernels add checks that cost time: heap red zones and poisoning, page poisoning.

@@ -10,8 +10,8 @@
 
 #include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Arch/x86_64/CPUFeatures.h>
-#include <Kernel/Arch/x86_64/GDT.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
+#include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Boot/BootInfo.h>
 #include <Kernel/Boot/KernelOptions.h>
 #include <Kernel/Console/BootConsoles.h>
@@ -19,6 +19,7 @@
 #include <Kernel/Memory/Heap.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Panic/Panic.h>
+#include <Kernel/Platform/Platform.h>
 #include <Kernel/Runtime/CxxRuntime.h>
 #include <Kernel/Security/StackProtector.h>
 #include <Kernel/Test/KernelTest.h>
@@ -33,7 +34,7 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void kernel_main(
     Runtime::run_global_constructors();
 
     // Exceptions are reported from the first instruction that could fault on loader data.
-    Arch::initialize_gdt_and_tss();
+    Arch::activate_processor(Arch::boot_processor());
     Arch::initialize_interrupts();
 
     Console::start_serial_console();
@@ -61,6 +62,7 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void kernel_main(
     Arch::enable_cpu_protections();
     Memory::initialize(Boot::boot_info(), multiboot_information_physical);
     Memory::initialize_heap();
+    Platform::initialize_platform(Boot::boot_info());
 
     if (!options.test_selector.string_view().is_empty()) {
         if (Test::kernel_has_tests())
@@ -69,5 +71,7 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void kernel_main(
     }
 
     Log::info("boot complete");
-    Arch::halt_forever();
+    // Nothing to run until the scheduler (M1.4): sleep, waking only for interrupts.
+    for (;;)
+        asm volatile("sti; hlt; cli" ::: "memory");
 }

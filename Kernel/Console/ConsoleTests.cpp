@@ -64,7 +64,8 @@ KERNEL_TEST(console, panic_text_reaches_the_framebuffer_in_red)
     EXPECT(framebuffer != nullptr);
     if (!framebuffer)
         return;
-    Kernel::Log::write_to_consoles_for_panic("console test: panic path text\n", Kernel::Console::Color::BrightRed);
+    Kernel::Log::write_to_consoles_for_panic(
+        "console test: panic path text\n", Kernel::Console::Color::BrightRed);
     EXPECT_EQ(framebuffer->cursor_column(), 0u);
     EXPECT(framebuffer->cursor_row() > 0);
     if (framebuffer->cursor_row() == 0)
@@ -81,7 +82,8 @@ KERNEL_TEST(console, panic_text_reaches_the_framebuffer_in_red)
     for (Core::u32 line = text_row * 16; line < (text_row + 1) * 16; ++line) {
         // Invariant: line < height; the framebuffer is mapped (write-combining) at its
         // direct-map address, which physical_to_virtual returns.
-        auto* row = reinterpret_cast<const volatile Core::u32*>(pixels + static_cast<Core::u64>(line) * info.pitch);
+        auto* row
+            = reinterpret_cast<const volatile Core::u32*>(pixels + static_cast<Core::u64>(line) * info.pitch);
         for (Core::u32 column = 0; column < info.width; ++column) {
             if ((row[column] & 0x00FFFFFF) == expected_pixel)
                 ++red_pixels;

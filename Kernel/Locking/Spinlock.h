@@ -7,41 +7,67 @@
 #include <Core/Types.h>
 #include <Core/Utility.h>
 #include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/ProcessorCalls.h>
+#include <Kernel/BuildConfiguration.h>
+#include <Kernel/Locking/LockRank.h>
 
 namespace Kernel::Locking {
 
+class Spinlock;
+
+// Debug kernels check every acquisition and release against the global lock order
+// (LockOrderChecker.h) and panic with a report on a violation. Release kernels skip it.
+void check_lock_acquisition(const Spinlock& lock);
+void check_lock_release(const Spinlock& lock);
+// Panics if this CPU holds any spinlock: a thread must never block while holding one. The
+// scheduler (M1.4) calls it before blocking.
+void assert_may_sleep();
+
 class Spinlock {
 public:
-    constexpr explicit Spinlock(const char* name)
+    constexpr Spinlock(const char* name, LockRank rank)
         : m_name(name)
+        , m_rank(rank)
     {
     }
     Spinlock(const Spinlock&) = delete;
     Spinlock& operator=(const Spinlock&) = delete;
 
-    // Returns the interrupt flag state to hand back to unlock().
+    // Returns the interrupt flag state to hand back to unlock(). While it waits, the CPU
+    // keeps interrupts as they were and answers cross-CPU calls, so that a CPU holding
+    // this lock and waiting for a TLB shootdown from this one cannot deadlock with it.
     [[nodiscard]] Core::u64 lock()
     {
         Core::u64 saved_flags = Arch::read_flags();
-        Arch::disable_interrupts();
-        while (__atomic_exchange_n(&m_locked, true, __ATOMIC_ACQUIRE)) {
-            while (__atomic_load_n(&m_locked, __ATOMIC_RELAXED))
+        if constexpr (is_debug_build)
+            check_lock_acquisition(*this);
+        for (;;) {
+            Arch::disable_interrupts();
+            if (!__atomic_exchange_n(&m_locked, true, __ATOMIC_ACQUIRE))
+                return saved_flags;
+            Arch::restore_interrupts(saved_flags);
+            while (__atomic_load_n(&m_locked, __ATOMIC_RELAXED)) {
+                Arch::process_pending_processor_calls();
                 Arch::pause();
+            }
         }
-        return saved_flags;
     }
 
     void unlock(Core::u64 saved_flags)
     {
+        if constexpr (is_debug_build)
+            check_lock_release(*this);
         __atomic_store_n(&m_locked, false, __ATOMIC_RELEASE);
         Arch::restore_interrupts(saved_flags);
     }
 
     [[nodiscard]] bool is_locked() const { return __atomic_load_n(&m_locked, __ATOMIC_RELAXED); }
     [[nodiscard]] const char* name() const { return m_name; }
+    [[nodiscard]] LockRank rank() const { return m_rank; }
 
 private:
     const char* m_name;
+    LockRank m_rank;
     bool m_locked { false };
 };
 
@@ -67,8 +93,8 @@ private:
 template<typename T> class SpinlockProtected {
 public:
     template<typename... Arguments>
-    constexpr explicit SpinlockProtected(const char* name, Arguments&&... arguments)
-        : m_lock(name)
+    constexpr SpinlockProtected(const char* name, LockRank rank, Arguments&&... arguments)
+        : m_lock(name, rank)
         , m_value(Core::forward<Arguments>(arguments)...)
     {
     }

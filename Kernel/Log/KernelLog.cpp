@@ -17,7 +17,7 @@ struct LogState {
 };
 
 // Lock order: the log lock is a leaf (docs/lock-order.md). Nothing is acquired under it.
-Locking::SpinlockProtected<LogState> s_state("log");
+Locking::SpinlockProtected<LogState> s_state("log", Locking::LockRank::Leaf);
 // Stored as its underlying integer so that it can be read and written atomically.
 Core::u8 s_level = static_cast<Core::u8>(Level::Info);
 

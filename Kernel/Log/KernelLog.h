@@ -111,7 +111,7 @@ bool log_rate_limited(
 #define LOG_RATELIMITED(level, burst, interval_ms, ...)                                                      \
     do {                                                                                                     \
         static ::Kernel::Locking::SpinlockProtected<::Core::RateLimiter> call_site_limiter(                  \
-            "log call site", (burst), (interval_ms)*1000000ull);                                             \
+            "log call site", ::Kernel::Locking::LockRank::Leaf, (burst), (interval_ms)*1000000ull);          \
         if (::Kernel::Log::is_enabled(level)) {                                                              \
             auto decision = call_site_limiter.with([](::Core::RateLimiter& limiter) {                        \
                 return limiter.consider(::Kernel::Time::monotonic_nanoseconds());                            \

@@ -29,7 +29,6 @@ constexpr const char* size_class_names[size_class_count] = {
     "kmalloc-2048",
 };
 
-
 class KernelSlabPageSource final : public SlabPageSource {
 public:
     Core::Result<void*> allocate_slab(Core::u32 order, SlabCache& cache) override
@@ -66,7 +65,7 @@ alignas(SlabCache) Core::u8 s_cache_storage[size_class_count][sizeof(SlabCache)]
 SlabCache* s_size_classes[size_class_count] {};
 
 // Lock order (docs/lock-order.md): heap, then physical-memory, then log.
-Locking::Spinlock s_heap_lock("heap");
+Locking::Spinlock s_heap_lock("heap", Locking::LockRank::Heap);
 Core::usize s_large_allocations = 0;
 Core::usize s_large_allocation_pages = 0;
 

@@ -3,6 +3,7 @@
 #include <Kernel/Arch/x86_64/AddressSpaceLayout.h>
 #include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Arch/x86_64/CPUFeatures.h>
+#include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Arch/x86_64/StaticStacks.h>
 #include <Kernel/Arch/x86_64/TLB.h>
 #include <Kernel/BuildConfiguration.h>
@@ -29,6 +30,10 @@ namespace {
 using Arch::InterruptsDisabled;
 using Arch::PageProtection;
 
+// Kernel stacks with guard pages live in their own 512 GiB slot of the address space.
+constexpr Core::u64 kernel_stack_region_base = 0xFFFFFF0000000000ull;
+constexpr Core::u64 kernel_stack_region_size = 1ull << 39;
+
 // The first megabyte holds the real-mode IVT, BIOS data and the EBDA: never allocated,
 // but mapped, because ACPI (M1.3) finds its tables there.
 constexpr Core::u64 low_memory_end = 0x100000;
@@ -46,20 +51,18 @@ Core::u64 kernel_virtual_to_physical(Core::u64 virtual_address)
     return virtual_address - Arch::kernel_virtual_base;
 }
 
-
 // ---- Physical frames ----------------------------------------------------------------------
 
 // Lock order (docs/lock-order.md): kernel-page-tables, then physical-memory, then log.
-Locking::Spinlock s_physical_memory_lock("physical-memory");
+Locking::Spinlock s_physical_memory_lock("physical-memory", Locking::LockRank::PhysicalMemory);
 BuddyAllocator s_buddy;
 Core::Span<PhysicalPage> s_frame_database;
-// One per CPU; index 0 is the boot CPU. SMP (M1.3) gives every CPU its own.
-constexpr Core::usize max_cpus = 16;
-PageCache s_page_caches[max_cpus];
+// One per CPU, indexed by processor index.
+PageCache s_page_caches[Arch::max_processors];
 
 PageCache& current_cpu_page_cache()
 {
-    return s_page_caches[0];
+    return s_page_caches[Arch::current_processor_index()];
 }
 
 Core::u64 frames_in_page_caches()
@@ -84,7 +87,7 @@ DirectMapFrameMemory s_frame_memory;
 
 // ---- Kernel page tables -------------------------------------------------------------------
 
-Locking::Spinlock s_kernel_page_tables_lock("kernel-page-tables");
+Locking::Spinlock s_kernel_page_tables_lock("kernel-page-tables", Locking::LockRank::KernelPageTables);
 Core::Optional<Arch::PageTables> s_kernel_page_tables;
 bool s_using_boot_page_tables = true;
 
@@ -447,6 +450,70 @@ Core::Optional<Arch::Translation> translate(Core::u64 virtual_address)
     if (!s_kernel_page_tables.has_value())
         return {};
     return s_kernel_page_tables->translate(virtual_address);
+}
+
+Core::Result<void*> map_device(Core::u64 physical_address, Core::u64 length, Arch::CacheMode cache)
+{
+    if (length == 0 || physical_address + length < physical_address)
+        return Core::ErrorCode::InvalidArgument;
+    Core::u64 first_page = physical_address & ~(page_size - 1);
+    Core::u64 end = Core::align_up(physical_address + length, page_size);
+    Locking::SpinlockLocker locker(s_kernel_page_tables_lock);
+    for (Core::u64 page = first_page; page < end; page += page_size) {
+        PhysicalPage* entry = physical_page(page);
+        if (entry && entry->state != PageState::Reserved)
+            return Core::ErrorCode::InvalidArgument;
+        Core::u64 virtual_page = Arch::direct_map_base + page;
+        auto existing = s_kernel_page_tables->translate(virtual_page);
+        if (existing.has_value()) {
+            if (existing->physical_address != page || existing->protection.cache != cache)
+                return Core::ErrorCode::AlreadyExists;
+            continue;
+        }
+        TRY(s_kernel_page_tables->map(virtual_page, page, page_size, kernel_protection(true, false, cache)));
+        invalidate_page(virtual_page);
+    }
+    return reinterpret_cast<void*>(Arch::direct_map_base + physical_address);
+}
+
+Core::Result<KernelStack> allocate_kernel_stack(Core::u64 size)
+{
+    if (size == 0 || (size & (page_size - 1)) != 0)
+        return Core::ErrorCode::InvalidArgument;
+    // Each stack takes its pages plus one never-mapped guard page below them; addresses are
+    // handed out upwards and not reused.
+    static Core::u64 s_next_stack_address = kernel_stack_region_base;
+    Locking::SpinlockLocker locker(s_kernel_page_tables_lock);
+    Core::u64 bottom = s_next_stack_address + page_size;
+    Core::u64 top = bottom + size;
+    if (top > kernel_stack_region_base + kernel_stack_region_size)
+        return Core::ErrorCode::OutOfMemory;
+    for (Core::u64 page = bottom; page < top; page += page_size) {
+        auto frame = allocate_physical_page(PageUse::KernelStack);
+        auto mapped = frame.is_error()
+            ? Core::Result<void>(frame.error())
+            : s_kernel_page_tables->map(page, frame.value(), page_size, kernel_protection(true, false));
+        if (mapped.is_error()) {
+            if (!frame.is_error())
+                free_physical_page(frame.value());
+            // Undo the pages mapped so far; the address range is simply skipped.
+            for (Core::u64 undo = bottom; undo < page; undo += page_size) {
+                auto removed = s_kernel_page_tables->unmap(undo);
+                invalidate_page(undo);
+                if (!removed.is_error())
+                    free_physical_page(removed.value().physical_address);
+            }
+            s_next_stack_address = top;
+            return mapped.error();
+        }
+    }
+    s_next_stack_address = top;
+    return KernelStack { bottom, top };
+}
+
+Core::u64 kernel_page_table_root()
+{
+    return s_kernel_page_tables->root();
 }
 
 void for_each_kernel_page(void (*callback)(const Arch::Translation&, void*), void* context)

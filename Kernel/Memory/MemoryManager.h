@@ -55,6 +55,25 @@ struct PhysicalMemoryStatistics {
     Core::u64 virtual_address, Arch::PageProtection protection);
 [[nodiscard]] Core::Optional<Arch::Translation> translate(Core::u64 virtual_address);
 
+// Maps a device's registers (MMIO) at their direct-map address with the given cache mode
+// (uncached for registers, write-combining for frame buffers) and returns that address.
+// Pages already mapped there with the same physical address and cache mode are reused, so
+// two devices sharing a page are fine. Memory that is RAM is refused (InvalidArgument).
+[[nodiscard]] Core::Result<void*> map_device(
+    Core::u64 physical_address, Core::u64 length, Arch::CacheMode cache);
+
+// A kernel stack of `size` bytes (a multiple of 4 KiB) in the kernel-stack region, with an
+// unmapped guard page below it. Stacks live for the rest of the run (per-CPU stacks today;
+// thread stacks will free theirs with M1.4).
+struct KernelStack {
+    Core::u64 bottom;
+    Core::u64 top;
+};
+[[nodiscard]] Core::Result<KernelStack> allocate_kernel_stack(Core::u64 size);
+
+// Physical address of the kernel's top-level page table (what CR3 holds).
+[[nodiscard]] Core::u64 kernel_page_table_root();
+
 // Calls callback(const Arch::Translation&) for every page of the kernel address space.
 void for_each_kernel_page(void (*callback)(const Arch::Translation&, void*), void* context);
 

@@ -7,9 +7,8 @@
 //   invalidate_range(start, length)   a run of pages
 //   invalidate_address_space()        everything (all mappings of the address space)
 //
-// Today one CPU runs kernel code, so invalidation is local. The SMP work (M1.3) makes these
-// same calls also send a shootdown to every other CPU using the address space; callers do
-// not change.
+// Each call invalidates on the calling CPU, then sends a shootdown to every other online
+// CPU and waits until all of them have invalidated too.
 
 #include <Core/Types.h>
 
@@ -23,6 +22,7 @@ void invalidate_address_space();
 struct TlbInvalidationCounts {
     Core::u64 pages;
     Core::u64 full_flushes;
+    Core::u64 shootdowns; // invalidations that other CPUs had to carry out too
 };
 [[nodiscard]] TlbInvalidationCounts tlb_invalidation_counts();
 

@@ -145,6 +145,11 @@ void load_kernel_symbols()
     Log::debug("panic: {} kernel symbols loaded", s_kernel_symbols.symbol_count());
 }
 
+bool is_panicking()
+{
+    return __atomic_load_n(&s_panicking, __ATOMIC_ACQUIRE);
+}
+
 const SymbolTable& kernel_symbols()
 {
     return s_kernel_symbols;

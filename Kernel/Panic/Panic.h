@@ -25,6 +25,9 @@ template<typename... Arguments>
 // Reports a fatal CPU exception with the registers the entry stub saved.
 [[noreturn]] void panic_on_exception(const Arch::RegisterState& registers);
 
+// True once any CPU has started a panic.
+[[nodiscard]] bool is_panicking();
+
 // Makes the embedded symbol table available to backtraces. Called early in boot.
 void load_kernel_symbols();
 [[nodiscard]] const SymbolTable& kernel_symbols();

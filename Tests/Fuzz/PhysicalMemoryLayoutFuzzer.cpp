@@ -69,7 +69,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         }
         previous_end = range.end();
     }
-    auto database = Memory::place_frame_database(plan.free_ranges.span(), Memory::frame_database_bytes(plan.free_ranges.span()));
+    auto database = Memory::place_frame_database(
+        plan.free_ranges.span(), Memory::frame_database_bytes(plan.free_ranges.span()));
     if (database.has_value() && (database->base & 0xFFF) != 0)
         std::abort();
     return 0;

@@ -61,42 +61,28 @@ const CpuFeatures& cpu_features()
     return s_features;
 }
 
-void enable_cpu_protections()
+void apply_cpu_protections_on_this_cpu()
 {
-    s_features = detect_cpu_features();
     u64 cr4 = read_cr4();
-    // A missing protection is a warning; a missing speed-up is only information.
-    auto enable = [&](bool present, u64 bit, Log::Level level, const char* name, const char* consequence) {
-        if (present) {
+    auto enable_if = [&](bool present, u64 bit) {
+        if (present)
             cr4 |= bit;
-            return;
-        }
-        Log::log(level, "cpu: no {}: {}", name, consequence);
     };
-    enable(
-        s_features.smep, cr4_smep, Log::Level::Warning, "SMEP", "the kernel can be made to run user pages");
-    enable(s_features.smap, cr4_smap, Log::Level::Warning, "SMAP",
-        "stray kernel accesses to user memory are not caught");
-    enable(s_features.umip, cr4_umip, Log::Level::Warning, "UMIP",
-        "user code can read descriptor-table addresses");
+    enable_if(s_features.smep, cr4_smep);
+    enable_if(s_features.smap, cr4_smap);
+    enable_if(s_features.umip, cr4_umip);
     // Without CR4.MCE a machine check shuts the CPU down instead of reaching the #MC
     // handler on its own stack.
-    enable(s_features.machine_check, cr4_machine_check, Log::Level::Warning, "machine-check exception",
-        "hardware errors reset the machine without a report");
-    enable(s_features.global_pages, cr4_pge, Log::Level::Info, "global pages",
-        "kernel TLB entries are flushed on every switch");
-    // PCID may only be turned on while CR3's low 12 bits are zero, which they are here:
-    // the boot page tables use PCID 0.
-    enable(
-        s_features.pcid, cr4_pcide, Log::Level::Info, "PCID", "address-space switches flush the whole TLB");
+    enable_if(s_features.machine_check, cr4_machine_check);
+    enable_if(s_features.global_pages, cr4_pge);
+    // PCID may only be turned on while CR3's low 12 bits are zero, which they are: every
+    // address space so far uses PCID 0.
+    enable_if(s_features.pcid, cr4_pcide);
     write_cr4(cr4);
-    if (!s_features.invpcid)
-        Log::info("cpu: no INVPCID; TLB invalidation uses invlpg and CR3/CR4 reloads");
-    if (!s_features.no_execute)
-        Log::warning("cpu: no NX: data pages are executable, so W^X cannot be enforced");
 
     // PAT: keep the power-on entries 0 (write-back), 2 (UC-) and 3 (uncached), and make
-    // entry 1 write-combining, so that PWT alone selects WC (used for framebuffers).
+    // entry 1 write-combining, so that PWT alone selects WC (used for framebuffers). Every
+    // CPU must agree, or the same page would be cached differently on different CPUs.
     if (s_features.page_attribute_table) {
         constexpr u64 write_back = 0x06;
         constexpr u64 write_combining = 0x01;
@@ -105,6 +91,31 @@ void enable_cpu_protections()
         u64 pat = write_back | (write_combining << 8) | (uncached_minus << 16) | (uncached << 24);
         write_msr(pat_msr, pat | (pat << 32));
     }
+}
+
+void enable_cpu_protections()
+{
+    s_features = detect_cpu_features();
+    apply_cpu_protections_on_this_cpu();
+    // A missing protection is a warning; a missing speed-up is only information.
+    auto report_missing = [](bool present, Log::Level level, const char* name, const char* consequence) {
+        if (!present)
+            Log::log(level, "cpu: no {}: {}", name, consequence);
+    };
+    report_missing(s_features.smep, Log::Level::Warning, "SMEP", "the kernel can be made to run user pages");
+    report_missing(
+        s_features.smap, Log::Level::Warning, "SMAP", "stray kernel accesses to user memory are not caught");
+    report_missing(
+        s_features.umip, Log::Level::Warning, "UMIP", "user code can read descriptor-table addresses");
+    report_missing(s_features.machine_check, Log::Level::Warning, "machine-check exception",
+        "hardware errors reset the machine without a report");
+    report_missing(s_features.global_pages, Log::Level::Info, "global pages",
+        "kernel TLB entries are flushed on every switch");
+    report_missing(s_features.pcid, Log::Level::Info, "PCID", "address-space switches flush the whole TLB");
+    report_missing(
+        s_features.invpcid, Log::Level::Info, "INVPCID", "full TLB flushes toggle CR4.PGE instead");
+    report_missing(s_features.no_execute, Log::Level::Warning, "NX",
+        "data pages are executable, so W^X cannot be enforced");
     Log::info("cpu: NX {} SMEP {} SMAP {} UMIP {} PGE {} PCID {} INVPCID {} 1G-pages {} RDRAND {} RDSEED {}",
         s_features.no_execute, s_features.smep, s_features.smap, s_features.umip, s_features.global_pages,
         s_features.pcid, s_features.invpcid, s_features.huge_pages_1g, s_features.rdrand, s_features.rdseed);

@@ -30,5 +30,7 @@ struct CpuFeatures {
 // write-combining in the PAT) and logs the ones that are missing. NX is already on from
 // Boot.S when present. Called once on the boot CPU before the kernel address space is built.
 void enable_cpu_protections();
+// Applies the same settings on an application processor (no detection, no logging).
+void apply_cpu_protections_on_this_cpu();
 
 } // namespace Kernel::Arch

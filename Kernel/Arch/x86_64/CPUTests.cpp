@@ -1,5 +1,6 @@
 #include <Kernel/Arch/x86_64/GDT.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
+#include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Test/KernelTest.h>
 
 extern "C" char interrupt_stubs[];
@@ -20,21 +21,33 @@ KERNEL_TEST(cpu, task_register_holds_the_kernel_tss)
 
 KERNEL_TEST(cpu, ist_stacks_are_set_and_disjoint)
 {
-    const auto& tss = Kernel::Arch::current_task_state_segment();
-    Core::u8 slots[]
-        = { Kernel::Arch::double_fault_ist, Kernel::Arch::nmi_ist, Kernel::Arch::machine_check_ist };
-    for (Core::u8 slot : slots) {
-        auto range = Kernel::Arch::interrupt_stack_range(slot);
-        EXPECT_EQ(tss.ist[slot - 1], range.top);
-        EXPECT(range.top > range.bottom);
+    // The TSS this CPU loaded (read back through the task register's descriptor in the
+    // GDT) must point each IST slot at the top of a distinct 16 KiB stack.
+    const auto& processor = Kernel::Arch::current_processor();
+    Core::u64 tss_base = ((processor.gdt[3] >> 16) & 0xFFFFFF) | (((processor.gdt[3] >> 56) & 0xFF) << 24)
+        | (processor.gdt[4] << 32);
+    EXPECT_EQ(tss_base, reinterpret_cast<Core::u64>(&processor.task_state));
+    for (Core::u32 slot = 0; slot < 3; ++slot) {
+        const auto& range = processor.interrupt_stacks[slot];
+        EXPECT_EQ(processor.task_state.ist[slot], range.top);
+        EXPECT_EQ(range.top - range.bottom, 16u * 1024);
         EXPECT_EQ(range.top % 16, 0u);
-        for (Core::u8 other : slots) {
+        for (Core::u32 other = 0; other < 3; ++other) {
             if (other == slot)
                 continue;
-            auto other_range = Kernel::Arch::interrupt_stack_range(other);
+            const auto& other_range = processor.interrupt_stacks[other];
             EXPECT(range.top <= other_range.bottom || other_range.top <= range.bottom);
         }
     }
+}
+
+KERNEL_TEST(cpu, gs_base_points_at_this_processor)
+{
+    const auto& processor = Kernel::Arch::current_processor();
+    EXPECT(processor.self == &processor);
+    EXPECT_EQ(Kernel::Arch::current_processor_index(), processor.index);
+    EXPECT(processor.online);
+    EXPECT(&Kernel::Arch::processor(processor.index) == &processor);
 }
 
 KERNEL_TEST(interrupts, every_idt_gate_points_at_its_stub)

@@ -1,5 +1,6 @@
 #include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Arch/x86_64/FaultCatcher.h>
+#include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Arch/x86_64/RegisterState.h>
 
 namespace Kernel::Arch {
@@ -22,9 +23,9 @@ constexpr Core::u64 general_protection_vector = 13;
 constexpr Core::u64 page_fault_vector = 14;
 constexpr Core::u64 alignment_check_flag = 1ull << 18;
 
-// The active catch on this CPU (one CPU runs kernel code until M1.3 adds per-CPU data).
-RecoveryContext* s_active_context = nullptr;
-CaughtFault s_caught_fault;
+// The active catch of each CPU, by processor index.
+RecoveryContext* s_active_contexts[max_processors] {};
+CaughtFault s_caught_faults[max_processors];
 
 } // namespace
 
@@ -34,29 +35,32 @@ extern "C" char fault_catcher_resume[];
 Core::Optional<CaughtFault> catch_fault(void (*function)(void*), void* argument)
 {
     RecoveryContext context {};
-    VERIFY(s_active_context == nullptr);
-    s_active_context = &context;
+    Core::u32 cpu = current_processor_index();
+    VERIFY(s_active_contexts[cpu] == nullptr);
+    s_active_contexts[cpu] = &context;
     Core::u64 faulted = fault_catcher_run(&context, function, argument);
-    s_active_context = nullptr;
+    s_active_contexts[cpu] = nullptr;
     if (!faulted)
         return {};
-    return s_caught_fault;
+    return s_caught_faults[cpu];
 }
 
 bool redirect_fault_to_catcher(RegisterState& registers)
 {
-    if (!s_active_context)
+    Core::u32 cpu = current_processor_index();
+    RecoveryContext* context = s_active_contexts[cpu];
+    if (!context)
         return false;
     if (registers.vector != page_fault_vector && registers.vector != general_protection_vector)
         return false;
-    s_caught_fault = { registers.vector, registers.error_code, read_cr2(), registers.rip };
+    s_caught_faults[cpu] = { registers.vector, registers.error_code, read_cr2(), registers.rip };
     // Resume in fault_catcher_resume with the context in RDI; it switches to the saved
     // stack itself. AC is cleared so that a fault inside a user-access window does not
     // leave SMAP disabled.
     registers.rip = reinterpret_cast<Core::u64>(fault_catcher_resume);
-    registers.rdi = reinterpret_cast<Core::u64>(s_active_context);
+    registers.rdi = reinterpret_cast<Core::u64>(context);
     registers.rflags &= ~alignment_check_flag;
-    s_active_context = nullptr;
+    s_active_contexts[cpu] = nullptr;
     return true;
 }
 

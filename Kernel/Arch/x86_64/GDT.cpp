@@ -1,17 +1,9 @@
 #include <Core/Assertions.h>
 #include <Kernel/Arch/x86_64/GDT.h>
-#include <Kernel/Arch/x86_64/StaticStacks.h>
 
 namespace Kernel::Arch {
 
 namespace {
-
-constexpr Core::usize interrupt_stack_count = 3;
-
-TaskStateSegment s_task_state_segment;
-
-// null, kernel code, kernel data, then the 16-byte TSS descriptor.
-Core::u64 s_gdt[5];
 
 struct [[gnu::packed]] DescriptorTablePointer {
     Core::u16 limit;
@@ -20,30 +12,32 @@ struct [[gnu::packed]] DescriptorTablePointer {
 
 } // namespace
 
-void initialize_gdt_and_tss()
+void load_gdt_and_tss(
+    Core::u64 (&gdt)[5], TaskStateSegment& task_state, const InterruptStackRange (&interrupt_stacks)[3])
 {
-    for (Core::u8 index = 1; index <= interrupt_stack_count; ++index)
-        s_task_state_segment.ist[index - 1] = interrupt_stack_range(index).top;
+    task_state = {};
+    for (Core::u8 index = 0; index < 3; ++index)
+        task_state.ist[index] = interrupt_stacks[index].top;
     // No I/O permission bitmap: point past the end of the segment.
-    s_task_state_segment.io_map_base = sizeof(TaskStateSegment);
+    task_state.io_map_base = sizeof(TaskStateSegment);
 
-    s_gdt[0] = 0;
-    s_gdt[1] = 0x00AF9A000000FFFFull; // present, ring 0, code, long mode
-    s_gdt[2] = 0x00CF92000000FFFFull; // present, ring 0, data, writable
+    gdt[0] = 0;
+    gdt[1] = 0x00AF9A000000FFFFull; // present, ring 0, code, long mode
+    gdt[2] = 0x00CF92000000FFFFull; // present, ring 0, data, writable
 
-    // Only the address is taken, for the descriptor: s_task_state_segment is a static, so
-    // the address stays valid for as long as the GDT refers to it.
-    auto tss_base = reinterpret_cast<Core::u64>(&s_task_state_segment);
+    // Only the address is taken, for the descriptor: the caller keeps task_state alive for
+    // as long as the GDT refers to it.
+    auto tss_base = reinterpret_cast<Core::u64>(&task_state);
     Core::u64 tss_limit = sizeof(TaskStateSegment) - 1;
-    s_gdt[3] = (tss_limit & 0xFFFF) | ((tss_base & 0xFFFFFF) << 16)
+    gdt[3] = (tss_limit & 0xFFFF) | ((tss_base & 0xFFFFFF) << 16)
         | (0x89ull << 40) // present, 64-bit TSS (available)
         | (((tss_limit >> 16) & 0xF) << 48) | (((tss_base >> 24) & 0xFF) << 56);
-    s_gdt[4] = tss_base >> 32;
+    gdt[4] = tss_base >> 32;
 
-    // lgdt wants the linear address of the table; s_gdt is a static, so it stays put.
-    DescriptorTablePointer pointer { sizeof(s_gdt) - 1, reinterpret_cast<Core::u64>(&s_gdt) };
+    // lgdt wants the linear address of the table, which the caller keeps in place.
+    DescriptorTablePointer pointer { sizeof(gdt) - 1, reinterpret_cast<Core::u64>(&gdt) };
 
-    // Invariant: `pointer` describes s_gdt, which lives for the whole run of the kernel.
+    // Invariant: `pointer` describes `gdt`, which lives for the whole run of the CPU.
     // After lgdt, CS is reloaded with a far return (the only way in 64-bit mode) and the
     // data segment registers are loaded with the kernel data selector.
     asm volatile("lgdt %0\n"
@@ -62,11 +56,6 @@ void initialize_gdt_and_tss()
     asm volatile("ltr %0" ::"r"(task_state_selector) : "memory");
 }
 
-const TaskStateSegment& current_task_state_segment()
-{
-    return s_task_state_segment;
-}
-
 Core::u16 read_task_register()
 {
     Core::u16 selector;
@@ -74,14 +63,6 @@ Core::u16 read_task_register()
     // flags. volatile keeps it from being cached, since ltr can change the value.
     asm volatile("str %0" : "=r"(selector));
     return selector;
-}
-
-InterruptStackRange interrupt_stack_range(Core::u8 ist_index)
-{
-    VERIFY(ist_index >= 1 && ist_index <= interrupt_stack_count);
-    // static_kernel_stacks() lists the boot stack first, then the IST stacks in IST order.
-    const StaticStack& stack = static_kernel_stacks()[ist_index];
-    return { stack.bottom, stack.top };
 }
 
 } // namespace Kernel::Arch

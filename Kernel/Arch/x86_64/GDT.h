@@ -26,17 +26,18 @@ struct [[gnu::packed]] TaskStateSegment {
 };
 static_assert(sizeof(TaskStateSegment) == 104);
 
-// Loads this CPU's GDT and TSS and reloads every segment register.
-void initialize_gdt_and_tss();
-
-// For tests and diagnostics.
-[[nodiscard]] const TaskStateSegment& current_task_state_segment();
-[[nodiscard]] Core::u16 read_task_register();
-
 struct InterruptStackRange {
     Core::u64 bottom;
     Core::u64 top;
 };
-[[nodiscard]] InterruptStackRange interrupt_stack_range(Core::u8 ist_index);
+
+// Fills `gdt` (5 entries: null, code, data, 16-byte TSS descriptor) and `task_state` (IST
+// pointers from `interrupt_stacks`, in IST order), then loads both on the calling CPU and
+// reloads every segment register. Both must live as long as the CPU runs.
+void load_gdt_and_tss(
+    Core::u64 (&gdt)[5], TaskStateSegment& task_state, const InterruptStackRange (&interrupt_stacks)[3]);
+
+// For tests and diagnostics.
+[[nodiscard]] Core::u16 read_task_register();
 
 } // namespace Kernel::Arch

@@ -2,6 +2,8 @@
 #include <Kernel/Arch/x86_64/FaultCatcher.h>
 #include <Kernel/Arch/x86_64/GDT.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
+#include <Kernel/Arch/x86_64/LocalApic.h>
+#include <Kernel/Locking/Spinlock.h>
 #include <Kernel/Panic/Panic.h>
 
 extern "C" char interrupt_stubs[];
@@ -33,6 +35,16 @@ constexpr Core::u8 present_ring0_interrupt_gate = 0x8E;
 
 InterruptGate s_idt[vector_count];
 Core::u64 s_breakpoint_count = 0;
+Core::u64 s_unexpected_interrupts = 0;
+
+struct HandlerSlot {
+    InterruptHandler handler;
+    void* context;
+};
+// Written only while the vector is unused (install) or by its owner (free); read by the
+// dispatcher. Each slot is two words published in order: context first, then handler.
+HandlerSlot s_handlers[vector_count];
+Locking::Spinlock s_vector_allocation_lock("interrupt vectors", Locking::LockRank::Leaf);
 
 struct ExceptionDescription {
     const char* mnemonic;
@@ -88,6 +100,26 @@ Core::u8 ist_for_vector(Core::usize vector)
     }
 }
 
+// The legacy 8259 PICs power up delivering IRQs on vectors 8-15, on top of CPU exceptions.
+// They are remapped to 0x20-0x2F (so that even a spurious IRQ 7 or 15, which masking
+// cannot stop, lands on a harmless vector) and then fully masked: the IOAPIC delivers
+// device interrupts.
+void disable_legacy_pic()
+{
+    constexpr Core::u16 primary_command = 0x20, primary_data = 0x21;
+    constexpr Core::u16 secondary_command = 0xA0, secondary_data = 0xA1;
+    out8(primary_command, 0x11); // ICW1: initialise, ICW4 follows
+    out8(secondary_command, 0x11);
+    out8(primary_data, legacy_pic_base_vector); // ICW2: vector base
+    out8(secondary_data, legacy_pic_base_vector + 8);
+    out8(primary_data, 0x04); // ICW3: secondary on IRQ 2
+    out8(secondary_data, 0x02);
+    out8(primary_data, 0x01); // ICW4: 8086 mode
+    out8(secondary_data, 0x01);
+    out8(primary_data, 0xFF); // mask everything
+    out8(secondary_data, 0xFF);
+}
+
 } // namespace
 
 Core::StringView exception_name(Core::u64 vector)
@@ -98,6 +130,49 @@ Core::StringView exception_name(Core::u64 vector)
 Core::StringView exception_mnemonic(Core::u64 vector)
 {
     return vector < 32 ? s_exceptions[vector].mnemonic : "";
+}
+
+void load_interrupt_table_on_this_cpu()
+{
+    DescriptorTablePointer pointer { sizeof(s_idt) - 1, reinterpret_cast<Core::u64>(&s_idt) };
+    // Invariant: s_idt lives for the whole run of the kernel and every gate points at a
+    // stub in interrupt_stubs.
+    asm volatile("lidt %0" ::"m"(pointer) : "memory");
+}
+
+void set_interrupt_handler(Core::u8 vector, InterruptHandler handler, void* context)
+{
+    VERIFY(vector >= 32 && handler);
+    Locking::SpinlockLocker locker(s_vector_allocation_lock);
+    VERIFY(!s_handlers[vector].handler);
+    s_handlers[vector].context = context;
+    __atomic_store_n(&s_handlers[vector].handler, handler, __ATOMIC_RELEASE);
+}
+
+Core::Result<Core::u8> allocate_interrupt_vector(InterruptHandler handler, void* context)
+{
+    VERIFY(handler);
+    Locking::SpinlockLocker locker(s_vector_allocation_lock);
+    for (Core::u32 vector = first_device_vector; vector <= last_device_vector; ++vector) {
+        if (s_handlers[vector].handler)
+            continue;
+        s_handlers[vector].context = context;
+        __atomic_store_n(&s_handlers[vector].handler, handler, __ATOMIC_RELEASE);
+        return static_cast<Core::u8>(vector);
+    }
+    return Core::ErrorCode::Busy;
+}
+
+void free_interrupt_vector(Core::u8 vector)
+{
+    Locking::SpinlockLocker locker(s_vector_allocation_lock);
+    __atomic_store_n(&s_handlers[vector].handler, nullptr, __ATOMIC_RELEASE);
+    s_handlers[vector].context = nullptr;
+}
+
+Core::u64 unexpected_interrupt_count()
+{
+    return __atomic_load_n(&s_unexpected_interrupts, __ATOMIC_RELAXED);
 }
 
 Core::u64 breakpoint_count()
@@ -125,18 +200,10 @@ void initialize_interrupts()
             .reserved = 0,
         };
     }
-    // The legacy 8259 PICs would deliver IRQs on vectors 8-15, on top of CPU exceptions.
-    // Mask every line on both until the interrupt-controller work (M1.3) takes over.
-    constexpr Core::u16 primary_pic_data_port = 0x21;
-    constexpr Core::u16 secondary_pic_data_port = 0xA1;
-    out8(primary_pic_data_port, 0xFF);
-    out8(secondary_pic_data_port, 0xFF);
+    disable_legacy_pic();
 
     // lidt wants the linear address of the table; s_idt is a static, so it stays put.
-    DescriptorTablePointer pointer { sizeof(s_idt) - 1, reinterpret_cast<Core::u64>(&s_idt) };
-    // Invariant: s_idt lives for the whole run of the kernel and every gate points at a
-    // stub in interrupt_stubs.
-    asm volatile("lidt %0" ::"m"(pointer) : "memory");
+    load_interrupt_table_on_this_cpu();
 }
 
 } // namespace Kernel::Arch
@@ -151,6 +218,23 @@ extern "C" void interrupt_dispatch(Kernel::Arch::RegisterState* registers)
         __atomic_add_fetch(&Arch::s_breakpoint_count, 1, __ATOMIC_RELAXED);
         return;
     }
+    if (registers->vector >= 32) {
+        auto vector = static_cast<Core::u8>(registers->vector);
+        // Spurious interrupts (the APIC's, and the remapped PIC's IRQ 7/15) get no EOI.
+        if (vector == Arch::spurious_interrupt_vector
+            || (vector >= Arch::legacy_pic_base_vector && vector < Arch::legacy_pic_base_vector + 16))
+            return;
+        Arch::InterruptHandler handler = __atomic_load_n(&Arch::s_handlers[vector].handler, __ATOMIC_ACQUIRE);
+        if (handler)
+            handler(*registers, Arch::s_handlers[vector].context);
+        else
+            __atomic_add_fetch(&Arch::s_unexpected_interrupts, 1, __ATOMIC_RELAXED);
+        Arch::end_of_interrupt();
+        return;
+    }
+    // An NMI while the system is panicking is the panicking CPU telling this one to stop.
+    if (registers->vector == 2 && Panic::is_panicking())
+        Arch::halt_forever();
     if (Arch::redirect_fault_to_catcher(*registers))
         return;
     Panic::panic_on_exception(*registers);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <Core/Error.h>
 #include <Core/StringView.h>
 #include <Core/Types.h>
 #include <Kernel/Arch/x86_64/RegisterState.h>
@@ -12,6 +13,23 @@ inline constexpr Core::u8 breakpoint_vector = 3;
 // Fills the IDT with an entry stub for every vector and loads it. Exceptions that end the
 // kernel (all but #BP so far) go to the panic path with the saved registers.
 void initialize_interrupts();
+// Loads the (shared) IDT on the calling CPU; each application processor calls it.
+void load_interrupt_table_on_this_cpu();
+
+// A handler for an interrupt vector >= 32. It runs with interrupts off, must be short and
+// must not block, allocate or take a lock that normal code holds with interrupts on
+// (docs/interrupts.md). The dispatcher sends the EOI after it returns.
+using InterruptHandler = void (*)(RegisterState& registers, void* context);
+
+// Installs a handler on a fixed vector (IPIs, the local timer). VERIFYs the vector is free.
+void set_interrupt_handler(Core::u8 vector, InterruptHandler handler, void* context);
+// Finds a free device vector (first_device_vector..last_device_vector) and installs the
+// handler there. ErrorCode::Busy when every device vector is taken.
+[[nodiscard]] Core::Result<Core::u8> allocate_interrupt_vector(InterruptHandler handler, void* context);
+void free_interrupt_vector(Core::u8 vector);
+
+// Interrupts that arrived on a vector without a handler (acknowledged and dropped).
+[[nodiscard]] Core::u64 unexpected_interrupt_count();
 
 // "Page Fault", "General Protection" and so on; "Interrupt" for vectors >= 32.
 [[nodiscard]] Core::StringView exception_name(Core::u64 vector);

@@ -1,0 +1,95 @@
+#include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/Interrupts.h>
+#include <Kernel/Arch/x86_64/LocalApic.h>
+#include <Kernel/Arch/x86_64/Processor.h>
+#include <Kernel/Arch/x86_64/ProcessorCalls.h>
+
+namespace Kernel::Arch {
+
+namespace {
+
+// One mailbox per target CPU. A caller claims the mailbox (busy 0 -> 1), fills it, sends
+// the IPI and waits for `completed`; the target runs the function and sets `completed`.
+struct Mailbox {
+    u32 busy;
+    ProcessorFunction function;
+    void* argument;
+    u32 pending;
+    u32 completed;
+};
+
+Mailbox s_mailboxes[max_processors];
+
+void handle_call_interrupt(RegisterState&, void*)
+{
+    process_pending_processor_calls();
+}
+
+void post_call(u32 index, ProcessorFunction function, void* argument)
+{
+    Mailbox& mailbox = s_mailboxes[index];
+    u32 expected = 0;
+    while (!__atomic_compare_exchange_n(
+        &mailbox.busy, &expected, 1u, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        expected = 0;
+        process_pending_processor_calls();
+        pause();
+    }
+    mailbox.function = function;
+    mailbox.argument = argument;
+    __atomic_store_n(&mailbox.completed, 0u, __ATOMIC_RELAXED);
+    __atomic_store_n(&mailbox.pending, 1u, __ATOMIC_RELEASE);
+    send_ipi(processor(index).apic_id, call_function_vector);
+}
+
+void wait_and_release(u32 index)
+{
+    Mailbox& mailbox = s_mailboxes[index];
+    while (!__atomic_load_n(&mailbox.completed, __ATOMIC_ACQUIRE)) {
+        process_pending_processor_calls();
+        pause();
+    }
+    __atomic_store_n(&mailbox.busy, 0u, __ATOMIC_RELEASE);
+}
+
+} // namespace
+
+void initialize_processor_calls()
+{
+    set_interrupt_handler(call_function_vector, handle_call_interrupt, nullptr);
+}
+
+void process_pending_processor_calls()
+{
+    Mailbox& mailbox = s_mailboxes[current_processor_index()];
+    if (!__atomic_exchange_n(&mailbox.pending, 0u, __ATOMIC_ACQUIRE))
+        return;
+    mailbox.function(mailbox.argument);
+    __atomic_store_n(&mailbox.completed, 1u, __ATOMIC_RELEASE);
+}
+
+void run_on_processor(u32 index, ProcessorFunction function, void* argument)
+{
+    if (index == current_processor_index()) {
+        function(argument);
+        return;
+    }
+    post_call(index, function, argument);
+    wait_and_release(index);
+}
+
+void run_on_other_processors(ProcessorFunction function, void* argument)
+{
+    u32 self = current_processor_index();
+    u32 count = processor_count();
+    for (u32 index = 0; index < count; ++index) {
+        if (index != self && __atomic_load_n(&processor(index).online, __ATOMIC_ACQUIRE))
+            post_call(index, function, argument);
+    }
+    for (u32 index = 0; index < count; ++index) {
+        if (index != self && __atomic_load_n(&processor(index).online, __ATOMIC_ACQUIRE))
+            wait_and_release(index);
+    }
+}
+
+} // namespace Kernel::Arch

@@ -1,0 +1,43 @@
+#pragma once
+
+// The global lock order of docs/lock-order.md as numbers, so that the debug-build checker
+// (LockOrderChecker.h) can test an acquisition with one comparison. A CPU may only take a
+// lock whose rank is strictly higher than that of every lock it already holds; two locks
+// of the same rank never nest, and nothing at all is taken while a Leaf lock is held.
+//
+// The values leave gaps so that a lock added later can be placed between two existing
+// ones without renumbering the rest. Keep this list and docs/lock-order.md in step.
+
+#include <Core/Types.h>
+
+namespace Kernel::Locking {
+
+enum class LockRank : Core::u8 {
+    // Taken first: mapping kernel memory may need table frames from physical-memory.
+    KernelPageTables = 10,
+    // A slab cache that grows takes physical-memory under it.
+    Heap = 20,
+    PhysicalMemory = 30,
+    // Locks under which nothing else is ever acquired (log, log call sites). Highest of
+    // all, so they may be taken last whatever else is held.
+    Leaf = 250,
+};
+
+// The name docs/lock-order.md uses for the rank, for diagnostics. A value outside the
+// list (cast from a number) is reported as unlisted rather than trusted.
+constexpr const char* lock_rank_name(LockRank rank)
+{
+    switch (rank) {
+    case LockRank::KernelPageTables:
+        return "kernel-page-tables";
+    case LockRank::Heap:
+        return "heap";
+    case LockRank::PhysicalMemory:
+        return "physical-memory";
+    case LockRank::Leaf:
+        return "leaf";
+    }
+    return "unlisted";
+}
+
+} // namespace Kernel::Locking

@@ -1,0 +1,173 @@
+#include <Kernel/ACPI/Fadt.h>
+#include <Kernel/ACPI/Hpet.h>
+#include <Kernel/ACPI/Madt.h>
+#include <Kernel/ACPI/SleepState.h>
+#include <Kernel/ACPI/Tables.h>
+#include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/LocalApic.h>
+#include <Kernel/Arch/x86_64/Processor.h>
+#include <Kernel/Arch/x86_64/ProcessorCalls.h>
+#include <Kernel/Arch/x86_64/SmpStartup.h>
+#include <Kernel/Log/KernelLog.h>
+#include <Kernel/Memory/MemoryManager.h>
+#include <Kernel/Panic/Panic.h>
+#include <Kernel/Platform/Platform.h>
+#include <Kernel/Platform/Power.h>
+#include <Kernel/Time/Timers.h>
+#include <Kernel/Time/WallClock.h>
+
+namespace Kernel::Platform {
+
+namespace {
+
+constexpr Core::u32 apic_base_msr = 0x1B;
+
+// ACPI tables live in firmware-reserved or ACPI memory: mapped read-through the direct map
+// (write-back: it is memory, not registers). Usable RAM is refused by map_device, so a
+// table address pointing into kernel memory cannot be read through here.
+class KernelAcpiReader final : public ACPI::PhysicalMemoryReader {
+public:
+    Core::Optional<Core::ReadonlyBytes> map(Core::u64 physical_address, Core::u64 length) override
+    {
+        auto mapped = Memory::map_device(physical_address, length, Arch::CacheMode::WriteBack);
+        if (mapped.is_error())
+            return {};
+        return Core::ReadonlyBytes(static_cast<const Core::u8*>(mapped.value()), length);
+    }
+};
+
+KernelAcpiReader s_reader;
+ACPI::TableDirectory s_tables;
+bool s_have_tables = false;
+
+void load_acpi_tables(const Boot::BootInfo& boot_info)
+{
+    if (!boot_info.acpi_rsdp.has_value()) {
+        Log::warning("acpi: no RSDP from the boot loader");
+        return;
+    }
+    auto rsdp = ACPI::parse_rsdp(boot_info.acpi_rsdp->data());
+    if (rsdp.is_error()) {
+        Log::warning("acpi: RSDP rejected: {}", rsdp.error().name());
+        return;
+    }
+    auto root = ACPI::load_root_table(s_reader, rsdp.value());
+    if (root.is_error()) {
+        Log::warning("acpi: root table rejected: {}", root.error().name());
+        return;
+    }
+    s_tables = root.value();
+    s_have_tables = true;
+    Log::info("acpi: revision {} root table with {} entries", rsdp.value().revision,
+        s_tables.table_addresses.size());
+}
+
+// Looks a table up, logging why it is unusable if it is.
+Core::Optional<Core::ReadonlyBytes> find_table(Core::StringView signature)
+{
+    if (!s_have_tables)
+        return {};
+    auto table = s_tables.find(signature, s_reader);
+    if (table.is_error()) {
+        Log::warning("acpi: no usable {} table: {}", signature, table.error().name());
+        return {};
+    }
+    return table.value();
+}
+
+void log_invalid_tables()
+{
+    for (const auto& invalid : s_tables.invalid_tables) {
+        Log::warning("acpi: table {} at {:#x} rejected: {}", invalid.entry_index, invalid.physical_address,
+            Core::Error(invalid.reason).name());
+    }
+}
+
+Core::Optional<ACPI::MadtInfo> read_madt()
+{
+    auto table = find_table("APIC");
+    if (!table.has_value())
+        return {};
+    auto madt = ACPI::parse_madt(table.value());
+    if (madt.is_error()) {
+        Log::warning("acpi: MADT rejected: {}", madt.error().name());
+        return {};
+    }
+    return madt.value();
+}
+
+void start_interrupt_controller(const Core::Optional<ACPI::MadtInfo>& madt)
+{
+    // The MADT's address, else the IA32_APIC_BASE MSR's (bits 12..51).
+    Core::u64 local_apic_base
+        = madt.has_value() ? madt->local_apic_address : Arch::read_msr(apic_base_msr) & 0x000FFFFFFFFFF000ull;
+    if (auto started = Arch::initialize_local_apic(local_apic_base); started.is_error())
+        Panic::panic(
+            "platform: cannot start the local APIC at {:#x}: {}", local_apic_base, started.error().name());
+    Log::info("platform: local APIC {} at {:#x}, id {}",
+        Arch::local_apic_uses_x2apic() ? "(x2APIC)" : "(xAPIC)", local_apic_base, Arch::local_apic_id());
+}
+
+void start_other_processors(const Core::Optional<ACPI::MadtInfo>& madt)
+{
+    if (!madt.has_value())
+        return;
+    Core::StaticVector<Core::u32, Arch::max_processors> apic_ids;
+    for (const auto& processor : madt->processors) {
+        if (processor.enabled || processor.online_capable) {
+            if (apic_ids.try_append(processor.apic_id).is_error())
+                Log::warning("smp: more than {} CPUs; APIC id {} left offline", Arch::max_processors,
+                    processor.apic_id);
+        }
+    }
+    (void)Arch::start_application_processors(apic_ids.span());
+}
+
+void read_power_control()
+{
+    PowerControl control;
+    auto facp = find_table("FACP");
+    if (facp.has_value()) {
+        auto fadt = ACPI::parse_fadt(facp.value());
+        if (fadt.is_error()) {
+            Log::warning("acpi: FADT rejected: {}", fadt.error().name());
+        } else {
+            control.fadt = fadt.value();
+            auto dsdt = ACPI::load_table(s_reader, fadt.value().dsdt_address, "DSDT");
+            if (dsdt.is_error()) {
+                Log::warning(
+                    "acpi: DSDT at {:#x} rejected: {}", fadt.value().dsdt_address, dsdt.error().name());
+            } else {
+                auto s5 = ACPI::find_s5_sleep_type(ACPI::table_contents_after_header(dsdt.value()));
+                if (s5.is_error())
+                    Log::warning("acpi: no usable \\_S5 object in the DSDT ({}); power-off unavailable",
+                        s5.error().name());
+                else
+                    control.s5_sleep_type = s5.value();
+            }
+        }
+    }
+    set_power_control(control);
+}
+
+} // namespace
+
+void initialize_platform(const Boot::BootInfo& boot_info)
+{
+    load_acpi_tables(boot_info);
+    auto madt = read_madt();
+    start_interrupt_controller(madt);
+    Arch::initialize_processor_calls();
+    Time::initialize_timers();
+    start_other_processors(madt);
+    read_power_control();
+    Core::u8 century_register = 0;
+    if (auto facp = find_table("FACP"); facp.has_value()) {
+        if (auto fadt = ACPI::parse_fadt(facp.value()); !fadt.is_error())
+            century_register = fadt.value().century_register;
+    }
+    Time::initialize_wall_clock(century_register);
+    log_invalid_tables();
+}
+
+} // namespace Kernel::Platform

@@ -1,0 +1,423 @@
+// Tests for the fixed-layout ACPI tables: FADT (short and long forms, X_ field preference), HPET
+// and MCFG. Field offsets are written out here from the specifications rather than taken from
+// the parsers, so a wrong offset in a parser shows up as a failing test.
+
+#include <Kernel/ACPI/Fadt.h>
+#include <Kernel/ACPI/Hpet.h>
+#include <Kernel/ACPI/Mcfg.h>
+#include <cstdint>
+#include <gtest/gtest.h>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using Kernel::ACPI::AddressSpace;
+using Kernel::ACPI::FadtInfo;
+using Kernel::ACPI::GenericAddress;
+using Kernel::ACPI::HpetInfo;
+using Kernel::ACPI::McfgInfo;
+using Bytes = std::vector<std::uint8_t>;
+
+void write_little_endian(Bytes& bytes, std::size_t offset, std::uint64_t value, std::size_t byte_count)
+{
+    for (std::size_t index = 0; index < byte_count; ++index)
+        bytes.at(offset + index) = static_cast<std::uint8_t>(value >> (8 * index));
+}
+
+// A table of `length` bytes with a header (signature, length, revision) and zeros elsewhere;
+// fields are then written at their offsets. The checksum is left alone: the parsers rely on
+// load_table() for it.
+class FixedTable {
+public:
+    FixedTable(std::string_view signature, std::size_t length, std::uint8_t revision)
+        : m_bytes(length, 0)
+    {
+        for (std::size_t index = 0; index < 4; ++index)
+            m_bytes.at(index) = static_cast<std::uint8_t>(signature[index]);
+        write_little_endian(m_bytes, 4, length, 4);
+        m_bytes.at(8) = revision;
+    }
+
+    FixedTable& set(std::size_t offset, std::uint64_t value, std::size_t byte_count)
+    {
+        write_little_endian(m_bytes, offset, value, byte_count);
+        return *this;
+    }
+    FixedTable& set_address(
+        std::size_t offset, std::uint8_t space, std::uint8_t bit_width, std::uint64_t address)
+    {
+        m_bytes.at(offset) = space;
+        m_bytes.at(offset + 1) = bit_width;
+        m_bytes.at(offset + 2) = 0;
+        m_bytes.at(offset + 3) = 1;
+        return set(offset + 4, address, 8);
+    }
+    // Sets the length field, for tables whose declared length differs from their size.
+    FixedTable& declare_length(std::uint32_t length) { return set(4, length, 4); }
+
+    const Bytes& bytes() const { return m_bytes; }
+    Core::ReadonlyBytes view() const { return { m_bytes.data(), m_bytes.size() }; }
+
+private:
+    Bytes m_bytes;
+};
+
+template<typename T> void expect_error(const Core::Result<T>& result, std::string_view expected)
+{
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(std::string_view(result.error().name()), expected);
+}
+
+void expect_io_block(const Core::Optional<GenericAddress>& block, std::uint64_t port, std::uint8_t bit_width)
+{
+    ASSERT_TRUE(block.has_value());
+    EXPECT_EQ(block->address_space, AddressSpace::SystemIo);
+    EXPECT_EQ(block->address, port);
+    EXPECT_EQ(block->register_bit_width, bit_width);
+}
+
+// ---- FADT (ACPI 6.5, table 5.9) -------------------------------------------------------------
+
+// The ACPI 1.0 part of a FADT that QEMU's PIIX4 machine would describe.
+FixedTable make_fadt(std::size_t length, std::uint8_t revision)
+{
+    FixedTable fadt("FACP", length, revision);
+    fadt.set(36, 0x7FE0000, 4) // FIRMWARE_CTRL
+        .set(40, 0x7FE0040, 4) // DSDT
+        .set(46, 9, 2) // SCI_INT
+        .set(48, 0xB2, 4) // SMI_CMD
+        .set(52, 0xF1, 1) // ACPI_ENABLE
+        .set(53, 0xF0, 1) // ACPI_DISABLE
+        .set(56, 0x600, 4) // PM1a_EVT_BLK
+        .set(64, 0x604, 4) // PM1a_CNT_BLK
+        .set(76, 0x608, 4) // PM_TMR_BLK
+        .set(88, 4, 1) // PM1_EVT_LEN
+        .set(89, 2, 1) // PM1_CNT_LEN
+        .set(91, 4, 1) // PM_TMR_LEN
+        .set(108, 0x32, 1) // CENTURY
+        .set(109, 0x2 | 0x4, 2) // IAPC_BOOT_ARCH: 8042, no VGA
+        .set(112, (1u << 10) | (1u << 8), 4); // flags: RESET_REG_SUP, TMR_VAL_EXT
+    return fadt;
+}
+
+FadtInfo parse_fadt_successfully(const FixedTable& table)
+{
+    auto result = Kernel::ACPI::parse_fadt(table.view());
+    EXPECT_FALSE(result.is_error()) << result.error().name();
+    if (result.is_error())
+        return {};
+    return result.release_value();
+}
+
+TEST(AcpiFadt, version_1_table_reads_its_fields_and_nothing_beyond)
+{
+    FadtInfo info = parse_fadt_successfully(make_fadt(116, 1));
+    EXPECT_EQ(info.revision, 1);
+    EXPECT_EQ(info.length, 116u);
+    EXPECT_EQ(info.dsdt_address, 0x7FE0040u);
+    EXPECT_EQ(info.firmware_control_address, 0x7FE0000u);
+    EXPECT_EQ(info.sci_interrupt, 9);
+    EXPECT_EQ(info.smi_command_port, 0xB2u);
+    EXPECT_EQ(info.acpi_enable_value, 0xF1);
+    EXPECT_EQ(info.acpi_disable_value, 0xF0);
+    expect_io_block(info.pm1a_event_block, 0x600, 32);
+    expect_io_block(info.pm1a_control_block, 0x604, 16);
+    expect_io_block(info.pm_timer_block, 0x608, 32);
+    EXPECT_FALSE(info.pm1b_event_block.has_value());
+    EXPECT_FALSE(info.pm1b_control_block.has_value());
+    EXPECT_EQ(info.pm1_event_length, 4);
+    EXPECT_EQ(info.pm1_control_length, 2);
+    EXPECT_EQ(info.pm_timer_length, 4);
+    EXPECT_EQ(info.century_register, 0x32);
+    EXPECT_TRUE(info.has_flag(Kernel::ACPI::FadtFlags::reset_register_supported));
+    EXPECT_TRUE(info.has_flag(Kernel::ACPI::FadtFlags::timer_value_is_32_bit));
+    EXPECT_FALSE(info.is_hardware_reduced());
+    // The reset register and the minor version lie beyond 116 bytes.
+    EXPECT_FALSE(info.reset_register.has_value());
+    EXPECT_FALSE(info.minor_version.has_value());
+    // Revision 1 reserved IAPC_BOOT_ARCH, so its bytes are not believed: PC/AT defaults.
+    EXPECT_FALSE(info.boot_architecture_flags.has_value());
+    EXPECT_TRUE(info.has_8042());
+    EXPECT_TRUE(info.has_vga());
+    EXPECT_TRUE(info.has_cmos_rtc());
+}
+
+TEST(AcpiFadt, later_revision_reads_boot_architecture_flags)
+{
+    FixedTable fadt = make_fadt(244, 3);
+    fadt.set(109, 0x2 | 0x4 | 0x20, 2);
+    FadtInfo info = parse_fadt_successfully(fadt);
+    ASSERT_TRUE(info.boot_architecture_flags.has_value());
+    EXPECT_EQ(*info.boot_architecture_flags, 0x26);
+    EXPECT_TRUE(info.has_8042());
+    EXPECT_FALSE(info.has_vga());
+    EXPECT_FALSE(info.has_cmos_rtc());
+
+    fadt.set(109, 0, 2);
+    EXPECT_FALSE(parse_fadt_successfully(fadt).has_8042());
+}
+
+TEST(AcpiFadt, reset_register_is_read_when_supported_and_present)
+{
+    FixedTable fadt = make_fadt(244, 3);
+    fadt.set_address(116, 1, 8, 0xCF9).set(128, 0x06, 1);
+    FadtInfo info = parse_fadt_successfully(fadt);
+    ASSERT_TRUE(info.reset_register.has_value());
+    EXPECT_EQ(info.reset_register->address.address_space, AddressSpace::SystemIo);
+    EXPECT_EQ(info.reset_register->address.address, 0xCF9u);
+    EXPECT_EQ(info.reset_register->address.register_bit_width, 8);
+    EXPECT_EQ(info.reset_register->address.access_size, 1);
+    EXPECT_EQ(info.reset_register->value, 0x06);
+}
+
+TEST(AcpiFadt, reset_register_is_absent_without_the_flag_or_with_a_bad_space)
+{
+    FixedTable without_flag = make_fadt(244, 3);
+    without_flag.set_address(116, 1, 8, 0xCF9).set(128, 0x06, 1).set(112, 0, 4);
+    EXPECT_FALSE(parse_fadt_successfully(without_flag).reset_register.has_value());
+
+    FixedTable embedded_controller_space = make_fadt(244, 3);
+    embedded_controller_space.set_address(116, 3, 8, 0x66).set(128, 0x06, 1);
+    EXPECT_FALSE(parse_fadt_successfully(embedded_controller_space).reset_register.has_value());
+
+    FixedTable zero_address = make_fadt(244, 3);
+    zero_address.set(128, 0x06, 1);
+    EXPECT_FALSE(parse_fadt_successfully(zero_address).reset_register.has_value());
+
+    // 128 bytes: the register fits but the reset value does not.
+    FixedTable cut_short = make_fadt(128, 3);
+    cut_short.set_address(116, 1, 8, 0xCF9);
+    EXPECT_FALSE(parse_fadt_successfully(cut_short).reset_register.has_value());
+}
+
+TEST(AcpiFadt, extended_fields_are_preferred_when_non_zero)
+{
+    FixedTable fadt = make_fadt(276, 6);
+    fadt.set(131, 4, 1) // minor version
+        .set(132, 0x1'0000'0000, 8) // X_FIRMWARE_CTRL
+        .set(140, 0x2'0000'0000, 8) // X_DSDT
+        .set_address(148, 0, 32, 0xFED0'0600) // X_PM1a_EVT_BLK, memory-mapped
+        .set_address(172, 1, 16, 0x1604) // X_PM1a_CNT_BLK, a different port
+        .set_address(208, 1, 32, 0x1608); // X_PM_TMR_BLK
+    FadtInfo info = parse_fadt_successfully(fadt);
+    EXPECT_EQ(info.dsdt_address, 0x2'0000'0000u);
+    EXPECT_EQ(info.firmware_control_address, 0x1'0000'0000u);
+    ASSERT_TRUE(info.pm1a_event_block.has_value());
+    EXPECT_EQ(info.pm1a_event_block->address_space, AddressSpace::SystemMemory);
+    EXPECT_EQ(info.pm1a_event_block->address, 0xFED0'0600u);
+    expect_io_block(info.pm1a_control_block, 0x1604, 16);
+    EXPECT_EQ(info.pm1a_control_block->access_size, 1);
+    expect_io_block(info.pm_timer_block, 0x1608, 32);
+    ASSERT_TRUE(info.minor_version.has_value());
+    EXPECT_EQ(*info.minor_version, 4);
+}
+
+TEST(AcpiFadt, zero_extended_fields_fall_back_to_the_32_bit_ones)
+{
+    FixedTable fadt = make_fadt(276, 6);
+    // X_PM1a_CNT_BLK present in the table but zero; X_PM1b_CNT_BLK zero and no PM1b port.
+    fadt.set_address(172, 1, 16, 0);
+    FadtInfo info = parse_fadt_successfully(fadt);
+    EXPECT_EQ(info.dsdt_address, 0x7FE0040u);
+    EXPECT_EQ(info.firmware_control_address, 0x7FE0000u);
+    expect_io_block(info.pm1a_control_block, 0x604, 16);
+    EXPECT_FALSE(info.pm1b_control_block.has_value());
+}
+
+TEST(AcpiFadt, extended_fields_beyond_the_length_are_not_read)
+{
+    // The bytes hold X_DSDT and X_PM1a_CNT_BLK, but the declared length stops at 140: both are
+    // beyond the table.
+    FixedTable fadt = make_fadt(276, 3);
+    fadt.set(132, 0x1'0000'0000, 8).set(140, 0x2'0000'0000, 8).set_address(172, 1, 16, 0x1604);
+    fadt.declare_length(140);
+    FadtInfo info = parse_fadt_successfully(fadt);
+    EXPECT_EQ(info.length, 140u);
+    EXPECT_EQ(info.firmware_control_address, 0x1'0000'0000u);
+    EXPECT_EQ(info.dsdt_address, 0x7FE0040u);
+    expect_io_block(info.pm1a_control_block, 0x604, 16);
+}
+
+TEST(AcpiFadt, pm1b_blocks_and_long_lengths)
+{
+    FixedTable fadt = make_fadt(116, 1);
+    fadt.set(60, 0x700, 4).set(68, 0x704, 4).set(88, 32, 1);
+    FadtInfo info = parse_fadt_successfully(fadt);
+    // A 32-byte block is 256 bits, which the GAS's 8-bit width cannot say.
+    expect_io_block(info.pm1b_event_block, 0x700, 0);
+    EXPECT_EQ(info.pm1_event_length, 32);
+    expect_io_block(info.pm1b_control_block, 0x704, 16);
+}
+
+TEST(AcpiFadt, hardware_reduced_flag)
+{
+    FixedTable fadt = make_fadt(276, 6);
+    fadt.set(112, 1u << 20, 4).set(56, 0, 4).set(64, 0, 4).set(76, 0, 4);
+    FadtInfo info = parse_fadt_successfully(fadt);
+    EXPECT_TRUE(info.is_hardware_reduced());
+    EXPECT_FALSE(info.pm1a_event_block.has_value());
+    EXPECT_FALSE(info.pm1a_control_block.has_value());
+    EXPECT_FALSE(info.pm_timer_block.has_value());
+}
+
+TEST(AcpiFadt, bad_tables_are_rejected)
+{
+    expect_error(Kernel::ACPI::parse_fadt(FixedTable("FACP", 115, 1).view()), "Malformed");
+    expect_error(Kernel::ACPI::parse_fadt(FixedTable("FADT", 116, 1).view()), "WrongType");
+    FixedTable longer_than_given = make_fadt(116, 1);
+    longer_than_given.declare_length(117);
+    expect_error(Kernel::ACPI::parse_fadt(longer_than_given.view()), "Malformed");
+    expect_error(Kernel::ACPI::parse_fadt({}), "Malformed");
+}
+
+// ---- HPET (IA-PC HPET Specification 1.0a, table 3) ------------------------------------------
+
+FixedTable make_hpet()
+{
+    FixedTable hpet("HPET", 56, 1);
+    hpet.set(36, 0x8086A201, 4) // QEMU's block ID: 3 comparators, 64-bit, legacy capable
+        .set_address(40, 0, 0, 0xFED00000)
+        .set(52, 0, 1)
+        .set(53, 0x80, 2)
+        .set(55, 0, 1);
+    return hpet;
+}
+
+TEST(AcpiHpet, fields_are_decoded)
+{
+    FixedTable hpet = make_hpet();
+    hpet.set(52, 2, 1).set(55, 0x21, 1);
+    auto result = Kernel::ACPI::parse_hpet_table(hpet.view());
+    ASSERT_FALSE(result.is_error()) << result.error().name();
+    const HpetInfo& info = result.value();
+    EXPECT_EQ(info.base_address, 0xFED00000u);
+    EXPECT_EQ(info.event_timer_block_id, 0x8086A201u);
+    EXPECT_EQ(info.hardware_revision, 1);
+    EXPECT_EQ(info.comparator_count, 3);
+    EXPECT_TRUE(info.counter_is_64_bit);
+    EXPECT_TRUE(info.legacy_replacement_capable);
+    EXPECT_EQ(info.pci_vendor_id, 0x8086);
+    EXPECT_EQ(info.hpet_number, 2);
+    EXPECT_EQ(info.minimum_tick, 0x80);
+    EXPECT_EQ(info.page_protection_and_oem_attribute, 0x21);
+}
+
+TEST(AcpiHpet, comparator_count_spans_1_to_32)
+{
+    FixedTable hpet = make_hpet();
+    hpet.set(36, 0x0000'1F01, 4);
+    auto result = Kernel::ACPI::parse_hpet_table(hpet.view());
+    ASSERT_FALSE(result.is_error());
+    EXPECT_EQ(result.value().comparator_count, 32);
+    EXPECT_FALSE(result.value().counter_is_64_bit);
+    EXPECT_FALSE(result.value().legacy_replacement_capable);
+
+    hpet.set(36, 0x0000'0001, 4);
+    auto one = Kernel::ACPI::parse_hpet_table(hpet.view());
+    ASSERT_FALSE(one.is_error());
+    EXPECT_EQ(one.value().comparator_count, 1);
+}
+
+TEST(AcpiHpet, base_address_must_be_in_system_memory)
+{
+    FixedTable io_space = make_hpet();
+    io_space.set_address(40, 1, 0, 0xFED00000);
+    expect_error(Kernel::ACPI::parse_hpet_table(io_space.view()), "NotSupported");
+
+    FixedTable zero = make_hpet();
+    zero.set_address(40, 0, 0, 0);
+    expect_error(Kernel::ACPI::parse_hpet_table(zero.view()), "Malformed");
+}
+
+TEST(AcpiHpet, bad_tables_are_rejected)
+{
+    FixedTable truncated("HPET", 55, 1);
+    expect_error(Kernel::ACPI::parse_hpet_table(truncated.view()), "Malformed");
+    FixedTable wrong("HPEX", 56, 1);
+    expect_error(Kernel::ACPI::parse_hpet_table(wrong.view()), "WrongType");
+    FixedTable beyond = make_hpet();
+    beyond.declare_length(57);
+    expect_error(Kernel::ACPI::parse_hpet_table(beyond.view()), "Malformed");
+}
+
+// ---- MCFG (PCI Firmware Specification 3.2, tables 4-2 and 4-3) ------------------------------
+
+FixedTable make_mcfg(std::size_t entry_count, std::size_t extra_bytes = 0)
+{
+    return FixedTable("MCFG", 44 + 16 * entry_count + extra_bytes, 1);
+}
+
+void set_segment(FixedTable& mcfg, std::size_t index, std::uint64_t base, std::uint16_t group,
+    std::uint8_t start, std::uint8_t end)
+{
+    std::size_t offset = 44 + 16 * index;
+    mcfg.set(offset, base, 8).set(offset + 8, group, 2).set(offset + 10, start, 1).set(offset + 11, end, 1);
+}
+
+TEST(AcpiMcfg, segments_are_decoded)
+{
+    FixedTable mcfg = make_mcfg(2);
+    set_segment(mcfg, 0, 0xB000'0000, 0, 0, 0xFF);
+    set_segment(mcfg, 1, 0x40'0000'0000, 1, 0x10, 0x1F);
+    auto result = Kernel::ACPI::parse_mcfg(mcfg.view());
+    ASSERT_FALSE(result.is_error()) << result.error().name();
+    const McfgInfo& info = result.value();
+    ASSERT_EQ(info.segments.size(), 2u);
+    EXPECT_EQ(info.segments[0].base_address, 0xB000'0000u);
+    EXPECT_EQ(info.segments[0].segment_group, 0);
+    EXPECT_EQ(info.segments[0].start_bus, 0);
+    EXPECT_EQ(info.segments[0].end_bus, 0xFF);
+    EXPECT_EQ(info.segments[1].base_address, 0x40'0000'0000u);
+    EXPECT_EQ(info.segments[1].segment_group, 1);
+    EXPECT_EQ(info.segments[1].start_bus, 0x10);
+    EXPECT_EQ(info.segments[1].end_bus, 0x1F);
+    EXPECT_EQ(info.rejected_segments, 0u);
+    EXPECT_EQ(info.trailing_byte_count, 0u);
+}
+
+TEST(AcpiMcfg, empty_table_is_valid)
+{
+    auto result = Kernel::ACPI::parse_mcfg(make_mcfg(0).view());
+    ASSERT_FALSE(result.is_error());
+    EXPECT_TRUE(result.value().segments.is_empty());
+}
+
+TEST(AcpiMcfg, nonsense_segments_are_rejected_and_counted)
+{
+    FixedTable mcfg = make_mcfg(4, 7);
+    set_segment(mcfg, 0, 0xB000'0000, 0, 5, 4); // start after end
+    set_segment(mcfg, 1, 0, 0, 0, 0xFF); // no base
+    set_segment(mcfg, 2, 0xFFFF'FFFF'FFF0'0000, 0, 0, 1); // bus 1's window wraps
+    set_segment(mcfg, 3, 0xFFFF'FFFF'FFF0'0000, 0, 0, 0); // exactly fits below 2^64
+    auto result = Kernel::ACPI::parse_mcfg(mcfg.view());
+    ASSERT_FALSE(result.is_error());
+    EXPECT_EQ(result.value().rejected_segments, 3u);
+    ASSERT_EQ(result.value().segments.size(), 1u);
+    EXPECT_EQ(result.value().segments[0].end_bus, 0);
+    EXPECT_EQ(result.value().trailing_byte_count, 7u);
+}
+
+TEST(AcpiMcfg, segments_beyond_capacity_are_counted)
+{
+    FixedTable mcfg = make_mcfg(20);
+    for (std::size_t index = 0; index < 20; ++index)
+        set_segment(
+            mcfg, index, 0xB000'0000 + index * 0x1000'0000, static_cast<std::uint16_t>(index), 0, 0xFF);
+    auto result = Kernel::ACPI::parse_mcfg(mcfg.view());
+    ASSERT_FALSE(result.is_error());
+    EXPECT_EQ(result.value().segments.size(), 16u);
+    EXPECT_EQ(result.value().dropped_segments, 4u);
+    EXPECT_EQ(result.value().segments[15].segment_group, 15);
+}
+
+TEST(AcpiMcfg, bad_tables_are_rejected)
+{
+    expect_error(Kernel::ACPI::parse_mcfg(FixedTable("MCFG", 43, 1).view()), "Malformed");
+    expect_error(Kernel::ACPI::parse_mcfg(FixedTable("MCFX", 44, 1).view()), "WrongType");
+    FixedTable beyond = make_mcfg(1);
+    beyond.declare_length(61);
+    expect_error(Kernel::ACPI::parse_mcfg(beyond.view()), "Malformed");
+}
+
+} // namespace
