@@ -16,7 +16,7 @@ using Detail::read_little_endian;
 
 namespace {
 
-// Field offsets (ACPI 6.5, table 5.9).
+// Field offsets (ACPI 6.5, section 5.2.9).
 constexpr usize header_revision_offset = 8;
 constexpr usize firmware_control_offset = 36;
 constexpr usize dsdt_offset = 40;

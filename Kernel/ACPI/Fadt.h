@@ -17,7 +17,7 @@
 
 namespace Kernel::ACPI {
 
-// Bits of FadtInfo::flags (ACPI 6.5, table 5.10).
+// Bits of FadtInfo::flags, the fixed feature flags (ACPI 6.5, section 5.2.9).
 namespace FadtFlags {
 constexpr Core::u32 wbinvd = 1u << 0;
 constexpr Core::u32 power_button_is_control_method = 1u << 4;
@@ -28,7 +28,7 @@ constexpr Core::u32 hardware_reduced_acpi = 1u << 20;
 constexpr Core::u32 low_power_s0_idle_capable = 1u << 21;
 } // namespace FadtFlags
 
-// Bits of FadtInfo::boot_architecture_flags, IAPC_BOOT_ARCH (ACPI 6.5, table 5.11).
+// Bits of FadtInfo::boot_architecture_flags, IAPC_BOOT_ARCH (ACPI 6.5, section 5.2.9.3).
 namespace BootArchitectureFlags {
 constexpr Core::u16 legacy_devices = 1u << 0;
 constexpr Core::u16 has_8042 = 1u << 1;

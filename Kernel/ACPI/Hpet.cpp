@@ -15,7 +15,7 @@ using Detail::read_little_endian;
 
 namespace {
 
-// Table layout (IA-PC HPET Specification 1.0a, table 3).
+// Table layout (IA-PC HPET Specification 1.0a, section 3.2.4).
 constexpr usize event_timer_block_id_offset = 36;
 constexpr usize base_address_offset = 40;
 constexpr usize hpet_number_offset = 52;

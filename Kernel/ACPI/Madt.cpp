@@ -15,7 +15,7 @@ using Detail::read_little_endian;
 
 namespace {
 
-// Fixed part of the table (ACPI 6.5, table 5.20).
+// Fixed part of the table (ACPI 6.5, section 5.2.12).
 constexpr usize local_apic_address_offset = 36;
 constexpr usize flags_offset = 40;
 constexpr usize entries_offset = 44;
@@ -25,47 +25,47 @@ constexpr usize entry_header_length = 2; // u8 type, u8 length
 
 // Entry layouts: minimum lengths and field offsets from the start of the entry. A longer entry
 // is accepted (a later revision may append fields); a shorter one cannot hold its fields.
-constexpr usize local_apic_length = 8; // table 5.23
+constexpr usize local_apic_length = 8; // section 5.2.12.2
 constexpr usize local_apic_uid_offset = 2;
 constexpr usize local_apic_id_offset = 3;
 constexpr usize local_apic_flags_offset = 4;
 
-constexpr usize io_apic_length = 12; // table 5.25
+constexpr usize io_apic_length = 12; // section 5.2.12.3
 constexpr usize io_apic_id_offset = 2;
 constexpr usize io_apic_address_offset = 4;
 constexpr usize io_apic_gsi_base_offset = 8;
 
-constexpr usize override_length = 10; // table 5.26
+constexpr usize override_length = 10; // section 5.2.12.5
 constexpr usize override_bus_offset = 2;
 constexpr usize override_source_offset = 3;
 constexpr usize override_gsi_offset = 4;
 constexpr usize override_flags_offset = 8;
 
-constexpr usize nmi_source_length = 8; // table 5.28
+constexpr usize nmi_source_length = 8; // section 5.2.12.6
 constexpr usize nmi_source_flags_offset = 2;
 constexpr usize nmi_source_gsi_offset = 4;
 
-constexpr usize local_apic_nmi_length = 6; // table 5.29
+constexpr usize local_apic_nmi_length = 6; // section 5.2.12.7
 constexpr usize local_apic_nmi_uid_offset = 2;
 constexpr usize local_apic_nmi_flags_offset = 3;
 constexpr usize local_apic_nmi_lint_offset = 5;
 constexpr u8 local_apic_nmi_all_processors = 0xFF;
 
-constexpr usize address_override_length = 12; // table 5.30
+constexpr usize address_override_length = 12; // section 5.2.12.8
 constexpr usize address_override_address_offset = 4;
 
-constexpr usize local_x2apic_length = 16; // table 5.37
+constexpr usize local_x2apic_length = 16; // section 5.2.12.12
 constexpr usize local_x2apic_id_offset = 4;
 constexpr usize local_x2apic_flags_offset = 8;
 constexpr usize local_x2apic_uid_offset = 12;
 
-constexpr usize local_x2apic_nmi_length = 12; // table 5.39
+constexpr usize local_x2apic_nmi_length = 12; // section 5.2.12.13
 constexpr usize local_x2apic_nmi_flags_offset = 2;
 constexpr usize local_x2apic_nmi_uid_offset = 4;
 constexpr usize local_x2apic_nmi_lint_offset = 8;
 constexpr u32 local_x2apic_nmi_all_processors = 0xFFFFFFFF;
 
-// Local APIC flags (table 5.24).
+// Local APIC flags (section 5.2.12.2), shared by the x2APIC entry.
 constexpr u32 processor_enabled_flag = 1u << 0;
 constexpr u32 processor_online_capable_flag = 1u << 1;
 

@@ -15,7 +15,7 @@
 
 namespace Kernel::ACPI {
 
-// Entry types the parser reads (ACPI 6.5, table 5.21).
+// Entry types the parser reads (ACPI 6.5, section 5.2.12).
 enum class MadtEntryType : Core::u8 {
     LocalApic = 0x00,
     IoApic = 0x01,
@@ -27,7 +27,7 @@ enum class MadtEntryType : Core::u8 {
     LocalX2ApicNmi = 0x0A,
 };
 
-// The MPS INTI flags' polarity field (ACPI 6.5, table 5.26), as the firmware wrote it.
+// The MPS INTI flags' polarity field (ACPI 6.5, section 5.2.12.5), as the firmware wrote it.
 enum class MpsPolarity : Core::u8 {
     ConformsToBus = 0,
     ActiveHigh = 1,
@@ -35,7 +35,7 @@ enum class MpsPolarity : Core::u8 {
     ActiveLow = 3,
 };
 
-// The MPS INTI flags' trigger mode field (ACPI 6.5, table 5.26), as the firmware wrote it.
+// The MPS INTI flags' trigger mode field (ACPI 6.5, section 5.2.12.5), as the firmware wrote it.
 enum class MpsTriggerMode : Core::u8 {
     ConformsToBus = 0,
     Edge = 1,

@@ -13,7 +13,7 @@ using Detail::read_little_endian;
 
 namespace {
 
-// Layout (PCI Firmware Specification 3.2, tables 4-2 and 4-3): the header, 8 reserved bytes,
+// Layout (PCI Firmware Specification 3.2, section 4.1.2): the header, 8 reserved bytes,
 // then 16-byte entries.
 constexpr usize entries_offset = 44;
 constexpr usize entry_length = 16;

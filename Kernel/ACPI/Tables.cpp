@@ -19,7 +19,7 @@ using Detail::read_little_endian;
 
 namespace {
 
-// RSDP layout (ACPI 6.5, table 5.3).
+// RSDP layout (ACPI 6.5, section 5.2.5.3).
 constexpr StringView rsdp_signature = "RSD PTR "_sv;
 constexpr usize rsdp_checksum_length = 20;
 constexpr usize rsdp_oem_id_offset = 9;
@@ -30,7 +30,7 @@ constexpr usize rsdp_xsdt_address_offset = 24;
 constexpr usize rsdp_version_2_length = 36;
 constexpr u8 rsdp_first_extended_revision = 2;
 
-// Table header layout (ACPI 6.5, table 5.4).
+// Table header layout (ACPI 6.5, section 5.2.6).
 constexpr usize header_signature_offset = 0;
 constexpr usize signature_length = 4;
 constexpr usize header_length_offset = 4;
@@ -45,7 +45,7 @@ constexpr usize header_creator_revision_offset = 32;
 constexpr usize rsdt_entry_size = 4;
 constexpr usize xsdt_entry_size = 8;
 
-// Generic Address Structure layout (ACPI 6.5, table 5.1).
+// Generic Address Structure layout (ACPI 6.5, section 5.2.3.2).
 constexpr usize address_space_offset = 0;
 constexpr usize register_bit_width_offset = 1;
 constexpr usize register_bit_offset_offset = 2;

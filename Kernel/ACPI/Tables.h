@@ -46,7 +46,7 @@ template<Core::usize Length> struct TableText {
     }
 };
 
-// Address spaces of a Generic Address Structure (ACPI 6.5, table 5.1). Other values (OEM-defined
+// Address spaces of a Generic Address Structure (ACPI 6.5, section 5.2.3.2). Other values (OEM-defined
 // or reserved) can appear; they are kept as they are and callers reject what they cannot use.
 enum class AddressSpace : Core::u8 {
     SystemMemory = 0x00,
@@ -82,7 +82,7 @@ struct GenericAddress {
 [[nodiscard]] Core::Optional<GenericAddress> read_generic_address(
     Core::ReadonlyBytes bytes, Core::usize offset);
 
-// ---- Root System Description Pointer (ACPI 6.5, section 5.2.5.3) ----------------------------
+// ---- Root System Description Pointer (ACPI 6.5, section 5.2.5.3) --------------------------------
 
 struct Rsdp {
     // 0 for ACPI 1.0; 2 or more when the extended (XSDT) fields are valid.
@@ -101,7 +101,7 @@ struct Rsdp {
 // xsdt_address is 0 and the RSDT is used. ErrorCode::Malformed for every defect.
 [[nodiscard]] Core::Result<Rsdp> parse_rsdp(Core::ReadonlyBytes bytes);
 
-// ---- System description table header (ACPI 6.5, section 5.2.6) ------------------------------
+// ---- System description table header (ACPI 6.5, section 5.2.6) ----------------------------------
 
 struct TableHeader {
     TableText<4> signature;
@@ -137,7 +137,7 @@ struct TableHeader {
 [[nodiscard]] Core::Result<Core::ReadonlyBytes> load_table(
     PhysicalMemoryReader& reader, Core::u64 physical_address, Core::StringView expected_signature);
 
-// ---- Root table: RSDT or XSDT (ACPI 6.5, sections 5.2.7 and 5.2.8) --------------------------
+// ---- Root table: RSDT or XSDT (ACPI 6.5, sections 5.2.7 and 5.2.8) ------------------------------
 
 enum class RootTableKind : Core::u8 {
     Rsdt,

@@ -1,5 +1,6 @@
 #include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
+#include <Kernel/Arch/x86_64/ProcessorCalls.h>
 #include <Kernel/Boot/KernelOptions.h>
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/MemoryManager.h>
@@ -16,6 +17,7 @@ namespace {
 
 SymbolTable s_kernel_symbols;
 bool s_panicking = false;
+Core::u32 s_other_processors_stopped = 0;
 constexpr Core::usize max_backtrace_frames = 32;
 
 // Writes panic text straight to the consoles, bypassing the log lock and ring.
@@ -114,13 +116,14 @@ void begin_panic()
         Log::write_to_consoles_for_panic("\nnested panic: stopping\n", Console::Color::BrightRed);
         Arch::halt_forever();
     }
+    // Every other CPU stops now (NMI), so nothing changes under the report.
+    s_other_processors_stopped = Arch::stop_other_processors();
 }
 
 [[noreturn]] void end_panic(PanicWriter& writer)
 {
-    // Only the boot CPU runs kernel code until SMP bring-up (M1.3) starts others; once it
-    // does, the panic path there also stops them with an NMI before this point.
-    writer.print("CPU halted.\n");
+    // The other CPUs were stopped by NMI when the panic began.
+    writer.print("{} other CPUs stopped. CPU halted.\n", s_other_processors_stopped);
     if (Boot::kernel_options().panic_action == Boot::PanicAction::QemuExit)
         Test::exit_qemu(Test::QemuExitCode::Panic);
     Arch::halt_forever();

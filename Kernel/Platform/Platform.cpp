@@ -4,6 +4,8 @@
 #include <Kernel/ACPI/SleepState.h>
 #include <Kernel/ACPI/Tables.h>
 #include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/Hpet.h>
+#include <Kernel/Arch/x86_64/IoApic.h>
 #include <Kernel/Arch/x86_64/LocalApic.h>
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Arch/x86_64/ProcessorCalls.h>
@@ -13,6 +15,7 @@
 #include <Kernel/Panic/Panic.h>
 #include <Kernel/Platform/Platform.h>
 #include <Kernel/Platform/Power.h>
+#include <Kernel/Time/Clock.h>
 #include <Kernel/Time/Timers.h>
 #include <Kernel/Time/WallClock.h>
 
@@ -39,6 +42,7 @@ public:
 KernelAcpiReader s_reader;
 ACPI::TableDirectory s_tables;
 bool s_have_tables = false;
+Core::Optional<ACPI::MadtInfo> s_madt;
 
 void load_acpi_tables(const Boot::BootInfo& boot_info)
 {
@@ -108,6 +112,43 @@ void start_interrupt_controller(const Core::Optional<ACPI::MadtInfo>& madt)
         Arch::local_apic_uses_x2apic() ? "(x2APIC)" : "(xAPIC)", local_apic_base, Arch::local_apic_id());
 }
 
+void start_io_apics(const Core::Optional<ACPI::MadtInfo>& madt)
+{
+    if (!madt.has_value() || madt->io_apics.is_empty()) {
+        Log::warning("platform: no I/O APIC in the MADT; device interrupts unavailable");
+        return;
+    }
+    for (const auto& io_apic : madt->io_apics) {
+        if (auto added = Arch::add_io_apic(io_apic.io_apic_id, io_apic.address, io_apic.gsi_base);
+            added.is_error())
+            Log::warning("platform: I/O APIC {} at {:#x} unusable: {}", io_apic.io_apic_id, io_apic.address,
+                added.error().name());
+    }
+    Log::info("platform: {} I/O APIC(s), {} ISA overrides", Arch::io_apic_count(),
+        madt->interrupt_source_overrides.size());
+}
+
+void start_reference_clock()
+{
+    auto table = find_table("HPET");
+    if (table.has_value()) {
+        auto hpet = ACPI::parse_hpet_table(table.value());
+        if (hpet.is_error()) {
+            Log::warning("acpi: HPET table rejected: {}", hpet.error().name());
+        } else if (auto started = Arch::initialize_hpet(hpet.value().base_address); started.is_error()) {
+            Log::warning(
+                "time: HPET at {:#x} unusable: {}", hpet.value().base_address, started.error().name());
+        } else {
+            Time::refine_monotonic_clock(Arch::hpet_nanoseconds, 20'000'000);
+            Log::info("time: HPET at {:#x}, {} kHz; TSC measured against it: {} kHz",
+                hpet.value().base_address, Arch::hpet_frequency_hz() / 1000,
+                Time::timestamp_counter_frequency_hz() / 1000);
+        }
+    }
+    if (!Time::timestamp_counter_is_invariant())
+        Log::info("time: the CPU does not promise an invariant TSC; time may drift in deep power states");
+}
+
 void start_other_processors(const Core::Optional<ACPI::MadtInfo>& madt)
 {
     if (!madt.has_value())
@@ -155,8 +196,11 @@ void read_power_control()
 void initialize_platform(const Boot::BootInfo& boot_info)
 {
     load_acpi_tables(boot_info);
-    auto madt = read_madt();
+    s_madt = read_madt();
+    const auto& madt = s_madt;
+    start_reference_clock();
     start_interrupt_controller(madt);
+    start_io_apics(madt);
     Arch::initialize_processor_calls();
     Time::initialize_timers();
     start_other_processors(madt);
@@ -168,6 +212,30 @@ void initialize_platform(const Boot::BootInfo& boot_info)
     }
     Time::initialize_wall_clock(century_register);
     log_invalid_tables();
+}
+
+Core::Result<Core::u32> route_isa_irq(Core::u8 isa_irq, Core::u8 vector)
+{
+    ACPI::InterruptPolarity polarity = ACPI::InterruptPolarity::ActiveHigh;
+    ACPI::InterruptTriggerMode trigger = ACPI::InterruptTriggerMode::Edge;
+    Core::u32 gsi = isa_irq;
+    if (s_madt.has_value())
+        gsi = ACPI::isa_irq_to_gsi(s_madt.value(), isa_irq, polarity, trigger);
+    TRY(Arch::route_interrupt_line(gsi,
+        { .vector = vector,
+            .destination_apic_id = Arch::boot_processor().apic_id,
+            .active_low = polarity == ACPI::InterruptPolarity::ActiveLow,
+            .level_triggered = trigger == ACPI::InterruptTriggerMode::Level }));
+    return gsi;
+}
+
+Core::Result<void> mask_isa_irq(Core::u8 isa_irq)
+{
+    ACPI::InterruptPolarity polarity = ACPI::InterruptPolarity::ActiveHigh;
+    ACPI::InterruptTriggerMode trigger = ACPI::InterruptTriggerMode::Edge;
+    Core::u32 gsi
+        = s_madt.has_value() ? ACPI::isa_irq_to_gsi(s_madt.value(), isa_irq, polarity, trigger) : isa_irq;
+    return Arch::mask_interrupt_line(gsi);
 }
 
 } // namespace Kernel::Platform

@@ -4,10 +4,17 @@
 // CPUs, wall-clock time and power control. Everything the firmware describes is read
 // from ACPI here and handed to the drivers as plain values.
 
+#include <Core/Error.h>
 #include <Kernel/Boot/BootInfo.h>
 
 namespace Kernel::Platform {
 
 void initialize_platform(const Boot::BootInfo& boot_info);
+
+// Routes legacy ISA IRQ `isa_irq` to `vector` on the boot CPU through the I/O APIC,
+// applying the MADT's interrupt source overrides (so IRQ 0 may arrive on GSI 2). Returns
+// the GSI used. NotFound without an I/O APIC serving it.
+[[nodiscard]] Core::Result<Core::u32> route_isa_irq(Core::u8 isa_irq, Core::u8 vector);
+[[nodiscard]] Core::Result<void> mask_isa_irq(Core::u8 isa_irq);
 
 } // namespace Kernel::Platform

@@ -7,10 +7,34 @@ namespace Kernel::Time {
 namespace {
 
 Core::u64 s_tsc_at_calibration = 0;
+// The clock's value at s_tsc_at_calibration: zero at first, the old clock's reading when
+// the rate is refined, so that time never jumps.
+Core::u64 s_nanoseconds_at_calibration = 0;
 Core::u64 s_tsc_frequency_hz = 0;
 // Nanoseconds per TSC tick as a 32.32 fixed-point number, so that the hot path is a
 // multiply and a shift rather than a division.
 Core::u64 s_nanoseconds_per_tick_fixed = 0;
+
+void set_rate(Core::u64 frequency_hz)
+{
+    Core::u64 tsc_now = Arch::read_timestamp_counter();
+    Core::u64 nanoseconds_now = s_tsc_frequency_hz ? monotonic_nanoseconds() : 0;
+    s_tsc_frequency_hz = frequency_hz;
+    s_nanoseconds_per_tick_fixed = (1000000000ull << 32) / frequency_hz;
+    s_nanoseconds_at_calibration = nanoseconds_now;
+    s_tsc_at_calibration = tsc_now;
+}
+
+// CPUID leaf 0x15: TSC = crystal * EBX / EAX, with the crystal in ECX (0 = not stated).
+Core::u64 tsc_frequency_from_cpuid()
+{
+    if (Arch::cpuid(0).eax < 0x15)
+        return 0;
+    Arch::CpuidResult leaf = Arch::cpuid(0x15);
+    if (leaf.eax == 0 || leaf.ebx == 0 || leaf.ecx == 0)
+        return 0;
+    return static_cast<Core::u64>(leaf.ecx) * leaf.ebx / leaf.eax;
+}
 
 } // namespace
 
@@ -19,9 +43,34 @@ void calibrate_monotonic_clock()
     auto frequency = Arch::measure_tsc_frequency_with_pit();
     if (!frequency.has_value() || frequency.value() == 0)
         return;
-    s_tsc_frequency_hz = frequency.value();
-    s_nanoseconds_per_tick_fixed = (1000000000ull << 32) / s_tsc_frequency_hz;
-    s_tsc_at_calibration = Arch::read_timestamp_counter();
+    set_rate(frequency.value());
+}
+
+void refine_monotonic_clock(Core::u64 (*reference_nanoseconds)(), Core::u64 window_ns)
+{
+    Core::u64 frequency = tsc_frequency_from_cpuid();
+    if (frequency == 0) {
+        Core::u64 reference_start = reference_nanoseconds();
+        Core::u64 tsc_start = Arch::read_timestamp_counter();
+        Core::u64 reference_elapsed = 0;
+        while ((reference_elapsed = reference_nanoseconds() - reference_start) < window_ns)
+            Arch::pause();
+        Core::u64 tsc_elapsed = Arch::read_timestamp_counter() - tsc_start;
+        if (reference_elapsed == 0)
+            return;
+        // TSC ticks * 1e9 / ns, split so that the product fits in 64 bits.
+        frequency = tsc_elapsed / reference_elapsed * 1'000'000'000ull
+            + tsc_elapsed % reference_elapsed * 1'000'000'000ull / reference_elapsed;
+    }
+    if (frequency != 0)
+        set_rate(frequency);
+}
+
+bool timestamp_counter_is_invariant()
+{
+    if (Arch::cpuid(0x80000000).eax < 0x80000007)
+        return false;
+    return Arch::cpuid(0x80000007).edx & (1u << 8);
 }
 
 Core::u64 monotonic_nanoseconds()
@@ -30,7 +79,7 @@ Core::u64 monotonic_nanoseconds()
         return 0;
     Core::u64 ticks = Arch::read_timestamp_counter() - s_tsc_at_calibration;
     unsigned __int128 product = static_cast<unsigned __int128>(ticks) * s_nanoseconds_per_tick_fixed;
-    return static_cast<Core::u64>(product >> 32);
+    return s_nanoseconds_at_calibration + static_cast<Core::u64>(product >> 32);
 }
 
 Core::u64 timestamp_counter_frequency_hz()

@@ -77,7 +77,7 @@ void expect_io_block(const Core::Optional<GenericAddress>& block, std::uint64_t 
     EXPECT_EQ(block->register_bit_width, bit_width);
 }
 
-// ---- FADT (ACPI 6.5, table 5.9) -------------------------------------------------------------
+// ---- FADT (ACPI 6.5, section 5.2.9) -------------------------------------------------------------
 
 // The ACPI 1.0 part of a FADT that QEMU's PIIX4 machine would describe.
 FixedTable make_fadt(std::size_t length, std::uint8_t revision)
@@ -271,7 +271,7 @@ TEST(AcpiFadt, bad_tables_are_rejected)
     expect_error(Kernel::ACPI::parse_fadt({}), "Malformed");
 }
 
-// ---- HPET (IA-PC HPET Specification 1.0a, table 3) ------------------------------------------
+// ---- HPET (IA-PC HPET Specification 1.0a, section 3.2.4) ----------------------------------------
 
 FixedTable make_hpet()
 {
@@ -341,7 +341,7 @@ TEST(AcpiHpet, bad_tables_are_rejected)
     expect_error(Kernel::ACPI::parse_hpet_table(beyond.view()), "Malformed");
 }
 
-// ---- MCFG (PCI Firmware Specification 3.2, tables 4-2 and 4-3) ------------------------------
+// ---- MCFG (PCI Firmware Specification 3.2, section 4.1.2) ---------------------------------------
 
 FixedTable make_mcfg(std::size_t entry_count, std::size_t extra_bytes = 0)
 {

@@ -197,7 +197,9 @@ TEST(AcpiSleepState, nonsense_package_lengths_are_malformed)
     reserved_bits[7] |= 0x10;
     EXPECT_EQ(error_of(reserved_bits), "Malformed");
 
-    // Shorter than its own encoding plus NumElements.
+    // Shorter than its own encoding plus NumElements, including at the very end of the bytes,
+    // where reading NumElements anyway would run off the end.
+    EXPECT_EQ(error_of(name_s5(Bytes { package_op, 0x01 })), "Malformed");
     EXPECT_EQ(error_of(name_s5(Bytes { package_op, 0x01, 0x02 } + elements)), "Malformed");
     EXPECT_EQ(error_of(name_s5(Bytes { package_op, 0x40, 0x00, 0x02 } + elements)), "Malformed");
 

@@ -49,7 +49,7 @@ void fill_checksum(Bytes& bytes, std::size_t checksum_offset, std::size_t length
     bytes.at(checksum_offset) = static_cast<std::uint8_t>(0x100 - sum);
 }
 
-// A system description table: the 36-byte header (ACPI 6.5, table 5.4) followed by `body`, with
+// A system description table: the 36-byte header (ACPI 6.5, section 5.2.6) followed by `body`, with
 // the length and checksum filled in.
 Bytes make_table(std::string_view signature, const Bytes& body, std::uint8_t revision = 1)
 {
@@ -78,7 +78,7 @@ Bytes make_root_table(
     return make_table(signature, body);
 }
 
-// RSDP layout (ACPI 6.5, table 5.3): 20 bytes for version 1, 36 for version 2.
+// RSDP layout (ACPI 6.5, section 5.2.5.3): 20 bytes for version 1, 36 for version 2.
 Bytes make_rsdp(
     std::uint8_t revision, std::uint32_t rsdt_address, std::uint64_t xsdt_address, std::size_t length = 36)
 {
@@ -139,7 +139,7 @@ template<typename T> void expect_error(const Core::Result<T>& result, Core::Erro
     EXPECT_STREQ(result.error().name(), ABI::error_code_name(expected));
 }
 
-// ---- RSDP -----------------------------------------------------------------------------------
+// ---- RSDP ---------------------------------------------------------------------------------------
 
 TEST(AcpiRsdp, version_1_is_parsed)
 {
@@ -237,7 +237,7 @@ TEST(AcpiRsdp, unprintable_oem_id_bytes_are_masked)
     EXPECT_EQ(text(result.value().oem_id.view()), "??CHS");
 }
 
-// ---- Table header and load_table() ------------------------------------------------------------
+// ---- Table header and load_table() --------------------------------------------------------------
 
 TEST(AcpiTableHeader, fields_are_decoded)
 {
@@ -417,7 +417,7 @@ TEST(AcpiLoadTable, short_mapping_is_treated_as_unreadable)
     expect_error(load_table(reader, 0x1000, "APIC"), Core::ErrorCode::OutOfRange);
 }
 
-// ---- Root table -----------------------------------------------------------------------------
+// ---- Root table ---------------------------------------------------------------------------------
 
 TEST(AcpiRootTable, version_1_uses_the_rsdt_with_4_byte_entries)
 {
@@ -545,7 +545,7 @@ TEST(AcpiRootTable, partial_trailing_entry_is_ignored_and_counted)
     EXPECT_EQ(result.value().trailing_byte_count, 5u);
 }
 
-// ---- TableDirectory::find() -------------------------------------------------------------------
+// ---- TableDirectory::find() ---------------------------------------------------------------------
 
 // A directory over: a valid MADT, an entry at 0, an unmapped entry, a FADT with a bad checksum,
 // a valid HPET, a valid FADT, and two SSDTs.

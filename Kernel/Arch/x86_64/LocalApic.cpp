@@ -36,6 +36,7 @@ constexpr u32 icr_delivery_startup = 6u << 8;
 
 volatile u32* s_registers = nullptr;
 bool s_x2apic = false;
+bool s_ready = false;
 
 void write_msr(u32 index, u64 value)
 {
@@ -89,7 +90,13 @@ Core::Result<void> initialize_local_apic(Core::u64 physical_base)
         s_registers = static_cast<volatile u32*>(registers);
     }
     enable_local_apic_on_this_cpu();
+    __atomic_store_n(&s_ready, true, __ATOMIC_RELEASE);
     return {};
+}
+
+bool local_apic_ready()
+{
+    return __atomic_load_n(&s_ready, __ATOMIC_ACQUIRE);
 }
 
 void enable_local_apic_on_this_cpu()

@@ -25,6 +25,8 @@ inline constexpr Core::u8 spurious_interrupt_vector = 0xFF;
 [[nodiscard]] Core::Result<void> initialize_local_apic(Core::u64 physical_base);
 void enable_local_apic_on_this_cpu();
 [[nodiscard]] bool local_apic_uses_x2apic();
+// True once initialize_local_apic() succeeded on the boot CPU.
+[[nodiscard]] bool local_apic_ready();
 
 [[nodiscard]] Core::u32 local_apic_id();
 // Acknowledges the interrupt being handled. Never for the spurious vector.

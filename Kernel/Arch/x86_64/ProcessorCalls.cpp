@@ -19,6 +19,12 @@ struct Mailbox {
 };
 
 Mailbox s_mailboxes[max_processors];
+u64 s_reschedules_received[max_processors];
+
+void handle_reschedule_interrupt(RegisterState&, void*)
+{
+    __atomic_add_fetch(&s_reschedules_received[current_processor_index()], 1, __ATOMIC_RELAXED);
+}
 
 void handle_call_interrupt(RegisterState&, void*)
 {
@@ -57,6 +63,32 @@ void wait_and_release(u32 index)
 void initialize_processor_calls()
 {
     set_interrupt_handler(call_function_vector, handle_call_interrupt, nullptr);
+    set_interrupt_handler(reschedule_vector, handle_reschedule_interrupt, nullptr);
+}
+
+u32 stop_other_processors()
+{
+    if (!local_apic_ready())
+        return 0;
+    u32 self = current_processor_index();
+    u32 stopped = 0;
+    for (u32 index = 0; index < processor_count(); ++index) {
+        if (index != self && __atomic_load_n(&processor(index).online, __ATOMIC_ACQUIRE)) {
+            send_nmi(processor(index).apic_id);
+            ++stopped;
+        }
+    }
+    return stopped;
+}
+
+void send_reschedule(u32 index)
+{
+    send_ipi(processor(index).apic_id, reschedule_vector);
+}
+
+u64 reschedule_interrupts_received(u32 index)
+{
+    return __atomic_load_n(&s_reschedules_received[index], __ATOMIC_RELAXED);
 }
 
 void process_pending_processor_calls()

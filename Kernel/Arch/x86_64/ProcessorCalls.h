@@ -22,6 +22,16 @@ void run_on_processor(Core::u32 index, ProcessorFunction function, void* argumen
 // Runs it on every online processor other than the caller, in parallel, and waits for all.
 void run_on_other_processors(ProcessorFunction function, void* argument);
 
+// Stops every other online CPU with an NMI (which reaches a CPU even with interrupts
+// off); the NMI handler halts a CPU once a panic has begun. Used by the panic path only.
+// Returns how many CPUs were sent the NMI.
+Core::u32 stop_other_processors();
+
+// Wakes another CPU from hlt (reschedule IPI). With the scheduler (M1.4) the woken CPU
+// looks for work; until then waking is all it does, and it is counted.
+void send_reschedule(Core::u32 index);
+[[nodiscard]] Core::u64 reschedule_interrupts_received(Core::u32 index);
+
 // Services calls waiting for this CPU. Called from wait loops that may run with
 // interrupts off (spinlocks, cross-CPU waits).
 void process_pending_processor_calls();

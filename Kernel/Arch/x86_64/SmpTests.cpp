@@ -120,3 +120,18 @@ KERNEL_TEST(smp, a_mapping_change_is_seen_by_every_cpu)
     EXPECT_EQ(faults_on_every_cpu(try_read_here), processor_count());
     Kernel::Memory::free_physical_page(frame.value());
 }
+
+KERNEL_TEST(smp, a_reschedule_ipi_wakes_an_idle_cpu)
+{
+    // Every other CPU sleeps in hlt with interrupts on; the IPI must reach and wake it.
+    for (Core::u32 index = 0; index < processor_count(); ++index) {
+        if (index == current_processor_index())
+            continue;
+        Core::u64 before = Kernel::Arch::reschedule_interrupts_received(index);
+        Kernel::Arch::send_reschedule(index);
+        Core::u64 spins = 0;
+        while (Kernel::Arch::reschedule_interrupts_received(index) == before && spins < 100'000'000)
+            ++spins;
+        EXPECT_EQ(Kernel::Arch::reschedule_interrupts_received(index), before + 1);
+    }
+}
