@@ -66,6 +66,17 @@ void refine_monotonic_clock(Core::u64 (*reference_nanoseconds)(), Core::u64 wind
         set_rate(frequency);
 }
 
+Core::u64 timestamp_counter_at(Core::u64 nanoseconds)
+{
+    if (s_tsc_frequency_hz == 0 || nanoseconds <= s_nanoseconds_at_calibration)
+        return Arch::read_timestamp_counter();
+    Core::u64 delta_ns = nanoseconds - s_nanoseconds_at_calibration;
+    // delta_ns * frequency / 1e9, split so that no product passes 64 bits.
+    Core::u64 ticks = delta_ns / 1'000'000'000ull * s_tsc_frequency_hz
+        + delta_ns % 1'000'000'000ull * s_tsc_frequency_hz / 1'000'000'000ull;
+    return s_tsc_at_calibration + ticks;
+}
+
 bool timestamp_counter_is_invariant()
 {
     if (Arch::cpuid(0x80000000).eax < 0x80000007)

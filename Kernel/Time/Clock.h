@@ -14,6 +14,10 @@ void calibrate_monotonic_clock();
 // Takes the TSC rate from CPUID 0x15, or measures it against `reference_nanoseconds` (the
 // HPET) over `window_ns`, and continues the clock at the new rate from its current value.
 void refine_monotonic_clock(Core::u64 (*reference_nanoseconds)(), Core::u64 window_ns);
+// The TSC value at which the monotonic clock will read `nanoseconds` (for TSC-deadline
+// timers). A time already past gives the TSC value of "now".
+[[nodiscard]] Core::u64 timestamp_counter_at(Core::u64 nanoseconds);
+
 // Whether the CPU promises a TSC that runs at a constant rate in every power state.
 [[nodiscard]] bool timestamp_counter_is_invariant();
 [[nodiscard]] Core::u64 monotonic_nanoseconds();

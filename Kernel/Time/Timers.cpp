@@ -13,6 +13,9 @@ namespace {
 // Per CPU, by processor index; each CPU only touches its own, with interrupts off.
 TimerQueue s_queues[Arch::max_processors];
 Core::u64 s_ticks_per_millisecond = 0;
+// TSC-deadline mode when the CPU has it (and the TSC is invariant, so that its value
+// means the same time on every CPU and in every power state); countdown mode otherwise.
+bool s_use_tsc_deadline = false;
 
 // Programs this CPU's local timer for the earliest deadline, or stops it when none is
 // left. A deadline beyond the 32-bit counter's reach is approached in steps: the
@@ -20,6 +23,12 @@ Core::u64 s_ticks_per_millisecond = 0;
 void program_local_timer(TimerQueue& queue)
 {
     auto deadline = queue.earliest_deadline();
+    if (s_use_tsc_deadline) {
+        // The deadline is an absolute TSC value: no conversion of a remaining time, no
+        // 32-bit range to step through.
+        Arch::set_local_timer_tsc_deadline(deadline.has_value() ? timestamp_counter_at(deadline.value()) : 0);
+        return;
+    }
     if (!deadline.has_value()) {
         Arch::set_local_timer_one_shot(0);
         return;
@@ -62,7 +71,12 @@ void initialize_timers()
     if (s_ticks_per_millisecond == 0)
         s_ticks_per_millisecond = 1;
     Arch::set_interrupt_handler(Arch::local_timer_vector, handle_local_timer, nullptr);
-    Log::info("time: local APIC timer runs at {} kHz (one-shot, no periodic tick)", s_ticks_per_millisecond);
+    s_use_tsc_deadline = Arch::local_timer_supports_tsc_deadline() && timestamp_counter_is_invariant();
+    if (s_use_tsc_deadline)
+        Log::info("time: local APIC timer in TSC-deadline mode (one-shot, no periodic tick)");
+    else
+        Log::info("time: local APIC timer runs at {} kHz (one-shot countdown, no periodic tick)",
+            s_ticks_per_millisecond);
 }
 
 void arm_timer(Timer& timer, Core::u64 deadline_ns)

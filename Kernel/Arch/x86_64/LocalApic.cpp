@@ -160,6 +160,22 @@ void set_local_timer_one_shot(u32 initial_count)
     write_register(timer_initial_count_register, initial_count);
 }
 
+bool local_timer_supports_tsc_deadline()
+{
+    return cpuid(1).ecx & (1u << 24);
+}
+
+void set_local_timer_tsc_deadline(u64 deadline)
+{
+    constexpr u32 tsc_deadline_mode = 2u << 17;
+    constexpr u32 tsc_deadline_msr = 0x6E0;
+    write_register(timer_vector_register, tsc_deadline_mode | local_timer_vector);
+    // The SDM asks for a fence between switching the LVT to TSC-deadline mode and writing
+    // the deadline, so the MSR write cannot take effect under the old mode.
+    asm volatile("mfence" ::: "memory");
+    write_msr(tsc_deadline_msr, deadline);
+}
+
 u32 local_timer_current_count()
 {
     return read_register(timer_current_count_register);

@@ -44,4 +44,9 @@ void send_startup(Core::u32 apic_id, Core::u8 entry_page);
 void set_local_timer_one_shot(Core::u32 initial_count);
 [[nodiscard]] Core::u32 local_timer_current_count();
 
+// TSC-deadline mode (CPUID.1:ECX[24]): the timer fires when the TSC reaches `deadline`;
+// 0 disarms it. Only valid when local_timer_supports_tsc_deadline().
+[[nodiscard]] bool local_timer_supports_tsc_deadline();
+void set_local_timer_tsc_deadline(Core::u64 deadline);
+
 } // namespace Kernel::Arch
