@@ -239,6 +239,11 @@ void check_found(Core::ReadonlyBytes table, const char* signature)
     require(sum == 0);
     for (size_t index = 0; index < 4; ++index)
         require(table[index] == static_cast<uint8_t>(signature[index]));
+    // The kernel logs each table's header; the decoded text must be safe to print.
+    auto header = parse_table_header(table);
+    require(!header.is_error() && header.value().length == table.size());
+    for (char character : header.value().oem_id.view())
+        require(character == '\0' || (character >= 0x20 && character < 0x7F));
 }
 
 } // namespace
