@@ -36,6 +36,7 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void kernel_main(
     // Exceptions are reported from the first instruction that could fault on loader data.
     Arch::activate_processor(Arch::boot_processor());
     Arch::initialize_interrupts();
+    Arch::mark_processor_online(Arch::boot_processor());
 
     Console::start_serial_console();
     Time::calibrate_monotonic_clock();

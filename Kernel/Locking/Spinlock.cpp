@@ -25,6 +25,17 @@ HeldLocks& held_locks_of_this_cpu()
 
 } // namespace
 
+void check_not_held_before_spinning(const Spinlock& lock)
+{
+    Arch::InterruptsDisabled interrupts_disabled;
+    HeldLocks& held = held_locks_of_this_cpu();
+    if (held.holds(&lock)) {
+        // Report it as the checker would, without spinning forever on our own lock first.
+        if (auto violation = held.on_acquire(&lock, lock.name(), lock.rank()); violation.has_value())
+            report(violation.value(), held);
+    }
+}
+
 void check_lock_acquisition(const Spinlock& lock)
 {
     Arch::InterruptsDisabled interrupts_disabled;

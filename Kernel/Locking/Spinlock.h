@@ -17,6 +17,10 @@ class Spinlock;
 
 // Debug kernels check every acquisition and release against the global lock order
 // (LockOrderChecker.h) and panic with a report on a violation. Release kernels skip it.
+// check_not_held_before_spinning catches recursion before it can deadlock; the order is
+// checked and the lock recorded only once it is held, so interrupt handlers and cross-CPU
+// calls served while spinning are never judged against a lock this CPU does not hold.
+void check_not_held_before_spinning(const Spinlock& lock);
 void check_lock_acquisition(const Spinlock& lock);
 void check_lock_release(const Spinlock& lock);
 // Panics if this CPU holds any spinlock: a thread must never block while holding one. The
@@ -40,11 +44,14 @@ public:
     {
         Core::u64 saved_flags = Arch::read_flags();
         if constexpr (is_debug_build)
-            check_lock_acquisition(*this);
+            check_not_held_before_spinning(*this);
         for (;;) {
             Arch::disable_interrupts();
-            if (!__atomic_exchange_n(&m_locked, true, __ATOMIC_ACQUIRE))
+            if (!__atomic_exchange_n(&m_locked, true, __ATOMIC_ACQUIRE)) {
+                if constexpr (is_debug_build)
+                    check_lock_acquisition(*this);
                 return saved_flags;
+            }
             Arch::restore_interrupts(saved_flags);
             while (__atomic_load_n(&m_locked, __ATOMIC_RELAXED)) {
                 Arch::process_pending_processor_calls();

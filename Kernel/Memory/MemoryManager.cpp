@@ -30,6 +30,22 @@ namespace {
 using Arch::InterruptsDisabled;
 using Arch::PageProtection;
 
+// Physical addresses the direct map can reach: the CPU's MAXPHYADDR (CPUID 0x80000008), and
+// never more than 64 TiB, which keeps the window clear of the test and stack regions.
+constexpr Core::u64 direct_map_window = 1ull << 46;
+Core::u64 s_physical_address_limit = direct_map_window;
+
+Core::u64 physical_address_limit()
+{
+    Core::u64 limit = direct_map_window;
+    if (Arch::cpuid(0x80000000).eax >= 0x80000008) {
+        Core::u32 width = Arch::cpuid(0x80000008).eax & 0xFF;
+        if (width >= 32 && width < 46)
+            limit = 1ull << width;
+    }
+    return limit;
+}
+
 // Kernel stacks with guard pages live in their own 512 GiB slot of the address space.
 constexpr Core::u64 kernel_stack_region_base = 0xFFFFFF0000000000ull;
 constexpr Core::u64 kernel_stack_region_size = 1ull << 39;
@@ -73,11 +89,18 @@ Core::u64 frames_in_page_caches()
     return total;
 }
 
+// True until the kernel's own page tables are loaded.
+bool s_using_boot_page_tables = true;
+
 // Frames for poisoning are reached through the direct map.
 class DirectMapFrameMemory final : public FrameMemory {
 public:
     Core::u8* frame_bytes(Core::u64 frame) override
     {
+        // After the switch every RAM frame is in the direct map; before it, only the
+        // first 4 GiB are (the boot direct map).
+        if (!s_using_boot_page_tables)
+            return static_cast<Core::u8*>(physical_to_virtual(frame << page_shift));
         // physical_to_virtual() returns the frame's page_size mapped bytes in the boot
         // direct map, or nullptr (which callers skip) for a frame outside it.
         return static_cast<Core::u8*>(Arch::physical_to_virtual(frame << page_shift, page_size));
@@ -89,7 +112,6 @@ DirectMapFrameMemory s_frame_memory;
 
 Locking::Spinlock s_kernel_page_tables_lock("kernel-page-tables", Locking::LockRank::KernelPageTables);
 Core::Optional<Arch::PageTables> s_kernel_page_tables;
-bool s_using_boot_page_tables = true;
 
 class KernelPageTableMemory final : public Arch::PageTableMemory {
 public:
@@ -276,15 +298,40 @@ void map_kernel_image_part(
 
 void build_kernel_address_space(const Boot::BootInfo& boot_info)
 {
+    s_physical_address_limit = physical_address_limit();
     auto created = Arch::PageTables::create(s_table_memory, Arch::cpu_features().no_execute);
     if (created.is_error())
         Panic::panic("memory: cannot allocate the kernel's top-level page table");
     Arch::PageTables tables = created.value();
 
     Core::u64 direct_mapped_bytes = 0;
+    // The higher-half image only: the boot stub below it is freed after the switch and must
+    // stay writable like any other free RAM.
+    Core::u64 image_start = kernel_virtual_to_physical(address_of(__kernel_image_start));
+    Core::u64 image_end
+        = Core::align_up(kernel_virtual_to_physical(address_of(__kernel_image_end)), page_size);
     for (const PhysicalRange& range : direct_map_ranges(boot_info)) {
-        map_or_panic(tables, Arch::direct_map_base + range.base, range.base, range.length,
-            kernel_protection(true, false), "the direct map");
+        // The first 2 MiB hold the VGA hole and ROM, whose MTRR memory types differ page
+        // by page: a large page across them would be undefined (SDM 11.11.9), so they get
+        // 4 KiB pages. The kernel image's alias is read-only, so kernel text and rodata
+        // cannot be written through the direct map either.
+        constexpr Core::u64 small_pages_below = 2ull * 1024 * 1024;
+        for (Core::u64 page = range.base; page < range.end(); page += page_size) {
+            bool in_image = page >= image_start && page < image_end;
+            if (page >= small_pages_below && !in_image) {
+                Core::u64 run_end = range.end();
+                if (page < image_start && image_start < run_end)
+                    run_end = image_start;
+                map_or_panic(tables, Arch::direct_map_base + page, page, run_end - page,
+                    kernel_protection(true, false), "the direct map");
+                page = run_end - page_size;
+                continue;
+            }
+            auto mapped = tables.map(
+                Arch::direct_map_base + page, page, page_size, kernel_protection(!in_image, false));
+            if (mapped.is_error())
+                Panic::panic("memory: cannot map the direct map at {:#x}: {}", page, mapped.error().name());
+        }
         direct_mapped_bytes += range.length;
     }
     // The framebuffer is device memory: mapped at its direct-map address, so the console
@@ -454,7 +501,10 @@ Core::Optional<Arch::Translation> translate(Core::u64 virtual_address)
 
 Core::Result<void*> map_device(Core::u64 physical_address, Core::u64 length, Arch::CacheMode cache)
 {
-    if (length == 0 || physical_address + length < physical_address)
+    // Addresses come from firmware tables: they must lie below the CPU's physical address
+    // width and inside the direct-map window, checked before any rounding can wrap.
+    if (length == 0 || physical_address >= s_physical_address_limit
+        || length > s_physical_address_limit - physical_address)
         return Core::ErrorCode::InvalidArgument;
     Core::u64 first_page = physical_address & ~(page_size - 1);
     Core::u64 end = Core::align_up(physical_address + length, page_size);

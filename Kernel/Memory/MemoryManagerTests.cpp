@@ -315,3 +315,21 @@ KERNEL_PANIC_TEST(memory, smap_violation_is_named_in_the_report)
     read_byte(reinterpret_cast<void*>(test_user_page));
     test_context.fail("a kernel read of a user page did not fault", __FILE__, __LINE__);
 }
+
+KERNEL_TEST(memory, kernel_image_alias_in_the_direct_map_is_read_only)
+{
+    // The image is also reachable at direct_map_base + physical; that alias must not be a
+    // way around the read-only text.
+    Core::u64 text_physical
+        = reinterpret_cast<Core::u64>(__kernel_text_start) - Kernel::Arch::kernel_virtual_base;
+    auto alias = Memory::translate(Kernel::Arch::direct_map_base + text_physical);
+    EXPECT(alias.has_value());
+    if (alias.has_value()) {
+        EXPECT(!alias->protection.writable);
+        EXPECT(!alias->protection.executable);
+        EXPECT_EQ(alias->page_size, 4096u);
+    }
+    // The first 2 MiB use 4 KiB pages (mixed MTRR memory types there).
+    auto low = Memory::translate(Kernel::Arch::direct_map_base + 0x1000);
+    EXPECT(low.has_value() && low->page_size == 4096u);
+}

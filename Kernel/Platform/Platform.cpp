@@ -105,9 +105,20 @@ void start_interrupt_controller(const Core::Optional<ACPI::MadtInfo>& madt)
     // The MADT's address, else the IA32_APIC_BASE MSR's (bits 12..51).
     Core::u64 local_apic_base
         = madt.has_value() ? madt->local_apic_address : Arch::read_msr(apic_base_msr) & 0x000FFFFFFFFFF000ull;
-    if (auto started = Arch::initialize_local_apic(local_apic_base); started.is_error())
+    auto started = Arch::initialize_local_apic(local_apic_base);
+    if (started.is_error() && madt.has_value()) {
+        // The MADT's address is firmware input: fall back to the CPU's own MSR.
+        Log::warning("platform: MADT local APIC address {:#x} unusable ({}); using the MSR's",
+            local_apic_base, started.error().name());
+        local_apic_base = Arch::read_msr(apic_base_msr) & 0x000FFFFFFFFFF000ull;
+        auto retried = Arch::initialize_local_apic(local_apic_base);
+        if (retried.is_error())
+            Panic::panic("platform: cannot start the local APIC at {:#x}: {}", local_apic_base,
+                retried.error().name());
+    } else if (started.is_error()) {
         Panic::panic(
             "platform: cannot start the local APIC at {:#x}: {}", local_apic_base, started.error().name());
+    }
     Log::info("platform: local APIC {} at {:#x}, id {}",
         Arch::local_apic_uses_x2apic() ? "(x2APIC)" : "(xAPIC)", local_apic_base, Arch::local_apic_id());
 }
@@ -155,7 +166,8 @@ void start_other_processors(const Core::Optional<ACPI::MadtInfo>& madt)
         return;
     Core::StaticVector<Core::u32, Arch::max_processors> apic_ids;
     for (const auto& processor : madt->processors) {
-        if (processor.enabled || processor.online_capable) {
+        // Online-capable but disabled CPUs are for hot-plug; only enabled ones start now.
+        if (processor.enabled) {
             if (apic_ids.try_append(processor.apic_id).is_error())
                 Log::warning("smp: more than {} CPUs; APIC id {} left offline", Arch::max_processors,
                     processor.apic_id);
@@ -199,6 +211,9 @@ void initialize_platform(const Boot::BootInfo& boot_info)
     s_madt = read_madt();
     const auto& madt = s_madt;
     start_reference_clock();
+    if (Time::timestamp_counter_frequency_hz() == 0)
+        Panic::panic(
+            "platform: no way to measure time (the TSC could not be measured against the PIT or HPET)");
     start_interrupt_controller(madt);
     start_io_apics(madt);
     Arch::initialize_processor_calls();

@@ -22,32 +22,17 @@ Core::Optional<Core::u16> io_port_of(const Core::Optional<ACPI::GenericAddress>&
     return static_cast<Core::u16>(block->address);
 }
 
-Core::u16 in16(Core::u16 port)
-{
-    Core::u16 value;
-    // Invariant: reads one 16-bit I/O port; touches no memory.
-    asm volatile("inw %1, %0" : "=a"(value) : "Nd"(port));
-    return value;
-}
-
-void wait_briefly(Core::u64 nanoseconds)
-{
-    Core::u64 start = Time::monotonic_nanoseconds();
-    while (Time::monotonic_nanoseconds() - start < nanoseconds)
-        Arch::pause();
-}
-
 // Puts the chipset in ACPI mode (SCI_EN) if firmware left it in legacy mode, as the spec's
 // SMI handshake describes: write ACPI_ENABLE to the SMI command port, wait for SCI_EN.
 void enable_acpi_mode(const ACPI::FadtInfo& fadt, Core::u16 pm1a_control)
 {
-    if (in16(pm1a_control) & sci_enable)
+    if (Arch::in16(pm1a_control) & sci_enable)
         return;
     if (fadt.smi_command_port == 0 || fadt.acpi_enable_value == 0 || fadt.smi_command_port > 0xFFFF)
         return;
     Arch::out8(static_cast<Core::u16>(fadt.smi_command_port), fadt.acpi_enable_value);
     Core::u64 start = Time::monotonic_nanoseconds();
-    while (!(in16(pm1a_control) & sci_enable) && Time::monotonic_nanoseconds() - start < 1'000'000'000)
+    while (!(Arch::in16(pm1a_control) & sci_enable) && Time::monotonic_nanoseconds() - start < 1'000'000'000)
         Arch::pause();
 }
 
@@ -75,9 +60,9 @@ void power_off()
                     (current & ~(0x7u << 10)) | (static_cast<Core::u16>(sleep_type) << 10) | sleep_enable);
             };
             if (pm1b.has_value())
-                Arch::out16(pm1b.value(), command(in16(pm1b.value()), s_control.s5_sleep_type->type_b));
-            Arch::out16(pm1a.value(), command(in16(pm1a.value()), s_control.s5_sleep_type->type_a));
-            wait_briefly(100'000'000);
+                Arch::out16(pm1b.value(), command(Arch::in16(pm1b.value()), s_control.s5_sleep_type->type_b));
+            Arch::out16(pm1a.value(), command(Arch::in16(pm1a.value()), s_control.s5_sleep_type->type_a));
+            Time::busy_wait_nanoseconds(100'000'000);
             Log::error("power: the machine did not switch off");
         }
     } else {
@@ -100,7 +85,7 @@ void reboot()
             if (!mapped.is_error())
                 *static_cast<volatile Core::u8*>(mapped.value()) = reset.value;
         }
-        wait_briefly(100'000'000);
+        Time::busy_wait_nanoseconds(100'000'000);
     }
     if (!s_control.fadt.has_value() || s_control.fadt->has_8042()) {
         Log::info("power: resetting through the 8042 keyboard controller");
@@ -108,7 +93,7 @@ void reboot()
         for (Core::u32 poll = 0; poll < 100000 && (Arch::in8(0x64) & 0x02); ++poll)
             Arch::pause();
         Arch::out8(0x64, 0xFE);
-        wait_briefly(100'000'000);
+        Time::busy_wait_nanoseconds(100'000'000);
     }
     Log::info("power: resetting with a triple fault");
     // An empty IDT makes the next exception unhandleable: the CPU shuts down and resets.

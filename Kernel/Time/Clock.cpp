@@ -74,7 +74,19 @@ Core::u64 timestamp_counter_at(Core::u64 nanoseconds)
     // delta_ns * frequency / 1e9, split so that no product passes 64 bits.
     Core::u64 ticks = delta_ns / 1'000'000'000ull * s_tsc_frequency_hz
         + delta_ns % 1'000'000'000ull * s_tsc_frequency_hz / 1'000'000'000ull;
+    // monotonic_nanoseconds() rounds its factor down, so it runs up to ~1 ppb slow; one
+    // extra part per million (and a tick) makes sure that at the returned TSC value the
+    // clock already reads `nanoseconds`, so a deadline timer never fires "early" and
+    // re-arms in a loop.
+    ticks += (ticks >> 20) + 1;
     return s_tsc_at_calibration + ticks;
+}
+
+void busy_wait_nanoseconds(Core::u64 nanoseconds)
+{
+    Core::u64 start = monotonic_nanoseconds();
+    while (monotonic_nanoseconds() - start < nanoseconds)
+        Arch::pause();
 }
 
 bool timestamp_counter_is_invariant()

@@ -18,6 +18,9 @@ void refine_monotonic_clock(Core::u64 (*reference_nanoseconds)(), Core::u64 wind
 // timers). A time already past gives the TSC value of "now".
 [[nodiscard]] Core::u64 timestamp_counter_at(Core::u64 nanoseconds);
 
+// Spins for `nanoseconds` of monotonic time (short hardware delays only).
+void busy_wait_nanoseconds(Core::u64 nanoseconds);
+
 // Whether the CPU promises a TSC that runs at a constant rate in every power state.
 [[nodiscard]] bool timestamp_counter_is_invariant();
 [[nodiscard]] Core::u64 monotonic_nanoseconds();

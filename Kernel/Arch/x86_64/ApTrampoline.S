@@ -55,6 +55,9 @@ trampoline_long_mode:
     mov ADDRESS(ap_trampoline_processor), %rdi
     mov ADDRESS(ap_trampoline_entry), %rax
     xor %ebp, %ebp
+    // A zero "return address": C++ code expects RSP = 8 mod 16 at entry, as after a call,
+    // and a backtrace stops here.
+    push $0
     jmp *%rax
 
     .balign 8

@@ -74,6 +74,14 @@ inline u64 read_msr(u32 index)
     return (static_cast<u64>(high) << 32) | low;
 }
 
+inline void write_msr(u32 index, u64 value)
+{
+    // Invariant: wrmsr writes only the MSR named in ECX from EDX:EAX; the "memory" clobber
+    // keeps accesses that depend on the MSR's new value (GS base, PAT) after it.
+    asm volatile("wrmsr" ::"c"(index), "a"(static_cast<u32>(value)), "d"(static_cast<u32>(value >> 32))
+                 : "memory");
+}
+
 inline u64 read_timestamp_counter()
 {
     u32 low;
@@ -162,6 +170,14 @@ inline void out32(u16 port, u32 value)
     // outl needs its value in EAX and its port as an 8-bit immediate or in DX ("a", "Nd").
     asm volatile("outl %0, %1" ::"a"(value), "Nd"(port));
 }
+inline u16 in16(u16 port)
+{
+    u16 value;
+    // Invariant: reads one 16-bit I/O port into AX; touches no memory.
+    asm volatile("inw %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
 inline u8 in8(u16 port)
 {
     u8 value;

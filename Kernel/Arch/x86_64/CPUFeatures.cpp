@@ -18,13 +18,9 @@ constexpr u32 pat_msr = 0x277;
 
 void write_cr4(u64 value)
 {
+    // Invariant: writes CR4 only; the "memory" clobber orders it after the feature checks
+    // and before code relying on the new protections.
     asm volatile("mov %0, %%cr4" ::"r"(value) : "memory");
-}
-
-void write_msr(u32 index, u64 value)
-{
-    asm volatile("wrmsr" ::"c"(index), "a"(static_cast<u32>(value)), "d"(static_cast<u32>(value >> 32))
-                 : "memory");
 }
 
 } // namespace

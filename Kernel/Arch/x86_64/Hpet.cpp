@@ -27,8 +27,12 @@ Core::Result<void> initialize_hpet(u64 physical_address)
     auto* registers = static_cast<volatile u64*>(mapped);
     // Invariant: `registers` maps the HPET's 1 KiB register block uncached; the registers
     // used are 64-bit and 8-byte aligned.
-    u64 period = registers[capabilities_register] >> 32;
-    if (period == 0 || period > longest_valid_period_fs)
+    u64 capabilities = registers[capabilities_register];
+    u64 period = capabilities >> 32;
+    // A 32-bit main counter wraps within a minute at common rates; the reference clock needs
+    // the 64-bit one (COUNT_SIZE_CAP, bit 13).
+    constexpr u64 counter_is_64_bit = 1u << 13;
+    if (period == 0 || period > longest_valid_period_fs || !(capabilities & counter_is_64_bit))
         return Core::ErrorCode::NotSupported;
     registers[configuration_register] = registers[configuration_register] | enable_counter;
     s_period_fs = period;

@@ -20,7 +20,7 @@ constexpr u32 level_triggered_bit = 1u << 15;
 constexpr u32 active_low_bit = 1u << 13;
 
 struct IoApic {
-    u8 id;
+    u8 apic_id;
     u32 gsi_base;
     u32 line_count;
     volatile u32* registers;
@@ -56,10 +56,10 @@ IoApic* io_apic_for(u32 gsi)
 
 } // namespace
 
-Core::Result<void> add_io_apic(u8 id, u64 physical_address, u32 gsi_base)
+Core::Result<void> add_io_apic(u8 apic_id, u64 physical_address, u32 gsi_base)
 {
     void* mapped = TRY(Memory::map_device(physical_address, 0x20, CacheMode::Uncached));
-    IoApic io_apic { id, gsi_base, 0, static_cast<volatile u32*>(mapped) };
+    IoApic io_apic { apic_id, gsi_base, 0, static_cast<volatile u32*>(mapped) };
     Locking::SpinlockLocker locker(s_io_apic_lock);
     // Bits 16..23 of the version register: the index of the last redirection entry.
     io_apic.line_count = ((read_register(io_apic, version_register) >> 16) & 0xFF) + 1;

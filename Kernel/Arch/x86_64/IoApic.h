@@ -18,7 +18,8 @@ struct InterruptLineRouting {
 };
 
 // Maps the I/O APIC's registers, reads how many lines it has and masks them all.
-[[nodiscard]] Core::Result<void> add_io_apic(Core::u8 id, Core::u64 physical_address, Core::u32 gsi_base);
+[[nodiscard]] Core::Result<void> add_io_apic(
+    Core::u8 apic_id, Core::u64 physical_address, Core::u32 gsi_base);
 [[nodiscard]] Core::u32 io_apic_count();
 
 // Programs the redirection entry of `gsi` and unmasks it. NotFound when no I/O APIC

@@ -38,13 +38,6 @@ volatile u32* s_registers = nullptr;
 bool s_x2apic = false;
 bool s_ready = false;
 
-void write_msr(u32 index, u64 value)
-{
-    // Invariant: wrmsr writes only the MSR in ECX from EDX:EAX.
-    asm volatile("wrmsr" ::"c"(index), "a"(static_cast<u32>(value)), "d"(static_cast<u32>(value >> 32))
-                 : "memory");
-}
-
 u32 read_register(u32 offset)
 {
     if (s_x2apic)
@@ -66,8 +59,13 @@ void write_register(u32 offset, u32 value)
 
 void send_command(u32 apic_id, u32 command)
 {
+    // The two xAPIC writes must not be split by an interrupt handler sending its own IPI.
+    InterruptsDisabled interrupts_disabled;
     if (s_x2apic) {
         // x2APIC: one 64-bit write, destination in the high half, no pending bit to poll.
+        // WRMSR to the ICR is not serializing: the fences make earlier stores (a call's
+        // mailbox) visible before the IPI can arrive (SDM 10.12.3).
+        asm volatile("mfence; lfence" ::: "memory");
         write_msr(x2apic_msr_base + interrupt_command_low / 16, (static_cast<u64>(apic_id) << 32) | command);
         return;
     }
@@ -132,6 +130,11 @@ u32 local_apic_id()
 void end_of_interrupt()
 {
     write_register(end_of_interrupt_register, 0);
+}
+
+bool is_addressable_apic_id(u32 apic_id)
+{
+    return s_x2apic ? apic_id != 0xFFFFFFFFu : apic_id < 0xFF;
 }
 
 void send_ipi(u32 apic_id, u8 vector)

@@ -15,7 +15,6 @@ inline constexpr Core::u8 first_device_vector = 0x30;
 inline constexpr Core::u8 last_device_vector = 0xDF;
 inline constexpr Core::u8 local_timer_vector = 0xE0;
 inline constexpr Core::u8 call_function_vector = 0xF0;
-inline constexpr Core::u8 tlb_shootdown_vector = 0xF1;
 inline constexpr Core::u8 reschedule_vector = 0xF2;
 inline constexpr Core::u8 spurious_interrupt_vector = 0xFF;
 
@@ -31,6 +30,10 @@ void enable_local_apic_on_this_cpu();
 [[nodiscard]] Core::u32 local_apic_id();
 // Acknowledges the interrupt being handled. Never for the spurious vector.
 void end_of_interrupt();
+
+// Whether `apic_id` can be addressed as a single destination (xAPIC: 0..254; 0xFF is the
+// broadcast address).
+[[nodiscard]] bool is_addressable_apic_id(Core::u32 apic_id);
 
 void send_ipi(Core::u32 apic_id, Core::u8 vector);
 void send_nmi(Core::u32 apic_id);

@@ -18,12 +18,7 @@ u32 s_online_count = 0;
 
 void write_gs_base(Processor* processor)
 {
-    auto address = reinterpret_cast<u64>(processor);
-    // Invariant: wrmsr writes only the MSR named in ECX from EDX:EAX; GS-relative loads
-    // after it see the new base.
-    asm volatile(
-        "wrmsr" ::"c"(gs_base_msr), "a"(static_cast<u32>(address)), "d"(static_cast<u32>(address >> 32))
-        : "memory");
+    write_msr(gs_base_msr, reinterpret_cast<u64>(processor));
 }
 
 } // namespace
@@ -46,6 +41,10 @@ void activate_processor(Processor& processor)
 {
     load_gdt_and_tss(processor.gdt, processor.task_state, processor.interrupt_stacks);
     write_gs_base(&processor);
+}
+
+void mark_processor_online(Processor& processor)
+{
     __atomic_store_n(&processor.online, true, __ATOMIC_RELEASE);
     __atomic_add_fetch(&s_online_count, 1, __ATOMIC_ACQ_REL);
 }

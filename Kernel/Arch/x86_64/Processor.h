@@ -30,9 +30,12 @@ struct Processor {
 // The boot CPU's Processor (static storage: it is needed before the heap exists).
 [[nodiscard]] Processor& boot_processor();
 
-// Loads the processor's GDT and TSS on the calling CPU, points GS base at it and marks it
-// online. Each CPU calls this once for its own Processor, first thing.
+// Loads the processor's GDT and TSS on the calling CPU and points GS base at it. Each CPU
+// calls this once for its own Processor, first thing.
 void activate_processor(Processor& processor);
+// Publishes the CPU as online: from then on it receives cross-CPU calls, shootdowns and
+// the panic NMI, so a CPU calls this only once its IDT, protections and APIC are set up.
+void mark_processor_online(Processor& processor);
 
 // The calling CPU's Processor. Valid once activate_processor() ran on this CPU.
 [[nodiscard]] inline Processor& current_processor()

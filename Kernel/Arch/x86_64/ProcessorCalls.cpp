@@ -112,14 +112,19 @@ void run_on_processor(u32 index, ProcessorFunction function, void* argument)
 
 void run_on_other_processors(ProcessorFunction function, void* argument)
 {
+    // One snapshot of the targets: a CPU coming online meanwhile is neither posted to nor
+    // waited for (it starts after the change it would have been told about).
     u32 self = current_processor_index();
     u32 count = processor_count();
+    bool posted[max_processors] {};
     for (u32 index = 0; index < count; ++index) {
-        if (index != self && __atomic_load_n(&processor(index).online, __ATOMIC_ACQUIRE))
+        if (index != self && __atomic_load_n(&processor(index).online, __ATOMIC_ACQUIRE)) {
             post_call(index, function, argument);
+            posted[index] = true;
+        }
     }
     for (u32 index = 0; index < count; ++index) {
-        if (index != self && __atomic_load_n(&processor(index).online, __ATOMIC_ACQUIRE))
+        if (posted[index])
             wait_and_release(index);
     }
 }

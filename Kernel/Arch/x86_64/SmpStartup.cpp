@@ -1,3 +1,4 @@
+#include <Core/StaticVector.h>
 #include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Arch/x86_64/CPUFeatures.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
@@ -23,13 +24,6 @@ constexpr u64 boot_stack_size = 64 * 1024;
 constexpr u64 interrupt_stack_size = 16 * 1024;
 constexpr u64 startup_timeout_ns = 1'000'000'000;
 
-void busy_wait(u64 nanoseconds)
-{
-    u64 start = Time::monotonic_nanoseconds();
-    while (Time::monotonic_nanoseconds() - start < nanoseconds)
-        pause();
-}
-
 // Where a data field of the trampoline lives in its copy at trampoline_physical, seen
 // through the direct map.
 template<typename T> volatile T& trampoline_field(const char* symbol)
@@ -47,6 +41,7 @@ template<typename T> volatile T& trampoline_field(const char* symbol)
     load_interrupt_table_on_this_cpu();
     apply_cpu_protections_on_this_cpu();
     enable_local_apic_on_this_cpu();
+    mark_processor_online(*processor);
     // Idle until work arrives (cross-CPU calls today, threads with M1.4). No periodic
     // tick: the CPU sleeps in hlt until an interrupt.
     for (;;)
@@ -81,15 +76,18 @@ bool start_one(u32 apic_id)
     trampoline_field<u64>(ap_trampoline_processor) = reinterpret_cast<u64>(processor);
 
     send_init(apic_id);
-    busy_wait(10'000'000);
+    Time::busy_wait_nanoseconds(10'000'000);
     for (u32 attempt = 0; attempt < 2 && !__atomic_load_n(&processor->online, __ATOMIC_ACQUIRE); ++attempt) {
         send_startup(apic_id, static_cast<u8>(trampoline_physical >> 12));
-        busy_wait(200'000);
+        Time::busy_wait_nanoseconds(200'000);
     }
     u64 start = Time::monotonic_nanoseconds();
     while (!__atomic_load_n(&processor->online, __ATOMIC_ACQUIRE)) {
         if (Time::monotonic_nanoseconds() - start > startup_timeout_ns) {
-            Log::warning("smp: CPU with APIC id {} did not start", apic_id);
+            // Park it (INIT puts a CPU back into wait-for-STARTUP), so that a CPU waking up
+            // late cannot run on the trampoline data prepared for the next one.
+            send_init(apic_id);
+            Log::warning("smp: CPU with APIC id {} did not start; parked", apic_id);
             return false;
         }
         pause();
@@ -130,8 +128,24 @@ u32 start_application_processors(Core::Span<const u32> apic_ids)
     }
 
     u32 started = 0;
+    Core::StaticVector<u32, max_processors> seen;
+    bool booted_self_seen = false;
     for (u32 apic_id : apic_ids) {
-        if (apic_id != boot_apic_id && start_one(apic_id))
+        // The ids come from firmware: a duplicate would re-INIT a running CPU, and a
+        // broadcast or out-of-range id would reach the wrong ones.
+        if (apic_id == boot_apic_id && !booted_self_seen) {
+            booted_self_seen = true;
+            continue;
+        }
+        bool duplicate = apic_id == boot_apic_id;
+        for (u32 earlier : seen)
+            duplicate = duplicate || earlier == apic_id;
+        if (duplicate || !is_addressable_apic_id(apic_id)) {
+            Log::warning("smp: APIC id {} from the MADT is a duplicate or not addressable; skipped", apic_id);
+            continue;
+        }
+        (void)seen.try_append(apic_id);
+        if (start_one(apic_id))
             ++started;
     }
     (void)Memory::unmap_kernel_page(trampoline_physical);

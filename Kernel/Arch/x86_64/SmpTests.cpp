@@ -1,4 +1,6 @@
+#include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Arch/x86_64/FaultCatcher.h>
+#include <Kernel/Arch/x86_64/GDT.h>
 #include <Kernel/Arch/x86_64/LocalApic.h>
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Arch/x86_64/ProcessorCalls.h>
@@ -133,5 +135,43 @@ KERNEL_TEST(smp, a_reschedule_ipi_wakes_an_idle_cpu)
         while (Kernel::Arch::reschedule_interrupts_received(index) == before && spins < 100'000'000)
             ++spins;
         EXPECT_EQ(Kernel::Arch::reschedule_interrupts_received(index), before + 1);
+    }
+}
+
+namespace {
+
+struct CpuState {
+    Core::u64 cr4;
+    Core::u64 efer;
+    Core::u64 pat;
+    Core::u16 task_register;
+    bool gs_matches;
+};
+CpuState s_cpu_states[Kernel::Arch::max_processors];
+
+void record_cpu_state(void*)
+{
+    auto& processor = Kernel::Arch::current_processor();
+    s_cpu_states[processor.index] = { Kernel::Arch::read_cr4(), Kernel::Arch::read_msr(0xC0000080),
+        Kernel::Arch::read_msr(0x277), Kernel::Arch::read_task_register(), processor.self == &processor };
+}
+
+} // namespace
+
+// Every CPU, not only the boot CPU, runs with the same protections, PAT and its own TSS.
+KERNEL_TEST(smp, every_cpu_has_the_same_protections)
+{
+    record_cpu_state(nullptr);
+    Kernel::Arch::run_on_other_processors(record_cpu_state, nullptr);
+    const CpuState& boot = s_cpu_states[current_processor_index()];
+    EXPECT(boot.cr4 & (1u << 20)); // SMEP
+    EXPECT(boot.cr4 & (1u << 21)); // SMAP
+    for (Core::u32 index = 0; index < processor_count(); ++index) {
+        const CpuState& state = s_cpu_states[index];
+        EXPECT_EQ(state.cr4, boot.cr4);
+        EXPECT_EQ(state.efer & (1u << 11), 1u << 11); // NXE
+        EXPECT_EQ(state.pat, boot.pat);
+        EXPECT_EQ(state.task_register, Kernel::Arch::task_state_selector);
+        EXPECT(state.gs_matches);
     }
 }
