@@ -1,13 +1,14 @@
 #pragma once
 
-// Bounds-checked reading of ACPI's little-endian fields, shared by the table parsers (internal to
-// Kernel/ACPI; not part of the public API).
+// Helpers shared by the ACPI table parsers (internal to Kernel/ACPI; not part of the public
+// API). Little-endian field reads come from Core/ByteReading.h.
 //
 // Firmware places tables at any byte address and structures inside them are packed, so a field
 // may be misaligned. Casting to a wider pointer type would then be undefined behaviour (and, with
 // alignment-assuming instructions, a fault); assembling the value from single bytes never is.
 
 #include <Core/Assertions.h>
+#include <Core/ByteReading.h>
 #include <Core/Error.h>
 #include <Core/Span.h>
 #include <Core/StringView.h>
@@ -15,22 +16,8 @@
 
 namespace Kernel::ACPI::Detail {
 
-// Whether `bytes` holds `count` bytes starting at `offset`, computed without overflow.
-constexpr bool has_bytes(Core::ReadonlyBytes bytes, Core::usize offset, Core::usize count)
-{
-    return offset <= bytes.size() && bytes.size() - offset >= count;
-}
-
-// Reads the little-endian integer at `offset`. Callers check has_bytes() first: a read past the
-// end would be a bug in the parser, never a property of the input, so it is VERIFY'd.
-template<typename Integer> Integer read_little_endian(Core::ReadonlyBytes bytes, Core::usize offset)
-{
-    VERIFY(has_bytes(bytes, offset, sizeof(Integer)));
-    Integer value = 0;
-    for (Core::usize index = 0; index < sizeof(Integer); ++index)
-        value |= static_cast<Integer>(static_cast<Integer>(bytes[offset + index]) << (8 * index));
-    return value;
-}
+using Core::has_bytes;
+using Core::read_little_endian;
 
 // The 8-bit sum of every byte; ACPI structures are valid when it is zero.
 constexpr Core::u8 byte_sum(Core::ReadonlyBytes bytes)

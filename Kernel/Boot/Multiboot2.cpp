@@ -1,6 +1,9 @@
+#include <Core/ByteReading.h>
 #include <Kernel/Boot/Multiboot2.h>
 
 namespace Kernel::Boot {
+
+using Core::read_little_endian;
 
 using Core::ErrorCode;
 using Core::Optional;
@@ -44,20 +47,6 @@ static_assert(acpi_rsdp_version_2_length == sizeof(AcpiRsdp::bytes));
 constexpr usize efi64_system_table_minimum_size = 16; // header, u64 pointer
 
 constexpr u32 last_known_tag_type = static_cast<u32>(Multiboot2TagType::ImageLoadBase);
-
-// Reads a little-endian integer one byte at a time. The information may sit at any
-// alignment (the fuzzer hands over odd addresses), so casting to an Integer pointer could
-// produce a misaligned access; assembling the bytes never can.
-template<typename Integer> Integer read_little_endian(ReadonlyBytes bytes, usize offset)
-{
-    // Every caller checks the tag is long enough before reading its fields, so a read past
-    // the end is a bug in this file, never a property of the input.
-    VERIFY(offset <= bytes.size() && bytes.size() - offset >= sizeof(Integer));
-    Integer value = 0;
-    for (usize index = 0; index < sizeof(Integer); ++index)
-        value |= static_cast<Integer>(static_cast<Integer>(bytes[offset + index]) << (8 * index));
-    return value;
-}
 
 // Copies the NUL-terminated string at `offset` in `tag` into `destination`. A string with
 // no NUL ends where the tag ends; one longer than the destination is truncated.

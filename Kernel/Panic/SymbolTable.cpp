@@ -1,3 +1,4 @@
+#include <Core/ByteReading.h>
 #include <Kernel/Panic/SymbolTable.h>
 
 namespace Kernel::Panic {
@@ -7,20 +8,6 @@ namespace {
 constexpr Core::usize header_size = 16;
 constexpr Core::usize entry_size = 16;
 
-// Reads little-endian integers byte by byte, so the blob needs no alignment. Callers pass
-// a pointer with at least 4 (read_u32) or 8 (read_u64) readable bytes behind it.
-Core::u32 read_u32(const Core::u8* bytes)
-{
-    return static_cast<Core::u32>(bytes[0]) | (static_cast<Core::u32>(bytes[1]) << 8)
-        | (static_cast<Core::u32>(bytes[2]) << 16) | (static_cast<Core::u32>(bytes[3]) << 24);
-}
-
-Core::u64 read_u64(const Core::u8* bytes)
-{
-    // bytes + 4 is the upper half of the 8 readable bytes the caller guarantees.
-    return static_cast<Core::u64>(read_u32(bytes)) | (static_cast<Core::u64>(read_u32(bytes + 4)) << 32);
-}
-
 } // namespace
 
 Core::Result<SymbolTable> SymbolTable::parse(Core::ReadonlyBytes blob)
@@ -29,10 +16,11 @@ Core::Result<SymbolTable> SymbolTable::parse(Core::ReadonlyBytes blob)
         return Core::ErrorCode::Malformed;
     const Core::u8* bytes = blob.data();
     // The blob holds at least header_size (16) bytes, so all four header fields are readable.
-    if (read_u32(bytes) != symbol_table_magic || read_u32(bytes + 4) != symbol_table_version)
+    if (Core::read_little_endian<Core::u32>(blob, 0) != symbol_table_magic
+        || Core::read_little_endian<Core::u32>(blob, 4) != symbol_table_version)
         return Core::ErrorCode::Malformed;
-    Core::u64 symbol_count = read_u32(bytes + 8);
-    Core::u64 strings_size = read_u32(bytes + 12);
+    Core::u64 symbol_count = Core::read_little_endian<Core::u32>(blob, 8);
+    Core::u64 strings_size = Core::read_little_endian<Core::u32>(blob, 12);
     // 64-bit arithmetic: 2^32 entries of 16 bytes cannot overflow it.
     Core::u64 needed = header_size + symbol_count * entry_size + strings_size;
     if (needed > blob.size())
@@ -42,7 +30,7 @@ Core::Result<SymbolTable> SymbolTable::parse(Core::ReadonlyBytes blob)
     // `needed` <= blob.size() was just checked, so the entries and the string table both
     // lie inside the blob. The names are bytes of text, so viewing them as char (same
     // size, alignment 1) is valid at any offset.
-    table.m_entries = bytes + header_size;
+    table.m_entries = blob.slice(header_size, symbol_count * entry_size);
     table.m_symbol_count = static_cast<Core::u32>(symbol_count);
     table.m_strings = reinterpret_cast<const char*>(bytes + header_size + symbol_count * entry_size);
     table.m_strings_size = static_cast<Core::u32>(strings_size);
@@ -62,8 +50,10 @@ SymbolTable::Entry SymbolTable::entry(Core::u32 index) const
 {
     // Callers pass index < m_symbol_count, and parse() checked that many entries fit in
     // the blob, so all entry_size bytes at `raw` are readable.
-    const Core::u8* raw = m_entries + static_cast<Core::usize>(index) * entry_size;
-    return { read_u64(raw), read_u32(raw + 8), read_u32(raw + 12) };
+    Core::usize offset = static_cast<Core::usize>(index) * entry_size;
+    return { Core::read_little_endian<Core::u64>(m_entries, offset),
+        Core::read_little_endian<Core::u32>(m_entries, offset + 8),
+        Core::read_little_endian<Core::u32>(m_entries, offset + 12) };
 }
 
 Core::StringView SymbolTable::name_at(Core::u32 offset) const

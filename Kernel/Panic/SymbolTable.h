@@ -50,7 +50,7 @@ private:
     Entry entry(Core::u32 index) const;
     Core::StringView name_at(Core::u32 offset) const;
 
-    const Core::u8* m_entries { nullptr };
+    Core::ReadonlyBytes m_entries;
     Core::u32 m_symbol_count { 0 };
     const char* m_strings { nullptr };
     Core::u32 m_strings_size { 0 };
