@@ -1,5 +1,6 @@
 #include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Arch/x86_64/CPUFeatures.h>
+#include <Kernel/Arch/x86_64/TLB.h>
 #include <Kernel/Log/KernelLog.h>
 
 namespace Kernel::Arch {
@@ -85,7 +86,13 @@ void apply_cpu_protections_on_this_cpu()
         constexpr u64 uncached_minus = 0x07;
         constexpr u64 uncached = 0x00;
         u64 pat = write_back | (write_combining << 8) | (uncached_minus << 16) | (uncached << 24);
+        // The SDM's sequence for a PAT change (11.12.4): write back and invalidate the
+        // caches, change the PAT, then drop every TLB entry, so that no line or
+        // translation keeps the old memory type.
+        asm volatile("wbinvd" ::: "memory");
         write_msr(pat_msr, pat | (pat << 32));
+        invalidate_everything_locally();
+        asm volatile("wbinvd" ::: "memory");
     }
 }
 
