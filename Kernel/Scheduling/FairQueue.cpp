@@ -102,7 +102,7 @@ Core::i64 FairEntity::clamp_virtual_lag(Core::i64 virtual_lag) const
 
 void FairQueue::enqueue(FairEntity& entity, Core::u64 now_ns)
 {
-    VERIFY(entity.m_queue == nullptr);
+    VERIFY(!entity.is_queued());
 
     // A clock read on another CPU may be slightly behind the one the entity left with;
     // treat that as no sleep at all rather than as a very long one.
@@ -120,14 +120,14 @@ void FairQueue::enqueue(FairEntity& entity, Core::u64 now_ns)
     entity.m_virtual_deadline = entity.m_virtual_runtime + entity.virtual_duration(entity.m_request_slice_ns);
     entity.m_saved_virtual_lag = 0;
 
-    link_last(entity);
+    m_entities.push_back(entity);
     add_to_average(entity);
     VERIFY((m_total_weight >> 32) == 0);
 }
 
 void FairQueue::dequeue(FairEntity& entity, Core::u64 now_ns)
 {
-    VERIFY(entity.m_queue == this);
+    VERIFY(m_entities.contains(entity));
 
     const Core::u64 average = average_virtual_runtime();
     entity.m_saved_virtual_lag
@@ -135,8 +135,8 @@ void FairQueue::dequeue(FairEntity& entity, Core::u64 now_ns)
     entity.m_left_at_ns = now_ns;
 
     remove_from_average(entity);
-    unlink(entity);
-    if (m_count == 0) {
+    m_entities.remove(entity);
+    if (m_entities.is_empty()) {
         // Every entity's share has been taken out again, so the sum is back to exactly 0.
         VERIFY(m_weighted_key_sum == 0 && m_total_weight == 0);
         // Keep V where it was, so the next entity joins where this one left off.
@@ -146,13 +146,14 @@ void FairQueue::dequeue(FairEntity& entity, Core::u64 now_ns)
 
 FairEntity* FairQueue::pick_next()
 {
-    if (m_first == nullptr)
+    if (m_entities.is_empty())
         return nullptr;
 
     FairEntity* earliest_deadline = nullptr;
-    FairEntity* earliest_eligible_time = m_first;
-    Core::i64 smallest_key = key_of(m_first->m_virtual_runtime);
-    for (FairEntity* entity = m_first; entity != nullptr; entity = entity->m_next) {
+    FairEntity* earliest_eligible_time = m_entities.first();
+    Core::i64 smallest_key = key_of(m_entities.first()->m_virtual_runtime);
+    for (FairEntity* entity = m_entities.first(); entity != nullptr;
+         entity = decltype(m_entities)::next(*entity)) {
         const Core::i64 key = key_of(entity->m_virtual_runtime);
         if (key < smallest_key) {
             smallest_key = key;
@@ -178,7 +179,7 @@ FairEntity* FairQueue::pick_next()
 
 void FairQueue::charge(FairEntity& entity, Core::u64 ran_ns)
 {
-    VERIFY(entity.m_queue == this);
+    VERIFY(m_entities.contains(entity));
 
     const Core::u64 advance = entity.virtual_duration(ran_ns);
     entity.m_virtual_runtime += advance;
@@ -195,12 +196,12 @@ void FairQueue::charge(FairEntity& entity, Core::u64 ran_ns)
 void FairQueue::set_nice(FairEntity& entity, int nice)
 {
     VERIFY(is_valid_nice(nice));
-    VERIFY(entity.m_queue == nullptr || entity.m_queue == this);
+    VERIFY(!entity.is_queued() || m_entities.contains(entity));
 
     const Core::u32 old_weight = entity.m_weight;
     const Core::u32 new_weight = weight_for_nice(nice);
 
-    if (entity.m_queue == nullptr) {
+    if (!entity.is_queued()) {
         entity.m_saved_virtual_lag = rescale_virtual(entity.m_saved_virtual_lag, old_weight, new_weight);
     } else {
         const Core::u64 average = average_virtual_runtime();
@@ -217,7 +218,7 @@ void FairQueue::set_nice(FairEntity& entity, int nice)
     entity.m_weight = new_weight;
     entity.m_inverse_weight = inverse_weight_for_nice(nice);
 
-    if (entity.m_queue != nullptr) {
+    if (entity.is_queued()) {
         add_to_average(entity);
         VERIFY((m_total_weight >> 32) == 0);
     }
@@ -233,13 +234,13 @@ Core::u64 FairQueue::average_virtual_runtime() const
 
 Core::i64 FairQueue::virtual_lag(const FairEntity& entity) const
 {
-    VERIFY(entity.m_queue == this);
+    VERIFY(m_entities.contains(entity));
     return virtual_difference(average_virtual_runtime(), entity.m_virtual_runtime);
 }
 
 bool FairQueue::is_eligible(const FairEntity& entity) const
 {
-    VERIFY(entity.m_queue == this);
+    VERIFY(m_entities.contains(entity));
     return i128(key_of(entity.m_virtual_runtime)) * m_total_weight <= m_weighted_key_sum;
 }
 
@@ -258,35 +259,6 @@ void FairQueue::remove_from_average(const FairEntity& entity)
 {
     m_total_weight -= entity.m_weight;
     m_weighted_key_sum -= i128(entity.m_weight) * key_of(entity.m_virtual_runtime);
-}
-
-void FairQueue::link_last(FairEntity& entity)
-{
-    entity.m_previous = m_last;
-    entity.m_next = nullptr;
-    if (m_last != nullptr)
-        m_last->m_next = &entity;
-    else
-        m_first = &entity;
-    m_last = &entity;
-    entity.m_queue = this;
-    ++m_count;
-}
-
-void FairQueue::unlink(FairEntity& entity)
-{
-    if (entity.m_previous != nullptr)
-        entity.m_previous->m_next = entity.m_next;
-    else
-        m_first = entity.m_next;
-    if (entity.m_next != nullptr)
-        entity.m_next->m_previous = entity.m_previous;
-    else
-        m_last = entity.m_previous;
-    entity.m_previous = nullptr;
-    entity.m_next = nullptr;
-    entity.m_queue = nullptr;
-    --m_count;
 }
 
 } // namespace Kernel::Scheduling

@@ -68,6 +68,7 @@
 //
 // Not synchronised: each CPU touches only its own queue, under its run queue's lock.
 
+#include <Core/IntrusiveList.h>
 #include <Core/Types.h>
 #include <Kernel/Scheduling/NiceWeights.h>
 
@@ -113,7 +114,7 @@ public:
     // Every nanosecond the entity was charged for, for accounting and tests.
     [[nodiscard]] Core::u64 total_runtime_ns() const { return m_total_runtime_ns; }
 
-    [[nodiscard]] bool is_queued() const { return m_queue != nullptr; }
+    [[nodiscard]] bool is_queued() const { return m_queue_node.is_linked(); }
 
 private:
     friend class FairQueue;
@@ -134,10 +135,8 @@ private:
     Core::u64 m_left_at_ns { 0 };
     Core::u64 m_total_runtime_ns { 0 };
 
-    FairEntity* m_previous { nullptr };
-    FairEntity* m_next { nullptr };
-    // The queue the entity is in, null while it is not runnable.
-    FairQueue* m_queue { nullptr };
+    // Links into the queue the entity is in (unlinked while it is not runnable).
+    Core::IntrusiveListNode<FairEntity> m_queue_node;
 };
 
 // Entities must stay alive (and in place) while queued: dequeue an entity before its
@@ -188,7 +187,7 @@ public:
     // Whether the queued entity's lag is >= 0 (VERIFY queued here).
     [[nodiscard]] bool is_eligible(const FairEntity& entity) const;
 
-    [[nodiscard]] Core::usize count() const { return m_count; }
+    [[nodiscard]] Core::usize count() const { return m_entities.size(); }
     [[nodiscard]] Core::u64 total_weight() const { return m_total_weight; }
 
 private:
@@ -196,12 +195,7 @@ private:
     [[nodiscard]] Core::i64 key_of(Core::u64 virtual_time) const;
     void add_to_average(const FairEntity& entity);
     void remove_from_average(const FairEntity& entity);
-    void link_last(FairEntity& entity);
-    void unlink(FairEntity& entity);
-
-    FairEntity* m_first { nullptr };
-    FairEntity* m_last { nullptr };
-    Core::usize m_count { 0 };
+    Core::IntrusiveList<FairEntity, &FairEntity::m_queue_node> m_entities;
 
     // V = m_base_virtual_time + m_weighted_key_sum / m_total_weight, where the sum is
     // sum(w * (v - m_base_virtual_time)) over the queued entities.

@@ -16,7 +16,7 @@ extern "C" Core::u64 __stack_chk_guard;
 
 KERNEL_TEST(security, stack_canary_was_chosen_at_boot)
 {
-    // The link-time placeholder is replaced at boot, and the low byte stays zero.
+    // The link-time initial value is replaced at boot, and the low byte stays zero.
     EXPECT(__stack_chk_guard != 0x595E9FBD94FDA700ull);
     EXPECT(__stack_chk_guard != 0);
     EXPECT_EQ(__stack_chk_guard & 0xFF, 0u);

@@ -18,6 +18,7 @@
 //
 // Not synchronised: each CPU touches only its own queue, with interrupts disabled.
 
+#include <Core/IntrusiveList.h>
 #include <Core/Optional.h>
 #include <Core/Types.h>
 
@@ -46,14 +47,12 @@ struct Timer {
     Callback callback { nullptr };
     void* context { nullptr };
 
-    [[nodiscard]] bool is_armed() const { return m_queue != nullptr; }
+    [[nodiscard]] bool is_armed() const { return m_queue_node.is_linked(); }
 
 private:
     friend class TimerQueue;
-    Timer* m_previous { nullptr };
-    Timer* m_next { nullptr };
-    // The queue the timer is armed in, null while disarmed.
-    TimerQueue* m_queue { nullptr };
+    // Links into the queue the timer is armed in.
+    Core::IntrusiveListNode<Timer> m_queue_node;
 };
 
 // Timers must stay alive (and in place) while armed: cancel a timer before its storage
@@ -86,16 +85,13 @@ public:
     // deadline by a non-zero period.
     Core::usize fire_expired(Core::u64 now_ns);
 
-    [[nodiscard]] Core::usize count() const { return m_count; }
+    [[nodiscard]] Core::usize count() const { return m_timers.size(); }
 
 private:
     void insert_sorted(Timer& timer);
-    void unlink(Timer& timer);
 
-    // The earliest (m_first) to the latest (m_last) deadline.
-    Timer* m_first { nullptr };
-    Timer* m_last { nullptr };
-    Core::usize m_count { 0 };
+    // From the earliest to the latest deadline.
+    Core::IntrusiveList<Timer, &Timer::m_queue_node> m_timers;
 };
 
 } // namespace Kernel::Time

@@ -284,8 +284,9 @@ TEST(TimerQueueDeathTest, MisuseIsABug)
     TimerQueue home_queue;
     TimerQueue other_queue;
     home_queue.arm(armed_elsewhere.timer, 10);
-    EXPECT_DEATH(other_queue.arm(armed_elsewhere.timer, 20), "VERIFY\\(timer.m_queue == nullptr");
-    EXPECT_DEATH((void)other_queue.cancel(armed_elsewhere.timer), "VERIFY\\(timer.m_queue == this");
+    // Both name the queue check: the timer is armed, but not in this queue.
+    EXPECT_DEATH(other_queue.arm(armed_elsewhere.timer, 20), "VERIFY\\(.*m_timers.contains\\(timer\\)");
+    EXPECT_DEATH((void)other_queue.cancel(armed_elsewhere.timer), "VERIFY\\(m_timers.contains\\(timer\\)");
     Timer without_callback;
     EXPECT_DEATH(home_queue.arm(without_callback, 10), "VERIFY\\(timer.callback != nullptr");
     EXPECT_TRUE(home_queue.cancel(armed_elsewhere.timer));
