@@ -25,10 +25,15 @@ void PageCache::free(Core::u64 frame, BuddyAllocator& buddy)
 {
     if (!buddy.check_allocated_block(frame, 0, page_cache_name))
         return;
+    PhysicalPage& page = buddy.m_pages[frame];
+    // Claimed with an atomic exchange: two CPUs freeing the same frame at once both pass
+    // the check above, but only one can set the flag; the other is the double free.
+    if (__atomic_exchange_n(&page.is_in_page_cache, true, __ATOMIC_ACQ_REL)) {
+        buddy.report_corruption("double free", page_cache_name, frame);
+        return;
+    }
     if (m_count == capacity)
         drain_oldest(buddy, batch_size);
-    PhysicalPage& page = buddy.m_pages[frame];
-    page.is_in_page_cache = true;
     page.use = PageUse::None;
     page.owner = nullptr;
     if (buddy.m_frame_memory != nullptr)
