@@ -22,6 +22,7 @@
 #include <Kernel/Platform/Platform.h>
 #include <Kernel/Runtime/CxxRuntime.h>
 #include <Kernel/Security/StackProtector.h>
+#include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Test/KernelTest.h>
 #include <Kernel/Time/Clock.h>
 
@@ -72,7 +73,6 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void kernel_main(
     }
 
     Log::info("boot complete");
-    // Nothing to run until the scheduler (M1.4): sleep, waking only for interrupts.
-    for (;;)
-        asm volatile("sti; hlt; cli" ::: "memory");
+    // Boot is done: this thread ends and the CPU goes to its idle thread.
+    Tasks::Scheduler::exit_current();
 }

@@ -18,6 +18,8 @@ enum class LockRank : Core::u8 {
     // A slab cache that grows takes physical-memory under it.
     Heap = 20,
     PhysicalMemory = 30,
+    // A wait queue's waiter list; waking takes no other lock under it.
+    WaitQueue = 40,
     // Locks under which nothing else is ever acquired (log, log call sites). Highest of
     // all, so they may be taken last whatever else is held.
     Leaf = 250,
@@ -34,6 +36,8 @@ constexpr const char* lock_rank_name(LockRank rank)
         return "heap";
     case LockRank::PhysicalMemory:
         return "physical-memory";
+    case LockRank::WaitQueue:
+        return "wait-queue";
     case LockRank::Leaf:
         return "leaf";
     }

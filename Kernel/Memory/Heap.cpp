@@ -1,5 +1,6 @@
 #include <Core/NoThrow.h>
 #include <Kernel/Arch/x86_64/AddressSpaceLayout.h>
+#include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/BuildConfiguration.h>
 #include <Kernel/Locking/Spinlock.h>
 #include <Kernel/Log/KernelLog.h>
@@ -134,6 +135,11 @@ void initialize_heap()
 
 Core::Result<void*> allocate(Core::usize size)
 {
+    // Interrupt handlers must not allocate (rule 6): debug kernels stop at the first that does.
+    if constexpr (is_debug_build) {
+        if (Arch::in_interrupt_handler())
+            Panic::panic("memory: heap allocation of {} bytes inside an interrupt handler", size);
+    }
     if (size == 0)
         return Core::ErrorCode::InvalidArgument;
     if (size <= largest_size_class) {

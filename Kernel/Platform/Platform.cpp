@@ -15,6 +15,7 @@
 #include <Kernel/Panic/Panic.h>
 #include <Kernel/Platform/Platform.h>
 #include <Kernel/Platform/Power.h>
+#include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Time/Clock.h>
 #include <Kernel/Time/Timers.h>
 #include <Kernel/Time/WallClock.h>
@@ -173,7 +174,12 @@ void start_other_processors(const Core::Optional<ACPI::MadtInfo>& madt)
                     processor.apic_id);
         }
     }
-    (void)Arch::start_application_processors(apic_ids.span());
+    (void)Arch::start_application_processors(apic_ids.span(), [] {
+        // The start-up context becomes this CPU's first thread and ends at once, leaving
+        // the CPU to its idle thread and whatever threads are started on it.
+        Tasks::Scheduler::initialize_on_this_cpu("cpu start-up");
+        Tasks::Scheduler::exit_current();
+    });
 }
 
 void read_power_control()
@@ -218,6 +224,8 @@ void initialize_platform(const Boot::BootInfo& boot_info)
     start_io_apics(madt);
     Arch::initialize_processor_calls();
     Time::initialize_timers();
+    // The boot context becomes the boot CPU's first thread ("kernel main").
+    Tasks::Scheduler::initialize_on_this_cpu("kernel main");
     start_other_processors(madt);
     read_power_control();
     Core::u8 century_register = 0;

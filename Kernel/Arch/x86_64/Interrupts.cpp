@@ -3,6 +3,7 @@
 #include <Kernel/Arch/x86_64/GDT.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/Arch/x86_64/LocalApic.h>
+#include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Locking/Spinlock.h>
 #include <Kernel/Panic/Panic.h>
 
@@ -44,6 +45,10 @@ struct HandlerSlot {
 // Written only while the vector is unused (install) or by its owner (free); read by the
 // dispatcher. Each slot is two words published in order: context first, then handler.
 HandlerSlot s_handlers[vector_count];
+InterruptExitHook s_interrupt_exit_hook = nullptr;
+// Interrupt handlers running on each CPU (they do not nest today: handlers run with
+// interrupts off), by processor index.
+Core::u32 s_handler_depth[max_processors] {};
 Locking::Spinlock s_vector_allocation_lock("interrupt vectors", Locking::LockRank::Leaf);
 
 struct ExceptionDescription {
@@ -170,6 +175,16 @@ void free_interrupt_vector(Core::u8 vector)
     s_handlers[vector].context = nullptr;
 }
 
+void set_interrupt_exit_hook(InterruptExitHook hook)
+{
+    __atomic_store_n(&s_interrupt_exit_hook, hook, __ATOMIC_RELEASE);
+}
+
+bool in_interrupt_handler()
+{
+    return s_handler_depth[current_processor_index()] != 0;
+}
+
 Core::u64 unexpected_interrupt_count()
 {
     return __atomic_load_n(&s_unexpected_interrupts, __ATOMIC_RELAXED);
@@ -225,11 +240,17 @@ extern "C" void interrupt_dispatch(Kernel::Arch::RegisterState* registers)
             || (vector >= Arch::legacy_pic_base_vector && vector < Arch::legacy_pic_base_vector + 16))
             return;
         Arch::InterruptHandler handler = __atomic_load_n(&Arch::s_handlers[vector].handler, __ATOMIC_ACQUIRE);
+        Core::u32& depth = Arch::s_handler_depth[Arch::current_processor_index()];
+        ++depth;
         if (handler)
             handler(*registers, Arch::s_handlers[vector].context);
         else
             __atomic_add_fetch(&Arch::s_unexpected_interrupts, 1, __ATOMIC_RELAXED);
+        --depth;
         Arch::end_of_interrupt();
+        // After the EOI, so a switch to another thread here cannot hold off interrupts.
+        if (auto hook = __atomic_load_n(&Arch::s_interrupt_exit_hook, __ATOMIC_ACQUIRE))
+            hook(*registers);
         return;
     }
     // An NMI while the system is panicking is the panicking CPU telling this one to stop.

@@ -28,6 +28,15 @@ void set_interrupt_handler(Core::u8 vector, InterruptHandler handler, void* cont
 [[nodiscard]] Core::Result<Core::u8> allocate_interrupt_vector(InterruptHandler handler, void* context);
 void free_interrupt_vector(Core::u8 vector);
 
+// Called after every device/IPI interrupt's handler and EOI, with the interrupted state;
+// the scheduler installs its preemption check here. Runs with interrupts off.
+using InterruptExitHook = void (*)(RegisterState& registers);
+void set_interrupt_exit_hook(InterruptExitHook hook);
+
+// Whether the calling CPU is running an interrupt handler (blocking and allocating there
+// are bugs the scheduler and the heap check for).
+[[nodiscard]] bool in_interrupt_handler();
+
 // Interrupts that arrived on a vector without a handler (acknowledged and dropped).
 [[nodiscard]] Core::u64 unexpected_interrupt_count();
 

@@ -23,6 +23,7 @@ constexpr u64 trampoline_physical = 0x8000;
 constexpr u64 boot_stack_size = 64 * 1024;
 constexpr u64 interrupt_stack_size = 16 * 1024;
 constexpr u64 startup_timeout_ns = 1'000'000'000;
+void (*s_continuation)() = nullptr;
 
 // Where a data field of the trampoline lives in its copy at trampoline_physical, seen
 // through the direct map.
@@ -42,10 +43,8 @@ template<typename T> volatile T& trampoline_field(const char* symbol)
     apply_cpu_protections_on_this_cpu();
     enable_local_apic_on_this_cpu();
     mark_processor_online(*processor);
-    // Idle until work arrives (cross-CPU calls today, threads with M1.4). No periodic
-    // tick: the CPU sleeps in hlt until an interrupt.
-    for (;;)
-        asm volatile("sti; hlt; cli" ::: "memory");
+    s_continuation();
+    __builtin_unreachable();
 }
 
 Core::Result<void> prepare_stacks(InterruptStackRange (&interrupt_stacks)[3], u64& boot_stack_top)
@@ -97,8 +96,9 @@ bool start_one(u32 apic_id)
 
 } // namespace
 
-u32 start_application_processors(Core::Span<const u32> apic_ids)
+u32 start_application_processors(Core::Span<const u32> apic_ids, void (*continuation)())
 {
+    s_continuation = continuation;
     u32 boot_apic_id = local_apic_id();
     boot_processor().apic_id = boot_apic_id;
     if (apic_ids.size() <= 1) {

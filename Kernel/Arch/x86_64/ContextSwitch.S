@@ -1,0 +1,39 @@
+// switch_kernel_stack(u64* save_stack_pointer, u64 next_stack_pointer)
+//
+// Saves the callee-saved registers of the running thread on its own stack, stores its stack
+// pointer in *save_stack_pointer, switches to next_stack_pointer and restores the next
+// thread's callee-saved registers from there. The caller-saved registers need no saving:
+// this is an ordinary call as far as the compiler is concerned. Interrupts are off across
+// the switch (the scheduler guarantees it), so no handler runs on a half-switched stack.
+//
+// A new thread's stack is prepared (Thread.cpp) to look as if it had called this function
+// from thread_start: six zero registers, then thread_start's address as the return address.
+
+    .section .text, "ax"
+    .code64
+    .global switch_kernel_stack
+switch_kernel_stack:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    mov %rsp, (%rdi)
+    mov %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+
+// First code of every thread: the prepared stack "returns" here with the thread in R12.
+    .global thread_start
+thread_start:
+    mov %r12, %rdi
+    // The stack is 16-byte aligned here; calls need RSP = 8 mod 16 at the callee's entry,
+    // which the call instruction itself provides.
+    call thread_main
+    ud2

@@ -1,0 +1,282 @@
+#include <Core/NoThrow.h>
+#include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/Interrupts.h>
+#include <Kernel/Arch/x86_64/Processor.h>
+#include <Kernel/Arch/x86_64/ProcessorCalls.h>
+#include <Kernel/Panic/Panic.h>
+#include <Kernel/Tasks/Scheduler.h>
+#include <Kernel/Time/Clock.h>
+#include <Kernel/Time/Timers.h>
+
+extern "C" void switch_kernel_stack(Core::u64* save_stack_pointer, Core::u64 next_stack_pointer);
+extern "C" char thread_start[];
+
+namespace Kernel::Tasks {
+
+// One per CPU. Only its CPU touches it, always with interrupts off.
+struct RunQueue {
+    Scheduling::FairQueue fair;
+    Thread* current { nullptr };
+    Thread* idle { nullptr };
+    Time::Timer slice_timer;
+    bool need_reschedule { false };
+    bool active { false };
+    Core::u64 running_since_ns { 0 };
+};
+
+namespace {
+
+constexpr Core::u64 thread_stack_size = 32 * 1024;
+// How long a thread runs before the others of its CPU get a turn (EEVDF's request size).
+constexpr Core::u64 time_slice_ns = Scheduling::default_request_slice_ns;
+
+RunQueue s_run_queues[Arch::max_processors];
+// The contexts that were running when each CPU started scheduling become threads here.
+alignas(Thread) Core::u8 s_first_thread_storage[Arch::max_processors][sizeof(Thread)];
+
+} // namespace
+
+// The scheduler's internals, a friend of Thread.
+class SchedulerInternals {
+public:
+    static RunQueue& this_run_queue() { return s_run_queues[Arch::current_processor_index()]; }
+
+    static void request_reschedule(Time::Timer&, void* run_queue)
+    {
+        static_cast<RunQueue*>(run_queue)->need_reschedule = true;
+    }
+
+    // Interrupts are off. Picks the next thread (or idle) and switches to it.
+    static void schedule(RunQueue& queue)
+    {
+        queue.need_reschedule = false;
+        Core::u64 now = Time::monotonic_nanoseconds();
+        Thread* previous = queue.current;
+        if (previous != queue.idle) {
+            queue.fair.charge(*previous, now - queue.running_since_ns);
+            if (previous->state() != Thread::State::Runnable)
+                queue.fair.dequeue(*previous, now);
+        }
+        Scheduling::FairEntity* picked = queue.fair.pick_next();
+        Thread* next = picked ? static_cast<Thread*>(picked) : queue.idle;
+        // Only a CPU with more than one runnable thread needs a slice timer: with one, there
+        // is nobody to preempt for, so the CPU runs (or idles) without any tick.
+        if (queue.fair.count() > 1)
+            Time::arm_timer(queue.slice_timer, now + time_slice_ns);
+        else
+            (void)Time::cancel_timer(queue.slice_timer);
+        queue.running_since_ns = now;
+        if (next == previous)
+            return;
+        queue.current = next;
+        switch_kernel_stack(&previous->m_saved_stack_pointer, next->m_saved_stack_pointer);
+    }
+
+    // Runs after every interrupt's handler and EOI: preempts the interrupted thread if a time
+    // slice ended or a wake-up made another thread due, but only if the interrupted code had
+    // interrupts on (code with them off, such as a spinlock holder, is never preempted).
+    static void preempt_on_interrupt_exit(Arch::RegisterState& registers)
+    {
+        if (!(registers.rflags & Arch::interrupt_flag))
+            return;
+        RunQueue& queue = this_run_queue();
+        if (queue.active && queue.need_reschedule)
+            schedule(queue);
+    }
+
+    static void enqueue_here(Thread& thread)
+    {
+        RunQueue& queue = this_run_queue();
+        set_state(thread, Thread::State::Runnable);
+        Core::u64 now = Time::monotonic_nanoseconds();
+        queue.fair.enqueue(thread, now);
+        queue.need_reschedule = true;
+        // The running thread may not block or take an interrupt soon: a slice timer makes
+        // sure the new arrival gets the CPU within one slice.
+        if (!queue.slice_timer.is_armed())
+            Time::arm_timer(queue.slice_timer, now + time_slice_ns);
+    }
+
+    [[noreturn]] static void idle_loop(void*)
+    {
+        // Sleeps until an interrupt; the interrupt-exit hook switches to whatever it made
+        // runnable.
+        for (;;)
+            asm volatile("sti; hlt; cli" ::: "memory");
+    }
+
+    static void set_state(Thread& thread, Thread::State state)
+    {
+        __atomic_store_n(&thread.m_state, static_cast<Core::u8>(state), __ATOMIC_RELEASE);
+    }
+
+    static void run_thread(Thread& thread)
+    {
+        // A new thread starts here from schedule(), with interrupts off; it runs with them on.
+        asm volatile("sti" ::: "memory");
+        thread.m_entry(thread.m_argument);
+        Scheduler::exit_current();
+    }
+};
+
+extern "C" [[noreturn]] void thread_main(Thread* thread)
+{
+    SchedulerInternals::run_thread(*thread);
+    __builtin_unreachable();
+}
+
+Core::Result<Thread*> Thread::create(const char* name, Entry entry, void* argument, Core::u32 cpu, int nice)
+{
+    if (cpu >= Arch::processor_count())
+        return Core::ErrorCode::InvalidArgument;
+    auto stack = TRY(Memory::allocate_kernel_stack(thread_stack_size));
+    auto* thread = new (Core::nothrow) Thread(name, entry, argument, cpu, nice);
+    if (!thread)
+        return Core::ErrorCode::OutOfMemory;
+    thread->m_stack = stack;
+    // The initial frame switch_kernel_stack pops: r15, r14, r13, r12 (= the thread),
+    // rbx, rbp, then the return address thread_start.
+    auto* frame = reinterpret_cast<Core::u64*>(stack.top) - 8;
+    // Invariant: the stack is `thread_stack_size` mapped bytes below stack.top; the 8 words
+    // written here lie at its top, 16-byte aligned as thread_start expects.
+    frame[0] = 0;
+    frame[1] = 0;
+    frame[2] = 0;
+    frame[3] = reinterpret_cast<Core::u64>(thread);
+    frame[4] = 0;
+    frame[5] = 0;
+    frame[6] = reinterpret_cast<Core::u64>(thread_start);
+    frame[7] = 0;
+    thread->m_saved_stack_pointer = reinterpret_cast<Core::u64>(frame);
+    thread->m_wake_timer.callback
+        = [](Time::Timer&, void* sleeper) { Scheduler::wake(*static_cast<Thread*>(sleeper)); };
+    thread->m_wake_timer.context = thread;
+    return thread;
+}
+
+void Scheduler::initialize_on_this_cpu(const char* current_context_name)
+{
+    Arch::InterruptsDisabled interrupts_disabled;
+    Core::u32 cpu = Arch::current_processor_index();
+    RunQueue& queue = s_run_queues[cpu];
+    auto* first = new (s_first_thread_storage[cpu]) Thread(current_context_name, nullptr, nullptr, cpu, 0);
+    first->m_wake_timer.callback
+        = [](Time::Timer&, void* sleeper) { Scheduler::wake(*static_cast<Thread*>(sleeper)); };
+    first->m_wake_timer.context = first;
+    auto idle = Thread::create("idle", SchedulerInternals::idle_loop, nullptr, cpu);
+    if (idle.is_error())
+        Panic::panic("scheduler: no memory for CPU {}'s idle thread", cpu);
+    queue.idle = idle.value();
+    queue.current = first;
+    queue.slice_timer.callback = SchedulerInternals::request_reschedule;
+    queue.slice_timer.context = &queue;
+    queue.fair.enqueue(*first, Time::monotonic_nanoseconds());
+    queue.running_since_ns = Time::monotonic_nanoseconds();
+    Arch::set_interrupt_exit_hook(SchedulerInternals::preempt_on_interrupt_exit);
+    queue.active = true;
+}
+
+bool Scheduler::is_active_on_this_cpu()
+{
+    return SchedulerInternals::this_run_queue().active;
+}
+
+Thread& Scheduler::current()
+{
+    return *SchedulerInternals::this_run_queue().current;
+}
+
+void Scheduler::start(Thread& thread)
+{
+    wake(thread);
+}
+
+void Scheduler::wake(Thread& thread)
+{
+    Arch::InterruptsDisabled interrupts_disabled;
+    if (thread.cpu() == Arch::current_processor_index()) {
+        if (!thread.is_queued())
+            SchedulerInternals::enqueue_here(thread);
+        return;
+    }
+    // The target CPU owns its run queue: it enqueues the thread itself. The call's IPI
+    // also wakes it from hlt, and its interrupt exit then switches to the thread.
+    Arch::run_on_processor(
+        thread.cpu(),
+        [](void* argument) {
+            auto& woken = *static_cast<Thread*>(argument);
+            if (!woken.is_queued())
+                SchedulerInternals::enqueue_here(woken);
+        },
+        &thread);
+}
+
+void Scheduler::yield()
+{
+    Arch::InterruptsDisabled interrupts_disabled;
+    SchedulerInternals::schedule(SchedulerInternals::this_run_queue());
+}
+
+void Scheduler::block_current()
+{
+    if (Arch::in_interrupt_handler())
+        Panic::panic("scheduler: a thread tried to block inside an interrupt handler");
+    Locking::assert_may_sleep();
+    SchedulerInternals::schedule(SchedulerInternals::this_run_queue());
+}
+
+void Scheduler::sleep_until(Core::u64 deadline_ns)
+{
+    Arch::InterruptsDisabled interrupts_disabled;
+    Thread& self = current();
+    SchedulerInternals::set_state(self, Thread::State::Blocked);
+    Time::arm_timer(self.m_wake_timer, deadline_ns);
+    block_current();
+}
+
+void Scheduler::exit_current()
+{
+    Arch::disable_interrupts();
+    SchedulerInternals::set_state(current(), Thread::State::Exited);
+    SchedulerInternals::schedule(SchedulerInternals::this_run_queue());
+    Panic::panic("scheduler: an exited thread was scheduled again");
+}
+
+void WaitQueue::wait()
+{
+    Arch::InterruptsDisabled interrupts_disabled;
+    Thread& self = Scheduler::current();
+    {
+        Locking::SpinlockLocker locker(m_lock);
+        SchedulerInternals::set_state(self, Thread::State::Blocked);
+        m_waiters.push_back(self);
+    }
+    // A waker that runs before the switch finds the thread Blocked but still current; its
+    // cross-CPU call (or local enqueue) is served once this CPU switches or re-enables
+    // interrupts, and schedule() then keeps or re-picks the thread.
+    Scheduler::block_current();
+}
+
+bool WaitQueue::wake_one()
+{
+    Thread* woken = nullptr;
+    {
+        Locking::SpinlockLocker locker(m_lock);
+        woken = m_waiters.first();
+        if (woken)
+            m_waiters.remove(*woken);
+    }
+    if (woken)
+        Scheduler::wake(*woken);
+    return woken != nullptr;
+}
+
+Core::usize WaitQueue::wake_all()
+{
+    Core::usize count = 0;
+    while (wake_one())
+        ++count;
+    return count;
+}
+
+} // namespace Kernel::Tasks

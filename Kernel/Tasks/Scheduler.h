@@ -1,0 +1,58 @@
+#pragma once
+
+// The per-CPU scheduler, first part of M1.4: kernel threads in the fair (EEVDF) class,
+// preempted by a one-shot time-slice timer, with sleeping and wait queues, and an idle
+// thread per CPU that sleeps in hlt. docs/scheduling.md lists what is still to come.
+//
+// Each CPU's run queue is touched only by that CPU, with interrupts off; work for another
+// CPU (starting or waking a thread that lives there) is sent to it as a cross-CPU call.
+
+#include <Core/IntrusiveList.h>
+#include <Core/Types.h>
+#include <Kernel/Locking/Spinlock.h>
+#include <Kernel/Tasks/Thread.h>
+
+namespace Kernel::Tasks {
+
+class Scheduler {
+public:
+    // Makes the calling context this CPU's first thread and creates its idle thread. From
+    // then on the CPU schedules. Every CPU calls it once.
+    static void initialize_on_this_cpu(const char* current_context_name);
+    [[nodiscard]] static bool is_active_on_this_cpu();
+
+    // Makes a created thread runnable on its CPU.
+    static void start(Thread& thread);
+    [[nodiscard]] static Thread& current();
+
+    // Lets other runnable threads of this CPU run first.
+    static void yield();
+    // Blocks the calling thread until the monotonic clock reaches `deadline_ns`.
+    static void sleep_until(Core::u64 deadline_ns);
+    // Ends the calling thread.
+    [[noreturn]] static void exit_current();
+
+    // Makes a blocked thread runnable again (from any CPU, including interrupt handlers
+    // on the thread's own CPU).
+    static void wake(Thread& thread);
+    // Switches away from the calling thread, which its caller has already marked Blocked
+    // and recorded where a waker will find it. Interrupts must be off.
+    static void block_current();
+};
+
+// Threads waiting for something another thread (or an interrupt) will signal.
+class WaitQueue {
+public:
+    constexpr WaitQueue() = default;
+    // Blocks the calling thread until wake_one() or wake_all() picks it.
+    void wait();
+    // Returns whether a thread was woken.
+    bool wake_one();
+    Core::usize wake_all();
+
+private:
+    Locking::Spinlock m_lock { "wait queue", Locking::LockRank::WaitQueue };
+    Core::IntrusiveList<Thread, &Thread::m_wait_node> m_waiters;
+};
+
+} // namespace Kernel::Tasks
