@@ -526,6 +526,18 @@ Core::Result<void*> map_device(Core::u64 physical_address, Core::u64 length, Arc
     return reinterpret_cast<void*>(Arch::direct_map_base + physical_address);
 }
 
+// Unmaps [bottom, end) of a kernel stack and frees its frames. Callers hold the
+// kernel-page-tables lock.
+void release_stack_pages(Core::u64 bottom, Core::u64 end)
+{
+    for (Core::u64 page = bottom; page < end; page += page_size) {
+        auto removed = s_kernel_page_tables->unmap(page);
+        invalidate_page(page);
+        if (!removed.is_error())
+            free_physical_page(removed.value().physical_address);
+    }
+}
+
 Core::Result<KernelStack> allocate_kernel_stack(Core::u64 size)
 {
     if (size == 0 || (size & (page_size - 1)) != 0)
@@ -547,18 +559,23 @@ Core::Result<KernelStack> allocate_kernel_stack(Core::u64 size)
             if (!frame.is_error())
                 free_physical_page(frame.value());
             // Undo the pages mapped so far; the address range is simply skipped.
-            for (Core::u64 undo = bottom; undo < page; undo += page_size) {
-                auto removed = s_kernel_page_tables->unmap(undo);
-                invalidate_page(undo);
-                if (!removed.is_error())
-                    free_physical_page(removed.value().physical_address);
-            }
+            release_stack_pages(bottom, page);
             s_next_stack_address = top;
             return mapped.error();
         }
     }
     s_next_stack_address = top;
     return KernelStack { bottom, top };
+}
+
+void free_kernel_stack(const KernelStack& stack)
+{
+    VERIFY(stack.bottom >= kernel_stack_region_base
+        && stack.top <= kernel_stack_region_base + kernel_stack_region_size);
+    Locking::SpinlockLocker locker(s_kernel_page_tables_lock);
+    // The frames go back; the addresses are not reused, so a stale pointer into a freed
+    // stack faults instead of landing in someone else's.
+    release_stack_pages(stack.bottom, stack.top);
 }
 
 Core::u64 kernel_page_table_root()

@@ -63,13 +63,14 @@ struct PhysicalMemoryStatistics {
     Core::u64 physical_address, Core::u64 length, Arch::CacheMode cache);
 
 // A kernel stack of `size` bytes (a multiple of 4 KiB) in the kernel-stack region, with an
-// unmapped guard page below it. Stacks live for the rest of the run (per-CPU stacks today;
-// thread stacks will free theirs with M1.4).
+// unmapped guard page below it.
 struct KernelStack {
     Core::u64 bottom;
     Core::u64 top;
 };
 [[nodiscard]] Core::Result<KernelStack> allocate_kernel_stack(Core::u64 size);
+// Returns a stack's frames. Nothing may run on it any more.
+void free_kernel_stack(const KernelStack& stack);
 
 // Physical address of the kernel's top-level page table (what CR3 holds).
 [[nodiscard]] Core::u64 kernel_page_table_root();

@@ -21,6 +21,9 @@ struct RunQueue {
     Time::Timer slice_timer;
     bool need_reschedule { false };
     bool active { false };
+    // A thread that exited and was switched away from: its stack is freed by whichever
+    // thread runs next on this CPU, once nothing runs on it any more.
+    Thread* exited { nullptr };
     Core::u64 running_since_ns { 0 };
 };
 
@@ -69,7 +72,26 @@ public:
         if (next == previous)
             return;
         queue.current = next;
+        if (previous->state() == Thread::State::Exited)
+            queue.exited = previous;
         switch_kernel_stack(&previous->m_saved_stack_pointer, next->m_saved_stack_pointer);
+        // Back on this thread: free what exited before the switch.
+        reap_exited(this_run_queue());
+    }
+
+    // Frees the stack of a thread that exited and was switched away from; nothing runs on it
+    // any more. Its Thread object stays, Exited, for whoever still holds a pointer to it.
+    static void reap_exited(RunQueue& queue)
+    {
+        Thread* exited = queue.exited;
+        if (!exited)
+            return;
+        queue.exited = nullptr;
+        // A CPU's first thread runs on a stack it did not get from Thread::create (the boot
+        // stack, or the start-up stack of an application processor): nothing to free.
+        if (exited->m_stack.top != 0)
+            Memory::free_kernel_stack(exited->m_stack);
+        exited->m_stack = {};
     }
 
     // Runs after every interrupt's handler and EOI: preempts the interrupted thread if a time
@@ -112,7 +134,9 @@ public:
 
     static void run_thread(Thread& thread)
     {
-        // A new thread starts here from schedule(), with interrupts off; it runs with them on.
+        // A new thread starts here from schedule(), with interrupts off; it runs with them on,
+        // after freeing what the switch left behind (as a returning thread would).
+        reap_exited(this_run_queue());
         asm volatile("sti" ::: "memory");
         thread.m_entry(thread.m_argument);
         Scheduler::exit_current();
@@ -242,14 +266,19 @@ void Scheduler::exit_current()
     Panic::panic("scheduler: an exited thread was scheduled again");
 }
 
+void WaitQueue::enqueue_current_as_waiter()
+{
+    Thread& self = Scheduler::current();
+    SchedulerInternals::set_state(self, Thread::State::Blocked);
+    m_waiters.push_back(self);
+}
+
 void WaitQueue::wait()
 {
     Arch::InterruptsDisabled interrupts_disabled;
-    Thread& self = Scheduler::current();
     {
         Locking::SpinlockLocker locker(m_lock);
-        SchedulerInternals::set_state(self, Thread::State::Blocked);
-        m_waiters.push_back(self);
+        enqueue_current_as_waiter();
     }
     // A waker that runs before the switch finds the thread Blocked but still current; its
     // cross-CPU call (or local enqueue) is served once this CPU switches or re-enables
@@ -277,6 +306,50 @@ Core::usize WaitQueue::wake_all()
     while (wake_one())
         ++count;
     return count;
+}
+
+void Semaphore::down()
+{
+    m_waiters.wait_until([this] {
+        if (m_count == 0)
+            return false;
+        --m_count;
+        return true;
+    });
+}
+
+bool Semaphore::try_down()
+{
+    bool taken = false;
+    m_waiters.with_lock([&] {
+        if (m_count > 0) {
+            --m_count;
+            taken = true;
+        }
+    });
+    return taken;
+}
+
+void Semaphore::up()
+{
+    m_waiters.with_lock([this] { ++m_count; });
+    m_waiters.wake_one();
+}
+
+void Event::wait()
+{
+    m_waiters.wait_until([this] { return m_signalled; });
+}
+
+void Event::signal()
+{
+    m_waiters.with_lock([this] { __atomic_store_n(&m_signalled, true, __ATOMIC_RELEASE); });
+    m_waiters.wake_all();
+}
+
+void Event::reset()
+{
+    m_waiters.with_lock([this] { __atomic_store_n(&m_signalled, false, __ATOMIC_RELEASE); });
 }
 
 } // namespace Kernel::Tasks

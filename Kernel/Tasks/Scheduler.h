@@ -9,6 +9,7 @@
 
 #include <Core/IntrusiveList.h>
 #include <Core/Types.h>
+#include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Locking/Spinlock.h>
 #include <Kernel/Tasks/Thread.h>
 
@@ -46,13 +47,72 @@ public:
     constexpr WaitQueue() = default;
     // Blocks the calling thread until wake_one() or wake_all() picks it.
     void wait();
+    // Returns as soon as `condition()` holds, blocking in between. The condition is
+    // evaluated with the queue's lock held, and wakers change what it reads under the same
+    // lock (with_lock), so no wake-up can be lost between the check and the sleep.
+    template<typename Condition> void wait_until(Condition condition)
+    {
+        for (;;) {
+            Arch::InterruptsDisabled interrupts_disabled;
+            {
+                Locking::SpinlockLocker locker(m_lock);
+                if (condition())
+                    return;
+                enqueue_current_as_waiter();
+            }
+            Scheduler::block_current();
+        }
+    }
+    // Runs `change` with the queue's lock held (for the state wait_until conditions read).
+    template<typename Change> void with_lock(Change change)
+    {
+        Locking::SpinlockLocker locker(m_lock);
+        change();
+    }
     // Returns whether a thread was woken.
     bool wake_one();
     Core::usize wake_all();
 
 private:
+    // Marks the calling thread Blocked and appends it; the lock is held.
+    void enqueue_current_as_waiter();
+
     Locking::Spinlock m_lock { "wait queue", Locking::LockRank::WaitQueue };
     Core::IntrusiveList<Thread, &Thread::m_wait_node> m_waiters;
+};
+
+// A counting semaphore.
+class Semaphore {
+public:
+    constexpr explicit Semaphore(Core::u64 initial_count)
+        : m_count(initial_count)
+    {
+    }
+    // Takes one unit, blocking while there is none.
+    void down();
+    // Takes one unit if there is one; never blocks.
+    [[nodiscard]] bool try_down();
+    // Returns one unit and wakes a waiter.
+    void up();
+    [[nodiscard]] Core::u64 count() const { return __atomic_load_n(&m_count, __ATOMIC_RELAXED); }
+
+private:
+    Core::u64 m_count;
+    WaitQueue m_waiters;
+};
+
+// A one-way flag that threads can wait for: once signalled it stays signalled until reset.
+class Event {
+public:
+    constexpr Event() = default;
+    void wait();
+    void signal();
+    void reset();
+    [[nodiscard]] bool is_signalled() const { return __atomic_load_n(&m_signalled, __ATOMIC_ACQUIRE); }
+
+private:
+    bool m_signalled { false };
+    WaitQueue m_waiters;
 };
 
 } // namespace Kernel::Tasks

@@ -207,3 +207,94 @@ KERNEL_PANIC_TEST(scheduler, allocating_in_an_interrupt_handler_is_caught)
     raise_on_this_cpu(vector.value());
     test_context.fail("allocating inside an interrupt handler was not caught", __FILE__, __LINE__);
 }
+
+namespace {
+
+// Stress: on every CPU, producer and consumer threads hand work through a semaphore,
+// sleep, block on an event and exit; every hand-off must arrive exactly once.
+struct StressState {
+    Kernel::Tasks::Semaphore items { 0 };
+    Kernel::Tasks::Event go;
+    Core::u64 produced;
+    Core::u64 consumed;
+};
+
+constexpr Core::u32 items_per_producer = 50;
+
+void producer(void* argument)
+{
+    auto* state = static_cast<StressState*>(argument);
+    state->go.wait();
+    for (Core::u32 item = 0; item < items_per_producer; ++item) {
+        __atomic_add_fetch(&state->produced, 1, __ATOMIC_RELAXED);
+        state->items.up();
+        if (item % 10 == 0)
+            Scheduler::sleep_until(Kernel::Time::monotonic_nanoseconds() + 200'000);
+        else
+            Scheduler::yield();
+    }
+}
+
+void consumer(void* argument)
+{
+    auto* state = static_cast<StressState*>(argument);
+    state->go.wait();
+    for (Core::u32 item = 0; item < items_per_producer; ++item) {
+        state->items.down();
+        __atomic_add_fetch(&state->consumed, 1, __ATOMIC_RELAXED);
+    }
+}
+
+} // namespace
+
+KERNEL_TEST(scheduler, stress_threads_block_wake_and_exit_on_every_cpu)
+{
+    static StressState state;
+    state.produced = 0;
+    state.consumed = 0;
+    state.go.reset();
+    constexpr Core::u32 max_threads = Kernel::Arch::max_processors * 2;
+    Thread* threads[max_threads] {};
+    Core::u32 cpus = Kernel::Arch::processor_count();
+    Core::u32 count = 0;
+    for (Core::u32 cpu = 0; cpu < cpus; ++cpu) {
+        // Producer and consumer of a pair on different CPUs, so every hand-off crosses CPUs.
+        auto made_producer = Thread::create("producer", producer, &state, cpu);
+        auto made_consumer = Thread::create("consumer", consumer, &state, (cpu + 1) % cpus);
+        EXPECT(!made_producer.is_error() && !made_consumer.is_error());
+        if (made_producer.is_error() || made_consumer.is_error())
+            return;
+        threads[count++] = made_producer.value();
+        threads[count++] = made_consumer.value();
+    }
+    for (Core::u32 index = 0; index < count; ++index)
+        Scheduler::start(*threads[index]);
+    // Everyone blocks on the event first; then all go at once.
+    Scheduler::sleep_until(Kernel::Time::monotonic_nanoseconds() + 5'000'000);
+    state.go.signal();
+    EXPECT(wait_for_exit(threads, count, 5'000'000'000));
+    EXPECT_EQ(state.produced, static_cast<Core::u64>(cpus) * items_per_producer);
+    EXPECT_EQ(state.consumed, state.produced);
+    EXPECT_EQ(state.items.count(), 0u);
+}
+
+KERNEL_TEST(scheduler, semaphore_counts_and_event_stays_signalled)
+{
+    Kernel::Tasks::Semaphore semaphore(2);
+    EXPECT(semaphore.try_down());
+    EXPECT(semaphore.try_down());
+    EXPECT(!semaphore.try_down());
+    semaphore.up();
+    EXPECT_EQ(semaphore.count(), 1u);
+    semaphore.down(); // available: must not block
+    EXPECT_EQ(semaphore.count(), 0u);
+
+    Kernel::Tasks::Event event;
+    EXPECT(!event.is_signalled());
+    event.signal();
+    event.wait(); // signalled: returns at once
+    event.wait();
+    EXPECT(event.is_signalled());
+    event.reset();
+    EXPECT(!event.is_signalled());
+}
