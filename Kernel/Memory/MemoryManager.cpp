@@ -530,12 +530,25 @@ Core::Result<void*> map_device(Core::u64 physical_address, Core::u64 length, Arc
 // kernel-page-tables lock.
 void release_stack_pages(Core::u64 bottom, Core::u64 end)
 {
+    // Unmap everything, then one invalidation (one shootdown) for the whole range, and only
+    // then give the frames back: no CPU may still reach them through a stale entry.
+    Core::u64 frames[16];
+    Core::usize frame_count = 0;
     for (Core::u64 page = bottom; page < end; page += page_size) {
         auto removed = s_kernel_page_tables->unmap(page);
-        invalidate_page(page);
-        if (!removed.is_error())
-            free_physical_page(removed.value().physical_address);
+        if (removed.is_error())
+            continue;
+        if (frame_count == sizeof(frames) / sizeof(frames[0])) {
+            invalidate_range(bottom, end - bottom);
+            for (Core::u64 frame : frames)
+                free_physical_page(frame);
+            frame_count = 0;
+        }
+        frames[frame_count++] = removed.value().physical_address;
     }
+    invalidate_range(bottom, end - bottom);
+    for (Core::usize index = 0; index < frame_count; ++index)
+        free_physical_page(frames[index]);
 }
 
 Core::Result<KernelStack> allocate_kernel_stack(Core::u64 size)

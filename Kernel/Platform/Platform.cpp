@@ -227,6 +227,8 @@ void initialize_platform(const Boot::BootInfo& boot_info)
     // The boot context becomes the boot CPU's first thread ("kernel main").
     Tasks::Scheduler::initialize_on_this_cpu("kernel main");
     start_other_processors(madt);
+    if (!Tasks::Scheduler::wait_until_ready_everywhere(1'000'000'000))
+        Log::warning("scheduler: not every online CPU started scheduling within a second");
     read_power_control();
     Core::u8 century_register = 0;
     if (auto facp = find_table("FACP"); facp.has_value()) {

@@ -66,7 +66,7 @@
 // (milliseconds), with none of a tree's rebalancing on every charge. A CPU carrying hundreds
 // of runnable fair threads would want the tree.
 //
-// Not synchronised: each CPU touches only its own queue, under its run queue's lock.
+// Not synchronised: each CPU touches only its own queue, with interrupts off (Kernel/Tasks).
 
 #include <Core/IntrusiveList.h>
 #include <Core/Types.h>

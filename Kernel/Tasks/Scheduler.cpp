@@ -34,6 +34,8 @@ constexpr Core::u64 thread_stack_size = 32 * 1024;
 constexpr Core::u64 time_slice_ns = Scheduling::default_request_slice_ns;
 
 RunQueue s_run_queues[Arch::max_processors];
+// Set once a CPU's scheduler is complete; read by other CPUs before they send it threads.
+bool s_ready[Arch::max_processors] {};
 // The contexts that were running when each CPU started scheduling become threads here.
 alignas(Thread) Core::u8 s_first_thread_storage[Arch::max_processors][sizeof(Thread)];
 
@@ -106,11 +108,29 @@ public:
             schedule(queue);
     }
 
+    static bool change_state(Thread& thread, Thread::State from, Thread::State to)
+    {
+        auto expected = static_cast<Core::u8>(from);
+        return __atomic_compare_exchange_n(
+            &thread.m_state, &expected, static_cast<Core::u8>(to), false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    }
+
+    // Puts a thread that was just made Runnable into this CPU's queue. Interrupts are off.
     static void enqueue_here(Thread& thread)
     {
+        // The run queue is this CPU's, guarded only by interrupts being off.
+        VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
         RunQueue& queue = this_run_queue();
-        set_state(thread, Thread::State::Runnable);
+        // Still queued means it never left: it was woken before its CPU switched away.
+        if (thread.is_queued())
+            return;
         Core::u64 now = Time::monotonic_nanoseconds();
+        // Charge the running thread first, so the queue's average virtual time (where the
+        // newcomer is placed) is current.
+        if (queue.current != queue.idle && queue.current->is_queued()) {
+            queue.fair.charge(*queue.current, now - queue.running_since_ns);
+            queue.running_since_ns = now;
+        }
         queue.fair.enqueue(thread, now);
         queue.need_reschedule = true;
         // The running thread may not block or take an interrupt soon: a slice timer makes
@@ -151,7 +171,10 @@ extern "C" [[noreturn]] void thread_main(Thread* thread)
 
 Core::Result<Thread*> Thread::create(const char* name, Entry entry, void* argument, Core::u32 cpu, int nice)
 {
-    if (cpu >= Arch::processor_count())
+    // Idle threads are created while their CPU is still setting up; everything else only
+    // for CPUs that schedule.
+    if (cpu >= Arch::processor_count()
+        || (entry != SchedulerInternals::idle_loop && !Scheduler::is_ready(cpu)))
         return Core::ErrorCode::InvalidArgument;
     auto stack = TRY(Memory::allocate_kernel_stack(thread_stack_size));
     auto* thread = new (Core::nothrow) Thread(name, entry, argument, cpu, nice);
@@ -160,9 +183,11 @@ Core::Result<Thread*> Thread::create(const char* name, Entry entry, void* argume
     thread->m_stack = stack;
     // The initial frame switch_kernel_stack pops: r15, r14, r13, r12 (= the thread),
     // rbx, rbp, then the return address thread_start.
-    auto* frame = reinterpret_cast<Core::u64*>(stack.top) - 8;
-    // Invariant: the stack is `thread_stack_size` mapped bytes below stack.top; the 8 words
-    // written here lie at its top, 16-byte aligned as thread_start expects.
+    auto* frame = reinterpret_cast<Core::u64*>(stack.top) - 7;
+    // Invariant: the stack is `thread_stack_size` mapped bytes below stack.top; the 7 words
+    // written here lie at its top. After switch_kernel_stack pops six and returns, RSP is
+    // stack.top (16-byte aligned), so thread_start's call enters thread_main with RSP = 8
+    // mod 16, as the ABI requires.
     frame[0] = 0;
     frame[1] = 0;
     frame[2] = 0;
@@ -170,7 +195,6 @@ Core::Result<Thread*> Thread::create(const char* name, Entry entry, void* argume
     frame[4] = 0;
     frame[5] = 0;
     frame[6] = reinterpret_cast<Core::u64>(thread_start);
-    frame[7] = 0;
     thread->m_saved_stack_pointer = reinterpret_cast<Core::u64>(frame);
     thread->m_wake_timer.callback
         = [](Time::Timer&, void* sleeper) { Scheduler::wake(*static_cast<Thread*>(sleeper)); };
@@ -183,21 +207,47 @@ void Scheduler::initialize_on_this_cpu(const char* current_context_name)
     Arch::InterruptsDisabled interrupts_disabled;
     Core::u32 cpu = Arch::current_processor_index();
     RunQueue& queue = s_run_queues[cpu];
+    // The queue is complete before anything that can spin (the allocation below) gives
+    // cross-CPU calls a chance to run here.
     auto* first = new (s_first_thread_storage[cpu]) Thread(current_context_name, nullptr, nullptr, cpu, 0);
     first->m_wake_timer.callback
         = [](Time::Timer&, void* sleeper) { Scheduler::wake(*static_cast<Thread*>(sleeper)); };
     first->m_wake_timer.context = first;
+    SchedulerInternals::set_state(*first, Thread::State::Runnable);
+    queue.slice_timer.callback = SchedulerInternals::request_reschedule;
+    queue.slice_timer.context = &queue;
+    queue.current = first;
+    queue.fair.enqueue(*first, Time::monotonic_nanoseconds());
+    queue.running_since_ns = Time::monotonic_nanoseconds();
     auto idle = Thread::create("idle", SchedulerInternals::idle_loop, nullptr, cpu);
     if (idle.is_error())
         Panic::panic("scheduler: no memory for CPU {}'s idle thread", cpu);
     queue.idle = idle.value();
-    queue.current = first;
-    queue.slice_timer.callback = SchedulerInternals::request_reschedule;
-    queue.slice_timer.context = &queue;
-    queue.fair.enqueue(*first, Time::monotonic_nanoseconds());
-    queue.running_since_ns = Time::monotonic_nanoseconds();
     Arch::set_interrupt_exit_hook(SchedulerInternals::preempt_on_interrupt_exit);
     queue.active = true;
+    __atomic_store_n(&s_ready[cpu], true, __ATOMIC_RELEASE);
+}
+
+bool Scheduler::is_ready(Core::u32 cpu)
+{
+    return cpu < Arch::max_processors && __atomic_load_n(&s_ready[cpu], __ATOMIC_ACQUIRE);
+}
+
+bool Scheduler::wait_until_ready_everywhere(Core::u64 limit_ns)
+{
+    Core::u64 start = Time::monotonic_nanoseconds();
+    for (;;) {
+        bool all_ready = true;
+        for (Core::u32 cpu = 0; cpu < Arch::processor_count(); ++cpu) {
+            if (__atomic_load_n(&Arch::processor(cpu).online, __ATOMIC_ACQUIRE))
+                all_ready = all_ready && is_ready(cpu);
+        }
+        if (all_ready)
+            return true;
+        if (Time::monotonic_nanoseconds() - start > limit_ns)
+            return false;
+        Arch::pause();
+    }
 }
 
 bool Scheduler::is_active_on_this_cpu()
@@ -210,33 +260,46 @@ Thread& Scheduler::current()
     return *SchedulerInternals::this_run_queue().current;
 }
 
-void Scheduler::start(Thread& thread)
+// Queues a thread that was just made Runnable on its own CPU. A local wake from thread
+// context with interrupts on switches right away if the newcomer is due; otherwise the
+// reschedule happens at the next interrupt exit or slice end.
+static void make_runnable(Thread& thread)
 {
-    wake(thread);
-}
-
-void Scheduler::wake(Thread& thread)
-{
+    Core::u64 flags = Arch::read_flags();
     Arch::InterruptsDisabled interrupts_disabled;
     if (thread.cpu() == Arch::current_processor_index()) {
-        if (!thread.is_queued())
-            SchedulerInternals::enqueue_here(thread);
+        SchedulerInternals::enqueue_here(thread);
+        if ((flags & Arch::interrupt_flag) && !Arch::in_interrupt_handler())
+            SchedulerInternals::schedule(SchedulerInternals::this_run_queue());
         return;
     }
     // The target CPU owns its run queue: it enqueues the thread itself. The call's IPI
     // also wakes it from hlt, and its interrupt exit then switches to the thread.
     Arch::run_on_processor(
         thread.cpu(),
-        [](void* argument) {
-            auto& woken = *static_cast<Thread*>(argument);
-            if (!woken.is_queued())
-                SchedulerInternals::enqueue_here(woken);
-        },
-        &thread);
+        [](void* argument) { SchedulerInternals::enqueue_here(*static_cast<Thread*>(argument)); }, &thread);
+}
+
+void Scheduler::start(Thread& thread)
+{
+    // Only a created thread can be started, and only once.
+    if (SchedulerInternals::change_state(thread, Thread::State::Created, Thread::State::Runnable))
+        make_runnable(thread);
+}
+
+void Scheduler::wake(Thread& thread)
+{
+    // Only a blocked thread can be woken: a stale or repeated wake-up (an exited thread, a
+    // runnable one) does nothing.
+    if (SchedulerInternals::change_state(thread, Thread::State::Blocked, Thread::State::Runnable))
+        make_runnable(thread);
 }
 
 void Scheduler::yield()
 {
+    if (Arch::in_interrupt_handler())
+        Panic::panic("scheduler: a thread tried to yield inside an interrupt handler");
+    Locking::assert_may_sleep();
     Arch::InterruptsDisabled interrupts_disabled;
     SchedulerInternals::schedule(SchedulerInternals::this_run_queue());
 }
@@ -260,7 +323,12 @@ void Scheduler::sleep_until(Core::u64 deadline_ns)
 
 void Scheduler::exit_current()
 {
+    if (Arch::in_interrupt_handler())
+        Panic::panic("scheduler: a thread tried to exit inside an interrupt handler");
+    Locking::assert_may_sleep();
     Arch::disable_interrupts();
+    // A pending wake-up timer would later wake a thread whose stack is gone.
+    (void)Time::cancel_timer(current().m_wake_timer);
     SchedulerInternals::set_state(current(), Thread::State::Exited);
     SchedulerInternals::schedule(SchedulerInternals::this_run_queue());
     Panic::panic("scheduler: an exited thread was scheduled again");
@@ -302,9 +370,22 @@ bool WaitQueue::wake_one()
 
 Core::usize WaitQueue::wake_all()
 {
+    // Take the waiters present now, all at once: a woken thread that waits again joins a
+    // fresh list instead of being woken again by this call.
+    Core::IntrusiveList<Thread, &Thread::m_wait_node> waking;
+    {
+        Locking::SpinlockLocker locker(m_lock);
+        while (Thread* waiter = m_waiters.first()) {
+            m_waiters.remove(*waiter);
+            waking.push_back(*waiter);
+        }
+    }
     Core::usize count = 0;
-    while (wake_one())
+    while (Thread* waiter = waking.first()) {
+        waking.remove(*waiter);
+        Scheduler::wake(*waiter);
         ++count;
+    }
     return count;
 }
 

@@ -21,8 +21,12 @@ public:
     // then on the CPU schedules. Every CPU calls it once.
     static void initialize_on_this_cpu(const char* current_context_name);
     [[nodiscard]] static bool is_active_on_this_cpu();
+    // Whether CPU `cpu` schedules (threads may be created for it).
+    [[nodiscard]] static bool is_ready(Core::u32 cpu);
+    // Waits (bounded) until every online CPU schedules; false on timeout.
+    [[nodiscard]] static bool wait_until_ready_everywhere(Core::u64 limit_ns);
 
-    // Makes a created thread runnable on its CPU.
+    // Makes a created thread runnable on its CPU (once; later calls do nothing).
     static void start(Thread& thread);
     [[nodiscard]] static Thread& current();
 

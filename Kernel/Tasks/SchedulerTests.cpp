@@ -78,8 +78,7 @@ KERNEL_TEST(scheduler, threads_run_on_every_cpu_and_exit)
 }
 
 // Three CPU-bound threads on one CPU share it equally: the documented tolerance is that
-// each gets within a third of its fair share over 300 ms (docs/scheduling.md), which the
-// slice length (3 ms) and emulation noise comfortably meet.
+// each gets within a third of its fair share over one second (docs/scheduling.md).
 KERNEL_TEST(scheduler, cpu_bound_fair_threads_share_a_cpu)
 {
     constexpr Core::u32 thread_count = 3;
@@ -98,13 +97,16 @@ KERNEL_TEST(scheduler, cpu_bound_fair_threads_share_a_cpu)
     }
     for (Thread* thread : threads)
         Scheduler::start(*thread);
-    Scheduler::sleep_until(Kernel::Time::monotonic_nanoseconds() + 300'000'000);
+    // Long enough that a host descheduling the emulated CPU for tens of milliseconds (which
+    // the TSC-based accounting charges to whichever thread was running) stays inside the
+    // tolerance.
+    Scheduler::sleep_until(Kernel::Time::monotonic_nanoseconds() + 1'000'000'000);
     stop = true;
     EXPECT(wait_for_exit(threads, thread_count, 2'000'000'000));
     Core::u64 total = 0;
     for (Thread* thread : threads)
         total += thread->runtime_ns();
-    EXPECT(total > 150'000'000);
+    EXPECT(total > 500'000'000);
     for (Thread* thread : threads) {
         Core::u64 share = thread->runtime_ns();
         EXPECT(share * 3 * 3 > total * 2); // more than 2/3 of a fair third

@@ -19,6 +19,7 @@ public:
     using Entry = void (*)(void* argument);
 
     enum class State : Core::u8 {
+        Created, // not started yet
         Runnable, // in its CPU's run queue (running or waiting to run)
         Blocked, // waiting: on a wait queue or until a deadline
         Exited, // finished; its stack is no longer used
@@ -56,7 +57,7 @@ private:
     void* m_argument;
     Core::u32 m_cpu;
     // A State, stored as its integer so that other CPUs can read it atomically.
-    Core::u8 m_state { static_cast<Core::u8>(State::Runnable) };
+    Core::u8 m_state { static_cast<Core::u8>(State::Created) };
     Core::u64 m_saved_stack_pointer { 0 };
     Memory::KernelStack m_stack {};
     // Wakes the thread at the end of sleep_until().

@@ -6,8 +6,9 @@
 // this is an ordinary call as far as the compiler is concerned. Interrupts are off across
 // the switch (the scheduler guarantees it), so no handler runs on a half-switched stack.
 //
-// A new thread's stack is prepared (Thread.cpp) to look as if it had called this function
-// from thread_start: six zero registers, then thread_start's address as the return address.
+// A new thread's stack is prepared (Thread::create in Scheduler.cpp) to look as if it had
+// called this function: six saved registers (zero, except R12 = the Thread), then
+// thread_start's address as the return address.
 
     .section .text, "ax"
     .code64
@@ -33,7 +34,7 @@ switch_kernel_stack:
     .global thread_start
 thread_start:
     mov %r12, %rdi
-    // The stack is 16-byte aligned here; calls need RSP = 8 mod 16 at the callee's entry,
-    // which the call instruction itself provides.
+    // RSP is the stack's 16-byte aligned top here; the call pushes the return address, so
+    // thread_main starts with RSP = 8 mod 16, as the ABI requires.
     call thread_main
     ud2

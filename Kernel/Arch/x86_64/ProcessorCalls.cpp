@@ -93,6 +93,9 @@ u64 reschedule_interrupts_received(u32 index)
 
 void process_pending_processor_calls()
 {
+    // Called from wait loops that may have interrupts on: the function must still run as it
+    // would in the call's own interrupt, uninterrupted (it touches per-CPU state).
+    InterruptsDisabled interrupts_disabled;
     Mailbox& mailbox = s_mailboxes[current_processor_index()];
     if (!__atomic_exchange_n(&mailbox.pending, 0u, __ATOMIC_ACQUIRE))
         return;
@@ -102,6 +105,10 @@ void process_pending_processor_calls()
 
 void run_on_processor(u32 index, ProcessorFunction function, void* argument)
 {
+    // Interrupts off from claiming the target's mailbox to releasing it: the calling thread
+    // must not be preempted while it owns the mailbox, or another thread of this CPU
+    // posting to the same target would wait for it forever.
+    InterruptsDisabled interrupts_disabled;
     if (index == current_processor_index()) {
         function(argument);
         return;
@@ -112,6 +119,7 @@ void run_on_processor(u32 index, ProcessorFunction function, void* argument)
 
 void run_on_other_processors(ProcessorFunction function, void* argument)
 {
+    InterruptsDisabled interrupts_disabled;
     // One snapshot of the targets: a CPU coming online meanwhile is neither posted to nor
     // waited for (it starts after the change it would have been told about).
     u32 self = current_processor_index();
