@@ -305,7 +305,7 @@ void build_kernel_address_space(const Boot::BootInfo& boot_info)
     Arch::PageTables tables = created.value();
 
     Core::u64 direct_mapped_bytes = 0;
-    // The higher-half image only: the boot stub below it is freed after the switch and must
+    // The higher-half image only: the boot code below it is freed after the switch and must
     // stay writable like any other free RAM.
     Core::u64 image_start = kernel_virtual_to_physical(address_of(__kernel_image_start));
     Core::u64 image_end
@@ -372,7 +372,7 @@ void initialize(const Boot::BootInfo& boot_info, Core::u64 boot_information_phys
     build_frame_database(boot_info, boot_information_physical);
     build_kernel_address_space(boot_info);
 
-    // The boot stub, its page tables and its stack are no longer mapped or needed.
+    // The boot code, its page tables and its stack are no longer mapped or needed.
     Core::u64 boot_start = address_of(__boot_physical_start);
     Core::u64 boot_end = kernel_virtual_to_physical(address_of(__kernel_image_start));
     {

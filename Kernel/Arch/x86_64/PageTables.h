@@ -37,7 +37,7 @@ class PageTables {
 public:
     // Allocates an empty top-level table.
     static Core::Result<PageTables> create(PageTableMemory& memory, bool no_execute_supported);
-    // Adopts an existing hierarchy (for example one built by the boot stub).
+    // Adopts an existing hierarchy (for example one built by the boot code).
     static PageTables adopt(
         PageTableMemory& memory, Core::u64 root_physical_address, bool no_execute_supported);
 
