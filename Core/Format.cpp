@@ -73,7 +73,7 @@ void format_unsigned(FormatSink& sink, u64 value, bool is_negative, const Format
 
 namespace {
 
-// Parses the part of a placeholder after ':' up to (not including) '}'.
+// Parses the part of a replacement field after ':' up to (not including) '}'.
 FormatSpec parse_spec(StringView text)
 {
     FormatSpec spec;
@@ -159,7 +159,7 @@ void vformat(FormatSink& sink, StringView format_string, Span<const FormatArgume
         }
         auto closing = format_string.find('}', position);
         if (!closing.has_value()) {
-            // An unterminated placeholder prints as literal text.
+            // An unterminated replacement field prints as literal text.
             ++position;
             continue;
         }

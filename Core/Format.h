@@ -1,12 +1,12 @@
 #pragma once
 
-// Type-safe formatting with "{}" placeholders, usable without a heap.
+// Type-safe formatting with "{}" replacement fields, usable without a heap.
 //
 //   format_to(sink, "mapped {} pages at {:#018x}", count, address);
 //
-// A placeholder is `{` [`:` [[fill] `<`|`>`] [`#`] [`0`] [width] [type]] `}` where type is
+// A replacement field is `{` [`:` [[fill] `<`|`>`] [`#`] [`0`] [width] [type]] `}` where type is
 // one of d (decimal), x/X (hex), b (binary), c (character), s (string), p (pointer).
-// `{{` and `}}` print literal braces. A placeholder without a matching argument prints
+// `{{` and `}}` print literal braces. A replacement field without a matching argument prints
 // "<missing>" rather than reading past the argument list.
 
 #include <Core/Span.h>

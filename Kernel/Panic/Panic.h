@@ -22,7 +22,7 @@ template<typename... Arguments>
     panic_with_message(message.string_view());
 }
 
-// Reports a fatal CPU exception with the registers the entry stub saved.
+// Reports a fatal CPU exception with the registers the entry point saved.
 [[noreturn]] void panic_on_exception(const Arch::RegisterState& registers);
 
 // True once any CPU has started a panic.

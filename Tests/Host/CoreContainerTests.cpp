@@ -861,9 +861,9 @@ TEST(OverwritingByteRing, ReadDoesNotWriteBeyondCount)
 {
     Core::OverwritingByteRing<8> ring;
     ring.write("abcdefgh", 8);
-    char destination[6] = { 'x', 'x', 'x', 'x', 'x', 'x' };
+    char destination[6] = { '.', '.', '.', '.', '.', '.' };
     EXPECT_EQ(ring.read(1, destination, 3), 3u);
-    EXPECT_EQ(std::string(destination, 6), "bcdxxx");
+    EXPECT_EQ(std::string(destination, 6), "bcd...");
 }
 
 // ---- RateLimiter ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// Host tests for Core/Format: the placeholder grammar described in Core/Format.h and the
+// Host tests for Core/Format: the replacement field grammar described in Core/Format.h and the
 // truncating FixedStringBuilder sink. Every expectation is the exact text a reader of
 // the header comment would predict, so a change in formatting behaviour shows up here.
 
@@ -37,10 +37,10 @@ std::string_view as_std(Core::StringView view)
 
 } // namespace
 
-TEST(FormatTo, PlainTextWithoutPlaceholdersIsCopied)
+TEST(FormatTo, PlainTextWithoutReplacementFieldsIsCopied)
 {
     EXPECT_EQ(format_to_string(""), "");
-    EXPECT_EQ(format_to_string("no placeholders here"), "no placeholders here");
+    EXPECT_EQ(format_to_string("no replacement fields here"), "no replacement fields here");
 }
 
 TEST(FormatTo, DecimalIntegers)
@@ -234,7 +234,7 @@ TEST(FormatTo, ExtraArgumentsAreIgnored)
     EXPECT_EQ(format_to_string("none", 1, "two"), "none");
 }
 
-TEST(FormatTo, UnterminatedPlaceholderPrintsLiterally)
+TEST(FormatTo, UnterminatedReplacementFieldPrintsLiterally)
 {
     EXPECT_EQ(format_to_string("value {"), "value {");
     EXPECT_EQ(format_to_string("value {:x", 5), "value {:x");
@@ -294,7 +294,7 @@ TEST(FixedStringBuilder, OverflowTruncatesAndStaysNulTerminated)
     EXPECT_TRUE(builder.was_truncated());
 }
 
-TEST(FixedStringBuilder, TruncationAcrossSeveralPlaceholders)
+TEST(FixedStringBuilder, TruncationAcrossSeveralReplacementFields)
 {
     Core::FixedStringBuilder<10> builder;
     builder.appendf("{:#x}-{:#x}", 0xabcd, 0x1234);

@@ -3,7 +3,7 @@
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Test/KernelTest.h>
 
-extern "C" char interrupt_stubs[];
+extern "C" char interrupt_entry_points[];
 
 namespace {
 
@@ -50,7 +50,7 @@ KERNEL_TEST(cpu, gs_base_points_at_this_processor)
     EXPECT(&Kernel::Arch::processor(processor.index) == &processor);
 }
 
-KERNEL_TEST(interrupts, every_idt_gate_points_at_its_stub)
+KERNEL_TEST(interrupts, every_idt_gate_points_at_its_entry_point)
 {
     DescriptorTablePointer pointer {};
     // sidt stores exactly 10 bytes (16-bit limit, 64-bit base) at its operand, which is
@@ -60,8 +60,8 @@ KERNEL_TEST(interrupts, every_idt_gate_points_at_its_stub)
     // Invariant: sidt returned the IDT this kernel loaded, 256 gates of 16 bytes each,
     // which lives in kernel .bss for the whole run.
     auto* gates = reinterpret_cast<const Core::u64*>(pointer.base);
-    // Only the address of the stub block is needed, to compare against gate targets.
-    auto stubs = reinterpret_cast<Core::u64>(interrupt_stubs);
+    // Only the address of the entry point block is needed, to compare against gate targets.
+    auto entry_points = reinterpret_cast<Core::u64>(interrupt_entry_points);
     Core::u32 wrong = 0;
     for (Core::u64 vector = 0; vector < 256; ++vector) {
         Core::u64 low = gates[vector * 2];
@@ -69,7 +69,7 @@ KERNEL_TEST(interrupts, every_idt_gate_points_at_its_stub)
         Core::u64 target = (low & 0xFFFF) | ((low >> 32) & 0xFFFF0000) | (high << 32);
         Core::u8 attributes = static_cast<Core::u8>(low >> 40);
         Core::u16 selector = static_cast<Core::u16>(low >> 16);
-        if (target != stubs + vector * 16 || attributes != 0x8E
+        if (target != entry_points + vector * 16 || attributes != 0x8E
             || selector != Kernel::Arch::kernel_code_selector)
             ++wrong;
     }
@@ -83,7 +83,7 @@ KERNEL_TEST(interrupts, every_idt_gate_points_at_its_stub)
 KERNEL_TEST(interrupts, breakpoint_returns_with_registers_intact)
 {
     Core::u64 before = Kernel::Arch::breakpoint_count();
-    // Loads a distinct value into every general register the entry stub saves (the
+    // Loads a distinct value into every general register the entry point saves (the
     // caller-saved ones matter most: the C++ handler is free to clobber them), traps with
     // int3, and stores each register back into `after` right after the trap. RBP and RSP
     // are left alone (frame and stack); RAX holds the output pointer.

@@ -1,7 +1,7 @@
-// Interrupt and exception entry stubs, one per vector, each 16 bytes long so that the
-// IDT code can compute stub addresses as interrupt_stubs + 16 * vector.
+// Interrupt and exception entry points, one per vector, each 16 bytes long so that the
+// IDT code can compute entry point addresses as interrupt_entry_points + 16 * vector.
 //
-// Every stub leaves the stack in the same shape: an error code (the CPU's, or a zero
+// Every entry point leaves the stack in the same shape: an error code (the CPU's, or a zero
 // pushed here for vectors without one), the vector number, then the general registers
 // pushed by interrupt_common. That shape is Kernel::Arch::RegisterState.
 //
@@ -13,8 +13,8 @@
     .code64
 
     .balign 16
-    .global interrupt_stubs
-interrupt_stubs:
+    .global interrupt_entry_points
+interrupt_entry_points:
     .set vector, 0
     .rept 256
     // Vectors 8, 10-14, 17, 21, 29 and 30 get an error code from the CPU.
@@ -27,10 +27,10 @@ interrupt_stubs:
     .balign 16, 0xCC
     .set vector, vector + 1
     .endr
-    // initialize_interrupts() checks that the stubs span exactly 256 * 16 bytes, which
+    // initialize_interrupts() checks that the entry points span exactly 256 * 16 bytes, which
     // proves that none outgrew its slot.
-    .global interrupt_stubs_end
-interrupt_stubs_end:
+    .global interrupt_entry_points_end
+interrupt_entry_points_end:
 
 interrupt_common:
     pushq %rax

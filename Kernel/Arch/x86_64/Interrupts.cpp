@@ -7,8 +7,8 @@
 #include <Kernel/Locking/Spinlock.h>
 #include <Kernel/Panic/Panic.h>
 
-extern "C" char interrupt_stubs[];
-extern "C" char interrupt_stubs_end[];
+extern "C" char interrupt_entry_points[];
+extern "C" char interrupt_entry_points_end[];
 
 namespace Kernel::Arch {
 
@@ -31,7 +31,7 @@ struct [[gnu::packed]] DescriptorTablePointer {
 };
 
 constexpr Core::usize vector_count = 256;
-constexpr Core::usize stub_size = 16;
+constexpr Core::usize entry_point_size = 16;
 constexpr Core::u8 present_ring0_interrupt_gate = 0x8E;
 
 InterruptGate s_idt[vector_count];
@@ -141,7 +141,7 @@ void load_interrupt_table_on_this_cpu()
 {
     DescriptorTablePointer pointer { sizeof(s_idt) - 1, reinterpret_cast<Core::u64>(&s_idt) };
     // Invariant: s_idt lives for the whole run of the kernel and every gate points at a
-    // stub in interrupt_stubs.
+    // entry point in interrupt_entry_points.
     asm volatile("lidt %0" ::"m"(pointer) : "memory");
 }
 
@@ -197,14 +197,15 @@ Core::u64 breakpoint_count()
 
 void initialize_interrupts()
 {
-    // interrupt_stubs and interrupt_stubs_end bracket the stub block in the kernel's
-    // text (InterruptEntry.S): one stub_size-aligned entry per vector. Only their
+    // interrupt_entry_points and interrupt_entry_points_end bracket the entry point block in the kernel's
+    // text (InterruptEntry.S): one entry_point_size-aligned entry per vector. Only their
     // addresses are used, to fill the gates; the VERIFY checks the block really holds
     // vector_count entries.
-    auto stubs_base = reinterpret_cast<Core::u64>(interrupt_stubs);
-    VERIFY(reinterpret_cast<Core::u64>(interrupt_stubs_end) - stubs_base == vector_count * stub_size);
+    auto entry_points_base = reinterpret_cast<Core::u64>(interrupt_entry_points);
+    VERIFY(reinterpret_cast<Core::u64>(interrupt_entry_points_end) - entry_points_base
+        == vector_count * entry_point_size);
     for (Core::usize vector = 0; vector < vector_count; ++vector) {
-        Core::u64 handler = stubs_base + vector * stub_size;
+        Core::u64 handler = entry_points_base + vector * entry_point_size;
         s_idt[vector] = {
             .offset_low = static_cast<Core::u16>(handler & 0xFFFF),
             .selector = kernel_code_selector,

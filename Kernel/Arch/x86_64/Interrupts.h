@@ -10,7 +10,7 @@ namespace Kernel::Arch {
 inline constexpr Core::u8 page_fault_vector = 14;
 inline constexpr Core::u8 breakpoint_vector = 3;
 
-// Fills the IDT with an entry stub for every vector and loads it. Exceptions that end the
+// Fills the IDT with an entry point for every vector and loads it. Exceptions that end the
 // kernel (all but #BP so far) go to the panic path with the saved registers.
 void initialize_interrupts();
 // Loads the (shared) IDT on the calling CPU; each application processor calls it.

@@ -4,7 +4,7 @@
 
 namespace Kernel::Arch {
 
-// The CPU state saved on the stack by the interrupt entry stubs (InterruptEntry.S), from
+// The CPU state saved on the stack by the interrupt entry points (InterruptEntry.S), from
 // the lowest address up. The order must match the pushes there exactly.
 struct RegisterState {
     Core::u64 r15;
