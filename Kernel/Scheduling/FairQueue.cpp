@@ -193,6 +193,12 @@ void FairQueue::charge(FairEntity& entity, Core::u64 ran_ns)
             = entity.m_virtual_runtime + entity.virtual_duration(entity.m_request_slice_ns);
 }
 
+void FairQueue::yield(FairEntity& entity)
+{
+    VERIFY(m_entities.contains(entity));
+    entity.m_virtual_deadline += entity.virtual_duration(entity.m_request_slice_ns);
+}
+
 void FairQueue::set_nice(FairEntity& entity, int nice)
 {
     VERIFY(is_valid_nice(nice));

@@ -174,6 +174,12 @@ public:
     // issues its next request.
     void charge(FairEntity& entity, Core::u64 ran_ns);
 
+    // The entity gives up the rest of its current request: its virtual deadline moves one
+    // request later, so any other eligible entity with an earlier deadline is picked before
+    // it (sched_yield). Its virtual runtime and lag do not change, so yielding costs it no
+    // share: it only lets others go first now. The entity must be queued here (VERIFY).
+    void yield(FairEntity& entity);
+
     // Changes the entity's nice level, keeping its lag (see the top of this file). The
     // entity must be queued here or nowhere (VERIFY); for one that is not queued, the saved
     // lag is rescaled. `nice` must be valid (VERIFY).
@@ -186,6 +192,17 @@ public:
     [[nodiscard]] Core::i64 virtual_lag(const FairEntity& entity) const;
     // Whether the queued entity's lag is >= 0 (VERIFY queued here).
     [[nodiscard]] bool is_eligible(const FairEntity& entity) const;
+
+    // The first queued entity (in queue order) for which predicate(entity) holds, or null.
+    // Load balancing uses it to find one it may move.
+    template<typename Predicate> [[nodiscard]] FairEntity* find_first(Predicate predicate) const
+    {
+        for (FairEntity* entity = m_entities.first(); entity; entity = decltype(m_entities)::next(*entity)) {
+            if (predicate(*entity))
+                return entity;
+        }
+        return nullptr;
+    }
 
     [[nodiscard]] Core::usize count() const { return m_entities.size(); }
     [[nodiscard]] Core::u64 total_weight() const { return m_total_weight; }

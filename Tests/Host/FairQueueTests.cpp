@@ -646,3 +646,36 @@ TEST(FairQueue, RandomOperationsMatchModel)
         }
     }
 }
+
+TEST(FairQueue, YieldLetsAnotherEligibleEntityGoFirstWithoutCostingShare)
+{
+    Simulation simulation;
+    // Both eligible; the shorter request has the earlier deadline and is picked, and keeps
+    // being picked until it yields.
+    FairEntity& short_request = simulation.add(0, 3 * millisecond_ns);
+    FairEntity& long_request = simulation.add(0, 4 * millisecond_ns);
+    EXPECT_EQ(simulation.queue.pick_next(), &short_request);
+    EXPECT_EQ(simulation.queue.pick_next(), &short_request);
+    const std::uint64_t runtime_before = short_request.virtual_runtime();
+    const std::int64_t lag_before = simulation.queue.virtual_lag(short_request);
+    simulation.queue.yield(short_request);
+    EXPECT_EQ(simulation.queue.pick_next(), &long_request);
+    EXPECT_EQ(short_request.virtual_runtime(), runtime_before);
+    EXPECT_EQ(simulation.queue.virtual_lag(short_request), lag_before);
+    // Over a long run, yielding now and then costs no share: both still get half.
+    simulation.run(second_ns, millisecond_ns);
+    EXPECT_NEAR(static_cast<double>(short_request.total_runtime_ns()), 0.5 * second_ns, 6.0 * millisecond_ns);
+}
+
+TEST(FairQueue, FindFirstReturnsTheFirstMatchInQueueOrder)
+{
+    Simulation simulation;
+    FairEntity& first = simulation.add(0);
+    FairEntity& second = simulation.add(5);
+    FairEntity& third = simulation.add(5);
+    EXPECT_EQ(simulation.queue.find_first([](FairEntity& entity) { return entity.nice() == 5; }), &second);
+    EXPECT_EQ(simulation.queue.find_first(
+                  [&](FairEntity& entity) { return &entity != &first && &entity != &second; }),
+        &third);
+    EXPECT_EQ(simulation.queue.find_first([](FairEntity& entity) { return entity.nice() == 19; }), nullptr);
+}
