@@ -3,13 +3,14 @@
 //
 // Boot order (docs/boot.md explains each step):
 //   1. stack canary, global constructors   6. framebuffer console, embedded symbols
-//   2. GDT, TSS and IDT                    7. CPU protections (SMEP, SMAP, UMIP, ...)
+//   2. GDT, TSS and IDT                    7. CPU protections (SMEP, SMAP, UMIP, ...), FPU
 //   3. serial console                      8. memory: frames, kernel address space
 //   4. monotonic clock                     9. in-kernel tests (test kernels) or idle
 //   5. boot information, options
 
 #include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Arch/x86_64/CPUFeatures.h>
+#include <Kernel/Arch/x86_64/FpuState.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Boot/BootInfo.h>
@@ -62,6 +63,8 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void kernel_main(
     Panic::load_kernel_symbols();
 
     Arch::enable_cpu_protections();
+    // Before the other CPUs start: the boot CPU's call chooses the FPU configuration they apply.
+    Arch::initialize_fpu_on_this_cpu();
     Memory::initialize(Boot::boot_info(), multiboot_information_physical);
     Memory::initialize_heap();
     Platform::initialize_platform(Boot::boot_info());

@@ -40,7 +40,7 @@ def ovmf_arguments():
     raise SystemExit("OVMF firmware not found (Debian package 'ovmf')")
 
 
-def qemu_command(iso, uefi, smp, memory, display="none", debug=False, test_device=False):
+def qemu_command(iso, uefi, smp, memory, display="none", debug=False, test_device=False, icount=None):
     command = [
         "qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-smp", str(smp), "-m", memory,
         "-cdrom", iso, "-boot", "d", "-serial", "stdio", "-monitor", "none", "-no-reboot",
@@ -52,6 +52,10 @@ def qemu_command(iso, uefi, smp, memory, display="none", debug=False, test_devic
         command += ["-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT},iosize=0x04"]
     if debug:
         command += ["-s", "-S"]
+    if icount is not None:
+        # The guest clock counts instructions (2^shift ns each) instead of following the
+        # host's: timing in the guest no longer depends on how busy the host is.
+        command += ["-icount", f"shift={icount},sleep=off"]
     return command
 
 
@@ -75,7 +79,8 @@ def boot_and_check(arguments):
         if iso is None:
             iso = os.path.join(scratch, "boot.iso")
             make_iso.make_iso(arguments.kernel, iso, arguments.cmdline)
-        command = qemu_command(iso, arguments.uefi, arguments.smp, arguments.mem, test_device=True)
+        command = qemu_command(
+            iso, arguments.uefi, arguments.smp, arguments.mem, test_device=True, icount=arguments.icount)
         return run_with_timeout(command, arguments)
 
 
@@ -190,6 +195,7 @@ def main():
     boot.add_argument("--expect", action="append")
     boot.add_argument("--reject", action="append")
     boot.add_argument("--expect-exit")
+    boot.add_argument("--icount", type=int, help="run on an instruction-counting clock, 2^N ns per instruction")
     add_machine_options(boot)
 
     check = subcommands.add_parser("check-log")

@@ -18,8 +18,13 @@ enum class LockRank : Core::u8 {
     // A slab cache that grows takes physical-memory under it.
     Heap = 20,
     PhysicalMemory = 30,
+    // Mutexes' waiter lists and inherited priorities; cross-CPU requeue calls are made
+    // under it, which take no lock.
+    PriorityInheritance = 35,
     // A wait queue's waiter list; waking takes no other lock under it.
     WaitQueue = 40,
+    // Reserved deadline bandwidth of every CPU.
+    DeadlineAdmission = 45,
     // Locks under which nothing else is ever acquired (log, log call sites). Highest of
     // all, so they may be taken last whatever else is held.
     Leaf = 250,
@@ -36,8 +41,12 @@ constexpr const char* lock_rank_name(LockRank rank)
         return "heap";
     case LockRank::PhysicalMemory:
         return "physical-memory";
+    case LockRank::PriorityInheritance:
+        return "priority-inheritance";
     case LockRank::WaitQueue:
         return "wait-queue";
+    case LockRank::DeadlineAdmission:
+        return "deadline-admission";
     case LockRank::Leaf:
         return "leaf";
     }

@@ -1,9 +1,13 @@
 #include <Core/NoThrow.h>
 #include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/FpuState.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Arch/x86_64/ProcessorCalls.h>
+#include <Kernel/Memory/Heap.h>
 #include <Kernel/Panic/Panic.h>
+#include <Kernel/Scheduling/DeadlineAdmission.h>
+#include <Kernel/Scheduling/RealTimeThrottle.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Time/Clock.h>
 #include <Kernel/Time/Timers.h>
@@ -13,31 +17,87 @@ extern "C" char thread_start[];
 
 namespace Kernel::Tasks {
 
-// One per CPU. Only its CPU touches it, always with interrupts off.
+using Scheduling::CpuMask;
+
+// One per CPU. Only its CPU touches it, always with interrupts off. Every runnable thread
+// of the CPU is in exactly one of the three class queues (the running one included), except
+// a deadline thread waiting for its budget and a thread on its way to another CPU.
 struct RunQueue {
+    Scheduling::EdfQueue deadline;
+    Scheduling::FixedPriorityQueue fixed;
     Scheduling::FairQueue fair;
+    Scheduling::RealTimeThrottle throttle;
     Thread* current { nullptr };
     Thread* idle { nullptr };
-    Time::Timer slice_timer;
+    // The one timer for the next scheduling decision: slice end, budget end, quantum end or
+    // the end of RT throttling, whichever is first.
+    Time::Timer decision_timer;
+    // Periodic while the CPU is busy: time to look for a busier CPU to pull from.
+    Time::Timer balance_timer;
     bool need_reschedule { false };
+    bool balance_due { false };
     bool active { false };
     // A thread that exited and was switched away from: its stack is freed by whichever
     // thread runs next on this CPU, once nothing runs on it any more.
     Thread* exited { nullptr };
+    // A thread that was switched away from to move to another CPU (its m_cpu already names
+    // it): the next thread to run here hands it over.
+    Thread* migrating { nullptr };
     Core::u64 running_since_ns { 0 };
+};
+
+// What each CPU tells the others for load balancing, updated by its own CPU.
+struct alignas(64) PublishedLoad {
+    Core::u32 runnable_count { 0 };
+    Core::u64 total_weight { 0 };
+    bool idle { true };
 };
 
 namespace {
 
 constexpr Core::u64 thread_stack_size = 32 * 1024;
-// How long a thread runs before the others of its CPU get a turn (EEVDF's request size).
-constexpr Core::u64 time_slice_ns = Scheduling::default_request_slice_ns;
+// How long a fair thread runs before the others of its CPU get a turn (EEVDF's request).
+constexpr Core::u64 fair_slice_ns = Scheduling::default_request_slice_ns;
 
 RunQueue s_run_queues[Arch::max_processors];
+PublishedLoad s_published_loads[Arch::max_processors];
 // Set once a CPU's scheduler is complete; read by other CPUs before they send it threads.
 bool s_ready[Arch::max_processors] {};
 // The contexts that were running when each CPU started scheduling become threads here.
 alignas(Thread) Core::u8 s_first_thread_storage[Arch::max_processors][sizeof(Thread)];
+
+// The deadline bandwidth reserved on each CPU. Placement compares all CPUs, so one lock
+// guards them all; it is taken only when a thread's policy changes or it exits.
+Locking::Spinlock s_admission_lock { "deadline admission", Locking::LockRank::DeadlineAdmission };
+Scheduling::DeadlineAdmission s_admissions[Arch::max_processors];
+
+bool is_schedulable_cpu(Core::u32 cpu)
+{
+    return cpu < Arch::processor_count() && __atomic_load_n(&Arch::processor(cpu).online, __ATOMIC_ACQUIRE)
+        && __atomic_load_n(&s_ready[cpu], __ATOMIC_ACQUIRE);
+}
+
+CpuMask schedulable_cpus()
+{
+    CpuMask mask;
+    for (Core::u32 cpu = 0; cpu < Arch::processor_count(); ++cpu) {
+        if (is_schedulable_cpu(cpu))
+            mask.add(cpu);
+    }
+    return mask;
+}
+
+// A snapshot of every CPU's published load (racy by nature: it only guides placement).
+Core::u32 snapshot_loads(Scheduling::CpuLoad* loads)
+{
+    Core::u32 count = Arch::processor_count();
+    for (Core::u32 cpu = 0; cpu < count; ++cpu) {
+        loads[cpu].runnable_count = __atomic_load_n(&s_published_loads[cpu].runnable_count, __ATOMIC_RELAXED);
+        loads[cpu].total_weight = __atomic_load_n(&s_published_loads[cpu].total_weight, __ATOMIC_RELAXED);
+        loads[cpu].online = is_schedulable_cpu(cpu);
+    }
+    return count;
+}
 
 } // namespace
 
@@ -46,9 +106,220 @@ class SchedulerInternals {
 public:
     static RunQueue& this_run_queue() { return s_run_queues[Arch::current_processor_index()]; }
 
+    static bool change_state(Thread& thread, Thread::State from, Thread::State to)
+    {
+        auto expected = static_cast<Core::u8>(from);
+        return __atomic_compare_exchange_n(
+            &thread.m_state, &expected, static_cast<Core::u8>(to), false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    }
+
+    static void set_state(Thread& thread, Thread::State state)
+    {
+        __atomic_store_n(&thread.m_state, static_cast<Core::u8>(state), __ATOMIC_RELEASE);
+    }
+
+    static void set_cpu(Thread& thread, Core::u32 cpu)
+    {
+        __atomic_store_n(&thread.m_cpu, cpu, __ATOMIC_RELEASE);
+    }
+
+    // Entity-to-thread casts: every entity a class queue holds is the base of a Thread
+    // (only threads are ever queued), so the downcast names the thread it is part of.
+    static Thread* thread_of(Scheduling::EdfEntity* entity) { return static_cast<Thread*>(entity); }
+    static Thread* thread_of(Scheduling::FixedPriorityEntity* entity) { return static_cast<Thread*>(entity); }
+    static Thread* thread_of(Scheduling::FairEntity* entity) { return static_cast<Thread*>(entity); }
+
+    static bool is_in_deadline_queue(const Thread& thread)
+    {
+        return thread.Scheduling::EdfEntity::is_queued();
+    }
+    static bool is_in_fixed_queue(const Thread& thread)
+    {
+        return thread.Scheduling::FixedPriorityEntity::is_queued();
+    }
+    static bool is_in_fair_queue(const Thread& thread) { return thread.Scheduling::FairEntity::is_queued(); }
+    static bool is_in_a_class_queue(const Thread& thread)
+    {
+        return is_in_deadline_queue(thread) || is_in_fixed_queue(thread) || is_in_fair_queue(thread);
+    }
+
+    // The fixed-priority level the thread runs at: its own or an inherited one, whichever
+    // is higher; 0 when neither applies.
+    static Core::u32 effective_fixed_priority(const Thread& thread)
+    {
+        Core::u32 own = thread.m_policy == SchedulingPolicy::FixedPriority ? thread.m_fixed_priority : 0;
+        Core::u32 inherited = thread.inherited_priority();
+        return own > inherited ? own : inherited;
+    }
+
+    // Puts a Runnable thread into the class queue its policy and inheritance say. A deadline
+    // thread with budget goes to EDF; one without waits for its replenishment (in the fixed
+    // queue if it inherited a priority, so that it can still release the mutex it holds).
+    static void insert_into_class_queue(RunQueue& queue, Thread& thread, Core::u64 now)
+    {
+        if (thread.m_policy == SchedulingPolicy::Deadline && !thread.m_waiting_for_budget) {
+            queue.deadline.insert(thread, thread.m_deadline_server->absolute_deadline_ns());
+            return;
+        }
+        if (Core::u32 level = effective_fixed_priority(thread)) {
+            queue.fixed.enqueue(thread, level);
+            return;
+        }
+        if (thread.m_policy == SchedulingPolicy::Deadline)
+            return;
+        queue.fair.enqueue(thread, now);
+    }
+
+    static void remove_from_class_queue(RunQueue& queue, Thread& thread, Core::u64 now)
+    {
+        if (is_in_deadline_queue(thread))
+            queue.deadline.remove(thread);
+        else if (is_in_fixed_queue(thread))
+            queue.fixed.dequeue(thread);
+        else if (is_in_fair_queue(thread))
+            queue.fair.dequeue(thread, now);
+    }
+
+    static void publish_load(RunQueue& queue)
+    {
+        PublishedLoad& load = s_published_loads[Arch::current_processor_index()];
+        auto runnable
+            = static_cast<Core::u32>(queue.deadline.count() + queue.fixed.count() + queue.fair.count());
+        __atomic_store_n(&load.runnable_count, runnable, __ATOMIC_RELAXED);
+        __atomic_store_n(&load.total_weight, queue.fair.total_weight(), __ATOMIC_RELAXED);
+        __atomic_store_n(&load.idle, queue.current == queue.idle, __ATOMIC_RELAXED);
+    }
+
+    // A deadline thread whose budget ran out leaves EDF until its deadline, when the
+    // replenishment timer refills it.
+    static void start_waiting_for_budget(RunQueue& queue, Thread& thread, Core::u64 now)
+    {
+        remove_from_class_queue(queue, thread, now);
+        thread.m_waiting_for_budget = true;
+        Time::arm_timer(thread.m_replenish_timer, thread.m_deadline_server->absolute_deadline_ns());
+        insert_into_class_queue(queue, thread, now);
+    }
+
+    static void replenish(Time::Timer&, void* context)
+    {
+        auto& thread = *static_cast<Thread*>(context);
+        RunQueue& queue = this_run_queue();
+        Core::u64 now = Time::monotonic_nanoseconds();
+        if (thread.m_policy != SchedulingPolicy::Deadline || !thread.m_waiting_for_budget)
+            return;
+        auto& server = *thread.m_deadline_server;
+        (void)server.replenish_if_due(now);
+        if (server.is_throttled()) {
+            // Overrun debt swallowed the refill: wait for the next deadline.
+            Time::arm_timer(thread.m_replenish_timer, server.absolute_deadline_ns());
+            return;
+        }
+        bool was_queued = is_in_a_class_queue(thread);
+        remove_from_class_queue(queue, thread, now);
+        thread.m_waiting_for_budget = false;
+        // A blocked thread is queued again when it wakes (the CBS wake-up rule decides its
+        // deadline then); a runnable one competes in EDF now.
+        if (thread.state() == Thread::State::Runnable && (was_queued || &thread != queue.current))
+            insert_into_class_queue(queue, thread, now);
+        queue.need_reschedule = true;
+    }
+
+    // Charges the running thread for the time since it was last charged, in its class.
+    // May move it (a spent deadline budget, a finished round-robin quantum): schedule()
+    // must follow before it runs on.
+    static void charge_current(RunQueue& queue, Core::u64 now)
+    {
+        Thread& thread = *queue.current;
+        Core::u64 ran = now - queue.running_since_ns;
+        queue.running_since_ns = now;
+        if (&thread == queue.idle)
+            return;
+        __atomic_store_n(&thread.m_runtime_ns, thread.m_runtime_ns + ran, __ATOMIC_RELAXED);
+        if (is_in_deadline_queue(thread)) {
+            auto& server = *thread.m_deadline_server;
+            server.charge(ran);
+            queue.throttle.charge(ran, now);
+            if (server.replenish_if_due(now)) {
+                // A new period began while it ran: its EDF key moves to the new deadline.
+                queue.deadline.remove(thread);
+                if (!server.is_throttled()) {
+                    queue.deadline.insert(thread, server.absolute_deadline_ns());
+                    return;
+                }
+                thread.m_waiting_for_budget = true;
+                Time::arm_timer(thread.m_replenish_timer, server.absolute_deadline_ns());
+                insert_into_class_queue(queue, thread, now);
+                return;
+            }
+            if (server.is_throttled())
+                start_waiting_for_budget(queue, thread, now);
+            return;
+        }
+        if (is_in_fixed_queue(thread)) {
+            queue.throttle.charge(ran, now);
+            thread.m_quantum_used_ns += ran;
+            if (thread.m_quantum_used_ns >= Scheduling::fixed_priority_time_slice_ns) {
+                thread.m_quantum_used_ns = 0;
+                queue.fixed.rotate(thread);
+            }
+            return;
+        }
+        if (is_in_fair_queue(thread))
+            queue.fair.charge(thread, ran);
+    }
+
+    // Deadline first, then fixed priority unless throttled while fair threads wait, then
+    // fair; fixed-priority threads still run when nothing fair waits (throttling never
+    // idles a CPU); idle last.
+    static Thread* pick_next(RunQueue& queue, Core::u64 now)
+    {
+        if (auto* entity = queue.deadline.earliest())
+            return thread_of(entity);
+        auto* fixed = queue.fixed.highest();
+        if (fixed && !(queue.fair.count() > 0 && queue.throttle.is_throttled(now)))
+            return thread_of(fixed);
+        if (auto* entity = queue.fair.pick_next())
+            return thread_of(entity);
+        if (fixed)
+            return thread_of(fixed);
+        return queue.idle;
+    }
+
+    // The time of the next decision for `next`, or 0 when nothing can take the CPU from it
+    // until something wakes (then no timer runs at all).
+    static Core::u64 next_decision_time(RunQueue& queue, Thread& next, Core::u64 now)
+    {
+        Core::u64 decide_at = 0;
+        auto no_later_than = [&](Core::u64 time) {
+            if (decide_at == 0 || time < decide_at)
+                decide_at = time;
+        };
+        if (is_in_deadline_queue(next)) {
+            // Budget enforcement: the server must stop when its budget is spent, alone or not.
+            no_later_than(now + next.m_deadline_server->remaining_runtime_ns());
+            no_later_than(next.m_deadline_server->absolute_deadline_ns());
+        } else if (is_in_fixed_queue(next)) {
+            if (queue.fixed.count() > 1)
+                no_later_than(now + (Scheduling::fixed_priority_time_slice_ns - next.m_quantum_used_ns));
+            if (queue.fair.count() > 0)
+                no_later_than(now + queue.throttle.remaining_budget_ns(now));
+        } else if (is_in_fair_queue(next)) {
+            if (queue.fair.count() > 1)
+                no_later_than(now + fair_slice_ns);
+            if (queue.fixed.count() > 0)
+                no_later_than(queue.throttle.throttled_until_ns(now));
+        }
+        return decide_at;
+    }
+
     static void request_reschedule(Time::Timer&, void* run_queue)
     {
         static_cast<RunQueue*>(run_queue)->need_reschedule = true;
+    }
+
+    static void request_balance(Time::Timer&, void* run_queue)
+    {
+        static_cast<RunQueue*>(run_queue)->balance_due = true;
     }
 
     // Interrupts are off. Picks the next thread (or idle) and switches to it.
@@ -57,32 +328,54 @@ public:
         queue.need_reschedule = false;
         Core::u64 now = Time::monotonic_nanoseconds();
         Thread* previous = queue.current;
-        if (previous != queue.idle) {
-            queue.fair.charge(*previous, now - queue.running_since_ns);
-            if (previous->state() != Thread::State::Runnable)
-                queue.fair.dequeue(*previous, now);
-        }
-        Scheduling::FairEntity* picked = queue.fair.pick_next();
-        Thread* next = picked ? static_cast<Thread*>(picked) : queue.idle;
-        // Only a CPU with more than one runnable thread needs a slice timer: with one, there
-        // is nobody to preempt for, so the CPU runs (or idles) without any tick.
-        if (queue.fair.count() > 1)
-            Time::arm_timer(queue.slice_timer, now + time_slice_ns);
+        charge_current(queue, now);
+        if (previous != queue.idle && previous->state() != Thread::State::Runnable)
+            remove_from_class_queue(queue, *previous, now);
+        Thread* next = pick_next(queue, now);
+        if (Core::u64 decide_at = next_decision_time(queue, *next, now))
+            Time::arm_timer(queue.decision_timer, decide_at);
         else
-            (void)Time::cancel_timer(queue.slice_timer);
-        queue.running_since_ns = now;
-        if (next == previous)
+            (void)Time::cancel_timer(queue.decision_timer);
+        // A busy CPU looks for imbalance now and then; an idle one looks each time it idles.
+        if (next == queue.idle)
+            (void)Time::cancel_timer(queue.balance_timer);
+        else if (!queue.balance_timer.is_armed())
+            Time::arm_timer(queue.balance_timer, now + Scheduling::load_balance_interval_ns);
+        if (next == previous) {
+            publish_load(queue);
             return;
+        }
         queue.current = next;
+        publish_load(queue);
         if (previous->state() == Thread::State::Exited)
             queue.exited = previous;
+        else if (previous->m_fpu_state)
+            Arch::save_fpu_state(previous->m_fpu_state);
+        if (next->m_fpu_state)
+            Arch::restore_fpu_state(next->m_fpu_state);
         switch_kernel_stack(&previous->m_saved_stack_pointer, next->m_saved_stack_pointer);
-        // Back on this thread: free what exited before the switch.
-        reap_exited(this_run_queue());
+        // Back on this thread.
+        finish_switch(this_run_queue());
     }
 
-    // Frees the stack of a thread that exited and was switched away from; nothing runs on it
-    // any more. Its Thread object stays, Exited, for whoever still holds a pointer to it.
+    // Runs on the thread that was switched to, before it goes on: frees what exited and
+    // hands over what is migrating, now that neither runs on this CPU any more.
+    static void finish_switch(RunQueue& queue)
+    {
+        reap_exited(queue);
+        if (Thread* migrating = queue.migrating) {
+            queue.migrating = nullptr;
+            // The target owns its run queue and enqueues the thread itself. This waits
+            // for it, serving calls made to this CPU meanwhile (the queue is consistent).
+            Arch::run_on_processor(
+                migrating->cpu(), [](void* thread) { enqueue_here(*static_cast<Thread*>(thread)); },
+                migrating);
+        }
+    }
+
+    // Frees the stack and FPU state of a thread that exited and was switched away from;
+    // nothing runs on it any more. Its Thread object stays, Exited, for whoever still holds
+    // a pointer to it.
     static void reap_exited(RunQueue& queue)
     {
         Thread* exited = queue.exited;
@@ -94,72 +387,232 @@ public:
         if (exited->m_stack.top != 0)
             Memory::free_kernel_stack(exited->m_stack);
         exited->m_stack = {};
+        if (exited->m_fpu_allocation)
+            Memory::free(exited->m_fpu_allocation);
+        exited->m_fpu_allocation = nullptr;
+        exited->m_fpu_state = nullptr;
     }
 
-    // Runs after every interrupt's handler and EOI: preempts the interrupted thread if a time
-    // slice ended or a wake-up made another thread due, but only if the interrupted code had
-    // interrupts on (code with them off, such as a spinlock holder, is never preempted).
+    // Runs after every interrupt's handler and EOI, if the interrupted code had interrupts
+    // on (code with them off, such as a spinlock holder, is never preempted): balances if
+    // it is time, then switches if a decision timer or a wake-up asked for it.
     static void preempt_on_interrupt_exit(Arch::RegisterState& registers)
     {
         if (!(registers.rflags & Arch::interrupt_flag))
             return;
         RunQueue& queue = this_run_queue();
-        if (queue.active && queue.need_reschedule)
+        if (!queue.active)
+            return;
+        if (queue.balance_due) {
+            queue.balance_due = false;
+            (void)pull_one_thread(queue);
+            if (queue.current != queue.idle)
+                Time::arm_timer(queue.balance_timer,
+                    Time::monotonic_nanoseconds() + Scheduling::load_balance_interval_ns);
+        }
+        if (queue.need_reschedule)
             schedule(queue);
     }
 
-    static bool change_state(Thread& thread, Thread::State from, Thread::State to)
-    {
-        auto expected = static_cast<Core::u8>(from);
-        return __atomic_compare_exchange_n(
-            &thread.m_state, &expected, static_cast<Core::u8>(to), false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-    }
-
-    // Puts a thread that was just made Runnable into this CPU's queue. Interrupts are off.
+    // Puts a thread that was just made Runnable (or handed over) into this CPU's queues.
+    // Interrupts are off.
     static void enqueue_here(Thread& thread)
     {
         // The run queue is this CPU's, guarded only by interrupts being off.
         VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
         RunQueue& queue = this_run_queue();
         // Still queued means it never left: it was woken before its CPU switched away.
-        if (thread.is_queued())
+        if (is_in_a_class_queue(thread) || thread.m_waiting_for_budget)
             return;
         Core::u64 now = Time::monotonic_nanoseconds();
-        // Charge the running thread first, so the queue's average virtual time (where the
-        // newcomer is placed) is current.
-        if (queue.current != queue.idle && queue.current->is_queued()) {
-            queue.fair.charge(*queue.current, now - queue.running_since_ns);
-            queue.running_since_ns = now;
+        // Charge the running thread first, so the fair queue's average virtual time (where
+        // a newcomer is placed) and budgets are current.
+        if (queue.current != queue.idle && is_in_a_class_queue(*queue.current))
+            charge_current(queue, now);
+        if (thread.m_policy == SchedulingPolicy::Deadline) {
+            // The CBS wake-up rule: keep the deadline if the budget left fits, else a new
+            // period; a server woken with no budget waits for its replenishment.
+            auto& server = *thread.m_deadline_server;
+            server.on_wakeup(now);
+            if (server.is_throttled()) {
+                thread.m_waiting_for_budget = true;
+                Time::arm_timer(thread.m_replenish_timer, server.absolute_deadline_ns());
+            }
         }
-        queue.fair.enqueue(thread, now);
+        insert_into_class_queue(queue, thread, now);
         queue.need_reschedule = true;
-        // The running thread may not block or take an interrupt soon: a slice timer makes
-        // sure the new arrival gets the CPU within one slice.
-        if (!queue.slice_timer.is_armed())
-            Time::arm_timer(queue.slice_timer, now + time_slice_ns);
+        publish_load(queue);
+        // The running thread may not block or take an interrupt soon: a decision timer
+        // makes sure the newcomer is considered within one slice.
+        if (!queue.decision_timer.is_armed())
+            Time::arm_timer(queue.decision_timer, now + fair_slice_ns);
+        kick_an_idle_cpu_if_busy(queue, thread);
+    }
+
+    // Pull-based balancing needs an idle CPU to notice work elsewhere; one asleep in hlt
+    // would not, so a CPU that has work waiting wakes one idle CPU the newcomer may run on
+    // (searching from the next CPU up, so that kicks spread), which then pulls.
+    static void kick_an_idle_cpu_if_busy(RunQueue& queue, const Thread& newcomer)
+    {
+        if (queue.fair.count() + queue.fixed.count() + queue.deadline.count() < 2)
+            return;
+        Core::u32 self = Arch::current_processor_index();
+        Core::u32 count = Arch::processor_count();
+        for (Core::u32 offset = 1; offset < count; ++offset) {
+            Core::u32 cpu = (self + offset) % count;
+            if (newcomer.m_affinity.contains(cpu) && is_schedulable_cpu(cpu)
+                && __atomic_load_n(&s_published_loads[cpu].idle, __ATOMIC_RELAXED)) {
+                Arch::send_reschedule(cpu);
+                return;
+            }
+        }
+    }
+
+    struct PullRequest {
+        Core::u32 puller;
+        Thread* thread;
+    };
+
+    // On the busy CPU (a cross-CPU call from the puller): detaches one waiting fair thread
+    // that may run on the puller and points it there. The running thread never moves
+    // (it is on this CPU's stack), nor do real-time threads (their reservations are per CPU).
+    static void detach_for_puller(void* argument)
+    {
+        auto& request = *static_cast<PullRequest*>(argument);
+        RunQueue& queue = this_run_queue();
+        if (!queue.active)
+            return;
+        Scheduling::FairEntity* candidate = queue.fair.find_first([&](Scheduling::FairEntity& entity) {
+            Thread& thread = *thread_of(&entity);
+            return &thread != queue.current && thread.state() == Thread::State::Runnable
+                && thread.m_affinity.contains(request.puller) && thread.inherited_priority() == 0;
+        });
+        if (!candidate)
+            return;
+        Thread& thread = *thread_of(candidate);
+        queue.fair.dequeue(thread, Time::monotonic_nanoseconds());
+        set_cpu(thread, request.puller);
+        __atomic_add_fetch(&thread.m_migrations, 1, __ATOMIC_RELAXED);
+        publish_load(queue);
+        request.thread = &thread;
+    }
+
+    // Asks the busiest CPU, if it is busier enough, for one of its waiting threads.
+    // Called with interrupts off where the run queue is consistent (idle loop, interrupt
+    // exit). Returns whether a thread came.
+    static bool pull_one_thread(RunQueue& queue)
+    {
+        Scheduling::CpuLoad loads[Arch::max_processors];
+        Core::u32 count = snapshot_loads(loads);
+        Core::u32 self = Arch::current_processor_index();
+        auto source
+            = Scheduling::choose_cpu_to_pull_from(Core::Span<const Scheduling::CpuLoad>(loads, count), self);
+        if (!source.has_value())
+            return false;
+        PullRequest request { self, nullptr };
+        Arch::run_on_processor(source.value(), detach_for_puller, &request);
+        if (!request.thread)
+            return false;
+        enqueue_here(*request.thread);
+        return queue.need_reschedule;
     }
 
     [[noreturn]] static void idle_loop(void*)
     {
-        // Sleeps until an interrupt; the interrupt-exit hook switches to whatever it made
-        // runnable.
-        for (;;)
-            asm volatile("sti; hlt; cli" ::: "memory");
-    }
-
-    static void set_state(Thread& thread, Thread::State state)
-    {
-        __atomic_store_n(&thread.m_state, static_cast<Core::u8>(state), __ATOMIC_RELEASE);
+        for (;;) {
+            Arch::disable_interrupts();
+            RunQueue& queue = this_run_queue();
+            if (pull_one_thread(queue) || queue.need_reschedule) {
+                schedule(queue);
+                continue;
+            }
+            // Sleeps until an interrupt; the interrupt-exit hook switches to whatever it
+            // made runnable. sti takes effect after hlt starts, so no wake-up is missed.
+            asm volatile("sti; hlt" ::: "memory");
+        }
     }
 
     static void run_thread(Thread& thread)
     {
         // A new thread starts here from schedule(), with interrupts off; it runs with them on,
-        // after freeing what the switch left behind (as a returning thread would).
-        reap_exited(this_run_queue());
+        // after finishing the switch (as a returning thread would).
+        finish_switch(this_run_queue());
         asm volatile("sti" ::: "memory");
         thread.m_entry(thread.m_argument);
         Scheduler::exit_current();
+    }
+
+    // Runs on the thread's CPU: re-files it by its current policy and inherited priority.
+    struct RequeueRequest {
+        Thread* thread;
+        bool done;
+    };
+
+    static void requeue_here(void* argument)
+    {
+        auto& request = *static_cast<RequeueRequest*>(argument);
+        Thread& thread = *request.thread;
+        // It moved on before the call arrived: the caller tries its new CPU.
+        if (thread.cpu() != Arch::current_processor_index())
+            return;
+        request.done = true;
+        RunQueue& queue = this_run_queue();
+        // Not queued here (blocked, or in flight to this CPU): whoever queues it reads the
+        // new priority then.
+        if (thread.state() != Thread::State::Runnable
+            || !(is_in_a_class_queue(thread) || thread.m_waiting_for_budget))
+            return;
+        Core::u64 now = Time::monotonic_nanoseconds();
+        if (&thread == queue.current)
+            charge_current(queue, now);
+        remove_from_class_queue(queue, thread, now);
+        insert_into_class_queue(queue, thread, now);
+        queue.need_reschedule = true;
+        publish_load(queue);
+    }
+
+    // Returns a deadline thread's reservation. The admission lock is taken; the thread is
+    // the calling one or not started, so its policy cannot change meanwhile.
+    static void release_deadline_reservation(Thread& thread)
+    {
+        if (thread.m_policy != SchedulingPolicy::Deadline)
+            return;
+        Locking::SpinlockLocker locker(s_admission_lock);
+        s_admissions[thread.cpu()].release(
+            thread.m_deadline_server->runtime_ns(), thread.m_deadline_server->period_ns());
+    }
+
+    // Applies a policy change: to a thread not started yet directly, to the calling thread by
+    // taking it out of its class queue, changing it and putting it back. `change` returns
+    // whether it applied.
+    template<typename Change> static Core::Result<void> change_policy(Thread& thread, Change change)
+    {
+        if (thread.state() == Thread::State::Created) {
+            TRY(change());
+            return {};
+        }
+        if (&thread != &Scheduler::current())
+            return Core::ErrorCode::InvalidArgument;
+        Arch::InterruptsDisabled interrupts_disabled;
+        RunQueue& queue = this_run_queue();
+        Core::u64 now = Time::monotonic_nanoseconds();
+        charge_current(queue, now);
+        remove_from_class_queue(queue, thread, now);
+        if (thread.m_waiting_for_budget) {
+            (void)Time::cancel_timer(thread.m_replenish_timer);
+            thread.m_waiting_for_budget = false;
+        }
+        auto result = change();
+        if (thread.m_policy == SchedulingPolicy::Deadline) {
+            thread.m_deadline_server->on_wakeup(now);
+            if (thread.m_deadline_server->is_throttled()) {
+                thread.m_waiting_for_budget = true;
+                Time::arm_timer(thread.m_replenish_timer, thread.m_deadline_server->absolute_deadline_ns());
+            }
+        }
+        insert_into_class_queue(queue, thread, now);
+        schedule(queue);
+        return result;
     }
 };
 
@@ -169,21 +622,42 @@ extern "C" [[noreturn]] void thread_main(Thread* thread)
     __builtin_unreachable();
 }
 
-Core::Result<Thread*> Thread::create(const char* name, Entry entry, void* argument, Core::u32 cpu, int nice)
+Core::Result<Thread*> Thread::create(
+    const char* name, Entry entry, void* argument, Core::u32 cpu, ThreadOptions options)
 {
     // Idle threads are created while their CPU is still setting up; everything else only
     // for CPUs that schedule.
     if (cpu >= Arch::processor_count()
         || (entry != SchedulerInternals::idle_loop && !Scheduler::is_ready(cpu)))
         return Core::ErrorCode::InvalidArgument;
-    auto stack = TRY(Memory::allocate_kernel_stack(thread_stack_size));
-    auto* thread = new (Core::nothrow) Thread(name, entry, argument, cpu, nice);
-    if (!thread)
+    if (!Scheduling::is_valid_nice(options.nice))
+        return Core::ErrorCode::InvalidArgument;
+    void* fpu_allocation = nullptr;
+    if (options.has_fpu_state)
+        fpu_allocation = TRY(Memory::allocate(Arch::fpu_state_size() + Arch::fpu_state_alignment));
+    auto stack = Memory::allocate_kernel_stack(thread_stack_size);
+    auto* thread
+        = stack.is_error() ? nullptr : new (Core::nothrow) Thread(name, entry, argument, cpu, options.nice);
+    if (!thread) {
+        if (!stack.is_error())
+            Memory::free_kernel_stack(stack.value());
+        if (fpu_allocation)
+            Memory::free(fpu_allocation);
         return Core::ErrorCode::OutOfMemory;
-    thread->m_stack = stack;
+    }
+    thread->m_stack = stack.value();
+    if (fpu_allocation) {
+        // The heap returns 16-byte aligned blocks; rounding the address up to the XSAVE
+        // alignment stays inside the block, which has fpu_state_alignment spare bytes.
+        auto address = reinterpret_cast<Core::u64>(fpu_allocation);
+        address = (address + Arch::fpu_state_alignment - 1) & ~Core::u64(Arch::fpu_state_alignment - 1);
+        thread->m_fpu_allocation = fpu_allocation;
+        thread->m_fpu_state = reinterpret_cast<void*>(address);
+        Arch::initialize_fpu_state(thread->m_fpu_state);
+    }
     // The initial frame switch_kernel_stack pops: r15, r14, r13, r12 (= the thread),
     // rbx, rbp, then the return address thread_start.
-    auto* frame = reinterpret_cast<Core::u64*>(stack.top) - 7;
+    auto* frame = reinterpret_cast<Core::u64*>(thread->m_stack.top) - 7;
     // Invariant: the stack is `thread_stack_size` mapped bytes below stack.top; the 7 words
     // written here lie at its top. After switch_kernel_stack pops six and returns, RSP is
     // stack.top (16-byte aligned), so thread_start's call enters thread_main with RSP = 8
@@ -199,6 +673,8 @@ Core::Result<Thread*> Thread::create(const char* name, Entry entry, void* argume
     thread->m_wake_timer.callback
         = [](Time::Timer&, void* sleeper) { Scheduler::wake(*static_cast<Thread*>(sleeper)); };
     thread->m_wake_timer.context = thread;
+    thread->m_replenish_timer.callback = SchedulerInternals::replenish;
+    thread->m_replenish_timer.context = thread;
     return thread;
 }
 
@@ -213,9 +689,15 @@ void Scheduler::initialize_on_this_cpu(const char* current_context_name)
     first->m_wake_timer.callback
         = [](Time::Timer&, void* sleeper) { Scheduler::wake(*static_cast<Thread*>(sleeper)); };
     first->m_wake_timer.context = first;
+    first->m_replenish_timer.callback = SchedulerInternals::replenish;
+    first->m_replenish_timer.context = first;
+    // The first thread is where this CPU started: it stays here.
+    first->m_affinity = CpuMask::only(cpu);
     SchedulerInternals::set_state(*first, Thread::State::Runnable);
-    queue.slice_timer.callback = SchedulerInternals::request_reschedule;
-    queue.slice_timer.context = &queue;
+    queue.decision_timer.callback = SchedulerInternals::request_reschedule;
+    queue.decision_timer.context = &queue;
+    queue.balance_timer.callback = SchedulerInternals::request_balance;
+    queue.balance_timer.context = &queue;
     queue.current = first;
     queue.fair.enqueue(*first, Time::monotonic_nanoseconds());
     queue.running_since_ns = Time::monotonic_nanoseconds();
@@ -223,8 +705,10 @@ void Scheduler::initialize_on_this_cpu(const char* current_context_name)
     if (idle.is_error())
         Panic::panic("scheduler: no memory for CPU {}'s idle thread", cpu);
     queue.idle = idle.value();
+    queue.idle->m_affinity = CpuMask::only(cpu);
     Arch::set_interrupt_exit_hook(SchedulerInternals::preempt_on_interrupt_exit);
     queue.active = true;
+    SchedulerInternals::publish_load(queue);
     __atomic_store_n(&s_ready[cpu], true, __ATOMIC_RELEASE);
 }
 
@@ -260,9 +744,16 @@ Thread& Scheduler::current()
     return *SchedulerInternals::this_run_queue().current;
 }
 
+Core::u64 Scheduler::current_runtime_ns()
+{
+    Arch::InterruptsDisabled interrupts_disabled;
+    RunQueue& queue = SchedulerInternals::this_run_queue();
+    return queue.current->m_runtime_ns + (Time::monotonic_nanoseconds() - queue.running_since_ns);
+}
+
 // Queues a thread that was just made Runnable on its own CPU. A local wake from thread
 // context with interrupts on switches right away if the newcomer is due; otherwise the
-// reschedule happens at the next interrupt exit or slice end.
+// reschedule happens at the next interrupt exit or decision timer.
 static void make_runnable(Thread& thread)
 {
     Core::u64 flags = Arch::read_flags();
@@ -301,7 +792,27 @@ void Scheduler::yield()
         Panic::panic("scheduler: a thread tried to yield inside an interrupt handler");
     Locking::assert_may_sleep();
     Arch::InterruptsDisabled interrupts_disabled;
-    SchedulerInternals::schedule(SchedulerInternals::this_run_queue());
+    RunQueue& queue = SchedulerInternals::this_run_queue();
+    SchedulerInternals::charge_current(queue, Time::monotonic_nanoseconds());
+    Thread& self = *queue.current;
+    // Give up the rest of this turn: a fair thread its current request, a fixed-priority
+    // one its place in its level (to the back, with a fresh quantum). A deadline thread
+    // keeps its place: EDF order is by deadline, and its budget already bounds it.
+    if (SchedulerInternals::is_in_fair_queue(self)) {
+        queue.fair.yield(self);
+    } else if (SchedulerInternals::is_in_fixed_queue(self)) {
+        self.m_quantum_used_ns = 0;
+        queue.fixed.rotate(self);
+    }
+    SchedulerInternals::schedule(queue);
+}
+
+void Scheduler::yield_if_due()
+{
+    Arch::InterruptsDisabled interrupts_disabled;
+    RunQueue& queue = SchedulerInternals::this_run_queue();
+    if (queue.need_reschedule && !Arch::in_interrupt_handler())
+        SchedulerInternals::schedule(queue);
 }
 
 void Scheduler::block_current()
@@ -326,12 +837,178 @@ void Scheduler::exit_current()
     if (Arch::in_interrupt_handler())
         Panic::panic("scheduler: a thread tried to exit inside an interrupt handler");
     Locking::assert_may_sleep();
+    Thread& self = current();
+    SchedulerInternals::release_deadline_reservation(self);
     Arch::disable_interrupts();
-    // A pending wake-up timer would later wake a thread whose stack is gone.
-    (void)Time::cancel_timer(current().m_wake_timer);
-    SchedulerInternals::set_state(current(), Thread::State::Exited);
+    // A pending timer would later touch a thread whose stack is gone.
+    (void)Time::cancel_timer(self.m_wake_timer);
+    (void)Time::cancel_timer(self.m_replenish_timer);
+    SchedulerInternals::set_state(self, Thread::State::Exited);
     SchedulerInternals::schedule(SchedulerInternals::this_run_queue());
     Panic::panic("scheduler: an exited thread was scheduled again");
+}
+
+// The nice level the fair class runs a thread at: its own, less the game-mode boost.
+static int effective_nice(int base_nice, bool game_mode_boost)
+{
+    if (!game_mode_boost)
+        return base_nice;
+    int boosted = base_nice - game_mode_nice_boost;
+    return boosted < Scheduling::minimum_nice ? Scheduling::minimum_nice : boosted;
+}
+
+Core::Result<void> Scheduler::set_fair(Thread& thread, int nice)
+{
+    if (!Scheduling::is_valid_nice(nice))
+        return Core::ErrorCode::InvalidArgument;
+    if (thread.state() != Thread::State::Created && &thread != &current())
+        return Core::ErrorCode::InvalidArgument;
+    SchedulerInternals::release_deadline_reservation(thread);
+    return SchedulerInternals::change_policy(thread, [&]() -> Core::Result<void> {
+        thread.m_policy = SchedulingPolicy::Fair;
+        thread.m_deadline_server = {};
+        thread.m_base_nice = nice;
+        // The thread is in no queue here: the queue only rescales its saved lag.
+        SchedulerInternals::this_run_queue().fair.set_nice(
+            thread, effective_nice(nice, thread.m_game_mode_boost));
+        return {};
+    });
+}
+
+Core::Result<void> Scheduler::set_game_mode_boost(Thread& thread, bool boosted)
+{
+    if (thread.m_policy != SchedulingPolicy::Fair)
+        return Core::ErrorCode::InvalidArgument;
+    if (thread.state() != Thread::State::Created && &thread != &current())
+        return Core::ErrorCode::InvalidArgument;
+    return SchedulerInternals::change_policy(thread, [&]() -> Core::Result<void> {
+        thread.m_game_mode_boost = boosted;
+        SchedulerInternals::this_run_queue().fair.set_nice(
+            thread, effective_nice(thread.m_base_nice, boosted));
+        return {};
+    });
+}
+
+Core::Result<void> Scheduler::set_fixed_priority(Thread& thread, Core::u32 priority)
+{
+    if (priority < Scheduling::minimum_fixed_priority || priority > Scheduling::maximum_fixed_priority)
+        return Core::ErrorCode::InvalidArgument;
+    if (thread.state() != Thread::State::Created && &thread != &current())
+        return Core::ErrorCode::InvalidArgument;
+    SchedulerInternals::release_deadline_reservation(thread);
+    return SchedulerInternals::change_policy(thread, [&]() -> Core::Result<void> {
+        thread.m_policy = SchedulingPolicy::FixedPriority;
+        thread.m_fixed_priority = priority;
+        thread.m_quantum_used_ns = 0;
+        thread.m_deadline_server = {};
+        return {};
+    });
+}
+
+Core::Result<void> Scheduler::set_deadline(Thread& thread, Core::u64 runtime_ns, Core::u64 period_ns)
+{
+    auto server = TRY(Scheduling::DeadlineServer::create(runtime_ns, period_ns));
+    bool not_started = thread.state() == Thread::State::Created;
+    if (!not_started && &thread != &current())
+        return Core::ErrorCode::InvalidArgument;
+    Core::u32 cpu = 0;
+    {
+        Locking::SpinlockLocker locker(s_admission_lock);
+        // The old reservation is returned first, so a thread can change its parameters
+        // within the bandwidth it already holds.
+        bool was_deadline = thread.m_policy == SchedulingPolicy::Deadline;
+        Core::u64 old_runtime = was_deadline ? thread.m_deadline_server->runtime_ns() : 0;
+        Core::u64 old_period = was_deadline ? thread.m_deadline_server->period_ns() : 0;
+        if (was_deadline)
+            s_admissions[thread.cpu()].release(old_runtime, old_period);
+        Core::Optional<Core::u32> chosen;
+        if (not_started) {
+            // The least loaded allowed CPU that fits (worst fit spreads real-time load).
+            CpuMask allowed = thread.m_affinity.intersection(schedulable_cpus());
+            for (Core::u32 candidate = 0; candidate < Arch::processor_count(); ++candidate) {
+                if (!allowed.contains(candidate) || !s_admissions[candidate].fits(runtime_ns, period_ns))
+                    continue;
+                if (!chosen.has_value()
+                    || s_admissions[candidate].utilization() < s_admissions[chosen.value()].utilization())
+                    chosen = candidate;
+            }
+        } else if (s_admissions[thread.cpu()].fits(runtime_ns, period_ns)) {
+            chosen = thread.cpu();
+        }
+        if (!chosen.has_value()) {
+            if (was_deadline) {
+                // Giving back what was just released always fits.
+                auto readmitted = s_admissions[thread.cpu()].admit(old_runtime, old_period);
+                VERIFY(!readmitted.is_error());
+            }
+            return Core::ErrorCode::Busy;
+        }
+        cpu = chosen.value();
+        auto admitted = s_admissions[cpu].admit(runtime_ns, period_ns);
+        VERIFY(!admitted.is_error()); // fits() said so, under the same lock
+    }
+    return SchedulerInternals::change_policy(thread, [&]() -> Core::Result<void> {
+        SchedulerInternals::set_cpu(thread, cpu);
+        thread.m_policy = SchedulingPolicy::Deadline;
+        thread.m_deadline_server = server;
+        return {};
+    });
+}
+
+Core::Result<void> Scheduler::set_affinity(Thread& thread, CpuMask affinity)
+{
+    affinity = affinity.intersection(schedulable_cpus());
+    if (affinity.is_empty())
+        return Core::ErrorCode::InvalidArgument;
+    if (thread.m_policy == SchedulingPolicy::Deadline && !affinity.contains(thread.cpu()))
+        return Core::ErrorCode::InvalidArgument;
+    if (thread.state() == Thread::State::Created) {
+        thread.m_affinity = affinity;
+        if (!affinity.contains(thread.cpu())) {
+            Scheduling::CpuLoad loads[Arch::max_processors];
+            Core::u32 count = snapshot_loads(loads);
+            auto target = Scheduling::choose_cpu_for_thread(
+                Core::Span<const Scheduling::CpuLoad>(loads, count), affinity, Core::Optional<Core::u32> {});
+            if (!target.has_value())
+                return Core::ErrorCode::InvalidArgument;
+            SchedulerInternals::set_cpu(thread, target.value());
+        }
+        return {};
+    }
+    if (&thread != &current())
+        return Core::ErrorCode::InvalidArgument;
+    Arch::InterruptsDisabled interrupts_disabled;
+    // With interrupts off no balancing call can look at the mask half-written.
+    thread.m_affinity = affinity;
+    if (affinity.contains(thread.cpu()))
+        return {};
+    Scheduling::CpuLoad loads[Arch::max_processors];
+    Core::u32 count = snapshot_loads(loads);
+    auto target = Scheduling::choose_cpu_for_thread(
+        Core::Span<const Scheduling::CpuLoad>(loads, count), affinity, Core::Optional<Core::u32> {});
+    if (!target.has_value())
+        return Core::ErrorCode::InvalidArgument;
+    // Leave this CPU: off its queues, then switch away; the next thread here hands this
+    // one to the target (finish_switch), which can only queue it once it is off this stack.
+    RunQueue& queue = SchedulerInternals::this_run_queue();
+    Core::u64 now = Time::monotonic_nanoseconds();
+    SchedulerInternals::charge_current(queue, now);
+    SchedulerInternals::remove_from_class_queue(queue, thread, now);
+    SchedulerInternals::set_cpu(thread, target.value());
+    __atomic_add_fetch(&thread.m_migrations, 1, __ATOMIC_RELAXED);
+    queue.migrating = &thread;
+    SchedulerInternals::schedule(queue);
+    return {};
+}
+
+void Scheduler::requeue_after_priority_change(Thread& thread)
+{
+    VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
+    // The thread may migrate between reading its CPU and the call arriving there; the
+    // call then does nothing and the next round tries where it went.
+    SchedulerInternals::RequeueRequest request { &thread, false };
+    while (!request.done)
+        Arch::run_on_processor(thread.cpu(), SchedulerInternals::requeue_here, &request);
 }
 
 void WaitQueue::enqueue_current_as_waiter()

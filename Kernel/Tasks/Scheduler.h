@@ -1,12 +1,19 @@
 #pragma once
 
-// The per-CPU scheduler, first part of M1.4: kernel threads in the fair (EEVDF) class,
-// preempted by a one-shot time-slice timer, with sleeping and wait queues, and an idle
-// thread per CPU that sleeps in hlt. docs/scheduling.md lists what is still to come.
+// The per-CPU scheduler (M1.4): kernel threads in three classes, picked in this order:
+//   1. deadline: EDF over CBS servers, admitted per CPU (never above 95% of a CPU);
+//   2. fixed priority: round robin within each of the levels 1..99;
+//   3. fair: EEVDF with nice weights;
+// and an idle thread per CPU that sleeps in hlt. RT throttling stops fixed-priority
+// threads once real-time work has used 95% of a 100 ms window while fair threads wait.
+// Preemption comes from one one-shot timer per CPU, armed only for the next decision.
+// Idle and underloaded CPUs pull fair threads from the busiest CPU. docs/scheduling.md.
 //
 // Each CPU's run queue is touched only by that CPU, with interrupts off; work for another
-// CPU (starting or waking a thread that lives there) is sent to it as a cross-CPU call.
+// CPU (starting or waking a thread that lives there, or handing one over) is sent to it as
+// a cross-CPU call.
 
+#include <Core/Error.h>
 #include <Core/IntrusiveList.h>
 #include <Core/Types.h>
 #include <Kernel/Arch/x86_64/CPU.h>
@@ -14,6 +21,8 @@
 #include <Kernel/Tasks/Thread.h>
 
 namespace Kernel::Tasks {
+
+inline constexpr int game_mode_nice_boost = 5;
 
 class Scheduler {
 public:
@@ -29,9 +38,35 @@ public:
     // Makes a created thread runnable on its CPU (once; later calls do nothing).
     static void start(Thread& thread);
     [[nodiscard]] static Thread& current();
+    // The calling thread's runtime including the stretch it is running now.
+    [[nodiscard]] static Core::u64 current_runtime_ns();
+
+    // Policy changes apply to a thread that has not started yet or to the calling thread
+    // itself; anything else is InvalidArgument. They take effect at once.
+    //   Fair: nice in -20..19.
+    static Core::Result<void> set_fair(Thread& thread, int nice);
+    //   Fixed priority: 1..99, higher runs first.
+    static Core::Result<void> set_fixed_priority(Thread& thread, Core::u32 priority);
+    //   Deadline: runtime_ns of CPU in every period_ns (the relative deadline), admitted
+    //   on one CPU of the thread's affinity (a thread not started yet goes to the least
+    //   loaded; the calling thread stays on its own). Busy when no allowed CPU has the
+    //   bandwidth left. A deadline thread stays on the CPU it was admitted on.
+    static Core::Result<void> set_deadline(Thread& thread, Core::u64 runtime_ns, Core::u64 period_ns);
+    // Game mode (project rules, section 39): the foreground game's fair threads weigh as
+    // if they were game_mode_nice_boost nice levels higher (about 3x at nice 0). The boost
+    // stays inside the fair class on purpose: a background thread keeps its own weight, so
+    // it always gets its weighted share and is never starved, which a real-time boost could
+    // not promise. Fair threads only (InvalidArgument otherwise); same callers as above.
+    static Core::Result<void> set_game_mode_boost(Thread& thread, bool boosted);
+    // Restricts the CPUs the thread may run on (intersected with the online CPUs; empty is
+    // InvalidArgument). The calling thread moves at once if its CPU is no longer allowed.
+    // A deadline thread's mask must keep its CPU, where its bandwidth is reserved.
+    static Core::Result<void> set_affinity(Thread& thread, Scheduling::CpuMask affinity);
 
     // Lets other runnable threads of this CPU run first.
     static void yield();
+    // Switches only if something (a wake-up, a priority change) made another thread due.
+    static void yield_if_due();
     // Blocks the calling thread until the monotonic clock reaches `deadline_ns`.
     static void sleep_until(Core::u64 deadline_ns);
     // Ends the calling thread.
@@ -43,6 +78,9 @@ public:
     // Switches away from the calling thread, which its caller has already marked Blocked
     // and recorded where a waker will find it. Interrupts must be off.
     static void block_current();
+    // Moves a thread whose inherited priority changed to the class queue it now belongs
+    // in, on its CPU (Mutex's priority inheritance). Interrupts must be off.
+    static void requeue_after_priority_change(Thread& thread);
 };
 
 // Threads waiting for something another thread (or an interrupt) will signal.

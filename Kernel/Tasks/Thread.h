@@ -1,46 +1,103 @@
 #pragma once
 
 // A kernel thread: its own stack (with a guard page), its saved stack pointer while it is
-// not running, and its place in its CPU's fair run queue. docs/scheduling.md.
+// not running, its scheduling policy and its place in one of its CPU's class queues.
+// docs/scheduling.md.
 
 #include <Core/Error.h>
 #include <Core/IntrusiveList.h>
+#include <Core/Optional.h>
 #include <Core/Types.h>
 #include <Kernel/Memory/MemoryManager.h>
+#include <Kernel/Scheduling/DeadlineServer.h>
+#include <Kernel/Scheduling/EdfQueue.h>
 #include <Kernel/Scheduling/FairQueue.h>
+#include <Kernel/Scheduling/FixedPriorityQueue.h>
+#include <Kernel/Scheduling/LoadBalancing.h>
 #include <Kernel/Time/TimerQueue.h>
 
 namespace Kernel::Tasks {
 
-// A Thread is its own fair-queue entity, so the scheduler gets from the entity the queue
-// picks back to the thread with a static_cast.
-class Thread : public Scheduling::FairEntity {
+class Mutex;
+
+// A contended mutex's link into its owner's list of contended mutexes (Mutex derives from
+// it): the owner's inherited priority is the highest of those mutexes' top waiters.
+class ContendedMutexLink {
+public:
+    Core::IntrusiveListNode<ContendedMutexLink> contended_node;
+};
+
+// The scheduling class a thread asks for. Priority inheritance (Mutex) may run a thread in
+// a higher class than the one it asked for while it holds a contended mutex.
+enum class SchedulingPolicy : Core::u8 {
+    Fair, // EEVDF with a nice level: everything by default
+    FixedPriority, // round robin at a fixed priority (1..99): device threads
+    Deadline, // EDF with a CBS budget (runtime per period): latency-critical work
+};
+
+struct ThreadOptions {
+    int nice = 0;
+    // Threads that will run user code get an FPU/SSE/AVX state of their own, saved and
+    // restored on every switch. Kernel-only threads never touch the FPU (the kernel is
+    // built general-regs-only), so they need none and switch faster.
+    bool has_fpu_state = false;
+};
+
+// A Thread is an entity of each class queue (a thread is queued in at most one of them at
+// a time), so the scheduler gets from the entity a queue picks back to the thread with a
+// static_cast.
+class Thread : public Scheduling::FairEntity,
+               public Scheduling::EdfEntity,
+               public Scheduling::FixedPriorityEntity {
 public:
     using Entry = void (*)(void* argument);
 
     enum class State : Core::u8 {
         Created, // not started yet
-        Runnable, // in its CPU's run queue (running or waiting to run)
-        Blocked, // waiting: on a wait queue or until a deadline
+        Runnable, // on its CPU (running, queued, or waiting for its deadline budget)
+        Blocked, // waiting: on a wait queue, a mutex, or until a deadline
         Exited, // finished; its stack is no longer used
     };
 
-    // A thread that will run entry(argument) on CPU `cpu` once started with
-    // Scheduler::start(). OutOfMemory when no stack or object can be had.
+    // A thread that will run entry(argument), first on CPU `cpu`, once started with
+    // Scheduler::start(). It may run on any CPU (Scheduler::set_affinity restricts that).
+    // InvalidArgument for a CPU that does not schedule or an invalid nice level;
+    // OutOfMemory when no stack, FPU state or object can be had.
     static Core::Result<Thread*> create(
-        const char* name, Entry entry, void* argument, Core::u32 cpu, int nice = 0);
+        const char* name, Entry entry, void* argument, Core::u32 cpu, ThreadOptions options = {});
 
     [[nodiscard]] const char* name() const { return m_name; }
     [[nodiscard]] State state() const
     {
         return static_cast<State>(__atomic_load_n(&m_state, __ATOMIC_ACQUIRE));
     }
-    [[nodiscard]] Core::u32 cpu() const { return m_cpu; }
-    [[nodiscard]] Core::u64 runtime_ns() const { return total_runtime_ns(); }
+    // The CPU the thread is on now (it changes when the thread migrates).
+    [[nodiscard]] Core::u32 cpu() const { return __atomic_load_n(&m_cpu, __ATOMIC_ACQUIRE); }
+    [[nodiscard]] Scheduling::CpuMask affinity() const { return m_affinity; }
+    [[nodiscard]] SchedulingPolicy policy() const { return m_policy; }
+    [[nodiscard]] Core::u32 fixed_priority() const { return m_fixed_priority; }
+    [[nodiscard]] bool has_game_mode_boost() const { return m_game_mode_boost; }
+    // The priority inherited through contended mutexes it holds: 0 for none, a fixed
+    // priority, or Scheduling::inherited_deadline_priority for a deadline-class waiter.
+    [[nodiscard]] Core::u32 inherited_priority() const
+    {
+        return __atomic_load_n(&m_inherited_priority, __ATOMIC_ACQUIRE);
+    }
+    // Time charged to the thread so far (the running thread's current stretch is added
+    // at its next switch or at Scheduler::current_runtime_ns()).
+    [[nodiscard]] Core::u64 runtime_ns() const { return __atomic_load_n(&m_runtime_ns, __ATOMIC_RELAXED); }
+    // How many times the thread moved to another CPU.
+    [[nodiscard]] Core::u64 migration_count() const
+    {
+        return __atomic_load_n(&m_migrations, __ATOMIC_RELAXED);
+    }
+    [[nodiscard]] bool has_fpu_state() const { return m_fpu_state != nullptr; }
 
 private:
     friend class Scheduler;
     friend class WaitQueue;
+    friend class Mutex;
+    friend class PriorityInheritance;
     friend class SchedulerInternals;
 
     Thread(const char* name, Entry entry, void* argument, Core::u32 cpu, int nice)
@@ -49,6 +106,7 @@ private:
         , m_entry(entry)
         , m_argument(argument)
         , m_cpu(cpu)
+        , m_base_nice(nice)
     {
     }
 
@@ -60,10 +118,39 @@ private:
     Core::u8 m_state { static_cast<Core::u8>(State::Created) };
     Core::u64 m_saved_stack_pointer { 0 };
     Memory::KernelStack m_stack {};
+    // 64-byte aligned FPU state inside m_fpu_allocation, or null for kernel-only threads.
+    void* m_fpu_state { nullptr };
+    void* m_fpu_allocation { nullptr };
+
+    // Policy: changed only by the thread itself or before it starts.
+    SchedulingPolicy m_policy { SchedulingPolicy::Fair };
+    Core::u32 m_fixed_priority { 0 };
+    Core::Optional<Scheduling::DeadlineServer> m_deadline_server;
+    // The nice level asked for; the fair class uses it less game_mode_nice_boost while
+    // the game-mode boost is on.
+    int m_base_nice { 0 };
+    bool m_game_mode_boost { false };
+    Scheduling::CpuMask m_affinity { Scheduling::CpuMask::all() };
+    // Written under the priority-inheritance lock, read by the thread's CPU when queueing.
+    Core::u32 m_inherited_priority { 0 };
+    // Round-robin time used of the current fixed-priority quantum.
+    Core::u64 m_quantum_used_ns { 0 };
+    // Runnable deadline thread whose budget is spent: it waits, in no queue, for
+    // m_replenish_timer.
+    bool m_waiting_for_budget { false };
+    Core::u64 m_migrations { 0 };
+    Core::u64 m_runtime_ns { 0 };
+
     // Wakes the thread at the end of sleep_until().
     Time::Timer m_wake_timer;
-    // Links into a WaitQueue while blocked on one.
+    // Refills a throttled deadline server at its deadline.
+    Time::Timer m_replenish_timer;
+    // Links into a WaitQueue while blocked on one, or a Mutex's waiters.
     Core::IntrusiveListNode<Thread> m_wait_node;
+    // The mutex the thread is blocked on (priority inheritance follows the chain).
+    Mutex* m_blocked_on_mutex { nullptr };
+    // The contended mutexes the thread holds (under the priority-inheritance lock).
+    Core::IntrusiveList<ContendedMutexLink, &ContendedMutexLink::contended_node> m_contended_mutexes;
 };
 
 } // namespace Kernel::Tasks

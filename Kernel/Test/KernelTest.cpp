@@ -1,5 +1,6 @@
 #include <Core/Span.h>
 #include <Kernel/Log/KernelLog.h>
+#include <Kernel/Test/KernelBenchmark.h>
 #include <Kernel/Test/KernelTest.h>
 #include <Kernel/Test/QemuExit.h>
 
@@ -20,25 +21,44 @@ template<typename... Arguments> void report(Core::StringView format_string, cons
 
 } // namespace
 
+void report_samples(
+    TestContext& context, Core::StringView metric, Core::Span<Core::u64> samples, Core::StringView unit)
+{
+    if (samples.size() == 0) {
+        context.fail("no samples were taken", __FILE__, __LINE__);
+        return;
+    }
+    Core::SampleSummary summary = Core::summarize_samples(samples);
+    report("[BENCH] {}.{} {}: n={} min={} median={} p99={} max={} mean={} {}", context.test_case().suite,
+        context.test_case().name, metric, summary.count, summary.minimum, summary.median,
+        summary.percentile_99, summary.maximum, summary.mean, unit);
+}
+
 void TestContext::fail(Core::StringView what, const char* file, int line)
 {
     m_failed = true;
     report("[TEST] FAIL {}.{}: {} ({}:{})", m_test_case.suite, m_test_case.name, what, file, line);
 }
 
-bool selector_matches(
-    Core::StringView selector, Core::StringView suite, Core::StringView name, bool ends_in_panic)
+bool selector_matches(Core::StringView selector, const TestCase& test)
 {
     auto dot = selector.find('.');
-    if (!dot.has_value())
-        return selector == "all" && !ends_in_panic;
+    if (!dot.has_value()) {
+        if (selector == "all")
+            return test.kind == TestKind::Plain;
+        if (selector == "timed")
+            return test.kind == TestKind::Timed;
+        if (selector == "bench")
+            return test.kind == TestKind::Benchmark;
+        return false;
+    }
     Core::StringView selected_suite = selector.substring(0, dot.value());
     Core::StringView selected_name = selector.substring(dot.value() + 1);
-    if (selected_suite != suite)
+    if (selected_suite != Core::StringView(test.suite))
         return false;
     if (selected_name == "*")
-        return !ends_in_panic;
-    return selected_name == name;
+        return test.kind != TestKind::EndsInPanic;
+    return selected_name == Core::StringView(test.name);
 }
 
 // The linker places every TestCase of the .kernel_tests section between the two symbols.
@@ -60,7 +80,7 @@ void run_selected_tests_and_exit(Core::StringView selector)
 {
     Core::u32 selected = 0;
     for (const TestCase& test : registered_tests()) {
-        if (selector_matches(selector, test.suite, test.name, test.ends_in_panic))
+        if (selector_matches(selector, test))
             ++selected;
     }
     report("[TEST] START selector={} selected={}", selector, selected);
@@ -68,7 +88,7 @@ void run_selected_tests_and_exit(Core::StringView selector)
     Core::u32 passed = 0;
     Core::u32 failed = 0;
     for (const TestCase& test : registered_tests()) {
-        if (!selector_matches(selector, test.suite, test.name, test.ends_in_panic))
+        if (!selector_matches(selector, test))
             continue;
         report("[TEST] RUN {}.{}", test.suite, test.name);
         TestContext context(test);

@@ -14,6 +14,13 @@
 // KERNEL_PANIC_TEST declares a test whose success is a panic report (for example, a
 // deliberate page fault). Those stop the kernel, so they only run when selected by their
 // full name, one per boot.
+//
+// KERNEL_TIMED_TEST declares a test whose verdict depends on timing (shares of CPU time,
+// deadlines met). Under TCG the guest clock follows the host's, and a host busy with other
+// work deschedules emulated CPUs for tens of milliseconds at random, which such a test
+// cannot tell from a scheduler bug. So timed tests are left out of `test=all` and run in a
+// boot of their own, `test=timed`, with QEMU's clock counting guest instructions
+// (-icount), where time is the same on every run.
 
 #include <Core/Format.h>
 #include <Core/StringView.h>
@@ -23,11 +30,18 @@ namespace Kernel::Test {
 
 class TestContext;
 
+enum class TestKind : Core::u8 {
+    Plain, // KERNEL_TEST: part of test=all
+    EndsInPanic, // KERNEL_PANIC_TEST: selected by full name only, one per boot
+    Timed, // KERNEL_TIMED_TEST: test=timed, on QEMU's instruction-counting clock
+    Benchmark, // KERNEL_BENCHMARK: test=bench (KernelBenchmark.h)
+};
+
 struct TestCase {
     const char* suite;
     const char* name;
     void (*function)(TestContext&);
-    bool ends_in_panic;
+    TestKind kind;
 };
 
 class TestContext {
@@ -47,15 +61,17 @@ public:
         fail(what.string_view(), file, line);
     }
     [[nodiscard]] bool failed() const { return m_failed; }
+    [[nodiscard]] const TestCase& test_case() const { return m_test_case; }
 
 private:
     const TestCase& m_test_case;
     bool m_failed { false };
 };
 
-// Does `selector` ("all", "suite.*" or "suite.name") choose this test?
-[[nodiscard]] bool selector_matches(
-    Core::StringView selector, Core::StringView suite, Core::StringView name, bool ends_in_panic);
+// Does `selector` ("all", "timed", "bench", "suite.*" or "suite.name") choose this test?
+// "all" is every plain test, "timed" every timed test, "bench" every benchmark; "suite.*"
+// every test of the suite that does not panic.
+[[nodiscard]] bool selector_matches(Core::StringView selector, const TestCase& test);
 
 // Whether this kernel was linked with any tests (the test kernel is; the product is not).
 [[nodiscard]] bool kernel_has_tests();
@@ -65,18 +81,19 @@ private:
 
 } // namespace Kernel::Test
 
-#define KERNEL_TEST_DEFINE(suite, name, ends_in_panic)                                                       \
+#define KERNEL_TEST_DEFINE(suite, name, kind)                                                                \
     static void kernel_test_function_##suite##_##name(::Kernel::Test::TestContext& test_context);            \
     [[gnu::used,                                                                                             \
         gnu::section(                                                                                        \
             ".kernel_tests")]] static const ::Kernel::Test::TestCase kernel_test_case_##suite##_##name {     \
-        #suite, #name, kernel_test_function_##suite##_##name, ends_in_panic                                  \
+        #suite, #name, kernel_test_function_##suite##_##name, ::Kernel::Test::TestKind::kind                 \
     };                                                                                                       \
     static void kernel_test_function_##suite##_##name(                                                       \
         [[maybe_unused]] ::Kernel::Test::TestContext& test_context)
 
-#define KERNEL_TEST(suite, name) KERNEL_TEST_DEFINE(suite, name, false)
-#define KERNEL_PANIC_TEST(suite, name) KERNEL_TEST_DEFINE(suite, name, true)
+#define KERNEL_TEST(suite, name) KERNEL_TEST_DEFINE(suite, name, Plain)
+#define KERNEL_PANIC_TEST(suite, name) KERNEL_TEST_DEFINE(suite, name, EndsInPanic)
+#define KERNEL_TIMED_TEST(suite, name) KERNEL_TEST_DEFINE(suite, name, Timed)
 
 #define EXPECT(condition)                                                                                    \
     do {                                                                                                     \

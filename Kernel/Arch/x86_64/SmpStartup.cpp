@@ -1,6 +1,7 @@
 #include <Core/StaticVector.h>
 #include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Arch/x86_64/CPUFeatures.h>
+#include <Kernel/Arch/x86_64/FpuState.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/Arch/x86_64/LocalApic.h>
 #include <Kernel/Arch/x86_64/Processor.h>
@@ -41,6 +42,7 @@ template<typename T> volatile T& trampoline_field(const char* symbol)
     activate_processor(*processor);
     load_interrupt_table_on_this_cpu();
     apply_cpu_protections_on_this_cpu();
+    initialize_fpu_on_this_cpu();
     enable_local_apic_on_this_cpu();
     mark_processor_online(*processor);
     s_continuation();
