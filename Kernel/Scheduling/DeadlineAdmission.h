@@ -23,8 +23,8 @@
 // parts, and the third is refused. The cap itself is rounded DOWN when given as a percentage
 // for the same reason.
 //
-// Not synchronised: each CPU's run queue owns its instance under its own lock; placement
-// reads a snapshot of all of them.
+// Not synchronised: the scheduler keeps one instance per CPU, all under one lock (the
+// `deadline admission` lock of docs/lock-order.md), since placement compares them all.
 
 #include <Core/Error.h>
 #include <Core/Span.h>

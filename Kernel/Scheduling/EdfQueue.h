@@ -5,8 +5,8 @@
 // they were inserted (FIFO), so servers with the same deadline cannot starve each other.
 //
 // Representation: an intrusive pairing heap (Fredman, Sedgewick, Sleator and Tarjan 1986).
-// Every entity carries its own links and key, so inserting never allocates (it runs under
-// the run-queue lock with interrupts disabled). Costs for n queued entities: insert and
+// Every entity carries its own links and key, so inserting never allocates (it runs on a
+// run queue's own CPU with interrupts disabled). Costs for n queued entities: insert and
 // earliest O(1); remove and pop_earliest O(log n) amortized. A sorted list (as TimerQueue
 // uses) would make removal O(1) but insertion O(n), and n is not reliably small here:
 // admission limits the summed bandwidth, not the count, so one CPU may carry hundreds of
@@ -15,7 +15,8 @@
 // Ties are broken by an insertion sequence number, which makes the order strict and total:
 // that is what lets a heap, which is not stable by itself, keep equal deadlines FIFO.
 //
-// Not synchronised: each CPU's run queue owns its EdfQueue under its own lock.
+// Not synchronised: each CPU's run queue owns its EdfQueue, touched only by that CPU with
+// interrupts disabled.
 
 #include <Core/Types.h>
 

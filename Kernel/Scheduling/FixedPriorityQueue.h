@@ -18,8 +18,8 @@
 //
 // Finding the highest level is O(1): a bitmap of the non-empty levels, two 64-bit words
 // (levels 0..63 and 64..127), searched with count-leading-zeros. Every other operation is
-// O(1) as well (intrusive lists), and nothing allocates, since the queue is used under the
-// run-queue lock with interrupts disabled.
+// O(1) as well (intrusive lists), and nothing allocates, since the queue is used on its run
+// queue's own CPU with interrupts disabled.
 //
 // highest() does not remove what it returns, so the run queue may leave the running thread
 // queued (as it does with FairQueue) or take it out while it runs. In the second case a thread

@@ -37,7 +37,8 @@
 // nanoseconds; a window end must not pass 2^64 (584 years of uptime).
 //
 // Pure policy: nothing reads a clock or takes a lock. Callers pass the time in, each CPU
-// keeps its own instance under its run-queue lock, and tests can replay any schedule.
+// keeps its own instance in its run queue (touched only by that CPU, interrupts off), and tests can replay
+// any schedule.
 
 #include <Core/Error.h>
 #include <Core/Types.h>

@@ -20,6 +20,7 @@ Locking::Spinlock s_inheritance_lock { "priority inheritance", Locking::LockRank
 // The bookkeeping of priority inheritance, a friend of Thread and Mutex.
 class PriorityInheritance {
 public:
+    // Only Mutex derives from ContendedMutexLink, so a link in a contended list is a Mutex.
     static Mutex& mutex_of(ContendedMutexLink& link) { return static_cast<Mutex&>(link); }
 
     static Core::u32 own_rank(const Thread& thread)
@@ -99,6 +100,8 @@ public:
             Core::u64 word = __atomic_load_n(&mutex.m_owner_word, __ATOMIC_ACQUIRE);
             if (word == 0)
                 return false;
+            // A non-zero word is the owning thread's address (plus the waiters bit); the owner
+            // cannot exit while it holds the mutex, so the thread is alive.
             auto* owner = reinterpret_cast<Thread*>(word & ~Mutex::has_waiters_bit);
             if (owner == &self)
                 Panic::panic("mutex: thread '{}' locked a mutex it already owns", self.name());
@@ -112,12 +115,18 @@ public:
                 owner->m_contended_mutexes.push_back(mutex);
             insert_waiter(mutex, self);
             self.m_blocked_on_mutex = &mutex;
-            __atomic_store_n(&self.m_state, static_cast<Core::u8>(Thread::State::Blocked), __ATOMIC_RELEASE);
+            self.set_state(Thread::State::Blocked);
             propagate_from(owner);
         }
-        // unlock() hands the mutex over before waking us, so once woken we own it.
-        Scheduler::block_current();
-        return true;
+        // unlock() hands the mutex over before waking us. A wake-up from anywhere else
+        // (Scheduler::wake is public) finds us not the owner yet: we wait on.
+        for (;;) {
+            Scheduler::block_current();
+            Locking::SpinlockLocker locker(s_inheritance_lock);
+            if (mutex.owner() == &self)
+                return true;
+            self.set_state(Thread::State::Blocked);
+        }
     }
 
     // unlock()'s slow path: there are waiters. Hands the mutex to the first, gives up what
@@ -133,6 +142,8 @@ public:
             mutex.m_waiters.remove(*next_owner);
             next_owner->m_blocked_on_mutex = nullptr;
             self.m_contended_mutexes.remove(mutex);
+            // The owner word holds the thread's address; threads are at least 8-byte aligned,
+            // so bit 0 is free for the waiters flag.
             Core::u64 word = reinterpret_cast<Core::u64>(next_owner);
             if (!mutex.m_waiters.is_empty()) {
                 word |= Mutex::has_waiters_bit;

@@ -42,6 +42,7 @@ public:
 
     [[nodiscard]] Thread* owner() const
     {
+        // The word is 0 or an owning thread's address with the waiters flag in bit 0.
         return reinterpret_cast<Thread*>(__atomic_load_n(&m_owner_word, __ATOMIC_ACQUIRE) & ~has_waiters_bit);
     }
 

@@ -29,6 +29,19 @@ bool wait_until_blocked(const Thread& thread, Core::u64 limit_ns)
     return true;
 }
 
+// Polls (sleeping) until the thread's inherited priority is `expected`, or the limit
+// passes. A waiter shows Blocked a moment before its owner's priority is raised.
+bool wait_until_inherited(const Thread& thread, Core::u32 expected, Core::u64 limit_ns)
+{
+    Core::u64 start = Kernel::Time::monotonic_nanoseconds();
+    while (thread.inherited_priority() != expected) {
+        if (Kernel::Time::monotonic_nanoseconds() - start > limit_ns)
+            return false;
+        sleep_for(millisecond / 2);
+    }
+    return true;
+}
+
 } // namespace
 
 KERNEL_TEST(mutex, try_lock_and_unlock_on_one_thread)
@@ -172,11 +185,11 @@ KERNEL_TEST(mutex, priority_is_inherited_along_a_chain_of_owners)
     state.middle_holds.wait();
     EXPECT(wait_until_blocked(*middle.value(), 1000 * millisecond));
     // Middle waits for low: low runs at middle's priority.
-    EXPECT_EQ(low.value()->inherited_priority(), 5u);
+    EXPECT(wait_until_inherited(*low.value(), 5, 1000 * millisecond));
     Scheduler::start(*high.value());
     EXPECT(wait_until_blocked(*high.value(), 1000 * millisecond));
-    EXPECT_EQ(middle.value()->inherited_priority(), 60u);
-    EXPECT_EQ(low.value()->inherited_priority(), 60u);
+    EXPECT(wait_until_inherited(*middle.value(), 60, 1000 * millisecond));
+    EXPECT(wait_until_inherited(*low.value(), 60, 1000 * millisecond));
     EXPECT(state.first.owner() == low.value());
     EXPECT(state.second.owner() == middle.value());
 
@@ -255,9 +268,15 @@ KERNEL_TIMED_TEST(mutex, priority_inheritance_resolves_an_inversion)
     state.low_holds.wait();
     Scheduler::start(*middle.value());
     Scheduler::start(*high.value());
-    EXPECT(wait_until_blocked(*high.value(), 1000 * millisecond));
-    // While high waits, low runs at high's priority.
-    EXPECT_EQ(low.value()->inherited_priority(), 50u);
+    // While high waits, low runs at high's priority (watched until high has the mutex).
+    bool low_inherited = false;
+    Core::u64 watch_start = Kernel::Time::monotonic_nanoseconds();
+    while (!low_inherited && high.value()->state() != Thread::State::Exited
+        && Kernel::Time::monotonic_nanoseconds() - watch_start < 1000 * millisecond) {
+        low_inherited = low.value()->inherited_priority() == 50;
+        sleep_for(millisecond / 10);
+    }
+    EXPECT(low_inherited);
     Thread* high_only[1] = { high.value() };
     EXPECT(wait_for_exit(high_only, 1, 1000 * millisecond));
     sleep_for(400 * millisecond);

@@ -68,8 +68,11 @@ alignas(Thread) Core::u8 s_first_thread_storage[Arch::max_processors][sizeof(Thr
 
 // The deadline bandwidth reserved on each CPU. Placement compares all CPUs, so one lock
 // guards them all; it is taken only when a thread's policy changes or it exits.
-Locking::Spinlock s_admission_lock { "deadline admission", Locking::LockRank::DeadlineAdmission };
-Scheduling::DeadlineAdmission s_admissions[Arch::max_processors];
+struct Admissions {
+    Scheduling::DeadlineAdmission cpus[Arch::max_processors];
+};
+Locking::SpinlockProtected<Admissions> s_admissions { "deadline admission",
+    Locking::LockRank::DeadlineAdmission };
 
 bool is_schedulable_cpu(Core::u32 cpu)
 {
@@ -108,15 +111,10 @@ public:
 
     static bool change_state(Thread& thread, Thread::State from, Thread::State to)
     {
-        auto expected = static_cast<Core::u8>(from);
-        return __atomic_compare_exchange_n(
-            &thread.m_state, &expected, static_cast<Core::u8>(to), false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+        return thread.change_state(from, to);
     }
 
-    static void set_state(Thread& thread, Thread::State state)
-    {
-        __atomic_store_n(&thread.m_state, static_cast<Core::u8>(state), __ATOMIC_RELEASE);
-    }
+    static void set_state(Thread& thread, Thread::State state) { thread.set_state(state); }
 
     static void set_cpu(Thread& thread, Core::u32 cpu)
     {
@@ -180,11 +178,20 @@ public:
             queue.fair.dequeue(thread, now);
     }
 
+    // What balancing counts: the fair threads (only they move), plus the running thread when
+    // it is a real-time one, since fair threads waiting behind it are then waiting for a CPU.
+    // A CPU busy with real-time work alone does not look worth pulling from.
+    static Core::u32 balance_load(RunQueue& queue)
+    {
+        bool real_time_running = queue.current != queue.idle
+            && (is_in_deadline_queue(*queue.current) || is_in_fixed_queue(*queue.current));
+        return static_cast<Core::u32>(queue.fair.count() + (real_time_running ? 1 : 0));
+    }
+
     static void publish_load(RunQueue& queue)
     {
         PublishedLoad& load = s_published_loads[Arch::current_processor_index()];
-        auto runnable
-            = static_cast<Core::u32>(queue.deadline.count() + queue.fixed.count() + queue.fair.count());
+        Core::u32 runnable = balance_load(queue);
         __atomic_store_n(&load.runnable_count, runnable, __ATOMIC_RELAXED);
         __atomic_store_n(&load.total_weight, queue.fair.total_weight(), __ATOMIC_RELAXED);
         __atomic_store_n(&load.idle, queue.current == queue.idle, __ATOMIC_RELAXED);
@@ -202,6 +209,7 @@ public:
 
     static void replenish(Time::Timer&, void* context)
     {
+        // The timer's context is the thread it belongs to (set by the Thread constructor).
         auto& thread = *static_cast<Thread*>(context);
         RunQueue& queue = this_run_queue();
         Core::u64 now = Time::monotonic_nanoseconds();
@@ -214,12 +222,11 @@ public:
             Time::arm_timer(thread.m_replenish_timer, server.absolute_deadline_ns());
             return;
         }
-        bool was_queued = is_in_a_class_queue(thread);
         remove_from_class_queue(queue, thread, now);
         thread.m_waiting_for_budget = false;
         // A blocked thread is queued again when it wakes (the CBS wake-up rule decides its
-        // deadline then); a runnable one competes in EDF now.
-        if (thread.state() == Thread::State::Runnable && (was_queued || &thread != queue.current))
+        // deadline then); a runnable one, running or not, competes in EDF now.
+        if (thread.state() == Thread::State::Runnable)
             insert_into_class_queue(queue, thread, now);
         queue.need_reschedule = true;
     }
@@ -264,8 +271,14 @@ public:
             }
             return;
         }
-        if (is_in_fair_queue(thread))
+        if (is_in_fair_queue(thread)) {
             queue.fair.charge(thread, ran);
+            return;
+        }
+        // A deadline thread whose budget ran out while it was running, and that has not been
+        // switched away from yet: the time is overrun, repaid from its next budget.
+        if (thread.m_policy == SchedulingPolicy::Deadline && thread.m_waiting_for_budget)
+            thread.m_deadline_server->charge(ran);
     }
 
     // Deadline first, then fixed priority unless throttled while fair threads wait, then
@@ -312,6 +325,8 @@ public:
         return decide_at;
     }
 
+    // The context of the decision and balance timers is the run queue that owns them (set in
+    // initialize_on_this_cpu); they fire on that queue's CPU.
     static void request_reschedule(Time::Timer&, void* run_queue)
     {
         static_cast<RunQueue*>(run_queue)->need_reschedule = true;
@@ -329,8 +344,16 @@ public:
         Core::u64 now = Time::monotonic_nanoseconds();
         Thread* previous = queue.current;
         charge_current(queue, now);
-        if (previous != queue.idle && previous->state() != Thread::State::Runnable)
-            remove_from_class_queue(queue, *previous, now);
+        if (previous != queue.idle) {
+            // Woken before it could switch away: it stays (its wake-up call, when it comes,
+            // finds it Runnable and does nothing), filed again in case its rank changed.
+            if (change_state(*previous, Thread::State::Waking, Thread::State::Runnable)) {
+                remove_from_class_queue(queue, *previous, now);
+                insert_into_class_queue(queue, *previous, now);
+            }
+            if (previous->state() != Thread::State::Runnable)
+                remove_from_class_queue(queue, *previous, now);
+        }
         Thread* next = pick_next(queue, now);
         if (Core::u64 decide_at = next_decision_time(queue, *next, now))
             Time::arm_timer(queue.decision_timer, decide_at);
@@ -367,9 +390,9 @@ public:
             queue.migrating = nullptr;
             // The target owns its run queue and enqueues the thread itself. This waits
             // for it, serving calls made to this CPU meanwhile (the queue is consistent).
+            // The argument is the migrating thread, alive (it is Runnable) and in no queue.
             Arch::run_on_processor(
-                migrating->cpu(), [](void* thread) { enqueue_here(*static_cast<Thread*>(thread)); },
-                migrating);
+                migrating->cpu(), [](void* thread) { queue_here(*static_cast<Thread*>(thread)); }, migrating);
         }
     }
 
@@ -414,9 +437,22 @@ public:
             schedule(queue);
     }
 
-    // Puts a thread that was just made Runnable (or handed over) into this CPU's queues.
-    // Interrupts are off.
-    static void enqueue_here(Thread& thread)
+    // A woken or started thread arrives (the call wake() or start() sent). It is queued only
+    // if it still lives here and is still Waking: a late call for a thread that meanwhile
+    // ran on, blocked again or moved finds it in another state or on another CPU and does
+    // nothing. Interrupts are off.
+    static void enqueue_woken(Thread& thread)
+    {
+        if (thread.cpu() != Arch::current_processor_index())
+            return;
+        if (!change_state(thread, Thread::State::Waking, Thread::State::Runnable))
+            return;
+        queue_here(thread);
+    }
+
+    // Queues a Runnable thread that is in no queue (woken, started, or handed over by
+    // migration or balancing) on this CPU. Interrupts are off.
+    static void queue_here(Thread& thread)
     {
         // The run queue is this CPU's, guarded only by interrupts being off.
         VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
@@ -427,8 +463,7 @@ public:
         Core::u64 now = Time::monotonic_nanoseconds();
         // Charge the running thread first, so the fair queue's average virtual time (where
         // a newcomer is placed) and budgets are current.
-        if (queue.current != queue.idle && is_in_a_class_queue(*queue.current))
-            charge_current(queue, now);
+        charge_current(queue, now);
         if (thread.m_policy == SchedulingPolicy::Deadline) {
             // The CBS wake-up rule: keep the deadline if the budget left fits, else a new
             // period; a server woken with no budget waits for its replenishment.
@@ -442,10 +477,16 @@ public:
         insert_into_class_queue(queue, thread, now);
         queue.need_reschedule = true;
         publish_load(queue);
-        // The running thread may not block or take an interrupt soon: a decision timer
-        // makes sure the newcomer is considered within one slice.
-        if (!queue.decision_timer.is_armed())
+        if (pick_next(queue, now) != queue.current) {
+            // The newcomer should run now. An interrupt exit or the caller switches; a timer
+            // due at once makes sure of it even when this CPU has interrupts off for a while
+            // (a call served inside a wait loop, a wake-up under a spinlock).
+            Time::arm_timer(queue.decision_timer, now);
+        } else if (!queue.decision_timer.is_armed()) {
+            // The running thread may not block or take an interrupt soon: the newcomer is
+            // considered again within one slice.
             Time::arm_timer(queue.decision_timer, now + fair_slice_ns);
+        }
         kick_an_idle_cpu_if_busy(queue, thread);
     }
 
@@ -454,7 +495,8 @@ public:
     // (searching from the next CPU up, so that kicks spread), which then pulls.
     static void kick_an_idle_cpu_if_busy(RunQueue& queue, const Thread& newcomer)
     {
-        if (queue.fair.count() + queue.fixed.count() + queue.deadline.count() < 2)
+        // Only fair threads move, and only if one waits.
+        if (!is_in_fair_queue(newcomer) || balance_load(queue) < 2)
             return;
         Core::u32 self = Arch::current_processor_index();
         Core::u32 count = Arch::processor_count();
@@ -478,6 +520,7 @@ public:
     // (it is on this CPU's stack), nor do real-time threads (their reservations are per CPU).
     static void detach_for_puller(void* argument)
     {
+        // The puller's request on its stack; the puller waits for this call to finish.
         auto& request = *static_cast<PullRequest*>(argument);
         RunQueue& queue = this_run_queue();
         if (!queue.active)
@@ -513,7 +556,7 @@ public:
         Arch::run_on_processor(source.value(), detach_for_puller, &request);
         if (!request.thread)
             return false;
-        enqueue_here(*request.thread);
+        queue_here(*request.thread);
         return queue.need_reschedule;
     }
 
@@ -537,6 +580,7 @@ public:
         // A new thread starts here from schedule(), with interrupts off; it runs with them on,
         // after finishing the switch (as a returning thread would).
         finish_switch(this_run_queue());
+        // Enables interrupts; touches no register or memory.
         asm volatile("sti" ::: "memory");
         thread.m_entry(thread.m_argument);
         Scheduler::exit_current();
@@ -550,6 +594,7 @@ public:
 
     static void requeue_here(void* argument)
     {
+        // The caller's request on its stack; the caller waits for this call to finish.
         auto& request = *static_cast<RequeueRequest*>(argument);
         Thread& thread = *request.thread;
         // It moved on before the call arrived: the caller tries its new CPU.
@@ -571,30 +616,36 @@ public:
         publish_load(queue);
     }
 
-    // Returns a deadline thread's reservation. The admission lock is taken; the thread is
+    // Returns a deadline thread's reservation (nothing for other classes). The thread is
     // the calling one or not started, so its policy cannot change meanwhile.
     static void release_deadline_reservation(Thread& thread)
     {
         if (thread.m_policy != SchedulingPolicy::Deadline)
             return;
-        Locking::SpinlockLocker locker(s_admission_lock);
-        s_admissions[thread.cpu()].release(
-            thread.m_deadline_server->runtime_ns(), thread.m_deadline_server->period_ns());
+        s_admissions.with([&](Admissions& admissions) {
+            admissions.cpus[thread.cpu()].release(
+                thread.m_deadline_server->runtime_ns(), thread.m_deadline_server->period_ns());
+        });
     }
 
-    // Applies a policy change: to a thread not started yet directly, to the calling thread by
-    // taking it out of its class queue, changing it and putting it back. `change` returns
-    // whether it applied.
-    template<typename Change> static Core::Result<void> change_policy(Thread& thread, Change change)
+    // Changes a thread's policy through `apply(cpu)`, which gets the CPU the thread is on
+    // and either changes the policy or refuses with an error (changing nothing).
+    //  - A thread not started yet is changed directly.
+    //  - The calling thread is taken out of its class queue with interrupts off (so it can be
+    //    neither preempted nor moved meanwhile), changed, filed again by its new policy, and
+    //    then whatever is due runs.
+    //  - Any other thread: InvalidArgument.
+    template<typename Apply> static Core::Result<void> change_policy(Thread& thread, Apply apply)
     {
-        if (thread.state() == Thread::State::Created) {
-            TRY(change());
-            return {};
-        }
-        if (&thread != &Scheduler::current())
-            return Core::ErrorCode::InvalidArgument;
+        if (Arch::in_interrupt_handler())
+            Panic::panic("scheduler: a scheduling policy was changed inside an interrupt handler");
+        if (thread.state() == Thread::State::Created)
+            return apply(thread.cpu());
+        Locking::assert_may_sleep();
         Arch::InterruptsDisabled interrupts_disabled;
         RunQueue& queue = this_run_queue();
+        if (&thread != queue.current)
+            return Core::ErrorCode::InvalidArgument;
         Core::u64 now = Time::monotonic_nanoseconds();
         charge_current(queue, now);
         remove_from_class_queue(queue, thread, now);
@@ -602,8 +653,10 @@ public:
             (void)Time::cancel_timer(thread.m_replenish_timer);
             thread.m_waiting_for_budget = false;
         }
-        auto result = change();
+        auto result = apply(Arch::current_processor_index());
         if (thread.m_policy == SchedulingPolicy::Deadline) {
+            // Joining the deadline class is a wake-up as far as CBS goes: a fresh period (or
+            // the current one, for a thread that changes and keeps its reservation).
             thread.m_deadline_server->on_wakeup(now);
             if (thread.m_deadline_server->is_throttled()) {
                 thread.m_waiting_for_budget = true;
@@ -614,12 +667,52 @@ public:
         schedule(queue);
         return result;
     }
+
+    // The CPU a deadline reservation goes on: for a thread not started yet, the least loaded
+    // allowed CPU where it fits (worst fit spreads real-time load); for the calling thread,
+    // its own CPU if it fits there. The admission lock is held.
+    static Core::Optional<Core::u32> place_reservation(Admissions& admissions, const Thread& thread,
+        bool not_started, Core::u32 cpu, Core::u64 runtime_ns, Core::u64 period_ns)
+    {
+        if (!not_started) {
+            if (admissions.cpus[cpu].fits(runtime_ns, period_ns))
+                return cpu;
+            return {};
+        }
+        Core::Optional<Core::u32> chosen;
+        CpuMask allowed = thread.m_affinity.intersection(schedulable_cpus());
+        for (Core::u32 candidate = 0; candidate < Arch::processor_count(); ++candidate) {
+            if (!allowed.contains(candidate) || !admissions.cpus[candidate].fits(runtime_ns, period_ns))
+                continue;
+            if (!chosen.has_value()
+                || admissions.cpus[candidate].utilization() < admissions.cpus[chosen.value()].utilization())
+                chosen = candidate;
+        }
+        return chosen;
+    }
 };
 
 extern "C" [[noreturn]] void thread_main(Thread* thread)
 {
     SchedulerInternals::run_thread(*thread);
     __builtin_unreachable();
+}
+
+Thread::Thread(const char* name, Entry entry, void* argument, Core::u32 cpu, int nice)
+    : Scheduling::FairEntity(nice)
+    , m_name(name)
+    , m_entry(entry)
+    , m_argument(argument)
+    , m_cpu(cpu)
+    , m_base_nice(nice)
+{
+    // Both timers' context is this thread, which outlives them (they are cancelled or have
+    // fired before its stack goes).
+    m_wake_timer.callback
+        = [](Time::Timer&, void* sleeper) { Scheduler::wake(*static_cast<Thread*>(sleeper)); };
+    m_wake_timer.context = this;
+    m_replenish_timer.callback = SchedulerInternals::replenish;
+    m_replenish_timer.context = this;
 }
 
 Core::Result<Thread*> Thread::create(
@@ -670,11 +763,6 @@ Core::Result<Thread*> Thread::create(
     frame[5] = 0;
     frame[6] = reinterpret_cast<Core::u64>(thread_start);
     thread->m_saved_stack_pointer = reinterpret_cast<Core::u64>(frame);
-    thread->m_wake_timer.callback
-        = [](Time::Timer&, void* sleeper) { Scheduler::wake(*static_cast<Thread*>(sleeper)); };
-    thread->m_wake_timer.context = thread;
-    thread->m_replenish_timer.callback = SchedulerInternals::replenish;
-    thread->m_replenish_timer.context = thread;
     return thread;
 }
 
@@ -686,11 +774,6 @@ void Scheduler::initialize_on_this_cpu(const char* current_context_name)
     // The queue is complete before anything that can spin (the allocation below) gives
     // cross-CPU calls a chance to run here.
     auto* first = new (s_first_thread_storage[cpu]) Thread(current_context_name, nullptr, nullptr, cpu, 0);
-    first->m_wake_timer.callback
-        = [](Time::Timer&, void* sleeper) { Scheduler::wake(*static_cast<Thread*>(sleeper)); };
-    first->m_wake_timer.context = first;
-    first->m_replenish_timer.callback = SchedulerInternals::replenish;
-    first->m_replenish_timer.context = first;
     // The first thread is where this CPU started: it stays here.
     first->m_affinity = CpuMask::only(cpu);
     SchedulerInternals::set_state(*first, Thread::State::Runnable);
@@ -741,6 +824,9 @@ bool Scheduler::is_active_on_this_cpu()
 
 Thread& Scheduler::current()
 {
+    // With interrupts off the thread cannot be moved between reading the CPU index and
+    // that CPU's current thread.
+    Arch::InterruptsDisabled interrupts_disabled;
     return *SchedulerInternals::this_run_queue().current;
 }
 
@@ -751,39 +837,44 @@ Core::u64 Scheduler::current_runtime_ns()
     return queue.current->m_runtime_ns + (Time::monotonic_nanoseconds() - queue.running_since_ns);
 }
 
-// Queues a thread that was just made Runnable on its own CPU. A local wake from thread
-// context with interrupts on switches right away if the newcomer is due; otherwise the
-// reschedule happens at the next interrupt exit or decision timer.
-static void make_runnable(Thread& thread)
+// Moves a thread from `from` (Created or Blocked) to Waking and sends it to its CPU, which
+// queues it. A local wake-up from thread context with interrupts on switches right away if
+// the newcomer is due; otherwise the switch happens at the next interrupt exit or at the
+// decision timer queue_here armed.
+static void make_runnable(Thread& thread, Thread::State from)
 {
     Core::u64 flags = Arch::read_flags();
+    // Interrupts stay off from the state change to the hand-off, so this CPU cannot be
+    // preempted in between and leave the thread Waking for long.
     Arch::InterruptsDisabled interrupts_disabled;
-    if (thread.cpu() == Arch::current_processor_index()) {
-        SchedulerInternals::enqueue_here(thread);
+    if (!SchedulerInternals::change_state(thread, from, Thread::State::Waking))
+        return;
+    Core::u32 cpu = thread.cpu();
+    if (cpu == Arch::current_processor_index()) {
+        SchedulerInternals::enqueue_woken(thread);
         if ((flags & Arch::interrupt_flag) && !Arch::in_interrupt_handler())
             SchedulerInternals::schedule(SchedulerInternals::this_run_queue());
         return;
     }
-    // The target CPU owns its run queue: it enqueues the thread itself. The call's IPI
-    // also wakes it from hlt, and its interrupt exit then switches to the thread.
+    // The target CPU owns its run queue: it queues the thread itself. The call's IPI also
+    // wakes it from hlt, and its interrupt exit then switches to the thread. The argument
+    // is the thread, which stays alive: only its own CPU frees its stack once it exits.
     Arch::run_on_processor(
-        thread.cpu(),
-        [](void* argument) { SchedulerInternals::enqueue_here(*static_cast<Thread*>(argument)); }, &thread);
+        cpu, [](void* argument) { SchedulerInternals::enqueue_woken(*static_cast<Thread*>(argument)); },
+        &thread);
 }
 
 void Scheduler::start(Thread& thread)
 {
     // Only a created thread can be started, and only once.
-    if (SchedulerInternals::change_state(thread, Thread::State::Created, Thread::State::Runnable))
-        make_runnable(thread);
+    make_runnable(thread, Thread::State::Created);
 }
 
 void Scheduler::wake(Thread& thread)
 {
     // Only a blocked thread can be woken: a stale or repeated wake-up (an exited thread, a
     // runnable one) does nothing.
-    if (SchedulerInternals::change_state(thread, Thread::State::Blocked, Thread::State::Runnable))
-        make_runnable(thread);
+    make_runnable(thread, Thread::State::Blocked);
 }
 
 void Scheduler::yield()
@@ -809,9 +900,13 @@ void Scheduler::yield()
 
 void Scheduler::yield_if_due()
 {
+    // Only where a switch is allowed: a caller with interrupts off (a spinlock holder among
+    // them) or in an interrupt handler leaves it to the decision timer.
+    if (!(Arch::read_flags() & Arch::interrupt_flag) || Arch::in_interrupt_handler())
+        return;
     Arch::InterruptsDisabled interrupts_disabled;
     RunQueue& queue = SchedulerInternals::this_run_queue();
-    if (queue.need_reschedule && !Arch::in_interrupt_handler())
+    if (queue.need_reschedule)
         SchedulerInternals::schedule(queue);
 }
 
@@ -820,6 +915,7 @@ void Scheduler::block_current()
     if (Arch::in_interrupt_handler())
         Panic::panic("scheduler: a thread tried to block inside an interrupt handler");
     Locking::assert_may_sleep();
+    VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
     SchedulerInternals::schedule(SchedulerInternals::this_run_queue());
 }
 
@@ -828,8 +924,20 @@ void Scheduler::sleep_until(Core::u64 deadline_ns)
     Arch::InterruptsDisabled interrupts_disabled;
     Thread& self = current();
     SchedulerInternals::set_state(self, Thread::State::Blocked);
+    self.m_wake_timer_cpu = Arch::current_processor_index();
     Time::arm_timer(self.m_wake_timer, deadline_ns);
     block_current();
+    // Woken before the deadline by someone else (Scheduler::wake is public): the timer must
+    // not fire later into whatever the thread blocks on next. It lives on the CPU where it
+    // was armed, which may no longer be this one. Only this thread arms it, so once seen
+    // unarmed it stays so.
+    if (self.m_wake_timer.is_armed()) {
+        Arch::run_on_processor(
+            self.m_wake_timer_cpu,
+            // The argument is this thread's timer, alive for as long as the thread.
+            [](void* timer) { (void)Time::cancel_timer(*static_cast<Time::Timer*>(timer)); },
+            &self.m_wake_timer);
+    }
 }
 
 void Scheduler::exit_current()
@@ -838,13 +946,19 @@ void Scheduler::exit_current()
         Panic::panic("scheduler: a thread tried to exit inside an interrupt handler");
     Locking::assert_may_sleep();
     Thread& self = current();
+    // Waiters on a contended mutex it still holds would never be handed it.
+    if (!self.m_contended_mutexes.is_empty())
+        Panic::panic("scheduler: thread '{}' exited holding a mutex others wait for", self.name());
     SchedulerInternals::release_deadline_reservation(self);
     Arch::disable_interrupts();
-    // A pending timer would later touch a thread whose stack is gone.
-    (void)Time::cancel_timer(self.m_wake_timer);
+    RunQueue& queue = SchedulerInternals::this_run_queue();
+    // Its last stretch is counted before anyone can see it Exited.
+    SchedulerInternals::charge_current(queue, Time::monotonic_nanoseconds());
+    // A pending replenishment would later touch a thread whose stack is gone (the wake
+    // timer is never left armed: sleep_until cancels it).
     (void)Time::cancel_timer(self.m_replenish_timer);
     SchedulerInternals::set_state(self, Thread::State::Exited);
-    SchedulerInternals::schedule(SchedulerInternals::this_run_queue());
+    SchedulerInternals::schedule(queue);
     Panic::panic("scheduler: an exited thread was scheduled again");
 }
 
@@ -861,10 +975,8 @@ Core::Result<void> Scheduler::set_fair(Thread& thread, int nice)
 {
     if (!Scheduling::is_valid_nice(nice))
         return Core::ErrorCode::InvalidArgument;
-    if (thread.state() != Thread::State::Created && &thread != &current())
-        return Core::ErrorCode::InvalidArgument;
-    SchedulerInternals::release_deadline_reservation(thread);
-    return SchedulerInternals::change_policy(thread, [&]() -> Core::Result<void> {
+    return SchedulerInternals::change_policy(thread, [&](Core::u32) -> Core::Result<void> {
+        SchedulerInternals::release_deadline_reservation(thread);
         thread.m_policy = SchedulingPolicy::Fair;
         thread.m_deadline_server = {};
         thread.m_base_nice = nice;
@@ -877,11 +989,9 @@ Core::Result<void> Scheduler::set_fair(Thread& thread, int nice)
 
 Core::Result<void> Scheduler::set_game_mode_boost(Thread& thread, bool boosted)
 {
-    if (thread.m_policy != SchedulingPolicy::Fair)
-        return Core::ErrorCode::InvalidArgument;
-    if (thread.state() != Thread::State::Created && &thread != &current())
-        return Core::ErrorCode::InvalidArgument;
-    return SchedulerInternals::change_policy(thread, [&]() -> Core::Result<void> {
+    return SchedulerInternals::change_policy(thread, [&](Core::u32) -> Core::Result<void> {
+        if (thread.m_policy != SchedulingPolicy::Fair)
+            return Core::ErrorCode::InvalidArgument;
         thread.m_game_mode_boost = boosted;
         SchedulerInternals::this_run_queue().fair.set_nice(
             thread, effective_nice(thread.m_base_nice, boosted));
@@ -891,12 +1001,10 @@ Core::Result<void> Scheduler::set_game_mode_boost(Thread& thread, bool boosted)
 
 Core::Result<void> Scheduler::set_fixed_priority(Thread& thread, Core::u32 priority)
 {
-    if (priority < Scheduling::minimum_fixed_priority || priority > Scheduling::maximum_fixed_priority)
+    if (!Scheduling::is_valid_fixed_priority(priority))
         return Core::ErrorCode::InvalidArgument;
-    if (thread.state() != Thread::State::Created && &thread != &current())
-        return Core::ErrorCode::InvalidArgument;
-    SchedulerInternals::release_deadline_reservation(thread);
-    return SchedulerInternals::change_policy(thread, [&]() -> Core::Result<void> {
+    return SchedulerInternals::change_policy(thread, [&](Core::u32) -> Core::Result<void> {
+        SchedulerInternals::release_deadline_reservation(thread);
         thread.m_policy = SchedulingPolicy::FixedPriority;
         thread.m_fixed_priority = priority;
         thread.m_quantum_used_ns = 0;
@@ -908,47 +1016,34 @@ Core::Result<void> Scheduler::set_fixed_priority(Thread& thread, Core::u32 prior
 Core::Result<void> Scheduler::set_deadline(Thread& thread, Core::u64 runtime_ns, Core::u64 period_ns)
 {
     auto server = TRY(Scheduling::DeadlineServer::create(runtime_ns, period_ns));
-    bool not_started = thread.state() == Thread::State::Created;
-    if (!not_started && &thread != &current())
-        return Core::ErrorCode::InvalidArgument;
-    Core::u32 cpu = 0;
-    {
-        Locking::SpinlockLocker locker(s_admission_lock);
-        // The old reservation is returned first, so a thread can change its parameters
-        // within the bandwidth it already holds.
-        bool was_deadline = thread.m_policy == SchedulingPolicy::Deadline;
-        Core::u64 old_runtime = was_deadline ? thread.m_deadline_server->runtime_ns() : 0;
-        Core::u64 old_period = was_deadline ? thread.m_deadline_server->period_ns() : 0;
-        if (was_deadline)
-            s_admissions[thread.cpu()].release(old_runtime, old_period);
-        Core::Optional<Core::u32> chosen;
-        if (not_started) {
-            // The least loaded allowed CPU that fits (worst fit spreads real-time load).
-            CpuMask allowed = thread.m_affinity.intersection(schedulable_cpus());
-            for (Core::u32 candidate = 0; candidate < Arch::processor_count(); ++candidate) {
-                if (!allowed.contains(candidate) || !s_admissions[candidate].fits(runtime_ns, period_ns))
-                    continue;
-                if (!chosen.has_value()
-                    || s_admissions[candidate].utilization() < s_admissions[chosen.value()].utilization())
-                    chosen = candidate;
-            }
-        } else if (s_admissions[thread.cpu()].fits(runtime_ns, period_ns)) {
-            chosen = thread.cpu();
-        }
-        if (!chosen.has_value()) {
-            if (was_deadline) {
+    return SchedulerInternals::change_policy(thread, [&](Core::u32 cpu) -> Core::Result<void> {
+        bool not_started = thread.state() == Thread::State::Created;
+        Core::Optional<Core::u32> chosen = s_admissions.with([&](Admissions& admissions) {
+            // The old reservation is returned first, so a thread can change its parameters
+            // within the bandwidth it already holds; it is taken again if nothing fits.
+            bool was_deadline = thread.m_policy == SchedulingPolicy::Deadline;
+            Core::u64 old_runtime = was_deadline ? thread.m_deadline_server->runtime_ns() : 0;
+            Core::u64 old_period = was_deadline ? thread.m_deadline_server->period_ns() : 0;
+            if (was_deadline)
+                admissions.cpus[cpu].release(old_runtime, old_period);
+            auto placed = SchedulerInternals::place_reservation(
+                admissions, thread, not_started, cpu, runtime_ns, period_ns);
+            if (placed.has_value()) {
+                auto admitted = admissions.cpus[placed.value()].admit(runtime_ns, period_ns);
+                VERIFY(!admitted.is_error()); // fits() said so, under the same lock
+            } else if (was_deadline) {
                 // Giving back what was just released always fits.
-                auto readmitted = s_admissions[thread.cpu()].admit(old_runtime, old_period);
+                auto readmitted = admissions.cpus[cpu].admit(old_runtime, old_period);
                 VERIFY(!readmitted.is_error());
             }
+            return placed;
+        });
+        if (!chosen.has_value())
             return Core::ErrorCode::Busy;
-        }
-        cpu = chosen.value();
-        auto admitted = s_admissions[cpu].admit(runtime_ns, period_ns);
-        VERIFY(!admitted.is_error()); // fits() said so, under the same lock
-    }
-    return SchedulerInternals::change_policy(thread, [&]() -> Core::Result<void> {
-        SchedulerInternals::set_cpu(thread, cpu);
+        // Only a thread not started yet moves to the CPU chosen; the calling thread was
+        // admitted where it runs.
+        if (not_started)
+            SchedulerInternals::set_cpu(thread, chosen.value());
         thread.m_policy = SchedulingPolicy::Deadline;
         thread.m_deadline_server = server;
         return {};
@@ -957,40 +1052,49 @@ Core::Result<void> Scheduler::set_deadline(Thread& thread, Core::u64 runtime_ns,
 
 Core::Result<void> Scheduler::set_affinity(Thread& thread, CpuMask affinity)
 {
+    if (Arch::in_interrupt_handler())
+        Panic::panic("scheduler: an affinity was changed inside an interrupt handler");
     affinity = affinity.intersection(schedulable_cpus());
     if (affinity.is_empty())
         return Core::ErrorCode::InvalidArgument;
-    if (thread.m_policy == SchedulingPolicy::Deadline && !affinity.contains(thread.cpu()))
-        return Core::ErrorCode::InvalidArgument;
+    auto least_loaded_allowed = [&]() {
+        Scheduling::CpuLoad loads[Arch::max_processors];
+        Core::u32 count = snapshot_loads(loads);
+        return Scheduling::choose_cpu_for_thread(
+            Core::Span<const Scheduling::CpuLoad>(loads, count), affinity, Core::Optional<Core::u32> {});
+    };
     if (thread.state() == Thread::State::Created) {
-        thread.m_affinity = affinity;
+        if (thread.m_policy == SchedulingPolicy::Deadline && !affinity.contains(thread.cpu()))
+            return Core::ErrorCode::InvalidArgument;
         if (!affinity.contains(thread.cpu())) {
-            Scheduling::CpuLoad loads[Arch::max_processors];
-            Core::u32 count = snapshot_loads(loads);
-            auto target = Scheduling::choose_cpu_for_thread(
-                Core::Span<const Scheduling::CpuLoad>(loads, count), affinity, Core::Optional<Core::u32> {});
+            auto target = least_loaded_allowed();
             if (!target.has_value())
                 return Core::ErrorCode::InvalidArgument;
             SchedulerInternals::set_cpu(thread, target.value());
         }
+        thread.m_affinity = affinity;
         return {};
     }
-    if (&thread != &current())
-        return Core::ErrorCode::InvalidArgument;
+    Locking::assert_may_sleep();
+    // With interrupts off the caller can be neither preempted nor moved, and no balancing
+    // call can see the mask half-written.
     Arch::InterruptsDisabled interrupts_disabled;
-    // With interrupts off no balancing call can look at the mask half-written.
-    thread.m_affinity = affinity;
-    if (affinity.contains(thread.cpu()))
+    RunQueue& queue = SchedulerInternals::this_run_queue();
+    if (&thread != queue.current)
+        return Core::ErrorCode::InvalidArgument;
+    Core::u32 here = Arch::current_processor_index();
+    if (affinity.contains(here)) {
+        thread.m_affinity = affinity;
         return {};
-    Scheduling::CpuLoad loads[Arch::max_processors];
-    Core::u32 count = snapshot_loads(loads);
-    auto target = Scheduling::choose_cpu_for_thread(
-        Core::Span<const Scheduling::CpuLoad>(loads, count), affinity, Core::Optional<Core::u32> {});
+    }
+    if (thread.m_policy == SchedulingPolicy::Deadline)
+        return Core::ErrorCode::InvalidArgument;
+    auto target = least_loaded_allowed();
     if (!target.has_value())
         return Core::ErrorCode::InvalidArgument;
+    thread.m_affinity = affinity;
     // Leave this CPU: off its queues, then switch away; the next thread here hands this
     // one to the target (finish_switch), which can only queue it once it is off this stack.
-    RunQueue& queue = SchedulerInternals::this_run_queue();
     Core::u64 now = Time::monotonic_nanoseconds();
     SchedulerInternals::charge_current(queue, now);
     SchedulerInternals::remove_from_class_queue(queue, thread, now);
@@ -1015,7 +1119,10 @@ void WaitQueue::enqueue_current_as_waiter()
 {
     Thread& self = Scheduler::current();
     SchedulerInternals::set_state(self, Thread::State::Blocked);
-    m_waiters.push_back(self);
+    // A thread woken by something other than this queue (Scheduler::wake is public) is
+    // still on the list when it waits again.
+    if (!m_waiters.contains(self))
+        m_waiters.push_back(self);
 }
 
 void WaitQueue::wait()
@@ -1025,10 +1132,17 @@ void WaitQueue::wait()
         Locking::SpinlockLocker locker(m_lock);
         enqueue_current_as_waiter();
     }
-    // A waker that runs before the switch finds the thread Blocked but still current; its
-    // cross-CPU call (or local enqueue) is served once this CPU switches or re-enables
-    // interrupts, and schedule() then keeps or re-picks the thread.
-    Scheduler::block_current();
+    // A waker that runs before the switch finds the thread Blocked but still current and
+    // makes it Waking; schedule() then keeps it. Only wake_one()/wake_all() take it off the
+    // list, so a wake-up from anywhere else finds it still there, and it waits on.
+    Thread& self = Scheduler::current();
+    for (;;) {
+        Scheduler::block_current();
+        Locking::SpinlockLocker locker(m_lock);
+        if (!m_waiters.contains(self))
+            return;
+        SchedulerInternals::set_state(self, Thread::State::Blocked);
+    }
 }
 
 bool WaitQueue::wake_one()

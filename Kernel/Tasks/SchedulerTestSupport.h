@@ -39,17 +39,21 @@ inline void compute_for(Core::u64 cpu_time_ns)
         asm volatile("pause" ::: "memory");
 }
 
-// Spins until the shared stop flag is set.
+// Spins until the shared stop flag is set, counting iterations where other threads can
+// watch them (an atomic store each time, so the count is not kept in a register).
 struct SpinWork {
     volatile bool* stop;
     Core::u64 iterations;
+
+    [[nodiscard]] Core::u64 progress() const { return __atomic_load_n(&iterations, __ATOMIC_RELAXED); }
 };
 
 inline void spin_until_stopped(void* argument)
 {
+    // The argument is the test's SpinWork, static so that it outlives the thread.
     auto* work = static_cast<SpinWork*>(argument);
     while (!*work->stop)
-        ++work->iterations;
+        __atomic_store_n(&work->iterations, work->iterations + 1, __ATOMIC_RELAXED);
 }
 
 // Creates a thread that starts on `cpu` and may run only there.

@@ -1,3 +1,4 @@
+#include <Kernel/Arch/x86_64/FpuState.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/Arch/x86_64/LocalApic.h>
 #include <Kernel/Arch/x86_64/Processor.h>
@@ -57,8 +58,10 @@ KERNEL_TIMED_TEST(scheduler, cpu_bound_fair_threads_share_a_cpu)
     constexpr Core::u32 thread_count = 3;
     // A CPU other than this one, so the test thread's own sleeping does not count.
     Core::u32 cpu = Kernel::Arch::processor_count() > 1 ? 1 : 0;
-    volatile bool stop = false;
-    SpinWork work[thread_count];
+    // Static: spinners that outlive a failed test must not write into a dead stack frame.
+    static volatile bool stop;
+    stop = false;
+    static SpinWork work[thread_count];
     Thread* threads[thread_count] {};
     for (Core::u32 index = 0; index < thread_count; ++index) {
         work[index] = { &stop, 0 };
@@ -113,14 +116,16 @@ KERNEL_TEST(scheduler, a_wait_queue_wakes_a_thread_on_another_cpu)
     struct Shared {
         Kernel::Tasks::WaitQueue queue;
         volatile bool woken;
+        volatile Core::u32 woke_on_cpu;
     };
     static Shared shared;
     shared.woken = false;
-    Core::u32 cpu = Kernel::Arch::processor_count() > 1 ? 1 : 0;
-    auto thread = Thread::create(
+    Core::u32 cpu = test_cpu();
+    auto thread = create_pinned(
         "waiter",
         [](void*) {
             shared.queue.wait();
+            shared.woke_on_cpu = Kernel::Arch::current_processor_index();
             shared.woken = true;
         },
         nullptr, cpu);
@@ -139,6 +144,8 @@ KERNEL_TEST(scheduler, a_wait_queue_wakes_a_thread_on_another_cpu)
     Thread* threads[1] = { thread.value() };
     EXPECT(wait_for_exit(threads, 1, 2'000'000'000));
     EXPECT(shared.woken);
+    EXPECT_EQ(static_cast<Core::u32>(shared.woke_on_cpu), cpu);
+    EXPECT(cpu != Kernel::Arch::current_processor_index() || Kernel::Arch::processor_count() == 1);
 }
 
 namespace {
@@ -153,7 +160,7 @@ void raise_on_this_cpu(Core::u8 vector)
 
 } // namespace
 
-// Interrupt handlers must never block: debug kernels stop at the first that tries.
+// Interrupt handlers must never block: the kernel stops at the first that tries.
 KERNEL_PANIC_TEST(scheduler, blocking_in_an_interrupt_handler_is_caught)
 {
     auto vector = Kernel::Arch::allocate_interrupt_vector(
@@ -312,8 +319,10 @@ KERNEL_TEST(scheduler, idle_cpus_pull_threads_from_a_busy_one)
         return;
     constexpr Core::u32 max_threads = Kernel::Arch::max_processors * 2;
     Core::u32 count = cpus * 2;
-    volatile bool stop = false;
-    SpinWork work[max_threads];
+    // Static: spinners that outlive a failed test must not write into a dead stack frame.
+    static volatile bool stop;
+    stop = false;
+    static SpinWork work[max_threads];
     Thread* threads[max_threads] {};
     for (Core::u32 index = 0; index < count; ++index) {
         work[index] = { &stop, 0 };
@@ -383,8 +392,10 @@ KERNEL_TEST(scheduler, affinity_moves_the_caller_and_bounds_balancing)
 
     // Four spinners allowed on CPUs 1 and 2 only, started on 1: CPU 2 may pull, no other.
     constexpr Core::u32 count = 4;
-    volatile bool stop = false;
-    SpinWork work[count];
+    // Static: spinners that outlive a failed test must not write into a dead stack frame.
+    static volatile bool stop;
+    stop = false;
+    static SpinWork work[count];
     Thread* threads[count] {};
     Kernel::Scheduling::CpuMask allowed = Kernel::Scheduling::CpuMask::only(1);
     allowed.add(2);
@@ -418,6 +429,8 @@ KERNEL_TEST(scheduler, affinity_moves_the_caller_and_bounds_balancing)
 // each other on one CPU.
 extern "C" void fpu_test_load_sse_registers(const void* source);
 extern "C" void fpu_test_store_sse_registers(void* destination);
+extern "C" void fpu_test_load_avx_registers(const void* source);
+extern "C" void fpu_test_store_avx_registers(void* destination);
 
 namespace {
 
@@ -446,12 +459,22 @@ void check_vector_registers_across_switches(void* argument)
     alignas(32) Core::u8 read_back[vector_register_count * vector_slot_bytes];
     for (Core::u32 index = 0; index < sizeof(pattern); ++index)
         pattern[index] = static_cast<Core::u8>(worker.seed + index * 7);
-    fpu_test_load_sse_registers(pattern);
+    // With AVX enabled the whole YMM registers are checked (their upper halves are a
+    // separate XSAVE component); otherwise the XMM registers.
+    bool avx = Kernel::Arch::fpu_enabled_xcr0() & Kernel::Arch::xsave_component_avx;
+    Core::u32 bytes_per_register = avx ? 32 : 16;
+    if (avx)
+        fpu_test_load_avx_registers(pattern);
+    else
+        fpu_test_load_sse_registers(pattern);
     for (Core::u32 round = 0; round < fpu_rounds; ++round) {
         worker.ping_pong->turn[worker.index].down();
-        fpu_test_store_sse_registers(read_back);
+        if (avx)
+            fpu_test_store_avx_registers(read_back);
+        else
+            fpu_test_store_sse_registers(read_back);
         for (Core::u32 slot = 0; slot < vector_register_count; ++slot) {
-            for (Core::u32 byte = 0; byte < 16; ++byte) {
+            for (Core::u32 byte = 0; byte < bytes_per_register; ++byte) {
                 Core::u32 offset = slot * vector_slot_bytes + byte;
                 if (read_back[offset] != pattern[offset])
                     ++worker.mismatches;

@@ -17,6 +17,12 @@ using namespace Kernel::Tasks::TestSupport;
 
 constexpr Core::u64 millisecond = 1'000'000;
 
+// Whether `result` is an error with `code` (a success is not).
+bool refused_with(const Core::Result<void>& result, Core::ErrorCode code)
+{
+    return result.is_error() && result.error().code() == code;
+}
+
 // Is `share` within a third of `expected` (the documented tolerance for shares)?
 bool within_a_third(Core::u64 share, Core::u64 expected)
 {
@@ -30,8 +36,12 @@ bool within_a_third(Core::u64 share, Core::u64 expected)
 KERNEL_TIMED_TEST(scheduling_classes, fair_shares_follow_nice_weights)
 {
     Core::u32 cpu = test_cpu();
-    volatile bool stop = false;
-    SpinWork work[2] = { { &stop, 0 }, { &stop, 0 } };
+    // Static: spinners that outlive a failed test must not write into a dead stack frame.
+    static volatile bool stop;
+    stop = false;
+    static SpinWork work[2];
+    for (SpinWork& slot : work)
+        slot = { &stop, 0 };
     Thread* threads[2] {};
     int nice_levels[2] = { 0, 5 };
     for (Core::u32 index = 0; index < 2; ++index) {
@@ -57,9 +67,13 @@ KERNEL_TIMED_TEST(scheduling_classes, fair_shares_follow_nice_weights)
 KERNEL_TIMED_TEST(scheduling_classes, fixed_priority_runs_first_and_throttling_leaves_fair_its_share)
 {
     Core::u32 cpu = test_cpu();
-    volatile bool stop = false;
-    SpinWork fair_work { &stop, 0 };
-    SpinWork fixed_work { &stop, 0 };
+    // Static: spinners that outlive a failed test must not write into a dead stack frame.
+    static volatile bool stop;
+    stop = false;
+    static SpinWork fair_work;
+    fair_work = { &stop, 0 };
+    static SpinWork fixed_work;
+    fixed_work = { &stop, 0 };
     auto fair = create_pinned("fair spinner", spin_until_stopped, &fair_work, cpu);
     auto fixed = create_pinned("fixed spinner", spin_until_stopped, &fixed_work, cpu);
     EXPECT(!fair.is_error() && !fixed.is_error());
@@ -86,8 +100,12 @@ KERNEL_TIMED_TEST(scheduling_classes, fixed_priority_runs_first_and_throttling_l
 KERNEL_TIMED_TEST(scheduling_classes, round_robin_shares_a_priority_level)
 {
     Core::u32 cpu = test_cpu();
-    volatile bool stop = false;
-    SpinWork work[2] = { { &stop, 0 }, { &stop, 0 } };
+    // Static: spinners that outlive a failed test must not write into a dead stack frame.
+    static volatile bool stop;
+    stop = false;
+    static SpinWork work[2];
+    for (SpinWork& slot : work)
+        slot = { &stop, 0 };
     Thread* threads[2] {};
     for (Core::u32 index = 0; index < 2; ++index) {
         auto thread = create_pinned("round robin spinner", spin_until_stopped, &work[index], cpu);
@@ -162,7 +180,9 @@ KERNEL_TIMED_TEST(scheduling_classes, admitted_deadline_tasks_meet_every_deadlin
     constexpr Core::u32 tasks_per_cpu = 2;
     constexpr Core::u32 spinners_per_cpu = 2;
     Core::u32 cpus = Kernel::Arch::processor_count();
-    volatile bool stop = false;
+    // Static: spinners that outlive a failed test must not write into a dead stack frame.
+    static volatile bool stop;
+    stop = false;
     static SpinWork spin_work[max_cpus * spinners_per_cpu];
     static PeriodicTask tasks[max_cpus * tasks_per_cpu];
     static Thread* spinners[max_cpus * spinners_per_cpu];
@@ -227,9 +247,13 @@ KERNEL_TIMED_TEST(scheduling_classes, admitted_deadline_tasks_meet_every_deadlin
 KERNEL_TIMED_TEST(scheduling_classes, a_deadline_budget_is_enforced)
 {
     Core::u32 cpu = test_cpu();
-    volatile bool stop = false;
-    SpinWork greedy_work { &stop, 0 };
-    SpinWork fair_work { &stop, 0 };
+    // Static: spinners that outlive a failed test must not write into a dead stack frame.
+    static volatile bool stop;
+    stop = false;
+    static SpinWork greedy_work;
+    greedy_work = { &stop, 0 };
+    static SpinWork fair_work;
+    fair_work = { &stop, 0 };
     auto greedy = create_pinned("greedy deadline", spin_until_stopped, &greedy_work, cpu);
     auto fair = create_pinned("fair spinner", spin_until_stopped, &fair_work, cpu);
     EXPECT(!greedy.is_error() && !fair.is_error());
@@ -255,8 +279,12 @@ KERNEL_TIMED_TEST(scheduling_classes, a_deadline_budget_is_enforced)
 KERNEL_TIMED_TEST(scheduling_classes, game_mode_boost_never_starves_background_work)
 {
     Core::u32 cpu = test_cpu();
-    volatile bool stop = false;
-    SpinWork work[3] = { { &stop, 0 }, { &stop, 0 }, { &stop, 0 } };
+    // Static: spinners that outlive a failed test must not write into a dead stack frame.
+    static volatile bool stop;
+    stop = false;
+    static SpinWork work[3];
+    for (SpinWork& slot : work)
+        slot = { &stop, 0 };
     Thread* threads[3] {};
     for (Core::u32 index = 0; index < 3; ++index) {
         auto thread = create_pinned(index < 2 ? "game" : "background", spin_until_stopped, &work[index], cpu);
@@ -294,16 +322,16 @@ KERNEL_TEST(scheduling_classes, deadline_admission_refuses_overload)
             return;
         threads[index] = thread.value();
     }
-    EXPECT(Scheduler::set_deadline(*threads[0], 20 * millisecond, 10 * millisecond).error().code()
-        == Core::ErrorCode::InvalidArgument);
-    EXPECT(Scheduler::set_deadline(*threads[0], 0, 10 * millisecond).error().code()
-        == Core::ErrorCode::InvalidArgument);
+    EXPECT(refused_with(Scheduler::set_deadline(*threads[0], 20 * millisecond, 10 * millisecond),
+        Core::ErrorCode::InvalidArgument));
+    EXPECT(refused_with(
+        Scheduler::set_deadline(*threads[0], 0, 10 * millisecond), Core::ErrorCode::InvalidArgument));
     EXPECT(!Scheduler::set_deadline(*threads[0], 30 * millisecond, 100 * millisecond).is_error());
     EXPECT(!Scheduler::set_deadline(*threads[1], 30 * millisecond, 100 * millisecond).is_error());
     EXPECT(!Scheduler::set_deadline(*threads[2], 30 * millisecond, 100 * millisecond).is_error());
     // 90% is reserved: another 10% would pass the 95% cap.
-    EXPECT(Scheduler::set_deadline(*threads[3], 10 * millisecond, 100 * millisecond).error().code()
-        == Core::ErrorCode::Busy);
+    EXPECT(refused_with(
+        Scheduler::set_deadline(*threads[3], 10 * millisecond, 100 * millisecond), Core::ErrorCode::Busy));
     // 4% fits. (5% would fill the cap exactly, but admission rounds each share up, so a
     // set that fills the cap to the last part is refused: DeadlineAdmission.h.)
     EXPECT(!Scheduler::set_deadline(*threads[3], 4 * millisecond, 100 * millisecond).is_error());
@@ -350,44 +378,96 @@ KERNEL_TEST(scheduling_classes, policy_changes_are_validated)
     Scheduler::start(*thread.value());
     Thread* threads[1] = { thread.value() };
     EXPECT(wait_for_exit(threads, 1, 2000 * millisecond));
-    // A thread that is running elsewhere cannot be changed from here.
-    EXPECT(Scheduler::set_fair(*thread.value(), 0).is_error());
+
+    // A thread that is running, here or elsewhere, cannot be changed by another thread.
+    static volatile bool stop;
+    stop = false;
+    static SpinWork work;
+    work = { &stop, 0 };
+    auto running = create_pinned("running", spin_until_stopped, &work, test_cpu());
+    EXPECT(!running.is_error());
+    if (running.is_error())
+        return;
+    Scheduler::start(*running.value());
+    while (work.progress() == 0)
+        sleep_for(millisecond / 2);
+    EXPECT(refused_with(Scheduler::set_fair(*running.value(), 3), Core::ErrorCode::InvalidArgument));
+    EXPECT(
+        refused_with(Scheduler::set_fixed_priority(*running.value(), 3), Core::ErrorCode::InvalidArgument));
+    EXPECT(refused_with(Scheduler::set_deadline(*running.value(), millisecond, 10 * millisecond),
+        Core::ErrorCode::InvalidArgument));
+    EXPECT(refused_with(Scheduler::set_affinity(*running.value(), Kernel::Scheduling::CpuMask::all()),
+        Core::ErrorCode::InvalidArgument));
+    EXPECT(running.value()->policy() == Kernel::Tasks::SchedulingPolicy::Fair);
+    stop = true;
+    Thread* spinner[1] = { running.value() };
+    EXPECT(wait_for_exit(spinner, 1, 2000 * millisecond));
 }
 
-// A thread changes its own class while running, and the change takes effect at once.
+// A thread changes its own class while running, and the change takes effect at once: as a
+// fixed-priority thread it keeps its CPU from a fair spinner there, as a fair thread again
+// it shares it.
 KERNEL_TEST(scheduling_classes, a_thread_changes_its_own_class)
 {
     struct Observed {
+        SpinWork* spinner;
         bool fixed_ok;
         bool deadline_ok;
         bool fair_ok;
+        Core::u64 spinner_progress_while_fixed;
+        Core::u64 spinner_progress_while_fair;
         Kernel::Tasks::SchedulingPolicy while_fixed;
         Kernel::Tasks::SchedulingPolicy while_deadline;
         Kernel::Tasks::SchedulingPolicy at_end;
-    } observed {};
+    };
+    static Observed observed;
+    static volatile bool stop;
+    stop = false;
+    static SpinWork spinner_work;
+    spinner_work = { &stop, 0 };
+    observed = {};
+    observed.spinner = &spinner_work;
+    Core::u32 cpu = test_cpu();
+    auto spinner = create_pinned("fair neighbour", spin_until_stopped, &spinner_work, cpu);
     auto thread = create_pinned(
         "self change",
-        [](void* argument) {
-            auto& result = *static_cast<Observed*>(argument);
+        [](void*) {
             Thread& self = Scheduler::current();
-            result.fixed_ok = !Scheduler::set_fixed_priority(self, 30).is_error();
-            result.while_fixed = self.policy();
-            compute_for(1 * millisecond);
-            result.deadline_ok = !Scheduler::set_deadline(self, 2 * millisecond, 10 * millisecond).is_error();
-            result.while_deadline = self.policy();
+            // Let the neighbour start, then take the CPU from it.
+            while (observed.spinner->progress() == 0)
+                Scheduler::yield();
+            observed.fixed_ok = !Scheduler::set_fixed_priority(self, 30).is_error();
+            observed.while_fixed = self.policy();
+            Core::u64 before = observed.spinner->progress();
             compute_for(5 * millisecond);
-            result.fair_ok = !Scheduler::set_fair(self, 3).is_error();
-            result.at_end = self.policy();
+            observed.spinner_progress_while_fixed = observed.spinner->progress() - before;
+            observed.deadline_ok
+                = !Scheduler::set_deadline(self, 2 * millisecond, 10 * millisecond).is_error();
+            observed.while_deadline = self.policy();
+            compute_for(1 * millisecond);
+            observed.fair_ok = !Scheduler::set_fair(self, 0).is_error();
+            observed.at_end = self.policy();
+            before = observed.spinner->progress();
+            compute_for(20 * millisecond);
+            observed.spinner_progress_while_fair = observed.spinner->progress() - before;
         },
-        &observed, test_cpu());
-    EXPECT(!thread.is_error());
-    if (thread.is_error())
+        nullptr, cpu);
+    EXPECT(!thread.is_error() && !spinner.is_error());
+    if (thread.is_error() || spinner.is_error())
         return;
+    Scheduler::start(*spinner.value());
     Scheduler::start(*thread.value());
     Thread* threads[1] = { thread.value() };
-    EXPECT(wait_for_exit(threads, 1, 2000 * millisecond));
+    EXPECT(wait_for_exit(threads, 1, 5000 * millisecond));
+    stop = true;
+    Thread* spinners[1] = { spinner.value() };
+    EXPECT(wait_for_exit(spinners, 1, 2000 * millisecond));
     EXPECT(observed.fixed_ok && observed.deadline_ok && observed.fair_ok);
     EXPECT(observed.while_fixed == Kernel::Tasks::SchedulingPolicy::FixedPriority);
     EXPECT(observed.while_deadline == Kernel::Tasks::SchedulingPolicy::Deadline);
     EXPECT(observed.at_end == Kernel::Tasks::SchedulingPolicy::Fair);
+    // 5 ms at fixed priority is well inside the throttling budget: the neighbour got none.
+    EXPECT_EQ(observed.spinner_progress_while_fixed, 0u);
+    // 20 ms of fair CPU time cannot pass without the neighbour's turns (3 ms slices).
+    EXPECT(observed.spinner_progress_while_fair > 0);
 }

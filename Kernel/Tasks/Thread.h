@@ -24,7 +24,7 @@ class Mutex;
 // it): the owner's inherited priority is the highest of those mutexes' top waiters.
 class ContendedMutexLink {
 public:
-    Core::IntrusiveListNode<ContendedMutexLink> contended_node;
+    Core::IntrusiveListNode<ContendedMutexLink> m_contended_node;
 };
 
 // The scheduling class a thread asks for. Priority inheritance (Mutex) may run a thread in
@@ -56,6 +56,10 @@ public:
         Created, // not started yet
         Runnable, // on its CPU (running, queued, or waiting for its deadline budget)
         Blocked, // waiting: on a wait queue, a mutex, or until a deadline
+        // Woken (or started), with the call that queues it on its CPU on the way. Only that
+        // call, or the thread's own CPU finding it still queued, makes it Runnable, so a
+        // wake-up that arrives late finds a thread that has moved on and does nothing.
+        Waking,
         Exited, // finished; its stack is no longer used
     };
 
@@ -100,14 +104,17 @@ private:
     friend class PriorityInheritance;
     friend class SchedulerInternals;
 
-    Thread(const char* name, Entry entry, void* argument, Core::u32 cpu, int nice)
-        : Scheduling::FairEntity(nice)
-        , m_name(name)
-        , m_entry(entry)
-        , m_argument(argument)
-        , m_cpu(cpu)
-        , m_base_nice(nice)
+    Thread(const char* name, Entry entry, void* argument, Core::u32 cpu, int nice);
+
+    void set_state(State state)
     {
+        __atomic_store_n(&m_state, static_cast<Core::u8>(state), __ATOMIC_RELEASE);
+    }
+    [[nodiscard]] bool change_state(State from, State to)
+    {
+        auto expected = static_cast<Core::u8>(from);
+        return __atomic_compare_exchange_n(
+            &m_state, &expected, static_cast<Core::u8>(to), false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
     }
 
     const char* m_name;
@@ -141,8 +148,10 @@ private:
     Core::u64 m_migrations { 0 };
     Core::u64 m_runtime_ns { 0 };
 
-    // Wakes the thread at the end of sleep_until().
+    // Wakes the thread at the end of sleep_until(). It lives on the CPU it was armed on,
+    // which sleep_until() records, so that an early wake-up can cancel it there.
     Time::Timer m_wake_timer;
+    Core::u32 m_wake_timer_cpu { 0 };
     // Refills a throttled deadline server at its deadline.
     Time::Timer m_replenish_timer;
     // Links into a WaitQueue while blocked on one, or a Mutex's waiters.
@@ -150,7 +159,7 @@ private:
     // The mutex the thread is blocked on (priority inheritance follows the chain).
     Mutex* m_blocked_on_mutex { nullptr };
     // The contended mutexes the thread holds (under the priority-inheritance lock).
-    Core::IntrusiveList<ContendedMutexLink, &ContendedMutexLink::contended_node> m_contended_mutexes;
+    Core::IntrusiveList<ContendedMutexLink, &ContendedMutexLink::m_contended_node> m_contended_mutexes;
 };
 
 } // namespace Kernel::Tasks
