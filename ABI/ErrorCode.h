@@ -25,6 +25,7 @@ enum class ErrorCode : int32_t {
     Malformed = 13,
     OutOfRange = 14,
     WouldBlock = 15,
+    BadAddress = 16,
     Count,
 };
 
@@ -61,6 +62,8 @@ constexpr const char* error_code_name(ErrorCode code)
         return "Malformed";
     case ErrorCode::OutOfRange:
         return "OutOfRange";
+    case ErrorCode::BadAddress:
+        return "BadAddress";
     case ErrorCode::WouldBlock:
         return "WouldBlock";
     case ErrorCode::Count:

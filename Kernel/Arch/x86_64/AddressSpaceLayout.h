@@ -13,6 +13,12 @@ inline constexpr Core::u64 kernel_virtual_base = 0xFFFFFFFF80000000ull;
 inline constexpr Core::u64 direct_map_base = 0xFFFF800000000000ull;
 inline constexpr Core::u64 direct_map_size = 4ull * 1024 * 1024 * 1024;
 
+// User space: the lower half, less its first 64 KiB (so that NULL and small offsets from it
+// are never mapped) and its last page (so that no instruction can run up to the end of the
+// lower half, where the next address is not canonical and sysret would fault in ring 0).
+inline constexpr Core::u64 user_space_base = 0x10000ull;
+inline constexpr Core::u64 user_space_end = 0x0000800000000000ull - 0x1000;
+
 // Returns the direct-map address of a physical range, or nullptr when the range is not
 // (entirely) covered by the boot direct map. Meant for early boot, before the memory
 // manager runs; afterwards the direct map holds only RAM and the device ranges the kernel

@@ -2,6 +2,7 @@
 #include <Kernel/Arch/x86_64/FaultCatcher.h>
 #include <Kernel/Arch/x86_64/GDT.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
+#include <Kernel/Arch/x86_64/UserCopy.h>
 #include <Kernel/Arch/x86_64/LocalApic.h>
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Locking/Spinlock.h>
@@ -257,6 +258,8 @@ extern "C" void interrupt_dispatch(Kernel::Arch::RegisterState* registers)
     // An NMI while the system is panicking is the panicking CPU telling this one to stop.
     if (registers->vector == 2 && Panic::is_panicking())
         Arch::halt_forever();
+    if (Arch::redirect_fault_in_user_copy(*registers))
+        return;
     if (Arch::redirect_fault_to_catcher(*registers))
         return;
     Panic::panic_on_exception(*registers);

@@ -2,8 +2,8 @@
 
 // The user-access window. With SMAP on, the kernel faults on any access to a user page
 // unless RFLAGS.AC is set; the window sets it (stac) for its lifetime and clears it (clac)
-// afterwards. It is meant to be opened only around a single copy to or from user memory
-// (the user-copy helpers arrive with user mode, M1.5; today only kernel tests open it).
+// afterwards. It is opened only around a single copy to or from user memory
+// (Memory::copy_from_user / copy_to_user) and by kernel tests.
 
 #include <Kernel/Arch/x86_64/CPUFeatures.h>
 

@@ -1,0 +1,32 @@
+#include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/Interrupts.h>
+#include <Kernel/Arch/x86_64/RegisterState.h>
+#include <Kernel/Arch/x86_64/UserCopy.h>
+#include <Kernel/Memory/UserRange.h>
+
+extern "C" Core::u64 copy_user_bytes(void* destination, const void* source, Core::u64 count);
+extern "C" char user_copy_instruction[];
+extern "C" char user_copy_fault[];
+
+namespace Kernel::Arch {
+
+Core::u64 copy_user_memory(void* destination, const void* source, Core::u64 count)
+{
+    return copy_user_bytes(destination, source, count);
+}
+
+bool redirect_fault_in_user_copy(RegisterState& registers)
+{
+    if (registers.vector != page_fault_vector || registers.rip != reinterpret_cast<Core::u64>(user_copy_instruction))
+        return false;
+    // Only a fault on a user address is the user's doing; the copy routine faulting on a
+    // kernel address would be a kernel bug, and stays a panic.
+    if (!Memory::is_user_range(read_cr2(), 1))
+        return false;
+    // Resume at the routine's exit path, which returns the count still to copy (RCX); the
+    // routine touches no other state, so nothing else needs unwinding.
+    registers.rip = reinterpret_cast<Core::u64>(user_copy_fault);
+    return true;
+}
+
+} // namespace Kernel::Arch
