@@ -3,7 +3,8 @@
 //
 // Boot order (docs/boot.md explains each step):
 //   1. stack canary, global constructors   6. framebuffer console, embedded symbols
-//   2. GDT, TSS and IDT                    7. CPU protections (SMEP, SMAP, UMIP, ...), FPU
+//   2. GDT, TSS and IDT                    7. CPU protections (SMEP, SMAP, UMIP, ...), FPU,
+//                                             system call entry
 //   3. serial console                      8. memory: frames, kernel address space
 //   4. monotonic clock                     9. in-kernel tests (test kernels) or idle
 //   5. boot information, options
@@ -13,6 +14,7 @@
 #include <Kernel/Arch/x86_64/FpuState.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/Arch/x86_64/Processor.h>
+#include <Kernel/Arch/x86_64/SyscallEntry.h>
 #include <Kernel/Boot/BootInfo.h>
 #include <Kernel/Boot/KernelOptions.h>
 #include <Kernel/Console/BootConsoles.h>
@@ -24,6 +26,7 @@
 #include <Kernel/Runtime/CxxRuntime.h>
 #include <Kernel/Security/StackProtector.h>
 #include <Kernel/Tasks/Scheduler.h>
+#include <Kernel/Tasks/UserThread.h>
 #include <Kernel/Test/KernelTest.h>
 #include <Kernel/Time/Clock.h>
 
@@ -65,9 +68,11 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void kernel_main(
     Arch::enable_cpu_protections();
     // Before the other CPUs start: the boot CPU's call chooses the FPU configuration they apply.
     Arch::initialize_fpu_on_this_cpu();
+    Arch::initialize_syscalls_on_this_cpu();
     Memory::initialize(Boot::boot_info(), multiboot_information_physical);
     Memory::initialize_heap();
     Platform::initialize_platform(Boot::boot_info());
+    Tasks::initialize_user_fault_handling();
 
     if (!options.test_selector.string_view().is_empty()) {
         if (Test::kernel_has_tests())

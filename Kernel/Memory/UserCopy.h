@@ -15,6 +15,7 @@
 namespace Kernel::Memory {
 
 [[nodiscard]] Core::Result<void> copy_from_user(void* destination, Core::u64 user_source, Core::usize size);
-[[nodiscard]] Core::Result<void> copy_to_user(Core::u64 user_destination, const void* source, Core::usize size);
+[[nodiscard]] Core::Result<void> copy_to_user(
+    Core::u64 user_destination, const void* source, Core::usize size);
 
 } // namespace Kernel::Memory

@@ -76,7 +76,8 @@ KERNEL_TEST(user_copy, bad_pointers_are_refused_without_a_panic)
     char buffer[64] {};
     // NULL, and kernel addresses (the kernel's own data, the direct map).
     EXPECT(is_bad_address(Memory::copy_from_user(buffer, 0, sizeof(buffer))));
-    EXPECT(is_bad_address(Memory::copy_from_user(buffer, reinterpret_cast<Core::u64>(buffer), sizeof(buffer))));
+    EXPECT(
+        is_bad_address(Memory::copy_from_user(buffer, reinterpret_cast<Core::u64>(buffer), sizeof(buffer))));
     EXPECT(is_bad_address(Memory::copy_to_user(0xFFFF800000001000ull, buffer, sizeof(buffer))));
     // A length that runs past the end of user space, or wraps.
     EXPECT(is_bad_address(Memory::copy_from_user(buffer, mapped_user_page, ~Core::u64(0))));

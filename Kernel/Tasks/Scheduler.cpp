@@ -4,6 +4,7 @@
 #include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Arch/x86_64/ProcessorCalls.h>
+#include <Kernel/Arch/x86_64/SyscallEntry.h>
 #include <Kernel/Memory/Heap.h>
 #include <Kernel/Panic/Panic.h>
 #include <Kernel/Scheduling/DeadlineAdmission.h>
@@ -49,6 +50,8 @@ struct RunQueue {
 // What each CPU tells the others for load balancing, updated by its own CPU.
 struct alignas(64) PublishedLoad {
     Core::u32 runnable_count { 0 };
+    // Waiting fair threads whose affinity allows another CPU: the ones a puller could get.
+    Core::u32 movable_count { 0 };
     Core::u64 total_weight { 0 };
     bool idle { true };
 };
@@ -91,13 +94,19 @@ CpuMask schedulable_cpus()
 }
 
 // A snapshot of every CPU's published load (racy by nature: it only guides placement).
-Core::u32 snapshot_loads(Scheduling::CpuLoad* loads)
+// For pulling (`puller` set), a CPU with nothing movable is left out as a source: asking
+// it would cost a cross-CPU call that cannot return a thread (everything there is
+// running, real-time or pinned).
+Core::u32 snapshot_loads(Scheduling::CpuLoad* loads, Core::Optional<Core::u32> puller = {})
 {
     Core::u32 count = Arch::processor_count();
     for (Core::u32 cpu = 0; cpu < count; ++cpu) {
         loads[cpu].runnable_count = __atomic_load_n(&s_published_loads[cpu].runnable_count, __ATOMIC_RELAXED);
         loads[cpu].total_weight = __atomic_load_n(&s_published_loads[cpu].total_weight, __ATOMIC_RELAXED);
         loads[cpu].online = is_schedulable_cpu(cpu);
+        if (puller.has_value() && cpu != puller.value()
+            && __atomic_load_n(&s_published_loads[cpu].movable_count, __ATOMIC_RELAXED) == 0)
+            loads[cpu].online = false;
     }
     return count;
 }
@@ -192,6 +201,14 @@ public:
     {
         PublishedLoad& load = s_published_loads[Arch::current_processor_index()];
         Core::u32 runnable = balance_load(queue);
+        Core::u32 movable = 0;
+        (void)queue.fair.find_first([&](Scheduling::FairEntity& entity) {
+            Thread& thread = *thread_of(&entity);
+            if (&thread != queue.current && thread.m_affinity.count() > 1)
+                ++movable;
+            return false;
+        });
+        __atomic_store_n(&load.movable_count, movable, __ATOMIC_RELAXED);
         __atomic_store_n(&load.runnable_count, runnable, __ATOMIC_RELAXED);
         __atomic_store_n(&load.total_weight, queue.fair.total_weight(), __ATOMIC_RELAXED);
         __atomic_store_n(&load.idle, queue.current == queue.idle, __ATOMIC_RELAXED);
@@ -376,6 +393,10 @@ public:
             Arch::save_fpu_state(previous->m_fpu_state);
         if (next->m_fpu_state)
             Arch::restore_fpu_state(next->m_fpu_state);
+        // Entries from user mode (system calls, interrupts) land on the next thread's stack.
+        // A CPU's first thread runs on a stack it did not allocate and never enters user mode.
+        if (next->m_stack.top != 0)
+            Arch::set_kernel_entry_stack(next->m_stack.top);
         switch_kernel_stack(&previous->m_saved_stack_pointer, next->m_saved_stack_pointer);
         // Back on this thread.
         finish_switch(this_run_queue());
@@ -546,8 +567,8 @@ public:
     static bool pull_one_thread(RunQueue& queue)
     {
         Scheduling::CpuLoad loads[Arch::max_processors];
-        Core::u32 count = snapshot_loads(loads);
         Core::u32 self = Arch::current_processor_index();
+        Core::u32 count = snapshot_loads(loads, self);
         auto source
             = Scheduling::choose_cpu_to_pull_from(Core::Span<const Scheduling::CpuLoad>(loads, count), self);
         if (!source.has_value())
@@ -940,7 +961,7 @@ void Scheduler::sleep_until(Core::u64 deadline_ns)
     }
 }
 
-void Scheduler::exit_current()
+void Scheduler::exit_current(Core::i64 status)
 {
     if (Arch::in_interrupt_handler())
         Panic::panic("scheduler: a thread tried to exit inside an interrupt handler");
@@ -957,6 +978,7 @@ void Scheduler::exit_current()
     // A pending replenishment would later touch a thread whose stack is gone (the wake
     // timer is never left armed: sleep_until cancels it).
     (void)Time::cancel_timer(self.m_replenish_timer);
+    self.m_exit_status = status;
     SchedulerInternals::set_state(self, Thread::State::Exited);
     SchedulerInternals::schedule(queue);
     Panic::panic("scheduler: an exited thread was scheduled again");

@@ -69,8 +69,8 @@ public:
     static void yield_if_due();
     // Blocks the calling thread until the monotonic clock reaches `deadline_ns`.
     static void sleep_until(Core::u64 deadline_ns);
-    // Ends the calling thread.
-    [[noreturn]] static void exit_current();
+    // Ends the calling thread; `status` is kept for whoever looks (Thread::exit_status).
+    [[noreturn]] static void exit_current(Core::i64 status = 0);
 
     // Makes a blocked thread runnable again (from any CPU, including interrupt handlers
     // on the thread's own CPU).

@@ -96,6 +96,10 @@ public:
         return __atomic_load_n(&m_migrations, __ATOMIC_RELAXED);
     }
     [[nodiscard]] bool has_fpu_state() const { return m_fpu_state != nullptr; }
+    // What the thread passed to Scheduler::exit_current (0 when its entry returned), or
+    // the fault status if a fault in user mode ended it (ABI::fault_exit_status_base).
+    // Meaningful once state() is Exited.
+    [[nodiscard]] Core::i64 exit_status() const { return m_exit_status; }
 
 private:
     friend class Scheduler;
@@ -103,6 +107,7 @@ private:
     friend class Mutex;
     friend class PriorityInheritance;
     friend class SchedulerInternals;
+    friend class UserThreads;
 
     Thread(const char* name, Entry entry, void* argument, Core::u32 cpu, int nice);
 
@@ -147,6 +152,11 @@ private:
     bool m_waiting_for_budget { false };
     Core::u64 m_migrations { 0 };
     Core::u64 m_runtime_ns { 0 };
+    Core::i64 m_exit_status { 0 };
+    // Where a user thread starts in user mode (UserThread.h); unused by kernel threads.
+    Core::u64 m_user_instruction_pointer { 0 };
+    Core::u64 m_user_stack_pointer { 0 };
+    Core::u64 m_user_argument { 0 };
 
     // Wakes the thread at the end of sleep_until(). It lives on the CPU it was armed on,
     // which sleep_until() records, so that an early wake-up can cancel it there.

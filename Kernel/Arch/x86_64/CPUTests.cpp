@@ -24,8 +24,9 @@ KERNEL_TEST(cpu, ist_stacks_are_set_and_disjoint)
     // The TSS this CPU loaded (read back through the task register's descriptor in the
     // GDT) must point each IST slot at the top of a distinct 16 KiB stack.
     const auto& processor = Kernel::Arch::current_processor();
-    Core::u64 tss_base = ((processor.gdt[3] >> 16) & 0xFFFFFF) | (((processor.gdt[3] >> 56) & 0xFF) << 24)
-        | (processor.gdt[4] << 32);
+    constexpr Core::u32 tss_entry = Kernel::Arch::task_state_selector / 8;
+    Core::u64 tss_base = ((processor.gdt[tss_entry] >> 16) & 0xFFFFFF)
+        | (((processor.gdt[tss_entry] >> 56) & 0xFF) << 24) | (processor.gdt[tss_entry + 1] << 32);
     EXPECT_EQ(tss_base, reinterpret_cast<Core::u64>(&processor.task_state));
     for (Core::u32 slot = 0; slot < 3; ++slot) {
         const auto& range = processor.interrupt_stacks[slot];

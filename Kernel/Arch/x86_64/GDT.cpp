@@ -12,8 +12,8 @@ struct [[gnu::packed]] DescriptorTablePointer {
 
 } // namespace
 
-void load_gdt_and_tss(
-    Core::u64 (&gdt)[5], TaskStateSegment& task_state, const InterruptStackRange (&interrupt_stacks)[3])
+void load_gdt_and_tss(Core::u64 (&gdt)[gdt_entry_count], TaskStateSegment& task_state,
+    const InterruptStackRange (&interrupt_stacks)[3])
 {
     task_state = {};
     for (Core::u8 index = 0; index < 3; ++index)
@@ -24,15 +24,17 @@ void load_gdt_and_tss(
     gdt[0] = 0;
     gdt[1] = 0x00AF9A000000FFFFull; // present, ring 0, code, long mode
     gdt[2] = 0x00CF92000000FFFFull; // present, ring 0, data, writable
+    gdt[3] = 0x00CFF2000000FFFFull; // present, ring 3, data, writable
+    gdt[4] = 0x00AFFA000000FFFFull; // present, ring 3, code, long mode
 
     // Only the address is taken, for the descriptor: the caller keeps task_state alive for
     // as long as the GDT refers to it.
     auto tss_base = reinterpret_cast<Core::u64>(&task_state);
     Core::u64 tss_limit = sizeof(TaskStateSegment) - 1;
-    gdt[3] = (tss_limit & 0xFFFF) | ((tss_base & 0xFFFFFF) << 16)
+    gdt[5] = (tss_limit & 0xFFFF) | ((tss_base & 0xFFFFFF) << 16)
         | (0x89ull << 40) // present, 64-bit TSS (available)
         | (((tss_limit >> 16) & 0xF) << 48) | (((tss_base >> 24) & 0xFF) << 56);
-    gdt[4] = tss_base >> 32;
+    gdt[6] = tss_base >> 32;
 
     // lgdt wants the linear address of the table, which the caller keeps in place.
     DescriptorTablePointer pointer { sizeof(gdt) - 1, reinterpret_cast<Core::u64>(&gdt) };

@@ -4,10 +4,15 @@
 
 namespace Kernel::Arch {
 
-// Segment selectors of the kernel GDT.
+// Segment selectors of the GDT. The order is the one syscall/sysret require: kernel code,
+// then kernel data at +8 (syscall loads SS from STAR + 8); user data, then user code at +8
+// (sysret loads SS from STAR + 8 and CS from STAR + 16, with STAR naming kernel data).
 inline constexpr Core::u16 kernel_code_selector = 0x08;
 inline constexpr Core::u16 kernel_data_selector = 0x10;
-inline constexpr Core::u16 task_state_selector = 0x18;
+inline constexpr Core::u16 user_data_selector = 0x18 | 3;
+inline constexpr Core::u16 user_code_selector = 0x20 | 3;
+inline constexpr Core::u16 task_state_selector = 0x28;
+inline constexpr Core::u32 gdt_entry_count = 7;
 
 // Interrupt stack table slots (1-based, as the IDT encodes them). Each fault that can
 // arrive with a broken kernel stack runs on its own known-good stack.
@@ -31,11 +36,12 @@ struct InterruptStackRange {
     Core::u64 top;
 };
 
-// Fills `gdt` (5 entries: null, code, data, 16-byte TSS descriptor) and `task_state` (IST
+// Fills `gdt` (null, kernel code and data, user data and code, 16-byte TSS descriptor) and
+// `task_state` (IST
 // pointers from `interrupt_stacks`, in IST order), then loads both on the calling CPU and
 // reloads every segment register. Both must live as long as the CPU runs.
-void load_gdt_and_tss(
-    Core::u64 (&gdt)[5], TaskStateSegment& task_state, const InterruptStackRange (&interrupt_stacks)[3]);
+void load_gdt_and_tss(Core::u64 (&gdt)[gdt_entry_count], TaskStateSegment& task_state,
+    const InterruptStackRange (&interrupt_stacks)[3]);
 
 // For tests and diagnostics.
 [[nodiscard]] Core::u16 read_task_register();

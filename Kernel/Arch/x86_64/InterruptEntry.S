@@ -33,6 +33,13 @@ interrupt_entry_points:
 interrupt_entry_points_end:
 
 interrupt_common:
+    // From user mode (the saved CS, above the vector and error code, has RPL 3), GS base
+    // holds the user's value: swapgs brings back this CPU's Processor, which the kernel
+    // reads through GS. From kernel mode it is already there.
+    testb $3, 24(%rsp)
+    jz 1f
+    swapgs
+1:
     pushq %rax
     pushq %rbx
     pushq %rcx
@@ -68,4 +75,9 @@ interrupt_common:
     popq %rax
     // Drop the vector and error code.
     add $16, %rsp
+    // Back to user mode: give the user its GS base again (CS is now at 8(%rsp)).
+    testb $3, 8(%rsp)
+    jz 2f
+    swapgs
+2:
     iretq

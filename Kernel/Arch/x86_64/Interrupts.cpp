@@ -2,9 +2,9 @@
 #include <Kernel/Arch/x86_64/FaultCatcher.h>
 #include <Kernel/Arch/x86_64/GDT.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
-#include <Kernel/Arch/x86_64/UserCopy.h>
 #include <Kernel/Arch/x86_64/LocalApic.h>
 #include <Kernel/Arch/x86_64/Processor.h>
+#include <Kernel/Arch/x86_64/UserCopy.h>
 #include <Kernel/Locking/Spinlock.h>
 #include <Kernel/Panic/Panic.h>
 
@@ -47,6 +47,7 @@ struct HandlerSlot {
 // dispatcher. Each slot is two words published in order: context first, then handler.
 HandlerSlot s_handlers[vector_count];
 InterruptExitHook s_interrupt_exit_hook = nullptr;
+UserFaultHandler s_user_fault_handler = nullptr;
 // Interrupt handlers running on each CPU (they do not nest today: handlers run with
 // interrupts off), by processor index.
 Core::u32 s_handler_depth[max_processors] {};
@@ -176,6 +177,11 @@ void free_interrupt_vector(Core::u8 vector)
     s_handlers[vector].context = nullptr;
 }
 
+void set_user_fault_handler(UserFaultHandler handler)
+{
+    __atomic_store_n(&s_user_fault_handler, handler, __ATOMIC_RELEASE);
+}
+
 void set_interrupt_exit_hook(InterruptExitHook hook)
 {
     __atomic_store_n(&s_interrupt_exit_hook, hook, __ATOMIC_RELEASE);
@@ -262,5 +268,11 @@ extern "C" void interrupt_dispatch(Kernel::Arch::RegisterState* registers)
         return;
     if (Arch::redirect_fault_to_catcher(*registers))
         return;
+    // A fault in user mode is the program's, not the kernel's: it ends the program. (An NMI
+    // or machine check that happens to arrive while user code runs is not a fault of it.)
+    if ((registers->cs & 3) == 3 && registers->vector != 2 && registers->vector != 18) {
+        if (auto handler = __atomic_load_n(&Arch::s_user_fault_handler, __ATOMIC_ACQUIRE))
+            handler(*registers);
+    }
     Panic::panic_on_exception(*registers);
 }

@@ -33,6 +33,11 @@ void free_interrupt_vector(Core::u8 vector);
 using InterruptExitHook = void (*)(RegisterState& registers);
 void set_interrupt_exit_hook(InterruptExitHook hook);
 
+// Runs for an exception raised in user mode, instead of the panic: it ends the thread (or,
+// later, the process) and does not return. Until one is installed, such a fault panics.
+using UserFaultHandler = void (*)(RegisterState& registers);
+void set_user_fault_handler(UserFaultHandler handler);
+
 // Whether the calling CPU is running an interrupt handler (blocking and allocating there
 // are bugs the scheduler and the heap check for).
 [[nodiscard]] bool in_interrupt_handler();

@@ -19,13 +19,25 @@ struct Processor {
     Processor* self;
     Core::u32 index;
     Core::u32 apic_id;
-    // null, kernel code, kernel data, then the 16-byte TSS descriptor of `task_state`.
-    Core::u64 gdt[5];
+    // The stack a system call from user mode switches to: the top of the running thread's
+    // kernel stack (also TSS.rsp0, for interrupts from user mode). Read by SyscallEntry.S
+    // at a fixed offset.
+    Core::u64 kernel_stack_top;
+    // Where SyscallEntry.S keeps the user stack pointer while it switches stacks.
+    Core::u64 user_stack_scratch;
+    // null, kernel code and data, user data and code, then the TSS descriptor.
+    Core::u64 gdt[gdt_entry_count];
     TaskStateSegment task_state;
     // IST stacks, in IST order (double fault, NMI, machine check).
     InterruptStackRange interrupt_stacks[3];
     bool online;
 };
+
+// SyscallEntry.S addresses these fields through GS with these offsets.
+inline constexpr Core::u64 processor_kernel_stack_top_offset = 16;
+inline constexpr Core::u64 processor_user_stack_scratch_offset = 24;
+static_assert(__builtin_offsetof(Processor, kernel_stack_top) == processor_kernel_stack_top_offset);
+static_assert(__builtin_offsetof(Processor, user_stack_scratch) == processor_user_stack_scratch_offset);
 
 // The boot CPU's Processor (static storage: it is needed before the heap exists).
 [[nodiscard]] Processor& boot_processor();

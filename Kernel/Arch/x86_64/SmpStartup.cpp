@@ -6,6 +6,7 @@
 #include <Kernel/Arch/x86_64/LocalApic.h>
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Arch/x86_64/SmpStartup.h>
+#include <Kernel/Arch/x86_64/SyscallEntry.h>
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Time/Clock.h>
@@ -43,6 +44,7 @@ template<typename T> volatile T& trampoline_field(const char* symbol)
     load_interrupt_table_on_this_cpu();
     apply_cpu_protections_on_this_cpu();
     initialize_fpu_on_this_cpu();
+    initialize_syscalls_on_this_cpu();
     enable_local_apic_on_this_cpu();
     mark_processor_online(*processor);
     s_continuation();

@@ -1,0 +1,64 @@
+#include <ABI/Syscalls.h>
+#include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/Interrupts.h>
+#include <Kernel/Arch/x86_64/SyscallEntry.h>
+#include <Kernel/Log/KernelLog.h>
+#include <Kernel/Memory/UserRange.h>
+#include <Kernel/Tasks/Scheduler.h>
+#include <Kernel/Tasks/UserThread.h>
+
+namespace Kernel::Tasks {
+
+// A friend of Thread, for the user entry fields.
+class UserThreads {
+public:
+    static void enter(void*)
+    {
+        Thread& self = Scheduler::current();
+        enter_user_mode(self.m_user_instruction_pointer, self.m_user_stack_pointer, self.m_user_argument);
+    }
+
+    static void set_entry(
+        Thread& thread, Core::u64 instruction_pointer, Core::u64 stack_pointer, Core::u64 argument)
+    {
+        thread.m_user_instruction_pointer = instruction_pointer;
+        thread.m_user_stack_pointer = stack_pointer;
+        thread.m_user_argument = argument;
+    }
+};
+
+Core::Result<Thread*> create_user_thread(const char* name, Core::u32 cpu, Core::u64 instruction_pointer,
+    Core::u64 stack_pointer, Core::u64 argument)
+{
+    // The stack pointer may sit at the very end of its mapping (the stack grows down), so a
+    // zero-length range there is what must be inside user space.
+    if (!Memory::is_user_range(instruction_pointer, 1) || !Memory::is_user_range(stack_pointer, 0))
+        return Core::ErrorCode::InvalidArgument;
+    ThreadOptions options;
+    options.has_fpu_state = true;
+    Thread* thread = TRY(Thread::create(name, UserThreads::enter, nullptr, cpu, options));
+    UserThreads::set_entry(*thread, instruction_pointer, stack_pointer, argument);
+    return thread;
+}
+
+namespace {
+
+[[noreturn]] void end_faulting_user_thread(Arch::RegisterState& registers)
+{
+    Thread& self = Scheduler::current();
+    // A program that faults in a loop of threads could flood the log: rate limited.
+    LOG_RATELIMITED(Log::Level::Warning, 10, 1000,
+        "user: thread '{}' ended by {} {} at {:#x} (error code {:#x}, address {:#x}, stack {:#x})",
+        self.name(), Arch::exception_mnemonic(registers.vector), Arch::exception_name(registers.vector),
+        registers.rip, registers.error_code, Arch::read_cr2(), registers.rsp);
+    Scheduler::exit_current(ABI::fault_exit_status_base - static_cast<Core::i64>(registers.vector));
+}
+
+} // namespace
+
+void initialize_user_fault_handling()
+{
+    Arch::set_user_fault_handler(end_faulting_user_thread);
+}
+
+} // namespace Kernel::Tasks
