@@ -15,6 +15,8 @@ namespace Kernel::Locking {
 enum class LockRank : Core::u8 {
     // Taken first: mapping kernel memory may need table frames from physical-memory.
     KernelPageTables = 10,
+    // A user address space's page tables; mapping may need table frames.
+    AddressSpace = 15,
     // A slab cache that grows takes physical-memory under it.
     Heap = 20,
     PhysicalMemory = 30,
@@ -37,6 +39,8 @@ constexpr const char* lock_rank_name(LockRank rank)
     switch (rank) {
     case LockRank::KernelPageTables:
         return "kernel-page-tables";
+    case LockRank::AddressSpace:
+        return "address-space";
     case LockRank::Heap:
         return "heap";
     case LockRank::PhysicalMemory:

@@ -355,6 +355,13 @@ void build_kernel_address_space(const Boot::BootInfo& boot_info)
     map_kernel_image_part(tables, address_of(__kernel_symbols_start), address_of(__kernel_image_end),
         kernel_protection(false, false), "symbols");
 
+    // Every top-level entry of the kernel half gets its table now, so those entries never
+    // change again and every user address space can share the kernel half by copying them
+    // once (AddressSpace): a kernel mapping made later shows in all of them. 256 tables,
+    // 1 MiB.
+    if (tables.populate_top_level(Arch::entries_per_table / 2, Arch::entries_per_table).is_error())
+        Panic::panic("memory: cannot allocate the kernel half's top-level tables");
+
     // From here on the kernel runs on its own tables; the boot ones (and the identity map
     // they had) are gone.
     Arch::load_page_table_root(tables.root());
@@ -594,6 +601,16 @@ void free_kernel_stack(const KernelStack& stack)
 Core::u64 kernel_page_table_root()
 {
     return s_kernel_page_tables->root();
+}
+
+Arch::PageTableMemory& page_table_memory()
+{
+    return s_table_memory;
+}
+
+const Arch::PageTables& kernel_page_tables()
+{
+    return *s_kernel_page_tables;
 }
 
 void for_each_kernel_page(void (*callback)(const Arch::Translation&, void*), void* context)

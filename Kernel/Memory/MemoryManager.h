@@ -75,6 +75,11 @@ void free_kernel_stack(const KernelStack& stack);
 // Physical address of the kernel's top-level page table (what CR3 holds).
 [[nodiscard]] Core::u64 kernel_page_table_root();
 
+// For AddressSpace: where page-table frames come from, and the kernel hierarchy whose
+// (fully populated, never changing) top-level kernel-half entries every address space shares.
+[[nodiscard]] Arch::PageTableMemory& page_table_memory();
+[[nodiscard]] const Arch::PageTables& kernel_page_tables();
+
 // Calls callback(const Arch::Translation&) for every page of the kernel address space.
 void for_each_kernel_page(void (*callback)(const Arch::Translation&, void*), void* context);
 

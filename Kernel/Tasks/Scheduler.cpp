@@ -5,6 +5,8 @@
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Arch/x86_64/ProcessorCalls.h>
 #include <Kernel/Arch/x86_64/SyscallEntry.h>
+#include <Kernel/Arch/x86_64/TLB.h>
+#include <Kernel/Memory/AddressSpace.h>
 #include <Kernel/Memory/Heap.h>
 #include <Kernel/Panic/Panic.h>
 #include <Kernel/Scheduling/DeadlineAdmission.h>
@@ -45,6 +47,9 @@ struct RunQueue {
     // it): the next thread to run here hands it over.
     Thread* migrating { nullptr };
     Core::u64 running_since_ns { 0 };
+    // The page-table root in this CPU's CR3, so a switch between threads of one address
+    // space (or between kernel threads) does not reload it and flush the TLB.
+    Core::u64 loaded_root { 0 };
 };
 
 // What each CPU tells the others for load balancing, updated by its own CPU.
@@ -393,6 +398,14 @@ public:
             Arch::save_fpu_state(previous->m_fpu_state);
         if (next->m_fpu_state)
             Arch::restore_fpu_state(next->m_fpu_state);
+        // The next thread's address space: its own for a user thread, the kernel's for a
+        // kernel thread (which so never keeps a user space's tables alive by running on them).
+        Core::u64 root
+            = next->m_address_space ? next->m_address_space->root() : Memory::kernel_page_table_root();
+        if (root != queue.loaded_root) {
+            Arch::load_page_table_root(root);
+            queue.loaded_root = root;
+        }
         // Entries from user mode (system calls, interrupts) land on the next thread's stack.
         // A CPU's first thread runs on a stack it did not allocate and never enters user mode.
         if (next->m_stack.top != 0)
@@ -803,6 +816,7 @@ void Scheduler::initialize_on_this_cpu(const char* current_context_name)
     queue.balance_timer.callback = SchedulerInternals::request_balance;
     queue.balance_timer.context = &queue;
     queue.current = first;
+    queue.loaded_root = Memory::kernel_page_table_root();
     queue.fair.enqueue(*first, Time::monotonic_nanoseconds());
     queue.running_since_ns = Time::monotonic_nanoseconds();
     auto idle = Thread::create("idle", SchedulerInternals::idle_loop, nullptr, cpu);

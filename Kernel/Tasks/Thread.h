@@ -16,6 +16,10 @@
 #include <Kernel/Scheduling/LoadBalancing.h>
 #include <Kernel/Time/TimerQueue.h>
 
+namespace Kernel::Memory {
+class AddressSpace;
+}
+
 namespace Kernel::Tasks {
 
 class Mutex;
@@ -96,6 +100,7 @@ public:
         return __atomic_load_n(&m_migrations, __ATOMIC_RELAXED);
     }
     [[nodiscard]] bool has_fpu_state() const { return m_fpu_state != nullptr; }
+    [[nodiscard]] Memory::AddressSpace* address_space() const { return m_address_space; }
     // What the thread passed to Scheduler::exit_current (0 when its entry returned), or
     // the fault status if a fault in user mode ended it (ABI::fault_exit_status_base).
     // Meaningful once state() is Exited.
@@ -153,7 +158,9 @@ private:
     Core::u64 m_migrations { 0 };
     Core::u64 m_runtime_ns { 0 };
     Core::i64 m_exit_status { 0 };
-    // Where a user thread starts in user mode (UserThread.h); unused by kernel threads.
+    // The address space a user thread runs on (null for kernel threads, which run on the
+    // kernel's), and where it starts in user mode (UserThread.h).
+    Memory::AddressSpace* m_address_space { nullptr };
     Core::u64 m_user_instruction_pointer { 0 };
     Core::u64 m_user_stack_pointer { 0 };
     Core::u64 m_user_argument { 0 };

@@ -1,9 +1,10 @@
-// Kernel tests of user mode: threads that run ring-3 code on user pages (mapped into the
-// kernel's address space for the test), make system calls, and fault.
+// Kernel tests of user mode: threads that run ring-3 code in address spaces of their own,
+// make system calls, fault, and cannot see each other's memory.
 
 #include <ABI/ErrorCode.h>
 #include <ABI/Syscalls.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
+#include <Kernel/Memory/AddressSpace.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Tasks/SchedulerTestSupport.h>
@@ -88,6 +89,27 @@ user_program_system_calls:
 91:
 user_program_system_calls_end:
 
+    .global user_program_read_and_yield, user_program_read_and_yield_end
+user_program_read_and_yield:
+    // Adds the first word of its stack page 50 times, making a system call between reads
+    // so that the other program of the test gets the CPU, then exits with the sum.
+    mov %rsp, %rbx
+    sub $4096, %rbx
+    xor %r12d, %r12d
+    mov $50, %r13d
+1:  add (%rbx), %r12
+    xor %edi, %edi
+    xor %esi, %esi
+    mov $1, %eax
+    syscall
+    dec %r13d
+    jnz 1b
+    mov %r12, %rdi
+    mov $2, %eax
+    syscall
+    ud2
+user_program_read_and_yield_end:
+
     .global user_program_null_read, user_program_null_read_end
 user_program_null_read:
     mov 0, %rax
@@ -114,6 +136,7 @@ user_program_kernel_write_end:
 )");
 
 extern "C" const Core::u8 user_program_system_calls[], user_program_system_calls_end[];
+extern "C" const Core::u8 user_program_read_and_yield[], user_program_read_and_yield_end[];
 extern "C" const Core::u8 user_program_null_read[], user_program_null_read_end[];
 extern "C" const Core::u8 user_program_privileged_instruction[], user_program_privileged_instruction_end[];
 extern "C" const Core::u8 user_program_invalid_opcode[], user_program_invalid_opcode_end[];
@@ -125,77 +148,101 @@ namespace Memory = Kernel::Memory;
 using Kernel::Tasks::Scheduler;
 using Kernel::Tasks::Thread;
 
-// A user code page (read and execute) and a user stack page (read and write) in the user
-// half of the kernel's address space, no other test uses.
-constexpr Core::u64 user_code_page = 0x0000004000600000ull;
-constexpr Core::u64 user_stack_page = 0x0000004000800000ull;
+// Where the programs run: a code page (read and execute) and a stack page (read and
+// write) in the user half of a fresh address space.
+constexpr Core::u64 user_code_page = 0x0000000000400000ull;
+constexpr Core::u64 user_stack_page = 0x00007FFFFFFF0000ull;
 constexpr Core::u64 page_size = 4096;
 
-class UserProgramPages {
+// An address space with a program and a stack mapped, freed (tables and frames) at the end.
+class UserProgram {
 public:
-    UserProgramPages(const Core::u8* program, const Core::u8* program_end)
+    UserProgram(const Core::u8* program, const Core::u8* program_end)
     {
+        auto space = Memory::AddressSpace::create();
+        if (space.is_error())
+            return;
+        m_space = space.value();
+        auto size = static_cast<Core::usize>(program_end - program);
         auto code = Memory::allocate_physical_page(Memory::PageUse::Other);
         auto stack = Memory::allocate_physical_page(Memory::PageUse::Other);
-        if (code.is_error() || stack.is_error()) {
-            if (!code.is_error())
-                Memory::free_physical_page(code.value());
-            if (!stack.is_error())
-                Memory::free_physical_page(stack.value());
+        if (!code.is_error())
+            m_code_frame = code.value();
+        if (!stack.is_error())
+            m_stack_frame = stack.value();
+        if (code.is_error() || stack.is_error() || size > page_size)
             return;
-        }
-        m_code_frame = code.value();
-        m_stack_frame = stack.value();
         // The frames are fresh RAM, reached through the direct map; the program is smaller
-        // than a page (checked), so the copy stays inside the code frame.
-        auto size = static_cast<Core::usize>(program_end - program);
-        if (size > page_size)
-            return;
+        // than a page (checked), so the copy stays inside the code frame. Every user page
+        // starts fully written: the program, then int3 padding; the stack zeroed.
         auto* code_bytes = static_cast<Core::u8*>(Memory::physical_to_virtual(m_code_frame));
-        for (Core::usize index = 0; index < page_size; ++index)
+        auto* stack_bytes = static_cast<Core::u8*>(Memory::physical_to_virtual(m_stack_frame));
+        for (Core::usize index = 0; index < page_size; ++index) {
             code_bytes[index] = index < size ? program[index] : 0xCC;
+            stack_bytes[index] = 0;
+        }
         Kernel::Arch::PageProtection code_protection { .writable = false, .executable = true, .user = true };
         Kernel::Arch::PageProtection stack_protection { .writable = true, .executable = false, .user = true };
-        m_mapped = !Memory::map_kernel_page(user_code_page, m_code_frame, code_protection).is_error()
-            && !Memory::map_kernel_page(user_stack_page, m_stack_frame, stack_protection).is_error();
+        m_ready = !m_space->map_page(user_code_page, m_code_frame, code_protection).is_error()
+            && !m_space->map_page(user_stack_page, m_stack_frame, stack_protection).is_error();
     }
-    ~UserProgramPages()
+    ~UserProgram()
     {
-        (void)Memory::unmap_kernel_page(user_code_page);
-        (void)Memory::unmap_kernel_page(user_stack_page);
+        if (m_space) {
+            (void)m_space->unmap_page(user_code_page);
+            (void)m_space->unmap_page(user_stack_page);
+            delete m_space;
+        }
         if (m_code_frame)
             Memory::free_physical_page(m_code_frame);
         if (m_stack_frame)
             Memory::free_physical_page(m_stack_frame);
     }
-    [[nodiscard]] bool is_mapped() const { return m_mapped; }
+    [[nodiscard]] bool is_ready() const { return m_ready; }
+    [[nodiscard]] Memory::AddressSpace& space() { return *m_space; }
 
 private:
+    Memory::AddressSpace* m_space { nullptr };
     Core::u64 m_code_frame { 0 };
     Core::u64 m_stack_frame { 0 };
-    bool m_mapped { false };
+    bool m_ready { false };
 };
 
-// Runs the program in a user thread on `cpu` and returns its exit status (or a value no
-// program produces if it could not run or did not finish).
+constexpr Core::i64 did_not_finish = 0x7FFFFFFF;
+
+// Starts the program in a user thread on `cpu`; the caller waits for it.
+Thread* start_user_program(
+    Kernel::Test::TestContext& test_context, UserProgram& program, Core::u32 cpu, Core::u64 argument = 0)
+{
+    EXPECT(program.is_ready());
+    if (!program.is_ready())
+        return nullptr;
+    auto thread = Kernel::Tasks::create_user_thread(
+        "user test", cpu, program.space(), user_code_page, user_stack_page + page_size, argument);
+    EXPECT(!thread.is_error());
+    if (thread.is_error())
+        return nullptr;
+    Scheduler::start(*thread.value());
+    return thread.value();
+}
+
+Core::i64 wait_for_exit_status(Kernel::Test::TestContext& test_context, Thread* thread)
+{
+    if (!thread)
+        return did_not_finish;
+    Thread* threads[1] = { thread };
+    bool exited = Kernel::Tasks::TestSupport::wait_for_exit(threads, 1, 5'000'000'000);
+    EXPECT(exited);
+    return exited ? thread->exit_status() : did_not_finish;
+}
+
+// Runs the program in a user thread on `cpu` in an address space of its own and returns
+// its exit status (or a value no program produces if it could not run or did not finish).
 Core::i64 run_user_program(Kernel::Test::TestContext& test_context, const Core::u8* program,
     const Core::u8* program_end, Core::u32 cpu)
 {
-    constexpr Core::i64 did_not_finish = 0x7FFFFFFF;
-    UserProgramPages pages(program, program_end);
-    EXPECT(pages.is_mapped());
-    if (!pages.is_mapped())
-        return did_not_finish;
-    auto thread
-        = Kernel::Tasks::create_user_thread("user test", cpu, user_code_page, user_stack_page + page_size, 0);
-    EXPECT(!thread.is_error());
-    if (thread.is_error())
-        return did_not_finish;
-    Scheduler::start(*thread.value());
-    Thread* threads[1] = { thread.value() };
-    bool exited = Kernel::Tasks::TestSupport::wait_for_exit(threads, 1, 5'000'000'000);
-    EXPECT(exited);
-    return exited ? thread.value()->exit_status() : did_not_finish;
+    UserProgram user_program(program, program_end);
+    return wait_for_exit_status(test_context, start_user_program(test_context, user_program, cpu));
 }
 
 } // namespace
@@ -225,7 +272,45 @@ KERNEL_TEST(user_mode, user_faults_end_the_thread_not_the_kernel)
 
 KERNEL_TEST(user_mode, user_entry_addresses_are_checked)
 {
-    EXPECT(Kernel::Tasks::create_user_thread("bad", 0, 0, user_stack_page, 0).is_error());
-    EXPECT(Kernel::Tasks::create_user_thread("bad", 0, 0xFFFFFFFF80000000ull, user_stack_page, 0).is_error());
-    EXPECT(Kernel::Tasks::create_user_thread("bad", 0, user_code_page, 0xFFFF800000000000ull, 0).is_error());
+    auto space = Memory::AddressSpace::create();
+    EXPECT(!space.is_error());
+    if (space.is_error())
+        return;
+    Memory::AddressSpace& address_space = *space.value();
+    EXPECT(Kernel::Tasks::create_user_thread("bad", 0, address_space, 0, user_stack_page, 0).is_error());
+    EXPECT(
+        Kernel::Tasks::create_user_thread("bad", 0, address_space, 0xFFFFFFFF80000000ull, user_stack_page, 0)
+            .is_error());
+    EXPECT(
+        Kernel::Tasks::create_user_thread("bad", 0, address_space, user_code_page, 0xFFFF800000000000ull, 0)
+            .is_error());
+    delete space.value();
+}
+
+// Two address spaces map different frames at the same user address: each program reads its
+// own. Both run on one CPU, so switching from one to the other changes CR3.
+KERNEL_TEST(user_mode, address_spaces_are_isolated)
+{
+    UserProgram first(user_program_read_and_yield, user_program_read_and_yield_end);
+    UserProgram second(user_program_read_and_yield, user_program_read_and_yield_end);
+    // The programs read their stack page's first word, which each space's frame holds
+    // differently: write the values through the direct map.
+    auto place_value = [&](UserProgram& program, Core::u64 value) {
+        auto translation = program.space().translate(user_stack_page);
+        EXPECT(translation.has_value());
+        if (!translation.has_value())
+            return false;
+        // The stack frame is RAM, reached through the direct map; the word is its first.
+        *static_cast<Core::u64*>(Memory::physical_to_virtual(translation->physical_address)) = value;
+        return true;
+    };
+    if (!place_value(first, 111) || !place_value(second, 222))
+        return;
+    // Nothing of either shows in the kernel's own address space.
+    EXPECT(!Memory::translate(user_stack_page).has_value());
+    Core::u32 cpu = Kernel::Tasks::TestSupport::test_cpu();
+    Thread* first_thread = start_user_program(test_context, first, cpu);
+    Thread* second_thread = start_user_program(test_context, second, cpu);
+    EXPECT_EQ(wait_for_exit_status(test_context, first_thread), 111 * 50);
+    EXPECT_EQ(wait_for_exit_status(test_context, second_thread), 222 * 50);
 }

@@ -18,17 +18,18 @@ public:
         enter_user_mode(self.m_user_instruction_pointer, self.m_user_stack_pointer, self.m_user_argument);
     }
 
-    static void set_entry(
-        Thread& thread, Core::u64 instruction_pointer, Core::u64 stack_pointer, Core::u64 argument)
+    static void set_entry(Thread& thread, Memory::AddressSpace& address_space, Core::u64 instruction_pointer,
+        Core::u64 stack_pointer, Core::u64 argument)
     {
+        thread.m_address_space = &address_space;
         thread.m_user_instruction_pointer = instruction_pointer;
         thread.m_user_stack_pointer = stack_pointer;
         thread.m_user_argument = argument;
     }
 };
 
-Core::Result<Thread*> create_user_thread(const char* name, Core::u32 cpu, Core::u64 instruction_pointer,
-    Core::u64 stack_pointer, Core::u64 argument)
+Core::Result<Thread*> create_user_thread(const char* name, Core::u32 cpu, Memory::AddressSpace& address_space,
+    Core::u64 instruction_pointer, Core::u64 stack_pointer, Core::u64 argument)
 {
     // The stack pointer may sit at the very end of its mapping (the stack grows down), so a
     // zero-length range there is what must be inside user space.
@@ -37,7 +38,7 @@ Core::Result<Thread*> create_user_thread(const char* name, Core::u32 cpu, Core::
     ThreadOptions options;
     options.has_fpu_state = true;
     Thread* thread = TRY(Thread::create(name, UserThreads::enter, nullptr, cpu, options));
-    UserThreads::set_entry(*thread, instruction_pointer, stack_pointer, argument);
+    UserThreads::set_entry(*thread, address_space, instruction_pointer, stack_pointer, argument);
     return thread;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 
-// Threads that run user code (ring 3), and what happens when user code faults. Today a user
-// thread runs in the kernel's own address space, on user pages mapped there; processes with
-// address spaces of their own build on this (issue M1.5).
+// Threads that run user code (ring 3) in a user address space, and what happens when user
+// code faults. Processes (issue M1.5) group such threads with their address space and
+// handles.
 
 #include <Core/Error.h>
 #include <Core/Types.h>
@@ -10,11 +10,13 @@
 
 namespace Kernel::Tasks {
 
-// A thread that, once started with Scheduler::start(), enters user mode at
-// `instruction_pointer` with `stack_pointer` and `argument` in RDI. It gets its own FPU state.
-// InvalidArgument when either address is not in user space; otherwise as Thread::create.
+// A thread that, once started with Scheduler::start(), runs on `address_space` and enters
+// user mode at `instruction_pointer` with `stack_pointer` and `argument` in RDI. It gets its
+// own FPU state. The address space must outlive it. InvalidArgument when either address is
+// not in user space; otherwise as Thread::create.
 [[nodiscard]] Core::Result<Thread*> create_user_thread(const char* name, Core::u32 cpu,
-    Core::u64 instruction_pointer, Core::u64 stack_pointer, Core::u64 argument);
+    Memory::AddressSpace& address_space, Core::u64 instruction_pointer, Core::u64 stack_pointer,
+    Core::u64 argument);
 
 // Makes faults raised in user mode end the faulting thread, with a report in the kernel log
 // and the exit status ABI::fault_exit_status_base - vector, instead of a panic. Called once

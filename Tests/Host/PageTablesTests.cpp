@@ -880,3 +880,49 @@ TEST_F(PageTablesTest, IntermediateEntriesCarryTheUserBitOnlyInTheUserHalf)
 }
 
 } // namespace
+
+// ---- Sharing the kernel half ----------------------------------------------------------
+
+TEST_F(PageTablesTest, SharedKernelHalfSeesLaterKernelMappingsAndSurvivesTheUserHierarchy)
+{
+    constexpr u64 kernel_page = 0xFFFF900000000000ull;
+    constexpr u64 user_page = 0x0000000000400000ull;
+
+    ASSERT_FALSE(m_tables.populate_top_level(256, 512).is_error());
+    std::size_t kernel_tables = m_memory.live_tables();
+    EXPECT_EQ(kernel_tables, 1u + 256u);
+
+    auto created = PageTables::create(m_memory, true);
+    ASSERT_FALSE(created.is_error());
+    PageTables user = created.value();
+    user.share_top_level_from(m_tables, 256, 512);
+
+    // A kernel mapping made after the sharing shows in the other hierarchy too.
+    ASSERT_FALSE(m_tables.map(kernel_page, 0x200000, page_size_4k, kernel_data).is_error());
+    auto seen = user.translate(kernel_page);
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(seen->physical_address, 0x200000u);
+    // The kernel half's entries are not user-accessible; the lower half's are.
+    EXPECT_EQ(m_memory.raw_entry(user.root(), kernel_page, 4) & Kernel::Arch::PageBits::user, 0u);
+    ASSERT_FALSE(user.map(user_page, 0x300000, page_size_4k, user_data).is_error());
+    EXPECT_NE(m_memory.raw_entry(user.root(), user_page, 4) & Kernel::Arch::PageBits::user, 0u);
+    EXPECT_FALSE(m_tables.translate(user_page).has_value());
+
+    // Destroying the user hierarchy after forgetting the shared half frees only its own
+    // tables: the kernel's are still there and still translate.
+    user.forget_top_level(256, 512);
+    user.destroy();
+    EXPECT_EQ(m_memory.live_tables(), kernel_tables + 2); // the kernel page's PD and PT
+    EXPECT_TRUE(m_tables.translate(kernel_page).has_value());
+}
+
+TEST_F(PageTablesTest, PopulatingStopsCleanlyWhenMemoryRunsOut)
+{
+    m_memory.fail_after(10);
+    EXPECT_TRUE(m_tables.populate_top_level(256, 512).is_error());
+    m_memory.stop_failing();
+    EXPECT_EQ(m_memory.live_tables(), 1u + 10u);
+    // A second attempt completes what the first left.
+    EXPECT_FALSE(m_tables.populate_top_level(256, 512).is_error());
+    EXPECT_EQ(m_memory.live_tables(), 1u + 256u);
+}

@@ -1,3 +1,4 @@
+#include <Core/Assertions.h>
 #include <Kernel/Arch/x86_64/PageTables.h>
 
 namespace Kernel::Arch {
@@ -163,6 +164,37 @@ void PageTables::destroy_table(Core::u64 table_physical, Core::u32 level)
         }
     }
     m_memory->free_table(table_physical);
+}
+
+Core::Result<void> PageTables::populate_top_level(Core::u32 first_index, Core::u32 end_index)
+{
+    VERIFY(first_index <= end_index && end_index <= entries_per_table);
+    Core::u64* root = m_memory->table_at(m_root);
+    for (Core::u32 index = first_index; index < end_index; ++index) {
+        if (root[index] & PageBits::present)
+            continue;
+        Core::u64 table = TRY(m_memory->allocate_table());
+        // Index 256 and up is the upper (kernel) half of the address space.
+        root[index] = encode_table(table, index < entries_per_table / 2);
+    }
+    return {};
+}
+
+void PageTables::share_top_level_from(const PageTables& other, Core::u32 first_index, Core::u32 end_index)
+{
+    VERIFY(first_index <= end_index && end_index <= entries_per_table);
+    Core::u64* root = m_memory->table_at(m_root);
+    const Core::u64* other_root = other.m_memory->table_at(other.m_root);
+    for (Core::u32 index = first_index; index < end_index; ++index)
+        root[index] = other_root[index];
+}
+
+void PageTables::forget_top_level(Core::u32 first_index, Core::u32 end_index)
+{
+    VERIFY(first_index <= end_index && end_index <= entries_per_table);
+    Core::u64* root = m_memory->table_at(m_root);
+    for (Core::u32 index = first_index; index < end_index; ++index)
+        root[index] = 0;
 }
 
 void PageTables::destroy()

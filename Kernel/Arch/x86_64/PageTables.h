@@ -68,6 +68,17 @@ public:
     // Lets go of every table frame of the hierarchy (not of the mapped pages).
     void destroy();
 
+    // Top-level entries [first_index, end_index) (of 512; 256 and up are the kernel half).
+    //  - populate: gives every empty one an empty next-level table, so that from then on
+    //    those entries never change and another hierarchy can share them by copying.
+    //    OutOfMemory leaves the ones already populated in place.
+    //  - share_from: copies them from `other` (which must have populated them), making this
+    //    hierarchy use the same tables below them.
+    //  - forget: clears them, so that destroy() leaves shared tables alone.
+    Core::Result<void> populate_top_level(Core::u32 first_index, Core::u32 end_index);
+    void share_top_level_from(const PageTables& other, Core::u32 first_index, Core::u32 end_index);
+    void forget_top_level(Core::u32 first_index, Core::u32 end_index);
+
 private:
     PageTables(PageTableMemory& memory, Core::u64 root, bool no_execute_supported)
         : m_memory(&memory)

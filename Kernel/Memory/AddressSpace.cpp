@@ -1,0 +1,72 @@
+#include <Core/NoThrow.h>
+#include <Kernel/Arch/x86_64/CPUFeatures.h>
+#include <Kernel/Memory/AddressSpace.h>
+#include <Kernel/Memory/MemoryManager.h>
+#include <Kernel/Memory/TlbInvalidation.h>
+#include <Kernel/Memory/UserRange.h>
+
+namespace Kernel::Memory {
+
+namespace {
+
+constexpr Core::u32 kernel_half_first_entry = Arch::entries_per_table / 2;
+constexpr Core::u32 kernel_half_end_entry = Arch::entries_per_table;
+constexpr Core::u64 user_page_size = 4096;
+
+} // namespace
+
+Core::Result<AddressSpace*> AddressSpace::create()
+{
+    auto tables = TRY(Arch::PageTables::create(page_table_memory(), Arch::cpu_features().no_execute));
+    tables.share_top_level_from(kernel_page_tables(), kernel_half_first_entry, kernel_half_end_entry);
+    auto* space = new (Core::nothrow) AddressSpace(tables);
+    if (!space) {
+        tables.forget_top_level(kernel_half_first_entry, kernel_half_end_entry);
+        tables.destroy();
+        return Core::ErrorCode::OutOfMemory;
+    }
+    return space;
+}
+
+AddressSpace::~AddressSpace()
+{
+    // The kernel half's tables are shared: only the user half's are this space's to free.
+    m_tables.forget_top_level(kernel_half_first_entry, kernel_half_end_entry);
+    m_tables.destroy();
+}
+
+Core::Result<void> AddressSpace::map_page(
+    Core::u64 virtual_address, Core::u64 physical_address, Arch::PageProtection protection)
+{
+    if ((virtual_address | physical_address) % user_page_size != 0
+        || !is_user_range(virtual_address, user_page_size))
+        return Core::ErrorCode::InvalidArgument;
+    if (!protection.user || (protection.writable && protection.executable))
+        return Core::ErrorCode::InvalidArgument;
+    Locking::SpinlockLocker locker(m_lock);
+    return m_tables.map(virtual_address, physical_address, user_page_size, protection);
+}
+
+Core::Result<Arch::Translation> AddressSpace::unmap_page(Core::u64 virtual_address)
+{
+    if (virtual_address % user_page_size != 0 || !is_user_range(virtual_address, user_page_size))
+        return Core::ErrorCode::InvalidArgument;
+    auto removed = [&] {
+        Locking::SpinlockLocker locker(m_lock);
+        return m_tables.unmap(virtual_address);
+    }();
+    if (removed.is_error())
+        return removed;
+    // Any CPU may have run a thread of this space and cached the translation; the
+    // invalidation reaches them all (on others it is simply a miss).
+    invalidate_page(virtual_address);
+    return removed;
+}
+
+Core::Optional<Arch::Translation> AddressSpace::translate(Core::u64 virtual_address)
+{
+    Locking::SpinlockLocker locker(m_lock);
+    return m_tables.translate(virtual_address);
+}
+
+} // namespace Kernel::Memory
