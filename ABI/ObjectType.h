@@ -1,0 +1,60 @@
+#pragma once
+
+// The kinds of kernel object a handle can name. Shared by the kernel, user space and host
+// tools; the numbers are part of the system-call ABI (docs/abi/handles.md): a value is
+// never renumbered or reused, and new types are appended before `Count`. Zero is not a
+// type, so that it can mean "no object" in replies.
+//
+// The kernel has no RTTI: a typed handle lookup compares the object's ObjectType with the
+// one the caller expects (Kernel/Objects/HandleTable.h).
+
+#include <stdint.h>
+
+namespace ABI {
+
+enum class ObjectType : uint32_t {
+    Process = 1,
+    Thread = 2,
+    MemoryObject = 3,
+    Event = 4,
+    Timer = 5,
+    Interrupt = 6,
+    IoPortRange = 7,
+    MmioRange = 8,
+    Channel = 9,
+    AuditLog = 10,
+    Count,
+};
+
+// A stable name for logs and test output; "UnknownObjectType" for values this header
+// does not name, so that a value from a newer peer never reads out of bounds.
+constexpr const char* object_type_name(ObjectType type)
+{
+    switch (type) {
+    case ObjectType::Process:
+        return "Process";
+    case ObjectType::Thread:
+        return "Thread";
+    case ObjectType::MemoryObject:
+        return "MemoryObject";
+    case ObjectType::Event:
+        return "Event";
+    case ObjectType::Timer:
+        return "Timer";
+    case ObjectType::Interrupt:
+        return "Interrupt";
+    case ObjectType::IoPortRange:
+        return "IoPortRange";
+    case ObjectType::MmioRange:
+        return "MmioRange";
+    case ObjectType::Channel:
+        return "Channel";
+    case ObjectType::AuditLog:
+        return "AuditLog";
+    case ObjectType::Count:
+        break;
+    }
+    return "UnknownObjectType";
+}
+
+} // namespace ABI

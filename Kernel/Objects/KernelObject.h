@@ -1,0 +1,44 @@
+#pragma once
+
+// The base of every object a handle can name. Objects are reference counted: each handle
+// holds one reference, and so may the kernel itself (a thread on a run queue, a timer that
+// is armed). The object is destroyed when the last reference goes, which for an object
+// only user space knows about is when its last handle is closed.
+//
+// The kernel has no RTTI, so an object says what it is through type(), and a typed handle
+// lookup compares that with what the caller expects before it downcasts. Concrete objects
+// derive from TypedKernelObject<Type>, which fixes type() (final) and publishes the same
+// value as `object_type` for the lookup, so the two cannot disagree. Exactly one class may
+// derive from each TypedKernelObject<Type>; HandleTable::lookup<T> relies on it when it
+// downcasts an object of type T::object_type to T.
+
+#include <ABI/ObjectType.h>
+#include <Core/RefCounted.h>
+
+namespace Kernel::Objects {
+
+using ABI::ObjectType;
+
+class KernelObject : public Core::RefCounted<KernelObject> {
+public:
+    // Virtual, so that the last unref, which deletes through KernelObject*, runs the
+    // concrete object's destructor.
+    virtual ~KernelObject() = default;
+
+    [[nodiscard]] virtual ObjectType type() const = 0;
+
+protected:
+    KernelObject() = default;
+};
+
+template<ObjectType Type> class TypedKernelObject : public KernelObject {
+public:
+    static constexpr ObjectType object_type = Type;
+
+    ObjectType type() const final { return Type; }
+
+protected:
+    TypedKernelObject() = default;
+};
+
+} // namespace Kernel::Objects
