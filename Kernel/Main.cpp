@@ -25,6 +25,7 @@
 #include <Kernel/Platform/Platform.h>
 #include <Kernel/Runtime/CxxRuntime.h>
 #include <Kernel/Security/StackProtector.h>
+#include <Kernel/Tasks/FirstProgram.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Tasks/UserThread.h>
 #include <Kernel/Test/KernelTest.h>
@@ -81,6 +82,17 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void kernel_main(
     }
 
     Log::info("boot complete");
-    // Boot is done: this thread ends and the CPU goes to its idle thread.
+    // User space begins with the first program; this thread waits for it to end, reports
+    // how, and ends too, leaving the CPU to its idle thread.
+    auto first_program = Tasks::start_first_program(Arch::current_processor_index());
+    if (first_program.is_error()) {
+        Log::warning("init: cannot start /{}: {}", Tasks::first_program_path, first_program.error().name());
+    } else {
+        auto status = Tasks::Scheduler::join(*first_program.value());
+        if (!status.is_error() && status.value() == 0)
+            Log::info("init: /{} exited with status 0", Tasks::first_program_path);
+        else if (!status.is_error())
+            Log::warning("init: /{} exited with status {}", Tasks::first_program_path, status.value());
+    }
     Tasks::Scheduler::exit_current();
 }

@@ -26,15 +26,20 @@ set default=0
 insmod all_video
 menuentry "RaeenOS" {{
     multiboot2 /boot/raeenos.elf {cmdline}
-    boot
+{modules}    boot
 }}
 """
 
 
-def make_iso(kernel, output, cmdline, grub_mkrescue="grub-mkrescue", extra_files=()):
+def make_iso(kernel, output, cmdline, grub_mkrescue="grub-mkrescue", extra_files=(), initrd=None):
     with tempfile.TemporaryDirectory(prefix="raeenos-iso-") as staging:
         os.makedirs(os.path.join(staging, "boot", "grub"))
         shutil.copyfile(kernel, os.path.join(staging, "boot", "raeenos.elf"))
+        modules = ""
+        if initrd:
+            # The kernel finds the initial RAM disk by the module's name (docs/initrd.md).
+            shutil.copyfile(initrd, os.path.join(staging, "boot", "initrd.tar"))
+            modules = "    module2 /boot/initrd.tar initrd\n"
         for source, destination in extra_files:
             target = os.path.join(staging, destination.lstrip("/"))
             os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -42,7 +47,7 @@ def make_iso(kernel, output, cmdline, grub_mkrescue="grub-mkrescue", extra_files
             with opener(source, "rb") as source_file, open(target, "wb") as target_file:
                 shutil.copyfileobj(source_file, target_file)
         with open(os.path.join(staging, "boot", "grub", "grub.cfg"), "w") as config:
-            config.write(GRUB_CONFIG.format(cmdline=cmdline))
+            config.write(GRUB_CONFIG.format(cmdline=cmdline, modules=modules))
         result = subprocess.run([grub_mkrescue, "-o", output, staging], capture_output=True, text=True)
         if result.returncode != 0:
             sys.stderr.write(result.stdout + result.stderr)
@@ -56,6 +61,7 @@ def main():
     parser.add_argument("--cmdline", default="log=info")
     parser.add_argument("--grub-mkrescue", default="grub-mkrescue")
     parser.add_argument("--extra-file", action="append", default=[], metavar="SOURCE=PATH")
+    parser.add_argument("--initrd", help="the initial RAM disk, loaded as the module named 'initrd'")
     arguments = parser.parse_args()
     extra_files = []
     for entry in arguments.extra_file:
@@ -63,7 +69,8 @@ def main():
         if not separator or not source or not destination:
             parser.error(f"--extra-file needs SOURCE=PATH, got '{entry}'")
         extra_files.append((source, destination))
-    make_iso(arguments.kernel, arguments.output, arguments.cmdline, arguments.grub_mkrescue, extra_files)
+    make_iso(arguments.kernel, arguments.output, arguments.cmdline, arguments.grub_mkrescue, extra_files,
+             arguments.initrd)
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def boot_and_check(arguments):
         iso = arguments.iso
         if iso is None:
             iso = os.path.join(scratch, "boot.iso")
-            make_iso.make_iso(arguments.kernel, iso, arguments.cmdline)
+            make_iso.make_iso(arguments.kernel, iso, arguments.cmdline, initrd=arguments.initrd)
         command = qemu_command(
             iso, arguments.uefi, arguments.smp, arguments.mem, test_device=True, icount=arguments.icount)
         return run_with_timeout(command, arguments)
@@ -195,6 +195,7 @@ def main():
     boot.add_argument("--expect", action="append")
     boot.add_argument("--reject", action="append")
     boot.add_argument("--expect-exit")
+    boot.add_argument("--initrd", help="with --kernel: the initial RAM disk to hand the kernel")
     boot.add_argument("--icount", type=int, help="run on an instruction-counting clock, 2^N ns per instruction")
     add_machine_options(boot)
 

@@ -32,7 +32,51 @@ AddressSpace::~AddressSpace()
 {
     // The kernel half's tables are shared: only the user half's are this space's to free.
     m_tables.forget_top_level(kernel_half_first_entry, kernel_half_end_entry);
+    // The frames the space allocated itself go back too; the caller's stay.
+    m_tables.for_each_page([](const Arch::Translation& translation) {
+        PhysicalPage* page = physical_page(translation.physical_address);
+        if (page && page->use == PageUse::UserMemory)
+            free_physical_page(translation.physical_address);
+    });
     m_tables.destroy();
+}
+
+Core::Result<Core::u64> AddressSpace::map_new_page(Core::u64 virtual_address, Arch::PageProtection protection)
+{
+    Core::u64 frame = TRY(allocate_physical_page(PageUse::UserMemory));
+    // A fresh frame is RAM, reached through the direct map. Every page a program gets
+    // starts zeroed, so nothing of what the frame held before can leak to it.
+    auto* bytes = static_cast<Core::u8*>(physical_to_virtual(frame));
+    for (Core::u64 index = 0; index < user_page_size; ++index)
+        bytes[index] = 0;
+    auto mapped = map_page(virtual_address, frame, protection);
+    if (mapped.is_error()) {
+        free_physical_page(frame);
+        return mapped.error();
+    }
+    return frame;
+}
+
+Core::Result<void> AddressSpace::write(Core::u64 virtual_address, Core::ReadonlyBytes bytes)
+{
+    if (!is_user_range(virtual_address, bytes.size()))
+        return Core::ErrorCode::InvalidArgument;
+    Core::usize written = 0;
+    while (written < bytes.size()) {
+        Core::u64 address = virtual_address + written;
+        auto translation = translate(address);
+        if (!translation.has_value())
+            return Core::ErrorCode::NotFound;
+        Core::u64 in_page = user_page_size - (address % user_page_size);
+        Core::usize chunk = bytes.size() - written < in_page ? bytes.size() - written : in_page;
+        // The translation names the byte's frame (RAM mapped into this space), reached
+        // through the direct map; the chunk stays inside that page.
+        auto* destination = static_cast<Core::u8*>(physical_to_virtual(translation->physical_address));
+        for (Core::usize index = 0; index < chunk; ++index)
+            destination[index] = bytes.data()[written + index];
+        written += chunk;
+    }
+    return {};
 }
 
 Core::Result<void> AddressSpace::map_page(

@@ -45,6 +45,8 @@ enum class PageUse : Core::u8 {
     HeapLarge,
     FrameDatabase,
     Other,
+    // Owned by a user address space (AddressSpace::map_new_page), freed with it.
+    UserMemory,
 };
 
 struct PhysicalPage {

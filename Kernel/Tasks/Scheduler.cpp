@@ -71,6 +71,9 @@ RunQueue s_run_queues[Arch::max_processors];
 PublishedLoad s_published_loads[Arch::max_processors];
 // Set once a CPU's scheduler is complete; read by other CPUs before they send it threads.
 bool s_ready[Arch::max_processors] {};
+// Joiners wait here for any thread to exit: one queue for all, since joins are rare and a
+// spurious wake-up only re-checks one state.
+WaitQueue s_exit_waiters;
 // The contexts that were running when each CPU started scheduling become threads here.
 alignas(Thread) Core::u8 s_first_thread_storage[Arch::max_processors][sizeof(Thread)];
 
@@ -993,9 +996,19 @@ void Scheduler::exit_current(Core::i64 status)
     // timer is never left armed: sleep_until cancels it).
     (void)Time::cancel_timer(self.m_replenish_timer);
     self.m_exit_status = status;
-    SchedulerInternals::set_state(self, Thread::State::Exited);
+    // Exited is published under the join queue's lock, so a joiner cannot miss it.
+    s_exit_waiters.with_lock([&] { SchedulerInternals::set_state(self, Thread::State::Exited); });
+    s_exit_waiters.wake_all();
     SchedulerInternals::schedule(queue);
     Panic::panic("scheduler: an exited thread was scheduled again");
+}
+
+Core::Result<Core::i64> Scheduler::join(Thread& thread)
+{
+    if (&thread == &current() || thread.state() == Thread::State::Created)
+        return Core::ErrorCode::InvalidArgument;
+    s_exit_waiters.wait_until([&] { return thread.state() == Thread::State::Exited; });
+    return thread.exit_status();
 }
 
 // The nice level the fair class runs a thread at: its own, less the game-mode boost.

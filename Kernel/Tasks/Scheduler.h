@@ -71,6 +71,10 @@ public:
     static void sleep_until(Core::u64 deadline_ns);
     // Ends the calling thread; `status` is kept for whoever looks (Thread::exit_status).
     [[noreturn]] static void exit_current(Core::i64 status = 0);
+    // Blocks until `thread` has exited and returns its exit status. Any number of threads
+    // may join one thread; a thread cannot join itself (InvalidArgument), nor one that was
+    // never started (it would never exit: InvalidArgument).
+    [[nodiscard]] static Core::Result<Core::i64> join(Thread& thread);
 
     // Makes a blocked thread runnable again (from any CPU, including interrupt handlers
     // on the thread's own CPU).

@@ -6,6 +6,7 @@
 #include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/Memory/AddressSpace.h>
 #include <Kernel/Memory/MemoryManager.h>
+#include <Kernel/Tasks/FirstProgram.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Tasks/SchedulerTestSupport.h>
 #include <Kernel/Tasks/UserThread.h>
@@ -313,4 +314,34 @@ KERNEL_TEST(user_mode, address_spaces_are_isolated)
     Thread* second_thread = start_user_program(test_context, second, cpu);
     EXPECT_EQ(wait_for_exit_status(test_context, first_thread), 111 * 50);
     EXPECT_EQ(wait_for_exit_status(test_context, second_thread), 222 * 50);
+}
+
+// The first program, from the initial RAM disk the test boot was given: the archive and the
+// executable pass their checks, it loads at a random base with its relocations applied,
+// makes its system calls and exits with 0 (anything else names the check that failed).
+KERNEL_TEST(user_mode, the_first_program_runs_from_the_initial_ramdisk)
+{
+    auto thread = Kernel::Tasks::start_first_program(Kernel::Tasks::TestSupport::test_cpu());
+    EXPECT(!thread.is_error());
+    if (thread.is_error())
+        return;
+    auto status = Scheduler::join(*thread.value());
+    EXPECT(!status.is_error());
+    if (!status.is_error())
+        EXPECT_EQ(status.value(), 0);
+}
+
+KERNEL_TEST(user_mode, join_refuses_what_can_never_exit)
+{
+    EXPECT(Scheduler::join(Scheduler::current()).is_error());
+    auto thread = Thread::create(
+        "never started", [](void*) {}, nullptr, 0);
+    EXPECT(!thread.is_error());
+    if (thread.is_error())
+        return;
+    EXPECT(Scheduler::join(*thread.value()).is_error());
+    Scheduler::start(*thread.value());
+    auto status = Scheduler::join(*thread.value());
+    EXPECT(!status.is_error());
+    EXPECT(thread.value()->state() == Thread::State::Exited);
 }

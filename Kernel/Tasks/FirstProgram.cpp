@@ -1,0 +1,60 @@
+#include <Kernel/Boot/BootInfo.h>
+#include <Kernel/Boot/InitialRamdisk.h>
+#include <Kernel/Loader/ElfImage.h>
+#include <Kernel/Loader/ProgramLoader.h>
+#include <Kernel/Log/KernelLog.h>
+#include <Kernel/Memory/AddressSpace.h>
+#include <Kernel/Memory/MemoryManager.h>
+#include <Kernel/Tasks/FirstProgram.h>
+#include <Kernel/Tasks/Scheduler.h>
+#include <Kernel/Tasks/UserThread.h>
+
+namespace Kernel::Tasks {
+
+namespace {
+
+// The initial RAM disk's bytes: the module named "initrd".
+Core::Optional<Core::ReadonlyBytes> initial_ramdisk_bytes()
+{
+    for (const Boot::BootModule& module : Boot::boot_info().modules) {
+        if (module.name.string_view() != Core::StringView("initrd") || module.size() == 0)
+            continue;
+        // Modules are RAM the memory manager reserved at boot (never handed out), so the
+        // direct map covers them for as long as the kernel runs.
+        const auto* bytes = static_cast<const Core::u8*>(Memory::physical_to_virtual(module.physical_start));
+        return Core::ReadonlyBytes(bytes, module.size());
+    }
+    return {};
+}
+
+} // namespace
+
+Core::Result<Thread*> start_first_program(Core::u32 cpu)
+{
+    auto archive_bytes = initial_ramdisk_bytes();
+    if (!archive_bytes.has_value())
+        return Core::ErrorCode::NotFound;
+    auto archive = TRY(Boot::InitialRamdisk::parse(archive_bytes.value()));
+    auto file = archive.find(Core::StringView(first_program_path));
+    if (!file.has_value())
+        return Core::ErrorCode::NotFound;
+    auto image = TRY(Loader::ElfImage::parse(file->data));
+    Memory::AddressSpace* space = TRY(Memory::AddressSpace::create());
+    auto loaded = Loader::load_program(*space, image);
+    if (loaded.is_error()) {
+        delete space;
+        return loaded.error();
+    }
+    auto thread = create_user_thread(
+        first_program_path, cpu, *space, loaded.value().entry_point, loaded.value().stack_top, 0);
+    if (thread.is_error()) {
+        delete space;
+        return thread.error();
+    }
+    Log::info("init: loaded /{} ({} bytes) at {:#x}, entry {:#x}, stack top {:#x}", first_program_path,
+        file->data.size(), loaded.value().base, loaded.value().entry_point, loaded.value().stack_top);
+    Scheduler::start(*thread.value());
+    return thread.value();
+}
+
+} // namespace Kernel::Tasks

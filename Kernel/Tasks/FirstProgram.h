@@ -1,0 +1,21 @@
+#pragma once
+
+// Process 1: the first user program, `init` in the initial RAM disk (docs/initrd.md), which
+// the boot loader passes as the multiboot2 module named "initrd".
+
+#include <Core/Error.h>
+#include <Core/Types.h>
+#include <Kernel/Tasks/Thread.h>
+
+namespace Kernel::Tasks {
+
+// The path of the first program inside the initial RAM disk.
+inline constexpr const char* first_program_path = "init";
+
+// Finds, checks and loads `init` into a new address space and starts it on CPU `cpu`, with
+// ASLR (Loader::load_program). NotFound without an initial RAM disk or without `init` in
+// it; Malformed or NotSupported for an archive or executable that does not pass the checks;
+// OutOfMemory. The thread and its address space live until the system stops.
+[[nodiscard]] Core::Result<Thread*> start_first_program(Core::u32 cpu);
+
+} // namespace Kernel::Tasks

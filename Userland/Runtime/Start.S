@@ -1,0 +1,14 @@
+// The entry point of every user program. The kernel starts a program's first thread here
+// with the stack pointer 16-byte aligned and its start argument in RDI; main(argument)
+// runs, and its return value becomes the thread's exit status (system call thread_exit, 2,
+// ABI/Syscalls.h).
+
+    .section .text, "ax"
+    .global _start
+_start:
+    xor %ebp, %ebp
+    call main
+    mov %rax, %rdi
+    mov $2, %eax
+    syscall
+    ud2

@@ -1,0 +1,41 @@
+#pragma once
+
+// System call wrappers for user programs: the ABI of ABI/Syscalls.h, one inline function per
+// call. Results are the raw return values: non-negative on success, a negated ErrorCode on
+// failure.
+
+#include <ABI/Syscalls.h>
+#include <stddef.h>
+#include <stdint.h>
+
+namespace System {
+
+// The syscall instruction with the ABI's registers. RCX and R11 are clobbered by the
+// instruction itself; memory is clobbered because calls read and write user buffers.
+inline int64_t system_call(ABI::Syscall number, uint64_t first = 0, uint64_t second = 0)
+{
+    int64_t result;
+    asm volatile("syscall"
+                 : "=a"(result)
+                 : "a"(static_cast<uint64_t>(number)), "D"(first), "S"(second)
+                 : "rcx", "r11", "memory");
+    return result;
+}
+
+inline int64_t debug_log(const char* text, size_t length)
+{
+    return system_call(ABI::Syscall::DebugLog, reinterpret_cast<uint64_t>(text), length);
+}
+
+template<size_t size> inline int64_t debug_log(const char (&text)[size])
+{
+    return debug_log(text, size - 1);
+}
+
+[[noreturn]] inline void thread_exit(int64_t status)
+{
+    system_call(ABI::Syscall::ThreadExit, static_cast<uint64_t>(status));
+    __builtin_unreachable();
+}
+
+} // namespace System
