@@ -60,6 +60,35 @@ CommandLine tokenize_command_line(Core::StringView text)
     return result;
 }
 
+Core::Optional<Core::u64> parse_unsigned_number(Core::StringView text)
+{
+    Core::u64 base = 10;
+    if (text.length() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+        base = 16;
+        text = text.substring(2);
+    }
+    if (text.is_empty())
+        return {};
+    Core::u64 value = 0;
+    for (Core::usize index = 0; index < text.length(); ++index) {
+        char character = text[index];
+        Core::u64 digit = 0;
+        if (character >= '0' && character <= '9')
+            digit = static_cast<Core::u64>(character - '0');
+        else if (base == 16 && character >= 'a' && character <= 'f')
+            digit = static_cast<Core::u64>(character - 'a' + 10);
+        else if (base == 16 && character >= 'A' && character <= 'F')
+            digit = static_cast<Core::u64>(character - 'A' + 10);
+        else
+            return {};
+        // value * base + digit must stay below 2^64.
+        if (value > (~Core::u64(0) - digit) / base)
+            return {};
+        value = value * base + digit;
+    }
+    return value;
+}
+
 KernelOptions parse_kernel_options(Core::StringView text)
 {
     KernelOptions options;
@@ -76,6 +105,18 @@ KernelOptions parse_kernel_options(Core::StringView text)
             options.test_selector.write(option.value);
             if (options.test_selector.was_truncated())
                 add_problem(options, "test selector is too long");
+        } else if (option.key == "syscall-fuzz-calls") {
+            auto calls = parse_unsigned_number(option.value);
+            if (calls.has_value() && calls.value() > 0 && calls.value() <= 0xFFFFFFFF)
+                options.syscall_fuzz_calls = calls.value();
+            else
+                add_problem(options, "bad value '{}' for syscall-fuzz-calls (1 to 4294967295)", option.value);
+        } else if (option.key == "syscall-fuzz-seed") {
+            auto seed = parse_unsigned_number(option.value);
+            if (seed.has_value() && seed.value() <= 0xFFFFFFFF)
+                options.syscall_fuzz_seed = seed.value();
+            else
+                add_problem(options, "bad value '{}' for syscall-fuzz-seed (0 to 4294967295)", option.value);
         } else if (option.key == "panic") {
             if (option.value == "halt")
                 options.panic_action = PanicAction::Halt;

@@ -5,6 +5,7 @@
 // reported and ignored, never trusted.
 
 #include <Core/Format.h>
+#include <Core/Optional.h>
 #include <Core/StaticVector.h>
 #include <Core/StringView.h>
 #include <Kernel/Log/Level.h>
@@ -32,11 +33,18 @@ struct CommandLine {
 };
 [[nodiscard]] CommandLine tokenize_command_line(Core::StringView text);
 
+// A decimal number (or hexadecimal with 0x) that fits in 64 bits; nothing for anything else.
+[[nodiscard]] Core::Optional<Core::u64> parse_unsigned_number(Core::StringView text);
+
 struct KernelOptions {
     Log::Level log_level { Log::Level::Info };
     // Which in-kernel tests to run: empty for none, "all", "suite.name" or "suite.*".
     Core::FixedStringBuilder<128> test_selector;
     PanicAction panic_action { PanicAction::Halt };
+    // The system-call fuzz test (kernel.syscalls.random_calls_never_harm_the_kernel): how
+    // many calls, and the seed (none: a random one, which the test reports).
+    Core::u64 syscall_fuzz_calls { 1'000'000 };
+    Core::Optional<Core::u64> syscall_fuzz_seed;
     // Problems to report once logging works: "unknown option 'x'", "bad value for log".
     Core::StaticVector<Core::FixedStringBuilder<96>, 8> problems;
 };

@@ -31,11 +31,16 @@ Core::Optional<Core::ReadonlyBytes> initial_ramdisk_bytes()
 
 Core::Result<Thread*> start_first_program(Core::u32 cpu)
 {
+    return start_program_from_initial_ramdisk(first_program_path, cpu, 0);
+}
+
+Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core::u32 cpu, Core::u64 argument)
+{
     auto archive_bytes = initial_ramdisk_bytes();
     if (!archive_bytes.has_value())
         return Core::ErrorCode::NotFound;
     auto archive = TRY(Boot::InitialRamdisk::parse(archive_bytes.value()));
-    auto file = archive.find(Core::StringView(first_program_path));
+    auto file = archive.find(Core::StringView(path));
     if (!file.has_value())
         return Core::ErrorCode::NotFound;
     auto image = TRY(Loader::ElfImage::parse(file->data));
@@ -46,13 +51,13 @@ Core::Result<Thread*> start_first_program(Core::u32 cpu)
         return loaded.error();
     }
     auto thread = create_user_thread(
-        first_program_path, cpu, *space, loaded.value().entry_point, loaded.value().stack_top, 0);
+        path, cpu, *space, loaded.value().entry_point, loaded.value().stack_top, argument);
     if (thread.is_error()) {
         delete space;
         return thread.error();
     }
-    Log::info("init: loaded /{} ({} bytes) at {:#x}, entry {:#x}, stack top {:#x}", first_program_path,
-        file->data.size(), loaded.value().base, loaded.value().entry_point, loaded.value().stack_top);
+    Log::info("loader: /{} ({} bytes) at {:#x}, entry {:#x}, stack top {:#x}", path, file->data.size(),
+        loaded.value().base, loaded.value().entry_point, loaded.value().stack_top);
     Scheduler::start(*thread.value());
     return thread.value();
 }

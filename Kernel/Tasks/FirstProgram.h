@@ -12,10 +12,15 @@ namespace Kernel::Tasks {
 // The path of the first program inside the initial RAM disk.
 inline constexpr const char* first_program_path = "init";
 
-// Finds, checks and loads `init` into a new address space and starts it on CPU `cpu`, with
-// ASLR (Loader::load_program). NotFound without an initial RAM disk or without `init` in
-// it; Malformed or NotSupported for an archive or executable that does not pass the checks;
-// OutOfMemory. The thread and its address space live until the system stops.
+// Finds, checks and loads the program at `path` in the initial RAM disk into a new address
+// space and starts it on CPU `cpu` with `argument` (Loader::load_program: ASLR, W^X).
+// NotFound without an initial RAM disk or without the file in it; Malformed or NotSupported
+// for an archive or executable that does not pass the checks; OutOfMemory. The thread and
+// its address space live until the system stops.
+[[nodiscard]] Core::Result<Thread*> start_program_from_initial_ramdisk(
+    const char* path, Core::u32 cpu, Core::u64 argument);
+
+// Process 1: start_program_from_initial_ramdisk(first_program_path, cpu, 0).
 [[nodiscard]] Core::Result<Thread*> start_first_program(Core::u32 cpu);
 
 } // namespace Kernel::Tasks

@@ -3,6 +3,7 @@
 // options the kernel understands these cover how malformed text is reported.
 
 #include <Kernel/Boot/KernelOptions.h>
+#include <cstdint>
 #include <gtest/gtest.h>
 #include <string>
 #include <string_view>
@@ -316,4 +317,36 @@ TEST(KernelOptions, CopiesKeepTheirOwnText)
     original.problems.clear();
     EXPECT_EQ(as_std(copy.test_selector.string_view()), "first");
     EXPECT_EQ(problems_of(copy), std::vector<std::string> { "unknown option 'bogus'" });
+}
+
+TEST(KernelOptions, UnsignedNumbersInDecimalAndHexadecimal)
+{
+    using Kernel::Boot::parse_unsigned_number;
+    EXPECT_EQ(parse_unsigned_number("0"_sv).value(), 0u);
+    EXPECT_EQ(parse_unsigned_number("1000000"_sv).value(), 1'000'000u);
+    EXPECT_EQ(parse_unsigned_number("0x1F"_sv).value(), 31u);
+    EXPECT_EQ(parse_unsigned_number("18446744073709551615"_sv).value(), ~std::uint64_t(0));
+    EXPECT_EQ(parse_unsigned_number("0xffffffffffffffff"_sv).value(), ~std::uint64_t(0));
+    EXPECT_FALSE(parse_unsigned_number("18446744073709551616"_sv).has_value());
+    EXPECT_FALSE(parse_unsigned_number("0x10000000000000000"_sv).has_value());
+    EXPECT_FALSE(parse_unsigned_number(""_sv).has_value());
+    EXPECT_FALSE(parse_unsigned_number("0x"_sv).has_value());
+    EXPECT_FALSE(parse_unsigned_number("12a"_sv).has_value());
+    EXPECT_FALSE(parse_unsigned_number("-1"_sv).has_value());
+}
+
+TEST(KernelOptions, SyscallFuzzOptionsAreCheckedAndKept)
+{
+    KernelOptions defaults = parse("");
+    EXPECT_EQ(defaults.syscall_fuzz_calls, 1'000'000u);
+    EXPECT_FALSE(defaults.syscall_fuzz_seed.has_value());
+    KernelOptions chosen = parse("syscall-fuzz-calls=5000 syscall-fuzz-seed=0xBEEF");
+    EXPECT_EQ(chosen.syscall_fuzz_calls, 5000u);
+    ASSERT_TRUE(chosen.syscall_fuzz_seed.has_value());
+    EXPECT_EQ(chosen.syscall_fuzz_seed.value(), 0xBEEFu);
+    EXPECT_TRUE(problems_of(chosen).empty());
+    KernelOptions bad = parse("syscall-fuzz-calls=0 syscall-fuzz-seed=0x100000000");
+    EXPECT_EQ(bad.syscall_fuzz_calls, 1'000'000u);
+    EXPECT_FALSE(bad.syscall_fuzz_seed.has_value());
+    EXPECT_EQ(problems_of(bad).size(), 2u);
 }

@@ -1,0 +1,101 @@
+// The system-call fuzzer: makes a given number of system calls with random numbers and
+// random arguments, and must come back from every one. Whatever it passes, the kernel must
+// neither panic nor hang, nor end this program (a fault here would be a kernel bug too:
+// the program itself only makes calls). The kernel test
+// kernel.syscalls.random_calls_never_harm_the_kernel runs it; `./raeen fuzz syscalls`
+// runs it longer.
+//
+// Argument: the number of calls in the upper 32 bits, the seed in the lower 32. Every run
+// with the same seed makes the same calls.
+
+#include <Userland/Runtime/System.h>
+
+namespace {
+
+// splitmix64: a fast, well-mixed generator, reproducible from its seed.
+class Random {
+public:
+    explicit Random(uint64_t seed)
+        : m_state(seed)
+    {
+    }
+    uint64_t next()
+    {
+        m_state += 0x9E3779B97F4A7C15ull;
+        uint64_t mixed = m_state;
+        mixed = (mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9ull;
+        mixed = (mixed ^ (mixed >> 27)) * 0x94D049BB133111EBull;
+        return mixed ^ (mixed >> 31);
+    }
+
+private:
+    uint64_t m_state;
+};
+
+// Printable bytes, so that a debug_log the fuzzer happens to make prints harmless text.
+char s_buffer[4096];
+
+// An argument of a kind that tends to find mistakes: zero, small numbers, pointers into
+// this program's memory (valid, or just past it), kernel and non-canonical addresses,
+// all-ones, or anything.
+uint64_t random_argument(Random& random)
+{
+    uint64_t value = random.next();
+    switch (value % 9) {
+    case 0:
+        return 0;
+    case 1:
+        return (value >> 8) % 4096;
+    case 2:
+        return reinterpret_cast<uint64_t>(s_buffer) + (value >> 8) % sizeof(s_buffer);
+    case 3:
+        return reinterpret_cast<uint64_t>(s_buffer) + sizeof(s_buffer) - (value >> 8) % 64;
+    case 4:
+        return 0xFFFFFFFF80000000ull + ((value >> 8) % (1ull << 30));
+    case 5:
+        return 0x0000800000000000ull + ((value >> 8) % (1ull << 40));
+    case 6:
+        return ~uint64_t(0) - (value >> 8) % 16;
+    case 7:
+        return 0xFFFF800000000000ull + ((value >> 8) % (1ull << 32));
+    default:
+        return random.next();
+    }
+}
+
+// The six-argument form of the system call instruction (ABI/Syscalls.h).
+int64_t call(uint64_t number, uint64_t first, uint64_t second, uint64_t third, uint64_t fourth,
+    uint64_t fifth, uint64_t sixth)
+{
+    int64_t result;
+    register uint64_t fourth_register asm("r10") = fourth;
+    register uint64_t fifth_register asm("r8") = fifth;
+    register uint64_t sixth_register asm("r9") = sixth;
+    asm volatile("syscall"
+                 : "=a"(result)
+                 : "a"(number), "D"(first), "S"(second), "d"(third), "r"(fourth_register),
+                 "r"(fifth_register), "r"(sixth_register)
+                 : "rcx", "r11", "memory");
+    return result;
+}
+
+} // namespace
+
+extern "C" int64_t main(uint64_t argument)
+{
+    uint64_t calls = argument >> 32;
+    Random random(argument & 0xFFFFFFFF);
+    for (char& byte : s_buffer)
+        byte = 'x';
+    for (uint64_t made = 0; made < calls; ++made) {
+        uint64_t choice = random.next();
+        // Mostly the numbers around the defined calls, sometimes anything at all. Never
+        // thread_exit: the fuzzer must survive to the end to show the kernel did.
+        uint64_t number = choice % 8 == 0 ? random.next() : (choice >> 8) % 64;
+        if (number == static_cast<uint64_t>(ABI::Syscall::ThreadExit))
+            continue;
+        (void)call(number, random_argument(random), random_argument(random), random_argument(random),
+            random_argument(random), random_argument(random), random_argument(random));
+    }
+    return 0;
+}
