@@ -19,6 +19,26 @@ enum class Syscall : uint64_t {
     DebugLog = 1,
     // thread_exit(int64_t status): ends the calling thread. Does not return.
     ThreadExit = 2,
+    // handle_close(handle): closes one of the caller's handles. 0, or -BadHandle.
+    HandleClose = 3,
+    // handle_duplicate(handle, rights): a new handle to the same object with `rights`,
+    // which must be a subset of the handle's, which must include Duplicate. The new handle,
+    // or -InvalidArgument (unknown right bits), -BadHandle, -AccessDenied, -OutOfRange.
+    HandleDuplicate = 4,
+    // handle_info(handle): the object's type (ABI/ObjectType.h) in bits 32-47 and the
+    // handle's rights in bits 0-31. Or -BadHandle.
+    HandleInfo = 5,
+    // event_create(): a new event, unsignalled, and a handle to it with Signal, Wait,
+    // Duplicate and Transfer. Or -OutOfMemory, -OutOfRange.
+    EventCreate = 6,
+    // event_signal(handle): signals the event (needs Signal). 0, or -BadHandle,
+    // -WrongType, -AccessDenied.
+    EventSignal = 7,
+    // event_reset(handle): clears the event (needs Signal). Errors as event_signal.
+    EventReset = 8,
+    // event_wait(handle): blocks until the event is signalled (needs Wait). Errors as
+    // event_signal.
+    EventWait = 9,
 };
 
 // The longest text debug_log accepts.

@@ -13,7 +13,10 @@
 namespace Kernel::Locking {
 
 enum class LockRank : Core::u8 {
-    // Taken first: mapping kernel memory may need table frames from physical-memory.
+    // A process's handle table: it grows on the heap, and closing a handle can free an
+    // object (and its memory) under it.
+    ProcessHandles = 5,
+    // Taken first among memory locks: mapping kernel memory may need table frames.
     KernelPageTables = 10,
     // A user address space's page tables; mapping may need table frames.
     AddressSpace = 15,
@@ -37,6 +40,8 @@ enum class LockRank : Core::u8 {
 constexpr const char* lock_rank_name(LockRank rank)
 {
     switch (rank) {
+    case LockRank::ProcessHandles:
+        return "process-handles";
     case LockRank::KernelPageTables:
         return "kernel-page-tables";
     case LockRank::AddressSpace:

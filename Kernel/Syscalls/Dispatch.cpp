@@ -2,10 +2,13 @@
 // (SyscallEntry.S), runs the call, and leaves its result in RAX (ABI/Syscalls.h). Each call
 // validates every argument before it acts, and reports failures as negated ErrorCodes.
 
+#include <ABI/Rights.h>
 #include <ABI/Syscalls.h>
 #include <Kernel/Arch/x86_64/RegisterState.h>
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/UserCopy.h>
+#include <Kernel/Objects/Event.h>
+#include <Kernel/Tasks/Process.h>
 #include <Kernel/Tasks/Scheduler.h>
 
 namespace Kernel::Syscalls {
@@ -30,6 +33,101 @@ Core::i64 debug_log(Core::u64 user_text, Core::u64 length)
     return 0;
 }
 
+// The handle value as the ABI defines it: the low 32 bits of the register; anything above
+// them makes the value no handle at all.
+Core::Result<Objects::HandleValue> decode_handle(Core::u64 raw)
+{
+    if (raw > 0xFFFFFFFFull)
+        return Core::ErrorCode::BadHandle;
+    return static_cast<Objects::HandleValue>(raw);
+}
+
+Core::Result<Tasks::Process*> calling_process()
+{
+    Tasks::Process* process = Tasks::Scheduler::current().process();
+    if (!process)
+        return Core::ErrorCode::NotSupported;
+    return process;
+}
+
+Core::i64 result_of(Core::Result<Core::u64> result)
+{
+    if (result.is_error())
+        return error_result(result.error().code());
+    return static_cast<Core::i64>(result.value());
+}
+
+Core::Result<Core::u64> handle_close(Core::u64 raw_handle)
+{
+    auto handle = TRY(decode_handle(raw_handle));
+    Tasks::Process* process = TRY(calling_process());
+    TRY(process->with_handles([&](Objects::HandleTable& table) { return table.close(handle); }));
+    return 0;
+}
+
+Core::Result<Core::u64> handle_duplicate(Core::u64 raw_handle, Core::u64 raw_rights)
+{
+    auto handle = TRY(decode_handle(raw_handle));
+    if (raw_rights > 0xFFFFFFFFull || !ABI::Rights::is_valid(static_cast<Core::u32>(raw_rights)))
+        return Core::ErrorCode::InvalidArgument;
+    auto rights = ABI::Rights::from_raw(static_cast<Core::u32>(raw_rights));
+    Tasks::Process* process = TRY(calling_process());
+    auto duplicate = TRY(
+        process->with_handles([&](Objects::HandleTable& table) { return table.duplicate(handle, rights); }));
+    return duplicate;
+}
+
+Core::Result<Core::u64> handle_info(Core::u64 raw_handle)
+{
+    auto handle = TRY(decode_handle(raw_handle));
+    Tasks::Process* process = TRY(calling_process());
+    return process->with_handles([&](Objects::HandleTable& table) -> Core::Result<Core::u64> {
+        auto rights = TRY(table.rights(handle));
+        auto object = TRY(table.lookup<Objects::KernelObject>(handle, ABI::no_rights));
+        return (static_cast<Core::u64>(object->type()) << 32) | rights.raw();
+    });
+}
+
+Core::Result<Core::u64> event_create()
+{
+    Tasks::Process* process = TRY(calling_process());
+    auto event = TRY(Objects::Event::create());
+    auto rights = ABI::Right::Signal | ABI::Right::Wait | ABI::Right::Duplicate | ABI::Right::Transfer;
+    auto handle = TRY(process->with_handles([&](Objects::HandleTable& table) {
+        return table.add(Core::RefPtr<Objects::KernelObject>(event), rights);
+    }));
+    return handle;
+}
+
+// Finds the event a handle names, with `right`; the reference keeps it alive after the
+// table's lock is released, so waiting never holds that lock.
+Core::Result<Core::RefPtr<Objects::Event>> event_for(Core::u64 raw_handle, ABI::Right right)
+{
+    auto handle = TRY(decode_handle(raw_handle));
+    Tasks::Process* process = TRY(calling_process());
+    return process->with_handles([&](Objects::HandleTable& table) {
+        return table.lookup<Objects::Event>(handle, ABI::Rights(right));
+    });
+}
+
+Core::Result<Core::u64> event_signal(Core::u64 raw_handle)
+{
+    TRY(event_for(raw_handle, ABI::Right::Signal))->signal();
+    return 0;
+}
+
+Core::Result<Core::u64> event_reset(Core::u64 raw_handle)
+{
+    TRY(event_for(raw_handle, ABI::Right::Signal))->reset();
+    return 0;
+}
+
+Core::Result<Core::u64> event_wait(Core::u64 raw_handle)
+{
+    TRY(event_for(raw_handle, ABI::Right::Wait))->wait();
+    return 0;
+}
+
 } // namespace
 
 } // namespace Kernel::Syscalls
@@ -43,6 +141,28 @@ extern "C" void syscall_dispatch(Kernel::Arch::RegisterState* registers)
         return;
     case ABI::Syscall::ThreadExit:
         Tasks::Scheduler::exit_current(static_cast<Core::i64>(registers->rdi));
+    case ABI::Syscall::HandleClose:
+        registers->rax = static_cast<Core::u64>(Syscalls::result_of(Syscalls::handle_close(registers->rdi)));
+        return;
+    case ABI::Syscall::HandleDuplicate:
+        registers->rax = static_cast<Core::u64>(
+            Syscalls::result_of(Syscalls::handle_duplicate(registers->rdi, registers->rsi)));
+        return;
+    case ABI::Syscall::HandleInfo:
+        registers->rax = static_cast<Core::u64>(Syscalls::result_of(Syscalls::handle_info(registers->rdi)));
+        return;
+    case ABI::Syscall::EventCreate:
+        registers->rax = static_cast<Core::u64>(Syscalls::result_of(Syscalls::event_create()));
+        return;
+    case ABI::Syscall::EventSignal:
+        registers->rax = static_cast<Core::u64>(Syscalls::result_of(Syscalls::event_signal(registers->rdi)));
+        return;
+    case ABI::Syscall::EventReset:
+        registers->rax = static_cast<Core::u64>(Syscalls::result_of(Syscalls::event_reset(registers->rdi)));
+        return;
+    case ABI::Syscall::EventWait:
+        registers->rax = static_cast<Core::u64>(Syscalls::result_of(Syscalls::event_wait(registers->rdi)));
+        return;
     }
     registers->rax = static_cast<Core::u64>(Syscalls::error_result(Core::ErrorCode::NotSupported));
 }

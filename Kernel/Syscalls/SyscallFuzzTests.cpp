@@ -28,3 +28,17 @@ KERNEL_TEST(syscalls, random_calls_never_harm_the_kernel)
     if (!status.is_error())
         EXPECT_EQ(status.value(), 0);
 }
+
+// Userland/Tests/HandleTests.cpp: handle and event calls, success and failure paths.
+KERNEL_TEST(syscalls, handle_calls_from_user_space)
+{
+    auto thread = Kernel::Tasks::start_program_from_initial_ramdisk(
+        "tests/handles", Kernel::Arch::current_processor_index(), 0);
+    EXPECT(!thread.is_error());
+    if (thread.is_error())
+        return;
+    auto status = Kernel::Tasks::Scheduler::join(*thread.value());
+    EXPECT(!status.is_error());
+    if (!status.is_error())
+        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+}

@@ -6,6 +6,7 @@
 #include <Kernel/Memory/AddressSpace.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Tasks/FirstProgram.h>
+#include <Kernel/Tasks/Process.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Tasks/UserThread.h>
 
@@ -44,20 +45,22 @@ Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core:
     if (!file.has_value())
         return Core::ErrorCode::NotFound;
     auto image = TRY(Loader::ElfImage::parse(file->data));
-    Memory::AddressSpace* space = TRY(Memory::AddressSpace::create());
-    auto loaded = Loader::load_program(*space, image);
-    if (loaded.is_error()) {
-        delete space;
-        return loaded.error();
-    }
+    // The process, its program and its first handle: one to itself, with every right. If
+    // anything fails, dropping the last reference frees all of it.
+    Core::RefPtr<Process> process = TRY(Process::create(path));
+    auto loaded = TRY(Loader::load_program(process->address_space(), image));
+    auto self_handle = TRY(process->with_handles([&](Objects::HandleTable& table) {
+        return table.add(Core::RefPtr<Objects::KernelObject>(process), ABI::all_rights);
+    }));
     auto thread = create_user_thread(
-        path, cpu, *space, loaded.value().entry_point, loaded.value().stack_top, argument);
+        path, cpu, *process, loaded.entry_point, loaded.stack_top, argument, self_handle);
     if (thread.is_error()) {
-        delete space;
+        // The table's handle to the process would keep it alive: close it.
+        process->with_handles([](Objects::HandleTable& table) { table.close_all(); });
         return thread.error();
     }
     Log::info("loader: /{} ({} bytes) at {:#x}, entry {:#x}, stack top {:#x}", path, file->data.size(),
-        loaded.value().base, loaded.value().entry_point, loaded.value().stack_top);
+        loaded.base, loaded.entry_point, loaded.stack_top);
     Scheduler::start(*thread.value());
     return thread.value();
 }

@@ -12,8 +12,10 @@ namespace Kernel::Tasks {
 // The path of the first program inside the initial RAM disk.
 inline constexpr const char* first_program_path = "init";
 
-// Finds, checks and loads the program at `path` in the initial RAM disk into a new address
-// space and starts it on CPU `cpu` with `argument` (Loader::load_program: ASLR, W^X).
+// Finds, checks and loads the program at `path` in the initial RAM disk into a new process
+// and starts it on CPU `cpu` (Loader::load_program: ASLR, W^X). Its main thread gets
+// `argument` in RDI and, in RSI, a handle to its own process with every right (the
+// bootstrap handle).
 // NotFound without an initial RAM disk or without the file in it; Malformed or NotSupported
 // for an archive or executable that does not pass the checks; OutOfMemory. The thread and
 // its address space live until the system stops.

@@ -11,6 +11,7 @@
 #include <Kernel/Panic/Panic.h>
 #include <Kernel/Scheduling/DeadlineAdmission.h>
 #include <Kernel/Scheduling/RealTimeThrottle.h>
+#include <Kernel/Tasks/Process.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Time/Clock.h>
 #include <Kernel/Time/Timers.h>
@@ -451,6 +452,17 @@ public:
             Memory::free(exited->m_fpu_allocation);
         exited->m_fpu_allocation = nullptr;
         exited->m_fpu_state = nullptr;
+        // Its process (and with the last reference, the address space it ran on) may go
+        // now that nothing runs on that address space here: CR3 holds the next thread's.
+        if (Process* process = exited->m_process) {
+            exited->m_process = nullptr;
+            exited->m_address_space = nullptr;
+            // The thread's own reference is still held here, so closing a handle the process
+            // has to itself cannot destroy it in the middle of closing its handles.
+            if (process->thread_ended())
+                process->with_handles([](Objects::HandleTable& table) { table.close_all(); });
+            (void)process->unref();
+        }
     }
 
     // Runs after every interrupt's handler and EOI, if the interrupted code had interrupts

@@ -23,6 +23,7 @@ class AddressSpace;
 namespace Kernel::Tasks {
 
 class Mutex;
+class Process;
 
 // A contended mutex's link into its owner's list of contended mutexes (Mutex derives from
 // it): the owner's inherited priority is the highest of those mutexes' top waiters.
@@ -101,6 +102,9 @@ public:
     }
     [[nodiscard]] bool has_fpu_state() const { return m_fpu_state != nullptr; }
     [[nodiscard]] Memory::AddressSpace* address_space() const { return m_address_space; }
+    // The process a user thread belongs to (null for kernel threads and for user threads
+    // started on a bare address space by kernel tests).
+    [[nodiscard]] Process* process() const { return m_process; }
     // What the thread passed to Scheduler::exit_current (0 when its entry returned), or
     // the fault status if a fault in user mode ended it (ABI::fault_exit_status_base).
     // Meaningful once state() is Exited.
@@ -161,9 +165,13 @@ private:
     // The address space a user thread runs on (null for kernel threads, which run on the
     // kernel's), and where it starts in user mode (UserThread.h).
     Memory::AddressSpace* m_address_space { nullptr };
+    // A reference the thread holds on its process, dropped once its stack is freed (the
+    // process's address space must outlive every switch away from the thread).
+    Process* m_process { nullptr };
     Core::u64 m_user_instruction_pointer { 0 };
     Core::u64 m_user_stack_pointer { 0 };
     Core::u64 m_user_argument { 0 };
+    Core::u64 m_user_second_argument { 0 };
 
     // Wakes the thread at the end of sleep_until(). It lives on the CPU it was armed on,
     // which sleep_until() records, so that an early wake-up can cancel it there.

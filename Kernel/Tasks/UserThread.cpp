@@ -12,10 +12,19 @@ namespace Kernel::Tasks {
 // A friend of Thread, for the user entry fields.
 class UserThreads {
 public:
+    static void set_process(Thread& thread, Process& process, Core::u64 second_argument)
+    {
+        process.ref();
+        process.thread_started();
+        thread.m_process = &process;
+        thread.m_user_second_argument = second_argument;
+    }
+
     static void enter(void*)
     {
         Thread& self = Scheduler::current();
-        enter_user_mode(self.m_user_instruction_pointer, self.m_user_stack_pointer, self.m_user_argument);
+        enter_user_mode(self.m_user_instruction_pointer, self.m_user_stack_pointer, self.m_user_argument,
+            self.m_user_second_argument);
     }
 
     static void set_entry(Thread& thread, Memory::AddressSpace& address_space, Core::u64 instruction_pointer,
@@ -39,6 +48,15 @@ Core::Result<Thread*> create_user_thread(const char* name, Core::u32 cpu, Memory
     options.has_fpu_state = true;
     Thread* thread = TRY(Thread::create(name, UserThreads::enter, nullptr, cpu, options));
     UserThreads::set_entry(*thread, address_space, instruction_pointer, stack_pointer, argument);
+    return thread;
+}
+
+Core::Result<Thread*> create_user_thread(const char* name, Core::u32 cpu, Process& process,
+    Core::u64 instruction_pointer, Core::u64 stack_pointer, Core::u64 argument, Core::u64 second_argument)
+{
+    Thread* thread = TRY(
+        create_user_thread(name, cpu, process.address_space(), instruction_pointer, stack_pointer, argument));
+    UserThreads::set_process(*thread, process, second_argument);
     return thread;
 }
 

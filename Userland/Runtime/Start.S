@@ -1,7 +1,7 @@
 // The entry point of every user program. The kernel starts a program's first thread here
-// with the stack pointer 16-byte aligned and its start argument in RDI; main(argument)
-// runs, and its return value becomes the thread's exit status (system call thread_exit, 2,
-// ABI/Syscalls.h).
+// with the stack pointer 16-byte aligned, its start argument in RDI and a handle to its own
+// process in RSI; main(argument, self) runs with both as they are, and its return value
+// becomes the thread's exit status (system call thread_exit, 2, ABI/Syscalls.h).
 
     .section .text, "ax"
     .global _start

@@ -1,9 +1,11 @@
 #pragma once
 
 // System call wrappers for user programs: the ABI of ABI/Syscalls.h, one inline function per
-// call. Results are the raw return values: non-negative on success, a negated ErrorCode on
-// failure.
+// call. Every program's main thread starts with main(argument, self), where `self` is a
+// handle to its own process with every right. Results are the raw return values: non-negative on success, a
+// negated ErrorCode on failure.
 
+#include <ABI/ErrorCode.h>
 #include <ABI/Syscalls.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +32,47 @@ inline int64_t debug_log(const char* text, size_t length)
 template<size_t size> inline int64_t debug_log(const char (&text)[size])
 {
     return debug_log(text, size - 1);
+}
+
+inline int64_t handle_close(uint32_t handle)
+{
+    return system_call(ABI::Syscall::HandleClose, handle);
+}
+
+inline int64_t handle_duplicate(uint32_t handle, uint32_t rights)
+{
+    return system_call(ABI::Syscall::HandleDuplicate, handle, rights);
+}
+
+inline int64_t handle_info(uint32_t handle)
+{
+    return system_call(ABI::Syscall::HandleInfo, handle);
+}
+
+inline int64_t event_create()
+{
+    return system_call(ABI::Syscall::EventCreate);
+}
+
+inline int64_t event_signal(uint32_t handle)
+{
+    return system_call(ABI::Syscall::EventSignal, handle);
+}
+
+inline int64_t event_reset(uint32_t handle)
+{
+    return system_call(ABI::Syscall::EventReset, handle);
+}
+
+inline int64_t event_wait(uint32_t handle)
+{
+    return system_call(ABI::Syscall::EventWait, handle);
+}
+
+// The negated error code a failed call returns.
+constexpr int64_t failure(ABI::ErrorCode code)
+{
+    return -static_cast<int64_t>(code);
 }
 
 [[noreturn]] inline void thread_exit(int64_t status)

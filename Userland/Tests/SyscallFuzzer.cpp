@@ -34,6 +34,8 @@ private:
 
 // Printable bytes, so that a debug_log the fuzzer happens to make prints harmless text.
 char s_buffer[4096];
+// The handle to its own process, and others near it: handle values the kernel will find.
+uint64_t s_self_handle;
 
 // An argument of a kind that tends to find mistakes: zero, small numbers, pointers into
 // this program's memory (valid, or just past it), kernel and non-canonical addresses,
@@ -41,7 +43,10 @@ char s_buffer[4096];
 uint64_t random_argument(Random& random)
 {
     uint64_t value = random.next();
-    switch (value % 9) {
+    switch (value % 10) {
+    case 8:
+        // Handle values: this process's own, and the next few (those of events it made).
+        return s_self_handle + ((value >> 8) % 8) * 0x10000 + (value >> 16) % 4;
     case 0:
         return 0;
     case 1:
@@ -81,8 +86,9 @@ int64_t call(uint64_t number, uint64_t first, uint64_t second, uint64_t third, u
 
 } // namespace
 
-extern "C" int64_t main(uint64_t argument)
+extern "C" int64_t main(uint64_t argument, uint64_t self)
 {
+    s_self_handle = self;
     uint64_t calls = argument >> 32;
     Random random(argument & 0xFFFFFFFF);
     for (char& byte : s_buffer)
@@ -90,9 +96,11 @@ extern "C" int64_t main(uint64_t argument)
     for (uint64_t made = 0; made < calls; ++made) {
         uint64_t choice = random.next();
         // Mostly the numbers around the defined calls, sometimes anything at all. Never
-        // thread_exit: the fuzzer must survive to the end to show the kernel did.
+        // thread_exit (the fuzzer must survive to the end to show the kernel did) nor
+        // event_wait (an event nobody signals would wait for ever, as it should).
         uint64_t number = choice % 8 == 0 ? random.next() : (choice >> 8) % 64;
-        if (number == static_cast<uint64_t>(ABI::Syscall::ThreadExit))
+        if (number == static_cast<uint64_t>(ABI::Syscall::ThreadExit)
+            || number == static_cast<uint64_t>(ABI::Syscall::EventWait))
             continue;
         (void)call(number, random_argument(random), random_argument(random), random_argument(random),
             random_argument(random), random_argument(random), random_argument(random));

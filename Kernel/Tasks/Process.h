@@ -1,0 +1,57 @@
+#pragma once
+
+// A process: a user address space, a handle table, and the threads that run in it. It is a
+// kernel object (handles name it) and reference counted: its handles, and each of its
+// threads until that thread's stack is gone, keep it alive. docs/abi/syscalls.md.
+
+#include <Core/Error.h>
+#include <Core/RefPtr.h>
+#include <Kernel/Locking/Spinlock.h>
+#include <Kernel/Memory/AddressSpace.h>
+#include <Kernel/Objects/HandleTable.h>
+#include <Kernel/Objects/KernelObject.h>
+
+namespace Kernel::Tasks {
+
+class Process final : public Objects::TypedKernelObject<ABI::ObjectType::Process> {
+public:
+    // A process with an empty address space and an empty handle table. OutOfMemory.
+    [[nodiscard]] static Core::Result<Core::RefPtr<Process>> create(const char* name);
+    ~Process() override;
+
+    [[nodiscard]] const char* name() const { return m_name; }
+    [[nodiscard]] Memory::AddressSpace& address_space() { return *m_address_space; }
+
+    // Runs `use(HandleTable&)` with the table's lock held. Closing a handle there may
+    // destroy its object, whose destructor never takes a handle-table lock.
+    template<typename Use> decltype(auto) with_handles(Use use)
+    {
+        Locking::SpinlockLocker locker(m_handles_lock);
+        return use(m_handles);
+    }
+
+    // Thread accounting (UserThread.cpp, the scheduler): a process whose last thread has
+    // ended closes all its handles, so that one holding a handle to itself (process 1
+    // does) is not kept alive by it.
+    void thread_started() { __atomic_add_fetch(&m_live_threads, 1, __ATOMIC_RELAXED); }
+    // Returns whether that was the last thread.
+    [[nodiscard]] bool thread_ended()
+    {
+        return __atomic_sub_fetch(&m_live_threads, 1, __ATOMIC_ACQ_REL) == 0;
+    }
+
+private:
+    Process(const char* name, Memory::AddressSpace* address_space)
+        : m_name(name)
+        , m_address_space(address_space)
+    {
+    }
+
+    const char* m_name;
+    Memory::AddressSpace* m_address_space;
+    Locking::Spinlock m_handles_lock { "process handles", Locking::LockRank::ProcessHandles };
+    Objects::HandleTable m_handles;
+    Core::u32 m_live_threads { 0 };
+};
+
+} // namespace Kernel::Tasks
