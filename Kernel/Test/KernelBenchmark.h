@@ -26,6 +26,10 @@ namespace Kernel::Test {
 void report_samples(
     TestContext& context, Core::StringView metric, Core::Span<Core::u64> samples, Core::StringView unit);
 
+// Prints one measured figure (already summarised) for the running benchmark:
+//   [BENCH] suite.name metric: value unit
+void report_value(TestContext& context, Core::StringView metric, Core::u64 value, Core::StringView unit);
+
 } // namespace Kernel::Test
 
 #define KERNEL_BENCHMARK(suite, name) KERNEL_TEST_DEFINE(suite, name, Benchmark)

@@ -34,6 +34,12 @@ void report_samples(
         summary.percentile_99, summary.maximum, summary.mean, unit);
 }
 
+void report_value(TestContext& context, Core::StringView metric, Core::u64 value, Core::StringView unit)
+{
+    report(
+        "[BENCH] {}.{} {}: {} {}", context.test_case().suite, context.test_case().name, metric, value, unit);
+}
+
 void TestContext::fail(Core::StringView what, const char* file, int line)
 {
     m_failed = true;
