@@ -39,6 +39,12 @@ enum class Syscall : uint64_t {
     // event_wait(handle): blocks until the event is signalled (needs Wait). Errors as
     // event_signal.
     EventWait = 9,
+    // audit_read(handle, AuditRecord* buffer, size_t buffer_bytes, uint64_t first_sequence):
+    // copies the audit records (ABI/Audit.h) with sequence >= first_sequence still kept,
+    // oldest first, as many as fit; returns how many. Needs a handle to the audit log with
+    // Read (only process 1 gets one). -BufferTooSmall under one record, -BadAddress, and
+    // the handle errors.
+    AuditRead = 10,
 };
 
 // The longest text debug_log accepts.

@@ -8,6 +8,7 @@
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/UserCopy.h>
 #include <Kernel/Objects/Event.h>
+#include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/Process.h>
 #include <Kernel/Tasks/Scheduler.h>
 
@@ -50,6 +51,32 @@ Core::Result<Tasks::Process*> calling_process()
     return process;
 }
 
+// Records a refused handle use in the audit log (docs/abi/audit.md) and passes the result on.
+template<typename T>
+Core::Result<T> audited(
+    Tasks::Process& process, Objects::HandleValue handle, ABI::Rights requested, Core::Result<T> result)
+{
+    if (!result.is_error())
+        return result;
+    switch (result.error().code()) {
+    case Core::ErrorCode::BadHandle:
+        Security::audit(ABI::AuditEvent::BadHandle, process.name(), handle, ABI::no_rights, requested);
+        break;
+    case Core::ErrorCode::WrongType:
+        Security::audit(ABI::AuditEvent::WrongType, process.name(), handle, ABI::no_rights, requested);
+        break;
+    case Core::ErrorCode::AccessDenied: {
+        auto held = process.with_handles([&](Objects::HandleTable& table) { return table.rights(handle); });
+        Security::audit(ABI::AuditEvent::AccessDenied, process.name(), handle,
+            held.is_error() ? ABI::no_rights : held.value(), requested);
+        break;
+    }
+    default:
+        break;
+    }
+    return result;
+}
+
 Core::i64 result_of(Core::Result<Core::u64> result)
 {
     if (result.is_error())
@@ -61,7 +88,8 @@ Core::Result<Core::u64> handle_close(Core::u64 raw_handle)
 {
     auto handle = TRY(decode_handle(raw_handle));
     Tasks::Process* process = TRY(calling_process());
-    TRY(process->with_handles([&](Objects::HandleTable& table) { return table.close(handle); }));
+    TRY(audited(*process, handle, ABI::no_rights,
+        process->with_handles([&](Objects::HandleTable& table) { return table.close(handle); })));
     return 0;
 }
 
@@ -72,8 +100,12 @@ Core::Result<Core::u64> handle_duplicate(Core::u64 raw_handle, Core::u64 raw_rig
         return Core::ErrorCode::InvalidArgument;
     auto rights = ABI::Rights::from_raw(static_cast<Core::u32>(raw_rights));
     Tasks::Process* process = TRY(calling_process());
-    auto duplicate = TRY(
-        process->with_handles([&](Objects::HandleTable& table) { return table.duplicate(handle, rights); }));
+    auto source_rights = TRY(audited(*process, handle, rights,
+        process->with_handles([&](Objects::HandleTable& table) { return table.rights(handle); })));
+    auto duplicate = TRY(audited(*process, handle, rights,
+        process->with_handles([&](Objects::HandleTable& table) { return table.duplicate(handle, rights); })));
+    if (rights != source_rights)
+        Security::audit(ABI::AuditEvent::RightsReduced, process->name(), duplicate, source_rights, rights);
     return duplicate;
 }
 
@@ -81,11 +113,12 @@ Core::Result<Core::u64> handle_info(Core::u64 raw_handle)
 {
     auto handle = TRY(decode_handle(raw_handle));
     Tasks::Process* process = TRY(calling_process());
-    return process->with_handles([&](Objects::HandleTable& table) -> Core::Result<Core::u64> {
-        auto rights = TRY(table.rights(handle));
-        auto object = TRY(table.lookup<Objects::KernelObject>(handle, ABI::no_rights));
-        return (static_cast<Core::u64>(object->type()) << 32) | rights.raw();
-    });
+    return audited(*process, handle, ABI::no_rights,
+        process->with_handles([&](Objects::HandleTable& table) -> Core::Result<Core::u64> {
+            auto rights = TRY(table.rights(handle));
+            auto object = TRY(table.lookup<Objects::KernelObject>(handle, ABI::no_rights));
+            return (static_cast<Core::u64>(object->type()) << 32) | rights.raw();
+        }));
 }
 
 Core::Result<Core::u64> event_create()
@@ -105,9 +138,10 @@ Core::Result<Core::RefPtr<Objects::Event>> event_for(Core::u64 raw_handle, ABI::
 {
     auto handle = TRY(decode_handle(raw_handle));
     Tasks::Process* process = TRY(calling_process());
-    return process->with_handles([&](Objects::HandleTable& table) {
-        return table.lookup<Objects::Event>(handle, ABI::Rights(right));
-    });
+    return audited(
+        *process, handle, ABI::Rights(right), process->with_handles([&](Objects::HandleTable& table) {
+            return table.lookup<Objects::Event>(handle, ABI::Rights(right));
+        }));
 }
 
 Core::Result<Core::u64> event_signal(Core::u64 raw_handle)
@@ -126,6 +160,38 @@ Core::Result<Core::u64> event_wait(Core::u64 raw_handle)
 {
     TRY(event_for(raw_handle, ABI::Right::Wait))->wait();
     return 0;
+}
+
+Core::Result<Core::u64> audit_read(
+    Core::u64 raw_handle, Core::u64 user_buffer, Core::u64 buffer_size, Core::u64 first_sequence)
+{
+    auto handle = TRY(decode_handle(raw_handle));
+    if (buffer_size < sizeof(ABI::AuditRecord))
+        return Core::ErrorCode::BufferTooSmall;
+    Tasks::Process* process = TRY(calling_process());
+    // Only the right to read matters; the object is the one audit log.
+    (void)TRY(
+        audited(*process, handle, ABI::Right::Read, process->with_handles([&](Objects::HandleTable& table) {
+            return table.lookup<Security::AuditLogObject>(handle, ABI::Right::Read);
+        })));
+    // A batch at a time through a kernel buffer, so the log's lock is never held across a
+    // copy to user memory (which may fault).
+    constexpr Core::usize batch = 8;
+    ABI::AuditRecord records[batch];
+    Core::u64 capacity = buffer_size / sizeof(ABI::AuditRecord);
+    Core::u64 copied = 0;
+    Core::u64 sequence = first_sequence;
+    while (copied < capacity) {
+        Core::usize wanted = capacity - copied < batch ? static_cast<Core::usize>(capacity - copied) : batch;
+        Core::usize got = Security::read_audit_log(sequence, Core::Span<ABI::AuditRecord>(records, wanted));
+        if (got == 0)
+            break;
+        TRY(Memory::copy_to_user(
+            user_buffer + copied * sizeof(ABI::AuditRecord), records, got * sizeof(ABI::AuditRecord)));
+        copied += got;
+        sequence = records[got - 1].sequence + 1;
+    }
+    return copied;
 }
 
 } // namespace
@@ -162,6 +228,10 @@ extern "C" void syscall_dispatch(Kernel::Arch::RegisterState* registers)
         return;
     case ABI::Syscall::EventWait:
         registers->rax = static_cast<Core::u64>(Syscalls::result_of(Syscalls::event_wait(registers->rdi)));
+        return;
+    case ABI::Syscall::AuditRead:
+        registers->rax = static_cast<Core::u64>(Syscalls::result_of(
+            Syscalls::audit_read(registers->rdi, registers->rsi, registers->rdx, registers->r10)));
         return;
     }
     registers->rax = static_cast<Core::u64>(Syscalls::error_result(Core::ErrorCode::NotSupported));

@@ -5,6 +5,7 @@
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/AddressSpace.h>
 #include <Kernel/Memory/MemoryManager.h>
+#include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/FirstProgram.h>
 #include <Kernel/Tasks/Process.h>
 #include <Kernel/Tasks/Scheduler.h>
@@ -30,12 +31,16 @@ Core::Optional<Core::ReadonlyBytes> initial_ramdisk_bytes()
 
 } // namespace
 
-Core::Result<Thread*> start_first_program(Core::u32 cpu)
-{
-    return start_program_from_initial_ramdisk(first_program_path, cpu, 0);
-}
+namespace {
 
-Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core::u32 cpu, Core::u64 argument)
+enum class Privileges : Core::u8 {
+    None,
+    // Gets a handle to the audit log, in RDI in place of the argument.
+    AuditLog,
+};
+
+Core::Result<Thread*> start_program(
+    const char* path, Core::u32 cpu, Core::u64 argument, Privileges privileges)
 {
     auto archive_bytes = initial_ramdisk_bytes();
     if (!archive_bytes.has_value())
@@ -52,6 +57,12 @@ Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core:
     auto self_handle = TRY(process->with_handles([&](Objects::HandleTable& table) {
         return table.add(Core::RefPtr<Objects::KernelObject>(process), ABI::all_rights);
     }));
+    if (privileges == Privileges::AuditLog) {
+        auto audit_log = TRY(Security::AuditLogObject::instance());
+        argument = TRY(process->with_handles([&](Objects::HandleTable& table) {
+            return table.add(Core::RefPtr<Objects::KernelObject>(audit_log), ABI::Right::Read);
+        }));
+    }
     auto thread = create_user_thread(
         path, cpu, *process, loaded.entry_point, loaded.stack_top, argument, self_handle);
     if (thread.is_error()) {
@@ -63,6 +74,18 @@ Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core:
         loaded.base, loaded.entry_point, loaded.stack_top);
     Scheduler::start(*thread.value());
     return thread.value();
+}
+
+} // namespace
+
+Core::Result<Thread*> start_first_program(Core::u32 cpu)
+{
+    return start_program(first_program_path, cpu, 0, Privileges::AuditLog);
+}
+
+Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core::u32 cpu, Core::u64 argument)
+{
+    return start_program(path, cpu, argument, Privileges::None);
 }
 
 } // namespace Kernel::Tasks

@@ -22,7 +22,8 @@ inline constexpr const char* first_program_path = "init";
 [[nodiscard]] Core::Result<Thread*> start_program_from_initial_ramdisk(
     const char* path, Core::u32 cpu, Core::u64 argument);
 
-// Process 1: start_program_from_initial_ramdisk(first_program_path, cpu, 0).
+// Process 1: /init, privileged: instead of an argument it gets, in RDI, a handle (Read) to
+// the security audit log (Security/AuditLog.h), which no other process is given.
 [[nodiscard]] Core::Result<Thread*> start_first_program(Core::u32 cpu);
 
 } // namespace Kernel::Tasks

@@ -17,7 +17,24 @@ const char* volatile relocated_message = ready_message;
 
 } // namespace
 
-extern "C" int64_t main(uint64_t, uint64_t self)
+namespace {
+
+ABI::AuditRecord s_records[16];
+
+bool same_name(const char (&field)[16], const char* name)
+{
+    for (uint64_t index = 0; index < sizeof(field); ++index) {
+        if (field[index] != name[index])
+            return false;
+        if (name[index] == 0)
+            return true;
+    }
+    return name[sizeof(field)] == 0;
+}
+
+} // namespace
+
+extern "C" int64_t main(uint64_t audit_log, uint64_t self)
 {
     if (System::debug_log(relocated_message, sizeof(ready_message) - 1) != 0)
         return 1;
@@ -31,5 +48,27 @@ extern "C" int64_t main(uint64_t, uint64_t self)
         return 2;
     if (System::system_call(static_cast<ABI::Syscall>(0xFFFF)) >= 0)
         return 3;
+    // Process 1 alone holds the audit log. A refused handle use of its own must show there.
+    if (System::handle_close(0x7FFF0001) != System::failure(ABI::ErrorCode::BadHandle))
+        return 5;
+    bool found = false;
+    uint64_t next_sequence = 0;
+    for (;;) {
+        int64_t read = System::audit_read(
+            static_cast<uint32_t>(audit_log), s_records, sizeof(s_records), next_sequence);
+        if (read < 0)
+            return 6;
+        if (read == 0)
+            break;
+        for (int64_t index = 0; index < read; ++index) {
+            const ABI::AuditRecord& record = s_records[index];
+            if (record.event == static_cast<uint32_t>(ABI::AuditEvent::BadHandle)
+                && record.handle == 0x7FFF0001 && same_name(record.process, "init"))
+                found = true;
+            next_sequence = record.sequence + 1;
+        }
+    }
+    if (!found)
+        return 7;
     return 0;
 }

@@ -5,6 +5,7 @@
 // handle to its own process with every right. Results are the raw return values: non-negative on success, a
 // negated ErrorCode on failure.
 
+#include <ABI/Audit.h>
 #include <ABI/ErrorCode.h>
 #include <ABI/Syscalls.h>
 #include <stddef.h>
@@ -67,6 +68,20 @@ inline int64_t event_reset(uint32_t handle)
 inline int64_t event_wait(uint32_t handle)
 {
     return system_call(ABI::Syscall::EventWait, handle);
+}
+
+inline int64_t audit_read(
+    uint32_t handle, ABI::AuditRecord* records, size_t buffer_bytes, uint64_t first_sequence)
+{
+    int64_t result;
+    register uint64_t fourth asm("r10") = first_sequence;
+    // As system_call, with the fourth argument in R10.
+    asm volatile("syscall"
+                 : "=a"(result)
+                 : "a"(static_cast<uint64_t>(ABI::Syscall::AuditRead)), "D"(static_cast<uint64_t>(handle)),
+                 "S"(reinterpret_cast<uint64_t>(records)), "d"(buffer_bytes), "r"(fourth)
+                 : "rcx", "r11", "memory");
+    return result;
 }
 
 // The negated error code a failed call returns.
