@@ -85,7 +85,9 @@ Core::Result<void> AddressSpace::map_page(
     if ((virtual_address | physical_address) % user_page_size != 0
         || !is_user_range(virtual_address, user_page_size))
         return Core::ErrorCode::InvalidArgument;
-    if (!protection.user || (protection.writable && protection.executable))
+    // A global page would survive CR3 switches: other processes would see it, and it would
+    // stay cached after its frame was freed.
+    if (!protection.user || protection.global || (protection.writable && protection.executable))
         return Core::ErrorCode::InvalidArgument;
     Locking::SpinlockLocker locker(m_lock);
     return m_tables.map(virtual_address, physical_address, user_page_size, protection);

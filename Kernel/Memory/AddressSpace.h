@@ -31,9 +31,9 @@ public:
     AddressSpace& operator=(const AddressSpace&) = delete;
 
     // Maps one 4 KiB user page. InvalidArgument for an address outside user space or not
-    // page aligned, a physical address not page aligned, a protection without the user bit
-    // or both writable and executable; AlreadyExists if the page is mapped; OutOfMemory when
-    // no table frame can be had.
+    // page aligned, a physical address not page aligned, a protection without the user bit,
+    // with the global bit, or both writable and executable; AlreadyExists if the page is mapped; OutOfMemory
+    // when no table frame can be had.
     [[nodiscard]] Core::Result<void> map_page(
         Core::u64 virtual_address, Core::u64 physical_address, Arch::PageProtection protection);
     // Maps a fresh, zeroed frame that the address space owns and frees when it is destroyed

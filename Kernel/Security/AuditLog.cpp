@@ -8,21 +8,9 @@ namespace Kernel::Security {
 
 namespace {
 
-constexpr Core::u32 event_kinds = 5; // AuditEvent values 1-4, indexed directly
-// Per kind: a burst of 32, then one every 10 ms (100 a second) on average.
-constexpr Core::u32 burst = 32;
-constexpr Core::u64 refill_interval_ns = 10'000'000;
-
 struct AuditState {
     ABI::AuditRecord records[ABI::audit_log_capacity] {};
     Core::u64 next_sequence { 0 };
-    Core::RateLimiter limiters[event_kinds] {
-        Core::RateLimiter(burst, refill_interval_ns),
-        Core::RateLimiter(burst, refill_interval_ns),
-        Core::RateLimiter(burst, refill_interval_ns),
-        Core::RateLimiter(burst, refill_interval_ns),
-        Core::RateLimiter(burst, refill_interval_ns),
-    };
 };
 
 // Leaf: nothing is acquired under it (the log is not written from here).
@@ -32,15 +20,16 @@ AuditLogObject* s_instance = nullptr;
 
 } // namespace
 
-void audit(ABI::AuditEvent event, const char* process_name, Core::u32 handle, ABI::Rights rights,
-    ABI::Rights requested_rights)
+void audit(ABI::AuditEvent event, const char* process_name, AuditBudget& budget, Core::u32 handle,
+    ABI::Rights rights, ABI::Rights requested_rights)
 {
     auto kind = static_cast<Core::u32>(event);
-    if (kind == 0 || kind >= event_kinds)
+    if (kind == 0 || kind >= AuditBudget::event_kinds)
         return;
-    Core::u64 now = Time::monotonic_nanoseconds();
     s_audit.with([&](AuditState& state) {
-        auto decision = state.limiters[kind].consider(now);
+        // Read under the lock, so that times never go backwards while sequences go forwards.
+        Core::u64 now = Time::monotonic_nanoseconds();
+        auto decision = budget.limiters[kind].consider(now);
         if (!decision.allowed)
             return;
         ABI::AuditRecord& record = state.records[state.next_sequence % ABI::audit_log_capacity];

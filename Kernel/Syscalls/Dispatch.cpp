@@ -28,6 +28,12 @@ Core::i64 debug_log(Core::u64 user_text, Core::u64 length)
     char text[ABI::debug_log_maximum_length];
     if (Memory::copy_from_user(text, user_text, length).is_error())
         return error_result(Core::ErrorCode::BadAddress);
+    // Only printable text reaches the log: a program must not be able to forge log lines
+    // (a newline and a line of its choice) or send terminal escapes.
+    for (Core::u64 index = 0; index < length; ++index) {
+        if (text[index] < ' ' || text[index] > '~')
+            text[index] = '?';
+    }
     // A program could flood the log: the call site is rate limited like any other.
     LOG_RATELIMITED(Log::Level::Info, 20, 1000, "user: {}: {}", Tasks::Scheduler::current().name(),
         Core::StringView(text, length));
@@ -60,14 +66,16 @@ Core::Result<T> audited(
         return result;
     switch (result.error().code()) {
     case Core::ErrorCode::BadHandle:
-        Security::audit(ABI::AuditEvent::BadHandle, process.name(), handle, ABI::no_rights, requested);
+        Security::audit(ABI::AuditEvent::BadHandle, process.name(), process.audit_budget(), handle,
+            ABI::no_rights, requested);
         break;
     case Core::ErrorCode::WrongType:
-        Security::audit(ABI::AuditEvent::WrongType, process.name(), handle, ABI::no_rights, requested);
+        Security::audit(ABI::AuditEvent::WrongType, process.name(), process.audit_budget(), handle,
+            ABI::no_rights, requested);
         break;
     case Core::ErrorCode::AccessDenied: {
         auto held = process.with_handles([&](Objects::HandleTable& table) { return table.rights(handle); });
-        Security::audit(ABI::AuditEvent::AccessDenied, process.name(), handle,
+        Security::audit(ABI::AuditEvent::AccessDenied, process.name(), process.audit_budget(), handle,
             held.is_error() ? ABI::no_rights : held.value(), requested);
         break;
     }
@@ -105,7 +113,8 @@ Core::Result<Core::u64> handle_duplicate(Core::u64 raw_handle, Core::u64 raw_rig
     auto duplicate = TRY(audited(*process, handle, rights,
         process->with_handles([&](Objects::HandleTable& table) { return table.duplicate(handle, rights); })));
     if (rights != source_rights)
-        Security::audit(ABI::AuditEvent::RightsReduced, process->name(), duplicate, source_rights, rights);
+        Security::audit(ABI::AuditEvent::RightsReduced, process->name(), process->audit_budget(), duplicate,
+            source_rights, rights);
     return duplicate;
 }
 

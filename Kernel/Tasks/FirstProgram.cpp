@@ -57,16 +57,19 @@ Core::Result<Thread*> start_program(
     auto self_handle = TRY(process->with_handles([&](Objects::HandleTable& table) {
         return table.add(Core::RefPtr<Objects::KernelObject>(process), ABI::all_rights);
     }));
-    if (privileges == Privileges::AuditLog) {
-        auto audit_log = TRY(Security::AuditLogObject::instance());
-        argument = TRY(process->with_handles([&](Objects::HandleTable& table) {
-            return table.add(Core::RefPtr<Objects::KernelObject>(audit_log), ABI::Right::Read);
-        }));
-    }
-    auto thread = create_user_thread(
-        path, cpu, *process, loaded.entry_point, loaded.stack_top, argument, self_handle);
+    // From here on the process holds a handle to itself: on any error, closing its handles
+    // is what lets the last reference go.
+    auto thread = [&]() -> Core::Result<Thread*> {
+        if (privileges == Privileges::AuditLog) {
+            auto audit_log = TRY(Security::AuditLogObject::instance());
+            argument = TRY(process->with_handles([&](Objects::HandleTable& table) {
+                return table.add(Core::RefPtr<Objects::KernelObject>(audit_log), ABI::Right::Read);
+            }));
+        }
+        return create_user_thread(
+            path, cpu, *process, loaded.entry_point, loaded.stack_top, argument, self_handle);
+    }();
     if (thread.is_error()) {
-        // The table's handle to the process would keep it alive: close it.
         process->with_handles([](Objects::HandleTable& table) { table.close_all(); });
         return thread.error();
     }

@@ -10,6 +10,7 @@
 #include <Kernel/Memory/AddressSpace.h>
 #include <Kernel/Objects/HandleTable.h>
 #include <Kernel/Objects/KernelObject.h>
+#include <Kernel/Security/AuditLog.h>
 
 namespace Kernel::Tasks {
 
@@ -21,6 +22,8 @@ public:
 
     [[nodiscard]] const char* name() const { return m_name; }
     [[nodiscard]] Memory::AddressSpace& address_space() { return *m_address_space; }
+    // This process's share of the audit log (Security/AuditLog.h).
+    [[nodiscard]] Security::AuditBudget& audit_budget() { return m_audit_budget; }
 
     // Runs `use(HandleTable&)` with the table's lock held. Closing a handle there may
     // destroy its object, whose destructor never takes a handle-table lock.
@@ -52,6 +55,7 @@ private:
     Locking::Spinlock m_handles_lock { "process handles", Locking::LockRank::ProcessHandles };
     Objects::HandleTable m_handles;
     Core::u32 m_live_threads { 0 };
+    Security::AuditBudget m_audit_budget;
 };
 
 } // namespace Kernel::Tasks

@@ -396,7 +396,7 @@ public:
         }
         queue.current = next;
         publish_load(queue);
-        if (previous->state() == Thread::State::Exited)
+        if (previous->state() == Thread::State::Exiting)
             queue.exited = previous;
         else if (previous->m_fpu_state)
             Arch::save_fpu_state(previous->m_fpu_state);
@@ -463,6 +463,11 @@ public:
                 process->with_handles([](Objects::HandleTable& table) { table.close_all(); });
             (void)process->unref();
         }
+        // Now it is gone: whoever waits for it (join, tests) may free what it used, such as
+        // an address space it ran on. Published under the join queue's lock, so a joiner
+        // cannot miss it.
+        s_exit_waiters.with_lock([&] { set_state(*exited, Thread::State::Exited); });
+        s_exit_waiters.wake_all();
     }
 
     // Runs after every interrupt's handler and EOI, if the interrupted code had interrupts
@@ -798,19 +803,21 @@ Core::Result<Thread*> Thread::create(
         Arch::initialize_fpu_state(thread->m_fpu_state);
     }
     // The initial frame switch_kernel_stack pops: r15, r14, r13, r12 (= the thread),
-    // rbx, rbp, then the return address thread_start.
-    auto* frame = reinterpret_cast<Core::u64*>(thread->m_stack.top) - 7;
-    // Invariant: the stack is `thread_stack_size` mapped bytes below stack.top; the 7 words
-    // written here lie at its top. After switch_kernel_stack pops six and returns, RSP is
+    // rbx, rbp, RFLAGS, then the return address thread_start.
+    auto* frame = reinterpret_cast<Core::u64*>(thread->m_stack.top) - 8;
+    // Invariant: the stack is `thread_stack_size` mapped bytes below stack.top; the 8 words
+    // written here lie at its top. After switch_kernel_stack pops seven and returns, RSP is
     // stack.top (16-byte aligned), so thread_start's call enters thread_main with RSP = 8
-    // mod 16, as the ABI requires.
+    // mod 16, as the ABI requires. RFLAGS holds only its reserved bit: interrupts stay off
+    // until run_thread turns them on, and AC (SMAP) starts clear.
     frame[0] = 0;
     frame[1] = 0;
     frame[2] = 0;
     frame[3] = reinterpret_cast<Core::u64>(thread);
     frame[4] = 0;
     frame[5] = 0;
-    frame[6] = reinterpret_cast<Core::u64>(thread_start);
+    frame[6] = 0x2;
+    frame[7] = reinterpret_cast<Core::u64>(thread_start);
     thread->m_saved_stack_pointer = reinterpret_cast<Core::u64>(frame);
     return thread;
 }
@@ -1009,8 +1016,8 @@ void Scheduler::exit_current(Core::i64 status)
     (void)Time::cancel_timer(self.m_replenish_timer);
     self.m_exit_status = status;
     // Exited is published under the join queue's lock, so a joiner cannot miss it.
-    s_exit_waiters.with_lock([&] { SchedulerInternals::set_state(self, Thread::State::Exited); });
-    s_exit_waiters.wake_all();
+    // Exited (and joiners woken) only once the switch away is complete: reap_exited.
+    SchedulerInternals::set_state(self, Thread::State::Exiting);
     SchedulerInternals::schedule(queue);
     Panic::panic("scheduler: an exited thread was scheduled again");
 }

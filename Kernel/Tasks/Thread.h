@@ -65,7 +65,11 @@ public:
         // call, or the thread's own CPU finding it still queued, makes it Runnable, so a
         // wake-up that arrives late finds a thread that has moved on and does nothing.
         Waking,
-        Exited, // finished; its stack is no longer used
+        // Finished, but perhaps still on its CPU: its stack (and address space) may still be
+        // in use until the switch away from it completes.
+        Exiting,
+        // Off its CPU for good, stack freed, process reference dropped; joiners wake now.
+        Exited,
     };
 
     // A thread that will run entry(argument), first on CPU `cpu`, once started with

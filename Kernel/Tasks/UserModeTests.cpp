@@ -3,7 +3,9 @@
 
 #include <ABI/ErrorCode.h>
 #include <ABI/Syscalls.h>
+#include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
+#include <Kernel/Arch/x86_64/ProcessorCalls.h>
 #include <Kernel/Memory/AddressSpace.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Tasks/FirstProgram.h>
@@ -11,6 +13,8 @@
 #include <Kernel/Tasks/SchedulerTestSupport.h>
 #include <Kernel/Tasks/UserThread.h>
 #include <Kernel/Test/KernelTest.h>
+#include <Kernel/Time/Clock.h>
+#include <Kernel/Time/Timers.h>
 
 // The user programs, assembled here and copied onto a user page. They are position
 // independent (RIP-relative data), use only the system call ABI, and never return.
@@ -111,6 +115,22 @@ user_program_read_and_yield:
     ud2
 user_program_read_and_yield_end:
 
+    .global user_program_set_alignment_check, user_program_set_alignment_check_end
+user_program_set_alignment_check:
+    // Sets RFLAGS.AC (allowed in ring 3), which would turn SMAP off in any kernel code
+    // that inherited it, then spins long enough to be interrupted and preempted often.
+    pushfq
+    orq $0x40000, (%rsp)
+    popfq
+    mov $30000000, %ecx
+1:  dec %rcx
+    jnz 1b
+    xor %edi, %edi
+    mov $2, %eax
+    syscall
+    ud2
+user_program_set_alignment_check_end:
+
     .global user_program_null_read, user_program_null_read_end
 user_program_null_read:
     mov 0, %rax
@@ -139,6 +159,7 @@ user_program_kernel_write_end:
 extern "C" const Core::u8 user_program_system_calls[], user_program_system_calls_end[];
 extern "C" const Core::u8 user_program_read_and_yield[], user_program_read_and_yield_end[];
 extern "C" const Core::u8 user_program_null_read[], user_program_null_read_end[];
+extern "C" const Core::u8 user_program_set_alignment_check[], user_program_set_alignment_check_end[];
 extern "C" const Core::u8 user_program_privileged_instruction[], user_program_privileged_instruction_end[];
 extern "C" const Core::u8 user_program_invalid_opcode[], user_program_invalid_opcode_end[];
 extern "C" const Core::u8 user_program_kernel_write[], user_program_kernel_write_end[];
@@ -344,4 +365,43 @@ KERNEL_TEST(user_mode, join_refuses_what_can_never_exit)
     auto status = Scheduler::join(*thread.value());
     EXPECT(!status.is_error());
     EXPECT(thread.value()->state() == Thread::State::Exited);
+}
+
+// A user program that sets RFLAGS.AC cannot switch SMAP off for the kernel: the timer
+// interrupts that arrive while it runs must find AC clear in their handlers, and so must a
+// kernel thread sharing its CPU.
+KERNEL_TEST(user_mode, a_user_alignment_check_flag_never_reaches_the_kernel)
+{
+    struct Watch {
+        Kernel::Time::Timer timer;
+        volatile bool stop;
+        Core::u64 samples;
+        Core::u64 with_alignment_check;
+    };
+    static Watch watch;
+    watch.stop = false;
+    watch.samples = 0;
+    watch.with_alignment_check = 0;
+    constexpr Core::u64 alignment_check_flag = 1ull << 18;
+    // Samples AC inside the timer interrupt's handler, every 200 us, on the program's CPU.
+    watch.timer.callback = [](Kernel::Time::Timer& timer, void*) {
+        ++watch.samples;
+        if (Kernel::Arch::read_flags() & alignment_check_flag)
+            ++watch.with_alignment_check;
+        if (!watch.stop)
+            Kernel::Time::arm_timer(timer, Kernel::Time::monotonic_nanoseconds() + 200'000);
+    };
+    Core::u32 cpu = Kernel::Tasks::TestSupport::test_cpu();
+    Kernel::Arch::run_on_processor(
+        cpu,
+        [](void*) { Kernel::Time::arm_timer(watch.timer, Kernel::Time::monotonic_nanoseconds() + 200'000); },
+        nullptr);
+    UserProgram program(user_program_set_alignment_check, user_program_set_alignment_check_end);
+    EXPECT_EQ(wait_for_exit_status(test_context, start_user_program(test_context, program, cpu)), 0);
+    watch.stop = true;
+    Kernel::Tasks::TestSupport::sleep_for(2'000'000);
+    Kernel::Arch::run_on_processor(
+        cpu, [](void*) { (void)Kernel::Time::cancel_timer(watch.timer); }, nullptr);
+    EXPECT(watch.samples > 10);
+    EXPECT_EQ(watch.with_alignment_check, 0u);
 }

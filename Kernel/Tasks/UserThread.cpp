@@ -65,11 +65,14 @@ namespace {
 [[noreturn]] void end_faulting_user_thread(Arch::RegisterState& registers)
 {
     Thread& self = Scheduler::current();
+    // CR2 only means something for a page fault; for anything else it is stale, possibly
+    // another program's fault address, and is not reported.
+    Core::u64 address = registers.vector == Arch::page_fault_vector ? Arch::read_cr2() : 0;
     // A program that faults in a loop of threads could flood the log: rate limited.
     LOG_RATELIMITED(Log::Level::Warning, 10, 1000,
         "user: thread '{}' ended by {} {} at {:#x} (error code {:#x}, address {:#x}, stack {:#x})",
         self.name(), Arch::exception_mnemonic(registers.vector), Arch::exception_name(registers.vector),
-        registers.rip, registers.error_code, Arch::read_cr2(), registers.rsp);
+        registers.rip, registers.error_code, address, registers.rsp);
     Scheduler::exit_current(ABI::fault_exit_status_base - static_cast<Core::i64>(registers.vector));
 }
 

@@ -1,19 +1,24 @@
 // switch_kernel_stack(u64* save_stack_pointer, u64 next_stack_pointer)
 //
-// Saves the callee-saved registers of the running thread on its own stack, stores its stack
+// Saves RFLAGS and the callee-saved registers of the running thread on its own stack, stores its stack
 // pointer in *save_stack_pointer, switches to next_stack_pointer and restores the next
 // thread's callee-saved registers from there. The caller-saved registers need no saving:
 // this is an ordinary call as far as the compiler is concerned. Interrupts are off across
 // the switch (the scheduler guarantees it), so no handler runs on a half-switched stack.
 //
 // A new thread's stack is prepared (Thread::create in Scheduler.cpp) to look as if it had
-// called this function: six saved registers (zero, except R12 = the Thread), then
-// thread_start's address as the return address.
+// called this function: six saved registers (zero, except R12 = the Thread), RFLAGS (only
+// the reserved bit: interrupts off, AC clear), then thread_start's address as the return
+// address.
 
     .section .text, "ax"
     .code64
     .global switch_kernel_stack
 switch_kernel_stack:
+    // RFLAGS too: a switch can happen inside an interrupt's exit path, and each thread
+    // must get back its own flags (AC above all: SMAP must stay on for a thread that had
+    // it on).
+    pushfq
     pushq %rbp
     pushq %rbx
     pushq %r12
@@ -28,6 +33,7 @@ switch_kernel_stack:
     popq %r12
     popq %rbx
     popq %rbp
+    popfq
     ret
 
 // First code of every thread: the prepared stack "returns" here with the thread in R12.

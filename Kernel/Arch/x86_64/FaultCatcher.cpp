@@ -53,6 +53,9 @@ bool redirect_fault_to_catcher(RegisterState& registers)
         return false;
     if (registers.vector != page_fault_vector && registers.vector != general_protection_vector)
         return false;
+    // Only the kernel code under test is caught; a user program's fault is its own.
+    if ((registers.cs & 3) != 0)
+        return false;
     s_caught_faults[cpu] = { registers.vector, registers.error_code, read_cr2(), registers.rip };
     // Resume in fault_catcher_resume with the context in RDI; it switches to the saved
     // stack itself. AC is cleared so that a fault inside a user-access window does not

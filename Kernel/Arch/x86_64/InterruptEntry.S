@@ -9,6 +9,8 @@
 // words; error code + vector + 15 registers add 17 more, 22 words in all = 176 bytes, so
 // RSP is 16-byte aligned again at the call, as the SysV ABI requires.
 
+#include "SavedRegisters.inc"
+
     .section .text, "ax"
     .code64
 
@@ -33,46 +35,26 @@ interrupt_entry_points:
 interrupt_entry_points_end:
 
 interrupt_common:
+    // Delivering an interrupt leaves RFLAGS.AC as it was, and user code may set it (popfq):
+    // SMAP would then be off for the whole handler. All flags are cleared here instead (IF
+    // is already clear in an interrupt gate; the interrupted RFLAGS are safe in the frame),
+    // which works whether or not the CPU has clac.
+    pushq $2
+    popfq
     // From user mode (the saved CS, above the vector and error code, has RPL 3), GS base
     // holds the user's value: swapgs brings back this CPU's Processor, which the kernel
-    // reads through GS. From kernel mode it is already there.
+    // reads through GS. From kernel mode it is already there. The lfence keeps either path
+    // from running ahead speculatively with the wrong GS base.
     testb $3, 24(%rsp)
     jz 1f
     swapgs
 1:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    lfence
+    push_general_registers
     cld
     mov %rsp, %rdi
     call interrupt_dispatch
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    pop_general_registers
     // Drop the vector and error code.
     add $16, %rsp
     // Back to user mode: give the user its GS base again (CS is now at 8(%rsp)).
@@ -80,4 +62,5 @@ interrupt_common:
     jz 2f
     swapgs
 2:
+    lfence
     iretq

@@ -268,9 +268,12 @@ extern "C" void interrupt_dispatch(Kernel::Arch::RegisterState* registers)
         return;
     if (Arch::redirect_fault_to_catcher(*registers))
         return;
-    // A fault in user mode is the program's, not the kernel's: it ends the program. (An NMI
-    // or machine check that happens to arrive while user code runs is not a fault of it.)
-    if ((registers->cs & 3) == 3 && registers->vector != 2 && registers->vector != 18) {
+    // A fault in user mode is the program's, not the kernel's: it ends the program. Not an
+    // NMI or machine check that happens to arrive while user code runs, nor a double fault
+    // (which means the kernel failed to take an exception): those run on IST stacks, and
+    // are the kernel's to report.
+    bool runs_on_ist_stack = registers->vector == 2 || registers->vector == 8 || registers->vector == 18;
+    if ((registers->cs & 3) == 3 && registers->vector < 32 && !runs_on_ist_stack) {
         if (auto handler = __atomic_load_n(&Arch::s_user_fault_handler, __ATOMIC_ACQUIRE))
             handler(*registers);
     }

@@ -16,6 +16,8 @@
     .set user_code_selector, 0x23
     .set syscall_frame_vector, 256
 
+#include "SavedRegisters.inc"
+
     .section .text, "ax"
     .code64
     .global syscall_entry
@@ -30,41 +32,13 @@ syscall_entry:
     pushq %rcx
     pushq $0
     pushq $syscall_frame_vector
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    push_general_registers
     // 22 words pushed onto a 16-byte aligned stack top: RSP is 16-byte aligned at the call.
     mov %rsp, %rdi
     sti
     call syscall_dispatch
     cli
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    pop_general_registers
     add $16, %rsp
     swapgs
     iretq
