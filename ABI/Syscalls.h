@@ -45,6 +45,15 @@ enum class Syscall : uint64_t {
     // Read (only process 1 gets one). -BufferTooSmall under one record, -BadAddress, and
     // the handle errors.
     AuditRead = 10,
+    // thread_create(entry, stack_top, argument): a new thread of the calling process, on the
+    // caller's CPU, starting at `entry` with RSP = stack_top and `argument` in RDI (RSI: a
+    // handle to the process, as for every first thread). Returns a handle to it with Wait,
+    // Duplicate and Transfer. -InvalidArgument for addresses outside user space,
+    // -OutOfMemory, -OutOfRange.
+    ThreadCreate = 11,
+    // thread_join(handle): waits until the thread has exited and returns its exit status
+    // (needs Wait). -InvalidArgument for the calling thread itself, and the handle errors.
+    ThreadJoin = 12,
 };
 
 // The longest text debug_log accepts.

@@ -4,13 +4,16 @@
 
 #include <ABI/Rights.h>
 #include <ABI/Syscalls.h>
+#include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Arch/x86_64/RegisterState.h>
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/UserCopy.h>
 #include <Kernel/Objects/Event.h>
+#include <Kernel/Objects/ThreadObject.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/Process.h>
 #include <Kernel/Tasks/Scheduler.h>
+#include <Kernel/Tasks/UserThread.h>
 
 namespace Kernel::Syscalls {
 
@@ -171,6 +174,48 @@ Core::Result<Core::u64> event_wait(Core::u64 raw_handle)
     return 0;
 }
 
+Core::Result<Core::u64> thread_create(Core::u64 entry, Core::u64 stack_top, Core::u64 argument)
+{
+    Tasks::Process* process = TRY(calling_process());
+    // The process's handle the new thread gets in RSI, as its first thread did.
+    auto self_handle = TRY(process->with_handles([&](Objects::HandleTable& table) {
+        return table.add(Core::RefPtr<Objects::KernelObject>(*process), ABI::all_rights);
+    }));
+    auto created = Tasks::create_user_thread(
+        process->name(), Arch::current_processor_index(), *process, entry, stack_top, argument, self_handle);
+    if (created.is_error()) {
+        (void)process->with_handles([&](Objects::HandleTable& table) { return table.close(self_handle); });
+        return created.error();
+    }
+    Tasks::Thread& thread = *created.value();
+    auto handle = [&]() -> Core::Result<Objects::HandleValue> {
+        auto object = TRY(Objects::ThreadObject::create(thread));
+        return process->with_handles([&](Objects::HandleTable& table) {
+            return table.add(Core::RefPtr<Objects::KernelObject>(object),
+                ABI::Right::Wait | ABI::Right::Duplicate | ABI::Right::Transfer);
+        });
+    }();
+    // The thread starts either way: once created it holds its process, and only running
+    // to its end lets that go. Without a handle nobody can join it, which is the caller's
+    // loss, reported as the error.
+    Tasks::Scheduler::start(thread);
+    if (handle.is_error())
+        return handle.error();
+    return handle.value();
+}
+
+Core::Result<Core::u64> thread_join(Core::u64 raw_handle)
+{
+    auto handle = TRY(decode_handle(raw_handle));
+    Tasks::Process* process = TRY(calling_process());
+    auto object = TRY(
+        audited(*process, handle, ABI::Right::Wait, process->with_handles([&](Objects::HandleTable& table) {
+            return table.lookup<Objects::ThreadObject>(handle, ABI::Right::Wait);
+        })));
+    auto status = TRY(Tasks::Scheduler::join(object->thread()));
+    return static_cast<Core::u64>(status);
+}
+
 Core::Result<Core::u64> audit_read(
     Core::u64 raw_handle, Core::u64 user_buffer, Core::u64 buffer_size, Core::u64 first_sequence)
 {
@@ -237,6 +282,13 @@ extern "C" void syscall_dispatch(Kernel::Arch::RegisterState* registers)
         return;
     case ABI::Syscall::EventWait:
         registers->rax = static_cast<Core::u64>(Syscalls::result_of(Syscalls::event_wait(registers->rdi)));
+        return;
+    case ABI::Syscall::ThreadCreate:
+        registers->rax = static_cast<Core::u64>(
+            Syscalls::result_of(Syscalls::thread_create(registers->rdi, registers->rsi, registers->rdx)));
+        return;
+    case ABI::Syscall::ThreadJoin:
+        registers->rax = static_cast<Core::u64>(Syscalls::result_of(Syscalls::thread_join(registers->rdi)));
         return;
     case ABI::Syscall::AuditRead:
         registers->rax = static_cast<Core::u64>(Syscalls::result_of(

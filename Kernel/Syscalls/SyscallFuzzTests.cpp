@@ -77,3 +77,12 @@ KERNEL_TEST(syscalls, refused_handle_uses_are_audited)
     EXPECT(seen[static_cast<Core::u32>(ABI::AuditEvent::BadHandle)]);
     EXPECT(seen[static_cast<Core::u32>(ABI::AuditEvent::WrongType)]);
 }
+
+// Userland/Tests/ThreadTests.cpp: thread_create and thread_join from user space.
+KERNEL_TEST(syscalls, threads_from_user_space)
+{
+    auto status = run_to_exit(test_context, "tests/threads", 0);
+    EXPECT(status.has_value());
+    if (status.has_value())
+        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+}

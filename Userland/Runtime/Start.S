@@ -12,3 +12,17 @@ _start:
     mov $2, %eax
     syscall
     ud2
+
+// Where threads a program creates with thread_create start (when it passes this as the
+// entry): the stack pointer 16-byte aligned, the argument in RDI and the process handle in
+// RSI, as for main; thread_main(argument, self) runs, and its return value becomes the
+// thread's exit status. thread_main is weak: only programs that create threads define it.
+    .weak thread_main
+    .global _thread_start
+_thread_start:
+    xor %ebp, %ebp
+    call thread_main
+    mov %rax, %rdi
+    mov $2, %eax
+    syscall
+    ud2

@@ -84,6 +84,24 @@ inline int64_t audit_read(
     return result;
 }
 
+inline int64_t thread_create(void (*entry)(), void* stack_top, uint64_t argument)
+{
+    int64_t result;
+    // As system_call, with a third argument in RDX.
+    asm volatile("syscall"
+                 : "=a"(result)
+                 : "a"(static_cast<uint64_t>(ABI::Syscall::ThreadCreate)),
+                 "D"(reinterpret_cast<uint64_t>(entry)), "S"(reinterpret_cast<uint64_t>(stack_top)),
+                 "d"(argument)
+                 : "rcx", "r11", "memory");
+    return result;
+}
+
+inline int64_t thread_join(uint32_t handle)
+{
+    return system_call(ABI::Syscall::ThreadJoin, handle);
+}
+
 // The negated error code a failed call returns.
 constexpr int64_t failure(ABI::ErrorCode code)
 {

@@ -96,11 +96,15 @@ extern "C" int64_t main(uint64_t argument, uint64_t self)
     for (uint64_t made = 0; made < calls; ++made) {
         uint64_t choice = random.next();
         // Mostly the numbers around the defined calls, sometimes anything at all. Never
-        // thread_exit (the fuzzer must survive to the end to show the kernel did) nor
-        // event_wait (an event nobody signals would wait for ever, as it should).
+        // thread_exit (the fuzzer must survive to the end to show the kernel did),
+        // event_wait or thread_join (they rightly wait for ever on what nobody ends), nor
+        // thread_create (a thread at a random address runs random code, which tests the
+        // program, not the kernel; thread_tests cover the call).
         uint64_t number = choice % 8 == 0 ? random.next() : (choice >> 8) % 64;
         if (number == static_cast<uint64_t>(ABI::Syscall::ThreadExit)
-            || number == static_cast<uint64_t>(ABI::Syscall::EventWait))
+            || number == static_cast<uint64_t>(ABI::Syscall::EventWait)
+            || number == static_cast<uint64_t>(ABI::Syscall::ThreadCreate)
+            || number == static_cast<uint64_t>(ABI::Syscall::ThreadJoin))
             continue;
         (void)call(number, random_argument(random), random_argument(random), random_argument(random),
             random_argument(random), random_argument(random), random_argument(random));
