@@ -26,6 +26,7 @@
 #include <Kernel/Runtime/CxxRuntime.h>
 #include <Kernel/Security/StackProtector.h>
 #include <Kernel/Tasks/FirstProgram.h>
+#include <Kernel/Tasks/Process.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Tasks/UserThread.h>
 #include <Kernel/Test/KernelTest.h>
@@ -74,6 +75,7 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void kernel_main(
     Memory::initialize_heap();
     Platform::initialize_platform(Boot::boot_info());
     Tasks::initialize_user_fault_handling();
+    Tasks::Process::start_reaper();
 
     if (!options.test_selector.string_view().is_empty()) {
         if (Test::kernel_has_tests())

@@ -5,6 +5,7 @@
 // threads until that thread's stack is gone, keep it alive. docs/abi/syscalls.md.
 
 #include <Core/Error.h>
+#include <Core/IntrusiveList.h>
 #include <Core/RefPtr.h>
 #include <Kernel/Locking/Spinlock.h>
 #include <Kernel/Memory/AddressSpace.h>
@@ -42,6 +43,16 @@ public:
     {
         return __atomic_sub_fetch(&m_live_threads, 1, __ATOMIC_ACQ_REL) == 0;
     }
+    // Called by the scheduler, with interrupts off, once a thread of the process is off its
+    // CPU for good; takes over that thread's reference. The last thread's hands the process
+    // to the reaper thread, which closes its handles and drops the reference with interrupts
+    // on: how long that takes is up to the program (thousands of handles, a large address
+    // space), and it must not hold up the switch path.
+    static void release_from_exited_thread(Process& process);
+
+    // Starts the reaper thread. Called once at boot, once every CPU schedules; until then
+    // (and if it cannot start) the last thread's CPU tears the process down itself.
+    static void start_reaper();
 
 private:
     Process(const char* name, Memory::AddressSpace* address_space)
@@ -55,6 +66,9 @@ private:
     Locking::Spinlock m_handles_lock { "process handles", Locking::LockRank::ProcessHandles };
     Objects::HandleTable m_handles;
     Core::u32 m_live_threads { 0 };
+    // Links the process into the reaper's list between its last thread and its teardown.
+    Core::IntrusiveListNode<Process> m_reaper_node;
+    friend class ProcessReaper;
     Security::AuditBudget m_audit_budget;
 };
 

@@ -457,11 +457,7 @@ public:
         if (Process* process = exited->m_process) {
             exited->m_process = nullptr;
             exited->m_address_space = nullptr;
-            // The thread's own reference is still held here, so closing a handle the process
-            // has to itself cannot destroy it in the middle of closing its handles.
-            if (process->thread_ended())
-                process->with_handles([](Objects::HandleTable& table) { table.close_all(); });
-            (void)process->unref();
+            Process::release_from_exited_thread(*process);
         }
         // Now it is gone: whoever waits for it (join, tests) may free what it used, such as
         // an address space it ran on. Published under the join queue's lock, so a joiner
