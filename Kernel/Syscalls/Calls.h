@@ -1,0 +1,33 @@
+#pragma once
+
+// Every system call's implementation, one declaration each, grouped by the file that holds
+// it. ABI/Syscalls.h numbers them and docs/abi/syscalls.md describes them; Dispatch.cpp
+// connects the two.
+
+#include <Kernel/Syscalls/SyscallSupport.h>
+
+namespace Kernel::Syscalls {
+
+// DebugCalls.cpp
+CallResult debug_log(const Arguments&);
+
+// HandleCalls.cpp
+CallResult handle_close(const Arguments&);
+CallResult handle_duplicate(const Arguments&);
+CallResult handle_info(const Arguments&);
+
+// EventCalls.cpp
+CallResult event_create(const Arguments&);
+CallResult event_signal(const Arguments&);
+CallResult event_reset(const Arguments&);
+CallResult event_wait(const Arguments&);
+
+// ThreadCalls.cpp
+[[noreturn]] CallResult thread_exit(const Arguments&);
+CallResult thread_create(const Arguments&);
+CallResult thread_join(const Arguments&);
+
+// AuditCalls.cpp
+CallResult audit_read(const Arguments&);
+
+} // namespace Kernel::Syscalls

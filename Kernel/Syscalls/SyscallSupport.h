@@ -1,0 +1,84 @@
+#pragma once
+
+// What every system call implementation shares: the decoded arguments, the one typed and
+// rights-checked handle lookup, and the audit of refused handle uses. Each subsystem's calls
+// live in their own file (HandleCalls.cpp, EventCalls.cpp, ...) and are declared in Calls.h;
+// Dispatch.cpp maps numbers to them.
+//
+// The pattern every call follows (seL4's decode, then perform): decode and validate each
+// argument first (unknown flag bits are InvalidArgument, addresses outside user space
+// BadAddress, handles through lookup_handle), and only then act, on inputs already known
+// to be good.
+
+#include <ABI/Rights.h>
+#include <Core/Error.h>
+#include <Core/RefPtr.h>
+#include <Core/Types.h>
+#include <Kernel/Objects/HandleTable.h>
+#include <Kernel/Tasks/Process.h>
+
+namespace Kernel::Syscalls {
+
+// The six argument registers of the ABI (ABI/Syscalls.h), in order.
+struct Arguments {
+    Core::u64 first;
+    Core::u64 second;
+    Core::u64 third;
+    Core::u64 fourth;
+    Core::u64 fifth;
+    Core::u64 sixth;
+};
+
+// A call's result: a non-negative value, or the error the dispatcher negates into RAX.
+using CallResult = Core::Result<Core::u64>;
+
+// The handle value as the ABI defines it: the low 32 bits of the register; anything above
+// them makes the value no handle at all (BadHandle).
+[[nodiscard]] Core::Result<Objects::HandleValue> decode_handle(Core::u64 raw);
+
+// The process of the calling thread. Every thread that makes system calls has one; kernel
+// tests that run user code on a bare address space get NotSupported.
+[[nodiscard]] Core::Result<Tasks::Process*> calling_process();
+
+// Records a refused handle use (BadHandle, WrongType, AccessDenied) in the audit log
+// (docs/abi/audit.md); other errors and successes pass through unrecorded.
+void audit_refusal(
+    Tasks::Process& process, Objects::HandleValue handle, ABI::Rights requested, Core::ErrorCode error);
+
+template<typename T>
+[[nodiscard]] Core::Result<T> audited(
+    Tasks::Process& process, Objects::HandleValue handle, ABI::Rights requested, Core::Result<T> result)
+{
+    if (result.is_error())
+        audit_refusal(process, handle, requested, result.error().code());
+    return result;
+}
+
+// The one way a call reaches an object through a handle of the calling process: decodes the
+// value, looks it up as a T with every right in `required` (HandleTable::lookup's checks
+// and error order), and audits a refusal. The reference keeps the object alive after the
+// table's lock is released, so a call never holds that lock while it blocks or copies.
+template<typename T>
+[[nodiscard]] Core::Result<Core::RefPtr<T>> lookup_handle(Core::u64 raw_handle, ABI::Rights required)
+{
+    auto handle = TRY(decode_handle(raw_handle));
+    Tasks::Process* process = TRY(calling_process());
+    return audited(*process, handle, required, process->with_handles([&](Objects::HandleTable& table) {
+        return table.lookup<T>(handle, required);
+    }));
+}
+
+// Adds a handle to `object` with `rights` to the calling process's table.
+[[nodiscard]] Core::Result<Objects::HandleValue> add_handle(
+    Tasks::Process& process, Core::RefPtr<Objects::KernelObject> object, ABI::Rights rights);
+
+// Whether `raw` names only flags in `known`: unknown bits are InvalidArgument, so that a
+// program built for a newer ABI learns its flag does nothing here.
+[[nodiscard]] inline Core::Result<void> check_flags(Core::u64 raw, Core::u64 known)
+{
+    if ((raw & ~known) != 0)
+        return Core::ErrorCode::InvalidArgument;
+    return {};
+}
+
+} // namespace Kernel::Syscalls
