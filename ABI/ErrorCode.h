@@ -26,6 +26,9 @@ enum class ErrorCode : int32_t {
     OutOfRange = 14,
     WouldBlock = 15,
     BadAddress = 16,
+    // A wait ended because the waiting thread's process is being terminated. The thread
+    // exits before it returns to user mode, so programs never see this code.
+    Interrupted = 17,
     Count,
 };
 
@@ -66,6 +69,8 @@ constexpr const char* error_code_name(ErrorCode code)
         return "BadAddress";
     case ErrorCode::WouldBlock:
         return "WouldBlock";
+    case ErrorCode::Interrupted:
+        return "Interrupted";
     case ErrorCode::Count:
         break;
     }

@@ -28,6 +28,9 @@ enum class LockRank : Core::u8 {
     PriorityInheritance = 35,
     // A wait queue's waiter list; waking takes no other lock under it.
     WaitQueue = 40,
+    // A process's list of threads; terminating the process wakes them under it, which
+    // takes no lock.
+    ProcessThreads = 42,
     // Reserved deadline bandwidth of every CPU.
     DeadlineAdmission = 45,
     // Locks under which nothing else is ever acquired (log, log call sites). Highest of
@@ -54,6 +57,8 @@ constexpr const char* lock_rank_name(LockRank rank)
         return "priority-inheritance";
     case LockRank::WaitQueue:
         return "wait-queue";
+    case LockRank::ProcessThreads:
+        return "process-threads";
     case LockRank::DeadlineAdmission:
         return "deadline-admission";
     case LockRank::Leaf:

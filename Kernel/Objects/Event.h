@@ -17,7 +17,8 @@ public:
 
     void signal() { m_event.signal(); }
     void reset() { m_event.reset(); }
-    void wait() { m_event.wait(); }
+    // Interruptible (a system call waits here).
+    [[nodiscard]] Core::Result<void> wait() { return m_event.wait_interruptible(); }
     [[nodiscard]] bool is_signalled() const { return m_event.is_signalled(); }
 
 private:

@@ -106,6 +106,10 @@ extern "C" void syscall_dispatch(Kernel::Arch::RegisterState* registers)
     Syscalls::Arguments arguments { registers->rdi, registers->rsi, registers->rdx, registers->r10,
         registers->r8, registers->r9 };
     Syscalls::CallResult result = handler(arguments);
+    // A thread of a terminating process never returns to user mode (Process::terminate).
+    Tasks::Thread& self = Tasks::Scheduler::current();
+    if (Tasks::Scheduler::termination_requested(self)) [[unlikely]]
+        Tasks::Scheduler::exit_current(self.process()->exit_status());
     registers->rax = result.is_error()
         ? static_cast<Core::u64>(-static_cast<Core::i64>(result.error().code()))
         : result.value();

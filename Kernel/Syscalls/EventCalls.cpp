@@ -27,7 +27,7 @@ CallResult event_reset(const Arguments& arguments)
 
 CallResult event_wait(const Arguments& arguments)
 {
-    TRY(lookup_handle<Objects::Event>(arguments.first, ABI::Right::Wait))->wait();
+    TRY(TRY(lookup_handle<Objects::Event>(arguments.first, ABI::Right::Wait))->wait());
     return 0;
 }
 

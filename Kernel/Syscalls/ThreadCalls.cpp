@@ -46,7 +46,7 @@ CallResult thread_create(const Arguments& arguments)
 CallResult thread_join(const Arguments& arguments)
 {
     auto object = TRY(lookup_handle<Objects::ThreadObject>(arguments.first, ABI::Right::Wait));
-    auto status = TRY(Tasks::Scheduler::join(object->thread()));
+    auto status = TRY(Tasks::Scheduler::join_interruptible(object->thread()));
     return static_cast<Core::u64>(status);
 }
 

@@ -52,7 +52,7 @@ Core::Result<Thread*> start_program(
     auto image = TRY(Loader::ElfImage::parse(file->data));
     // The process, its program and its first handle: one to itself, with every right. If
     // anything fails, dropping the last reference frees all of it.
-    Core::RefPtr<Process> process = TRY(Process::create(path));
+    Core::RefPtr<Process> process = TRY(Process::create(Core::StringView(path)));
     auto loaded = TRY(Loader::load_program(process->address_space(), image));
     auto self_handle = TRY(process->with_handles([&](Objects::HandleTable& table) {
         return table.add(Core::RefPtr<Objects::KernelObject>(process), ABI::all_rights);

@@ -457,7 +457,7 @@ public:
         if (Process* process = exited->m_process) {
             exited->m_process = nullptr;
             exited->m_address_space = nullptr;
-            Process::release_from_exited_thread(*process);
+            Process::release_from_exited_thread(*process, *exited);
         }
         // Now it is gone: whoever waits for it (join, tests) may free what it used, such as
         // an address space it ran on. Published under the join queue's lock, so a joiner
@@ -485,6 +485,9 @@ public:
         }
         if (queue.need_reschedule)
             schedule(queue);
+        // Back to user mode only if its process lives on (Process::terminate).
+        if ((registers.cs & 3) == 3 && Scheduler::termination_requested(*queue.current))
+            Scheduler::exit_current(queue.current->process()->exit_status());
     }
 
     // A woken or started thread arrives (the call wake() or start() sent). It is queued only
@@ -930,6 +933,26 @@ void Scheduler::wake(Thread& thread)
     make_runnable(thread, Thread::State::Blocked);
 }
 
+bool Scheduler::termination_requested(const Thread& thread)
+{
+    return thread.m_process && thread.m_process->is_terminating();
+}
+
+void Scheduler::interrupt_for_termination(Thread& thread)
+{
+    // The caller has published the termination (seq_cst), which pairs with the waiter's
+    // flag in WaitQueue::wait_interruptible.
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&thread.m_in_interruptible_wait, __ATOMIC_SEQ_CST))
+        wake(thread);
+    // A thread running user code on another CPU notices at its next kernel entry; the
+    // reschedule interrupt makes that now (its interrupt exit checks, see
+    // preempt_on_interrupt_exit). On this CPU the caller is in the kernel already.
+    Core::u32 cpu = thread.cpu();
+    if (thread.state() == Thread::State::Runnable && cpu != Arch::current_processor_index())
+        Arch::send_reschedule(cpu);
+}
+
 void Scheduler::yield()
 {
     if (Arch::in_interrupt_handler())
@@ -1023,6 +1046,15 @@ Core::Result<Core::i64> Scheduler::join(Thread& thread)
     if (&thread == &current() || thread.state() == Thread::State::Created)
         return Core::ErrorCode::InvalidArgument;
     s_exit_waiters.wait_until([&] { return thread.state() == Thread::State::Exited; });
+    return thread.exit_status();
+}
+
+Core::Result<Core::i64> Scheduler::join_interruptible(Thread& thread)
+{
+    if (&thread == &current() || thread.state() == Thread::State::Created)
+        return Core::ErrorCode::InvalidArgument;
+    TRY(s_exit_waiters.wait_until_interruptible(
+        [&] { return thread.state() == Thread::State::Exited; }, no_deadline));
     return thread.exit_status();
 }
 
@@ -1209,6 +1241,75 @@ void WaitQueue::wait()
     }
 }
 
+Core::Result<void> WaitQueue::wait_interruptible(ConditionCheck check, void* context, Core::u64 deadline_ns)
+{
+    Thread& self = Scheduler::current();
+    bool timer_armed = false;
+    bool enqueued = false;
+    Core::Result<void> result = {};
+    // Whether a waker took this thread off the list (and so spent a wake_one on it) while
+    // it gives up for another reason: that wake-up is passed on, so it is not lost.
+    bool wake_consumed = false;
+    {
+        Arch::InterruptsDisabled interrupts_disabled;
+        for (;;) {
+            bool terminating = false;
+            {
+                Locking::SpinlockLocker locker(m_lock);
+                bool queued = m_waiters.contains(self);
+                if (check(context)) {
+                    if (queued)
+                        m_waiters.remove(self);
+                    break;
+                }
+                Core::ErrorCode give_up = Core::ErrorCode::Count;
+                if (Scheduler::termination_requested(self))
+                    give_up = Core::ErrorCode::Interrupted;
+                else if (deadline_ns != no_deadline && Time::monotonic_nanoseconds() >= deadline_ns)
+                    give_up = Core::ErrorCode::TimedOut;
+                if (give_up != Core::ErrorCode::Count) {
+                    if (queued)
+                        m_waiters.remove(self);
+                    wake_consumed = enqueued && !queued;
+                    result = give_up;
+                    break;
+                }
+                enqueue_current_as_waiter();
+                enqueued = true;
+                // Pairs with interrupt_for_termination (flag, then the process's state; it
+                // stores the state, then reads the flag): either this thread sees the
+                // termination below, or the terminating thread sees the flag and wakes it.
+                __atomic_store_n(&self.m_in_interruptible_wait, true, __ATOMIC_SEQ_CST);
+                __atomic_thread_fence(__ATOMIC_SEQ_CST);
+                terminating = Scheduler::termination_requested(self);
+            }
+            if (terminating) {
+                // Blocked and queued, but it must not sleep: made runnable again, the
+                // switch below only yields, and the loop then gives up.
+                Scheduler::wake(self);
+            } else if (deadline_ns != no_deadline && !timer_armed) {
+                self.m_wake_timer_cpu = Arch::current_processor_index();
+                Time::arm_timer(self.m_wake_timer, deadline_ns);
+                timer_armed = true;
+            }
+            Scheduler::block_current();
+            __atomic_store_n(&self.m_in_interruptible_wait, false, __ATOMIC_RELAXED);
+        }
+    }
+    // As in sleep_until: a timer still armed must not fire into a later wait; it lives on
+    // the CPU it was armed on.
+    if (timer_armed && self.m_wake_timer.is_armed()) {
+        Arch::run_on_processor(
+            self.m_wake_timer_cpu,
+            // The argument is this thread's timer, alive for as long as the thread.
+            [](void* timer) { (void)Time::cancel_timer(*static_cast<Time::Timer*>(timer)); },
+            &self.m_wake_timer);
+    }
+    if (wake_consumed)
+        (void)wake_one();
+    return result;
+}
+
 bool WaitQueue::wake_one()
 {
     Thread* woken = nullptr;
@@ -1275,6 +1376,11 @@ void Semaphore::up()
 void Event::wait()
 {
     m_waiters.wait_until([this] { return m_signalled; });
+}
+
+Core::Result<void> Event::wait_interruptible(Core::u64 deadline_ns)
+{
+    return m_waiters.wait_until_interruptible([this] { return m_signalled; }, deadline_ns);
 }
 
 void Event::signal()

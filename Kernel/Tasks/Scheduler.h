@@ -24,6 +24,9 @@ namespace Kernel::Tasks {
 
 inline constexpr int game_mode_nice_boost = 5;
 
+// A deadline that never comes, for waits without a timeout.
+inline constexpr Core::u64 no_deadline = ~0ull;
+
 class Scheduler {
 public:
     // Makes the calling context this CPU's first thread and creates its idle thread. From
@@ -75,10 +78,20 @@ public:
     // may join one thread; a thread cannot join itself (InvalidArgument), nor one that was
     // never started (it would never exit: InvalidArgument).
     [[nodiscard]] static Core::Result<Core::i64> join(Thread& thread);
+    // join() for system calls: also Interrupted when the caller's process is terminated.
+    [[nodiscard]] static Core::Result<Core::i64> join_interruptible(Thread& thread);
 
     // Makes a blocked thread runnable again (from any CPU, including interrupt handlers
     // on the thread's own CPU).
     static void wake(Thread& thread);
+    // Whether the thread's process is being terminated (Process::terminate): the thread
+    // must not run user code again. Always false for kernel threads.
+    [[nodiscard]] static bool termination_requested(const Thread& thread);
+    // Gets a thread of a terminating process out of the kernel's way: ends an interruptible
+    // wait it is in (WaitQueue::wait_until_interruptible) and interrupts its CPU, so that
+    // it leaves user mode at once. It then exits on its way back to user mode. Takes no
+    // lock.
+    static void interrupt_for_termination(Thread& thread);
     // Switches away from the calling thread, which its caller has already marked Blocked
     // and recorded where a waker will find it. Interrupts must be off.
     static void block_current();
@@ -115,11 +128,26 @@ public:
         Locking::SpinlockLocker locker(m_lock);
         change();
     }
+    // As wait_until, for waits a program asks for through a system call: they also end when
+    // the calling thread's process is being terminated (Interrupted: the thread must return
+    // towards user mode, where it exits) and, unless `deadline_ns` is no_deadline, when the
+    // monotonic clock reaches it (TimedOut). The condition is checked first, so a wait
+    // whose condition already holds succeeds even past its deadline.
+    template<typename Condition>
+    [[nodiscard]] Core::Result<void> wait_until_interruptible(Condition condition, Core::u64 deadline_ns)
+    {
+        return wait_interruptible(
+            [](void* context) { return (*static_cast<Condition*>(context))(); }, &condition, deadline_ns);
+    }
+
     // Returns whether a thread was woken.
     bool wake_one();
     Core::usize wake_all();
 
 private:
+    using ConditionCheck = bool (*)(void* context);
+    [[nodiscard]] Core::Result<void> wait_interruptible(
+        ConditionCheck check, void* context, Core::u64 deadline_ns);
     // Marks the calling thread Blocked and appends it; the lock is held.
     void enqueue_current_as_waiter();
 
@@ -152,6 +180,8 @@ class Event {
 public:
     constexpr Event() = default;
     void wait();
+    // wait() for system calls (WaitQueue::wait_until_interruptible).
+    [[nodiscard]] Core::Result<void> wait_interruptible(Core::u64 deadline_ns = no_deadline);
     void signal();
     void reset();
     [[nodiscard]] bool is_signalled() const { return __atomic_load_n(&m_signalled, __ATOMIC_ACQUIRE); }

@@ -121,6 +121,7 @@ private:
     friend class PriorityInheritance;
     friend class SchedulerInternals;
     friend class UserThreads;
+    friend class Process;
 
     Thread(const char* name, Entry entry, void* argument, Core::u32 cpu, int nice);
 
@@ -185,6 +186,12 @@ private:
     Time::Timer m_replenish_timer;
     // Links into a WaitQueue while blocked on one, or a Mutex's waiters.
     Core::IntrusiveListNode<Thread> m_wait_node;
+    // Set while the thread is queued in WaitQueue::wait_until_interruptible, so that
+    // terminating its process knows it may wake it (other waits take no stray wake-ups).
+    bool m_in_interruptible_wait { false };
+    // Links into its process's list of threads (Process.h), from its creation until it
+    // has exited.
+    Core::IntrusiveListNode<Thread> m_process_node;
     // The mutex the thread is blocked on (priority inheritance follows the chain).
     Mutex* m_blocked_on_mutex { nullptr };
     // The contended mutexes the thread holds (under the priority-inheritance lock).

@@ -15,7 +15,7 @@ public:
     static void set_process(Thread& thread, Process& process, Core::u64 second_argument)
     {
         process.ref();
-        process.thread_started();
+        process.add_thread(thread);
         thread.m_process = &process;
         thread.m_user_second_argument = second_argument;
     }
@@ -23,6 +23,9 @@ public:
     static void enter(void*)
     {
         Thread& self = Scheduler::current();
+        // Created just before its process began to terminate: it never runs user code.
+        if (Scheduler::termination_requested(self))
+            Scheduler::exit_current(self.process()->exit_status());
         enter_user_mode(self.m_user_instruction_pointer, self.m_user_stack_pointer, self.m_user_argument,
             self.m_user_second_argument);
     }
@@ -68,12 +71,21 @@ namespace {
     // CR2 only means something for a page fault; for anything else it is stale, possibly
     // another program's fault address, and is not reported.
     Core::u64 address = registers.vector == Arch::page_fault_vector ? Arch::read_cr2() : 0;
-    // A program that faults in a loop of threads could flood the log: rate limited.
+    Process* process = self.process();
+    // A program that faults in a loop of processes could flood the log: rate limited.
     LOG_RATELIMITED(Log::Level::Warning, 10, 1000,
-        "user: thread '{}' ended by {} {} at {:#x} (error code {:#x}, address {:#x}, stack {:#x})",
-        self.name(), Arch::exception_mnemonic(registers.vector), Arch::exception_name(registers.vector),
-        registers.rip, registers.error_code, address, registers.rsp);
-    Scheduler::exit_current(ABI::fault_exit_status_base - static_cast<Core::i64>(registers.vector));
+        "user: {} '{}' ended by {} {} at {:#x} (error code {:#x}, address {:#x}, stack {:#x})",
+        process ? "process" : "thread", process ? process->name() : self.name(),
+        Arch::exception_mnemonic(registers.vector), Arch::exception_name(registers.vector), registers.rip,
+        registers.error_code, address, registers.rsp);
+    Core::i64 status = ABI::fault_exit_status_base - static_cast<Core::i64>(registers.vector);
+    // The fault is the whole program's: its other threads may depend on what this one was
+    // doing, so the process ends (the first termination's status stands).
+    if (process) {
+        (void)process->terminate(status);
+        status = process->exit_status();
+    }
+    Scheduler::exit_current(status);
 }
 
 } // namespace
