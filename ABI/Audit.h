@@ -21,6 +21,9 @@ enum class AuditEvent : uint32_t {
     BadHandle = 3,
     // A call named a handle to an object of another type than it works on.
     WrongType = 4,
+    // A handle left its process for another (process_start; channels, M1.6): handle is
+    // the value it had in the sender, rights what it carries; requested_rights is unused.
+    HandleTransferred = 5,
 };
 
 struct AuditRecord {

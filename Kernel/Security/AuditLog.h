@@ -19,8 +19,9 @@ namespace Kernel::Security {
 // second. Each process has its own (Tasks::Process), so one program cannot use up the
 // budget and silence the log for everyone else. Changed only under the audit log's lock.
 struct AuditBudget {
-    static constexpr Core::u32 event_kinds = 5; // AuditEvent values 1-4, indexed directly
+    static constexpr Core::u32 event_kinds = 6; // AuditEvent values 1-5, indexed directly
     Core::RateLimiter limiters[event_kinds] {
+        Core::RateLimiter(32, 10'000'000),
         Core::RateLimiter(32, 10'000'000),
         Core::RateLimiter(32, 10'000'000),
         Core::RateLimiter(32, 10'000'000),

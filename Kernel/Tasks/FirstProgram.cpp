@@ -8,6 +8,7 @@
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/FirstProgram.h>
 #include <Kernel/Tasks/Process.h>
+#include <Kernel/Tasks/ProcessStart.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Tasks/UserThread.h>
 
@@ -31,16 +32,8 @@ Core::Optional<Core::ReadonlyBytes> initial_ramdisk_bytes()
 
 } // namespace
 
-namespace {
-
-enum class Privileges : Core::u8 {
-    None,
-    // Gets a handle to the audit log, in RDI in place of the argument.
-    AuditLog,
-};
-
-Core::Result<Thread*> start_program(
-    const char* path, Core::u32 cpu, Core::u64 argument, Privileges privileges)
+Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core::u32 cpu, Core::u64 argument,
+    Core::Span<Objects::HandleTable::Entry> startup_handles)
 {
     auto archive_bytes = initial_ramdisk_bytes();
     if (!archive_bytes.has_value())
@@ -50,45 +43,25 @@ Core::Result<Thread*> start_program(
     if (!file.has_value())
         return Core::ErrorCode::NotFound;
     auto image = TRY(Loader::ElfImage::parse(file->data));
-    // The process, its program and its first handle: one to itself, with every right. If
-    // anything fails, dropping the last reference frees all of it.
     Core::RefPtr<Process> process = TRY(Process::create(Core::StringView(path)));
-    auto loaded = TRY(Loader::load_program(process->address_space(), image));
-    auto self_handle = TRY(process->with_handles([&](Objects::HandleTable& table) {
-        return table.add(Core::RefPtr<Objects::KernelObject>(process), ABI::all_rights);
-    }));
-    // From here on the process holds a handle to itself: on any error, closing its handles
-    // is what lets the last reference go.
-    auto thread = [&]() -> Core::Result<Thread*> {
-        if (privileges == Privileges::AuditLog) {
-            auto audit_log = TRY(Security::AuditLogObject::instance());
-            argument = TRY(process->with_handles([&](Objects::HandleTable& table) {
-                return table.add(Core::RefPtr<Objects::KernelObject>(audit_log), ABI::Right::Read);
-            }));
-        }
-        return create_user_thread(
-            path, cpu, *process, loaded.entry_point, loaded.stack_top, argument, self_handle);
-    }();
-    if (thread.is_error()) {
-        process->with_handles([](Objects::HandleTable& table) { table.close_all(); });
-        return thread.error();
-    }
-    Log::info("loader: /{} ({} bytes) at {:#x}, entry {:#x}, stack top {:#x}", path, file->data.size(),
-        loaded.base, loaded.entry_point, loaded.stack_top);
-    Scheduler::start(*thread.value());
-    return thread.value();
+    // Nobody else knows the process yet: the start is this caller's.
+    VERIFY(process->begin_start());
+    return start_process(*process, image, cpu, argument, static_cast<Core::u32>(startup_handles.size()),
+        [&](Core::Span<Objects::HandleTable::Entry> into) -> Core::Result<void> {
+            for (Core::usize index = 0; index < into.size(); ++index)
+                into.data()[index] = startup_handles.data()[index];
+            return {};
+        });
 }
-
-} // namespace
 
 Core::Result<Thread*> start_first_program(Core::u32 cpu)
 {
-    return start_program(first_program_path, cpu, 0, Privileges::AuditLog);
-}
-
-Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core::u32 cpu, Core::u64 argument)
-{
-    return start_program(path, cpu, argument, Privileges::None);
+    // Process 1's privilege: the audit log, which no other process is given.
+    auto audit_log = TRY(Security::AuditLogObject::instance());
+    Objects::HandleTable::Entry handles[] = {
+        { Core::RefPtr<Objects::KernelObject>(audit_log), ABI::Right::Read },
+    };
+    return start_program_from_initial_ramdisk(first_program_path, cpu, 0, handles);
 }
 
 } // namespace Kernel::Tasks

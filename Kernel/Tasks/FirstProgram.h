@@ -4,7 +4,9 @@
 // the boot loader passes as the multiboot2 module named "initrd".
 
 #include <Core/Error.h>
+#include <Core/Span.h>
 #include <Core/Types.h>
+#include <Kernel/Objects/HandleTable.h>
 #include <Kernel/Tasks/Thread.h>
 
 namespace Kernel::Tasks {
@@ -13,17 +15,15 @@ namespace Kernel::Tasks {
 inline constexpr const char* first_program_path = "init";
 
 // Finds, checks and loads the program at `path` in the initial RAM disk into a new process
-// and starts it on CPU `cpu` (Loader::load_program: ASLR, W^X). Its main thread gets
-// `argument` in RDI and, in RSI, a handle to its own process with every right (the
-// bootstrap handle).
+// and starts it on CPU `cpu` (ProcessStart.h: the argument in RDI, a handle to its own
+// process in RSI, and `startup_handles` listed in the block RDX points at).
 // NotFound without an initial RAM disk or without the file in it; Malformed or NotSupported
-// for an archive or executable that does not pass the checks; OutOfMemory. The thread and
-// its address space live until the system stops.
-[[nodiscard]] Core::Result<Thread*> start_program_from_initial_ramdisk(
-    const char* path, Core::u32 cpu, Core::u64 argument);
+// for an archive or executable that does not pass the checks; OutOfMemory.
+[[nodiscard]] Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core::u32 cpu,
+    Core::u64 argument, Core::Span<Objects::HandleTable::Entry> startup_handles = {});
 
-// Process 1: /init, privileged: instead of an argument it gets, in RDI, a handle (Read) to
-// the security audit log (Security/AuditLog.h), which no other process is given.
+// Process 1: /init, privileged: its first start-up handle is a handle (Read) to the
+// security audit log (Security/AuditLog.h), which no other process is given.
 [[nodiscard]] Core::Result<Thread*> start_first_program(Core::u32 cpu);
 
 } // namespace Kernel::Tasks

@@ -177,6 +177,7 @@ private:
     Core::u64 m_user_stack_pointer { 0 };
     Core::u64 m_user_argument { 0 };
     Core::u64 m_user_second_argument { 0 };
+    Core::u64 m_user_third_argument { 0 };
 
     // Wakes the thread at the end of sleep_until(). It lives on the CPU it was armed on,
     // which sleep_until() records, so that an early wake-up can cancel it there.

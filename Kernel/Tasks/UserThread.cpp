@@ -12,8 +12,10 @@ namespace Kernel::Tasks {
 // A friend of Thread, for the user entry fields.
 class UserThreads {
 public:
-    static void set_process(Thread& thread, Process& process, Core::u64 second_argument)
+    static void set_process(
+        Thread& thread, Process& process, Core::u64 second_argument, Core::u64 third_argument)
     {
+        thread.m_user_third_argument = third_argument;
         process.ref();
         process.add_thread(thread);
         thread.m_process = &process;
@@ -27,7 +29,7 @@ public:
         if (Scheduler::termination_requested(self))
             Scheduler::exit_current(self.process()->exit_status());
         enter_user_mode(self.m_user_instruction_pointer, self.m_user_stack_pointer, self.m_user_argument,
-            self.m_user_second_argument);
+            self.m_user_second_argument, self.m_user_third_argument);
     }
 
     static void set_entry(Thread& thread, Memory::AddressSpace& address_space, Core::u64 instruction_pointer,
@@ -55,11 +57,12 @@ Core::Result<Thread*> create_user_thread(const char* name, Core::u32 cpu, Memory
 }
 
 Core::Result<Thread*> create_user_thread(const char* name, Core::u32 cpu, Process& process,
-    Core::u64 instruction_pointer, Core::u64 stack_pointer, Core::u64 argument, Core::u64 second_argument)
+    Core::u64 instruction_pointer, Core::u64 stack_pointer, Core::u64 argument, Core::u64 second_argument,
+    Core::u64 third_argument)
 {
     Thread* thread = TRY(
         create_user_thread(name, cpu, process.address_space(), instruction_pointer, stack_pointer, argument));
-    UserThreads::set_process(*thread, process, second_argument);
+    UserThreads::set_process(*thread, process, second_argument, third_argument);
     return thread;
 }
 

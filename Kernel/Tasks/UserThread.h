@@ -19,11 +19,13 @@ namespace Kernel::Tasks {
     Memory::AddressSpace& address_space, Core::u64 instruction_pointer, Core::u64 stack_pointer,
     Core::u64 argument);
 
-// The same for a thread of `process`, on its address space, with `second_argument` in RSI;
+// The same for a thread of `process`, on its address space, with `second_argument` in RSI
+// and `third_argument` in RDX;
 // the thread keeps the process alive until it has exited and its stack is gone. When the
 // process's last thread is gone, the process closes all its handles.
 [[nodiscard]] Core::Result<Thread*> create_user_thread(const char* name, Core::u32 cpu, Process& process,
-    Core::u64 instruction_pointer, Core::u64 stack_pointer, Core::u64 argument, Core::u64 second_argument);
+    Core::u64 instruction_pointer, Core::u64 stack_pointer, Core::u64 argument, Core::u64 second_argument,
+    Core::u64 third_argument = 0);
 
 // Makes faults raised in user mode end the faulting thread, with a report in the kernel log
 // and the exit status ABI::fault_exit_status_base - vector, instead of a panic. Called once

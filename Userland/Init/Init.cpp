@@ -4,6 +4,7 @@
 // services arrives with process creation and IPC.
 
 #include <ABI/ObjectType.h>
+#include <ABI/Process.h>
 #include <ABI/Rights.h>
 #include <Userland/Runtime/System.h>
 
@@ -34,8 +35,12 @@ bool same_name(const char (&field)[16], const char* name)
 
 } // namespace
 
-extern "C" int64_t main(uint64_t audit_log, uint64_t self)
+extern "C" int64_t main(uint64_t, uint64_t self, const ABI::StartupHandles* startup)
 {
+    // Process 1's one start-up handle: the audit log.
+    if (startup->count != 1)
+        return 7;
+    uint32_t audit_log = startup->handles[0];
     if (System::debug_log(relocated_message, sizeof(ready_message) - 1) != 0)
         return 1;
     // The bootstrap handle names this process, with every right.
@@ -54,8 +59,7 @@ extern "C" int64_t main(uint64_t audit_log, uint64_t self)
     bool found = false;
     uint64_t next_sequence = 0;
     for (;;) {
-        int64_t read = System::audit_read(
-            static_cast<uint32_t>(audit_log), s_records, sizeof(s_records), next_sequence);
+        int64_t read = System::audit_read(audit_log, s_records, sizeof(s_records), next_sequence);
         if (read < 0)
             return 6;
         if (read == 0)

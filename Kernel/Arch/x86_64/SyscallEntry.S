@@ -44,10 +44,10 @@ syscall_entry:
     iretq
 
 // [[noreturn]] void enter_user_mode(u64 instruction_pointer, u64 stack_pointer, u64 argument,
-//                                   u64 second_argument)
+//                                   u64 second_argument, u64 third_argument)
 //
 // Leaves the kernel for user mode at instruction_pointer with stack_pointer, the arguments
-// in RDI and RSI, interrupts on and every other general register zeroed, so that nothing of the
+// in RDI, RSI and RDX, interrupts on and every other general register zeroed, so that nothing of the
 // kernel's leaks to the program. The kernel frames below on this stack are abandoned: the
 // thread comes back into the kernel only through syscall_entry or an interrupt, at the top
 // of the stack.
@@ -61,10 +61,10 @@ enter_user_mode:
     pushq %rdi
     mov %rdx, %rdi
     mov %rcx, %rsi
+    mov %r8, %rdx
     xor %eax, %eax
     xor %ebx, %ebx
     xor %ecx, %ecx
-    xor %edx, %edx
     xor %ebp, %ebp
     xor %r8d, %r8d
     xor %r9d, %r9d

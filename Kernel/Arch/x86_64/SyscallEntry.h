@@ -30,5 +30,5 @@ void set_kernel_entry_stack(Core::u64 stack_top);
 
 } // namespace Kernel::Arch
 
-extern "C" [[noreturn]] void enter_user_mode(
-    Core::u64 instruction_pointer, Core::u64 stack_pointer, Core::u64 argument, Core::u64 second_argument);
+extern "C" [[noreturn]] void enter_user_mode(Core::u64 instruction_pointer, Core::u64 stack_pointer,
+    Core::u64 argument, Core::u64 second_argument, Core::u64 third_argument);
