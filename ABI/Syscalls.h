@@ -54,7 +54,37 @@ enum class Syscall : uint64_t {
     // thread_join(handle): waits until the thread has exited and returns its exit status
     // (needs Wait). -InvalidArgument for the calling thread itself, and the handle errors.
     ThreadJoin = 12,
+    // process_create(const char* name, size_t name_length, uint64_t flags): a new, empty
+    // process (no program, no threads) named by 1 to 31 printable bytes; flags must be 0.
+    // Returns a handle with Read, Write, Wait, Manage, Duplicate and Transfer.
+    // -InvalidArgument, -BadAddress, -OutOfMemory, -OutOfRange.
+    ProcessCreate = 13,
+    // process_start(process, const ProcessStartArguments* arguments) (ABI/Process.h): loads
+    // the ELF image from the caller's memory, moves the listed handles into the process and
+    // starts its first thread (needs Manage). 0, or -InvalidArgument, -BadAddress,
+    // -Malformed / -NotSupported (image), -Busy (not a new process), the handle errors
+    // (for the process and each handle to move, which needs Transfer), -OutOfMemory.
+    // docs/abi/processes.md has the details, including what a failure leaves behind.
+    ProcessStart = 14,
+    // process_exit(int64_t status): ends the calling process, all its threads, with
+    // `status`. Does not return.
+    ProcessExit = 15,
+    // process_wait(process, int64_t* status, uint64_t deadline_ns): waits until the process
+    // has exited (needs Wait) and stores its exit status. -TimedOut once the monotonic
+    // clock reaches deadline_ns (no_deadline: never), -InvalidArgument for the caller's
+    // own process, -BadAddress, and the handle errors.
+    ProcessWait = 16,
+    // process_kill(process): terminates the process with killed_exit_status (needs
+    // Manage). 0 (also for a process already ended), or the handle errors.
+    ProcessKill = 17,
+    // 18-36: memory objects, mappings, timers, waiting and devices.
+    // handle_revoke(handle): closes the handle and every handle duplicated from it, directly
+    // or through others, in the caller's table; returns how many were closed. -BadHandle.
+    HandleRevoke = 37,
 };
+
+// A deadline that never comes, for the calls that wait.
+inline constexpr uint64_t no_deadline = ~uint64_t(0);
 
 // The longest text debug_log accepts.
 inline constexpr uint64_t debug_log_maximum_length = 512;

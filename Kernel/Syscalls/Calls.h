@@ -15,6 +15,7 @@ CallResult debug_log(const Arguments&);
 CallResult handle_close(const Arguments&);
 CallResult handle_duplicate(const Arguments&);
 CallResult handle_info(const Arguments&);
+CallResult handle_revoke(const Arguments&);
 
 // EventCalls.cpp
 CallResult event_create(const Arguments&);
@@ -26,6 +27,13 @@ CallResult event_wait(const Arguments&);
 [[noreturn]] CallResult thread_exit(const Arguments&);
 CallResult thread_create(const Arguments&);
 CallResult thread_join(const Arguments&);
+
+// ProcessCalls.cpp
+CallResult process_create(const Arguments&);
+CallResult process_start(const Arguments&);
+CallResult process_exit(const Arguments&);
+CallResult process_wait(const Arguments&);
+CallResult process_kill(const Arguments&);
 
 // AuditCalls.cpp
 CallResult audit_read(const Arguments&);

@@ -87,6 +87,18 @@ Handler handler_for(Core::u64 number)
         return thread_create;
     case ABI::Syscall::ThreadJoin:
         return thread_join;
+    case ABI::Syscall::ProcessCreate:
+        return process_create;
+    case ABI::Syscall::ProcessStart:
+        return process_start;
+    case ABI::Syscall::ProcessExit:
+        return process_exit;
+    case ABI::Syscall::ProcessWait:
+        return process_wait;
+    case ABI::Syscall::ProcessKill:
+        return process_kill;
+    case ABI::Syscall::HandleRevoke:
+        return handle_revoke;
     }
     return nullptr;
 }

@@ -44,4 +44,12 @@ CallResult handle_info(const Arguments& arguments)
         }));
 }
 
+CallResult handle_revoke(const Arguments& arguments)
+{
+    auto handle = TRY(decode_handle(arguments.first));
+    Tasks::Process* process = TRY(calling_process());
+    return TRY(audited(*process, handle, ABI::no_rights,
+        process->with_handles([&](Objects::HandleTable& table) { return table.revoke(handle); })));
+}
+
 } // namespace Kernel::Syscalls

@@ -8,27 +8,19 @@
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Security/BootEntropy.h>
 #include <Kernel/Tasks/FirstProgram.h>
+#include <Kernel/Tasks/ProgramTestSupport.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Test/KernelTest.h>
 #include <Kernel/Time/Clock.h>
 
 namespace {
 
-// Starts a program of the initial RAM disk on this CPU and waits for it; its exit status,
-// or nothing (with the test failed) if it could not start.
+using Kernel::Tasks::TestSupport::run_program_to_exit;
+
 Core::Optional<Core::i64> run_to_exit(
     Kernel::Test::TestContext& test_context, const char* path, Core::u64 argument)
 {
-    auto thread = Kernel::Tasks::start_program_from_initial_ramdisk(
-        path, Kernel::Arch::current_processor_index(), argument);
-    EXPECT(!thread.is_error());
-    if (thread.is_error())
-        return {};
-    auto status = Kernel::Tasks::Scheduler::join(*thread.value());
-    EXPECT(!status.is_error());
-    if (status.is_error())
-        return {};
-    return status.value();
+    return run_program_to_exit(test_context, path, argument);
 }
 
 } // namespace

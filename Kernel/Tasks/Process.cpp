@@ -90,6 +90,11 @@ bool Process::terminate(Core::i64 status)
         Locking::SpinlockLocker locker(m_threads_lock);
         if (__atomic_load_n(&m_terminating, __ATOMIC_ACQUIRE))
             return false;
+        // A process that ran and has no thread left has ended (or is being torn down): its
+        // status, the last thread's, is final.
+        State current = state();
+        if (current != State::Created && current != State::Starting && m_live_threads == 0)
+            return false;
         __atomic_store_n(&m_exit_status, status, __ATOMIC_RELEASE);
         // Sequentially consistent: pairs with the flag a waiter sets before it sleeps
         // (WaitQueue::wait_interruptible).

@@ -1,12 +1,14 @@
 #pragma once
 
 // System call wrappers for user programs: the ABI of ABI/Syscalls.h, one inline function per
-// call. Every program's main thread starts with main(argument, self), where `self` is a
-// handle to its own process with every right. Results are the raw return values: non-negative on success, a
+// call. Every program's main thread starts with main(argument, self, startup), where `self`
+// is a handle to its own process with every right and `startup` lists the handles it was
+// started with (ABI/Process.h). Results are the raw return values: non-negative on success, a
 // negated ErrorCode on failure.
 
 #include <ABI/Audit.h>
 #include <ABI/ErrorCode.h>
+#include <ABI/Process.h>
 #include <ABI/Syscalls.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +23,22 @@ inline int64_t system_call(ABI::Syscall number, uint64_t first = 0, uint64_t sec
     asm volatile("syscall"
                  : "=a"(result)
                  : "a"(static_cast<uint64_t>(number)), "D"(first), "S"(second)
+                 : "rcx", "r11", "memory");
+    return result;
+}
+
+// The same with three to six arguments (RDX, R10, R8, R9 after RDI and RSI).
+inline int64_t system_call(ABI::Syscall number, uint64_t first, uint64_t second, uint64_t third,
+    uint64_t fourth = 0, uint64_t fifth = 0, uint64_t sixth = 0)
+{
+    int64_t result;
+    register uint64_t fourth_register asm("r10") = fourth;
+    register uint64_t fifth_register asm("r8") = fifth;
+    register uint64_t sixth_register asm("r9") = sixth;
+    asm volatile("syscall"
+                 : "=a"(result)
+                 : "a"(static_cast<uint64_t>(number)), "D"(first), "S"(second), "d"(third),
+                 "r"(fourth_register), "r"(fifth_register), "r"(sixth_register)
                  : "rcx", "r11", "memory");
     return result;
 }
@@ -100,6 +118,37 @@ inline int64_t thread_create(void (*entry)(), void* stack_top, uint64_t argument
 inline int64_t thread_join(uint32_t handle)
 {
     return system_call(ABI::Syscall::ThreadJoin, handle);
+}
+
+inline int64_t handle_revoke(uint32_t handle)
+{
+    return system_call(ABI::Syscall::HandleRevoke, handle);
+}
+
+inline int64_t process_create(const char* name, size_t name_length, uint64_t flags = 0)
+{
+    return system_call(ABI::Syscall::ProcessCreate, reinterpret_cast<uint64_t>(name), name_length, flags);
+}
+
+inline int64_t process_start(uint32_t process, const ABI::ProcessStartArguments* arguments)
+{
+    return system_call(ABI::Syscall::ProcessStart, process, reinterpret_cast<uint64_t>(arguments));
+}
+
+[[noreturn]] inline void process_exit(int64_t status)
+{
+    system_call(ABI::Syscall::ProcessExit, static_cast<uint64_t>(status));
+    __builtin_unreachable();
+}
+
+inline int64_t process_wait(uint32_t process, int64_t* status, uint64_t deadline_ns = ABI::no_deadline)
+{
+    return system_call(ABI::Syscall::ProcessWait, process, reinterpret_cast<uint64_t>(status), deadline_ns);
+}
+
+inline int64_t process_kill(uint32_t process)
+{
+    return system_call(ABI::Syscall::ProcessKill, process);
 }
 
 // The negated error code a failed call returns.

@@ -96,13 +96,18 @@ extern "C" int64_t main(uint64_t argument, uint64_t self)
     for (uint64_t made = 0; made < calls; ++made) {
         uint64_t choice = random.next();
         // Mostly the numbers around the defined calls, sometimes anything at all. Never
-        // thread_exit (the fuzzer must survive to the end to show the kernel did),
-        // event_wait or thread_join (they rightly wait for ever on what nobody ends), nor
-        // thread_create (a thread at a random address runs random code, which tests the
-        // program, not the kernel; thread_tests cover the call).
+        // thread_exit or process_exit (the fuzzer must survive to the end to show the
+        // kernel did), nor process_kill (its own process handle, or a duplicate of it, is
+        // among the handles it passes); never event_wait, thread_join or process_wait
+        // (they rightly wait for ever on what nobody ends), nor thread_create (a thread at
+        // a random address runs random code, which tests the program, not the kernel).
+        // The process and thread tests cover those calls.
         uint64_t number = choice % 8 == 0 ? random.next() : (choice >> 8) % 64;
         if (number == static_cast<uint64_t>(ABI::Syscall::ThreadExit)
+            || number == static_cast<uint64_t>(ABI::Syscall::ProcessExit)
+            || number == static_cast<uint64_t>(ABI::Syscall::ProcessKill)
             || number == static_cast<uint64_t>(ABI::Syscall::EventWait)
+            || number == static_cast<uint64_t>(ABI::Syscall::ProcessWait)
             || number == static_cast<uint64_t>(ABI::Syscall::ThreadCreate)
             || number == static_cast<uint64_t>(ABI::Syscall::ThreadJoin))
             continue;
