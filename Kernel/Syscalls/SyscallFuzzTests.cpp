@@ -7,31 +7,12 @@
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Security/BootEntropy.h>
-#include <Kernel/Tasks/FirstProgram.h>
+#include <Kernel/Tasks/ProgramTestSupport.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Test/KernelTest.h>
 #include <Kernel/Time/Clock.h>
 
-namespace {
-
-// Starts a program of the initial RAM disk on this CPU and waits for it; its exit status,
-// or nothing (with the test failed) if it could not start.
-Core::Optional<Core::i64> run_to_exit(
-    Kernel::Test::TestContext& test_context, const char* path, Core::u64 argument)
-{
-    auto thread = Kernel::Tasks::start_program_from_initial_ramdisk(
-        path, Kernel::Arch::current_processor_index(), argument);
-    EXPECT(!thread.is_error());
-    if (thread.is_error())
-        return {};
-    auto status = Kernel::Tasks::Scheduler::join(*thread.value());
-    EXPECT(!status.is_error());
-    if (status.is_error())
-        return {};
-    return status.value();
-}
-
-} // namespace
+using Kernel::Tasks::TestSupport::run_to_exit;
 
 KERNEL_TEST(syscalls, random_calls_never_harm_the_kernel)
 {

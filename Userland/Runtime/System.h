@@ -7,6 +7,7 @@
 
 #include <ABI/Audit.h>
 #include <ABI/ErrorCode.h>
+#include <ABI/Memory.h>
 #include <ABI/Syscalls.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -100,6 +101,68 @@ inline int64_t thread_create(void (*entry)(), void* stack_top, uint64_t argument
 inline int64_t thread_join(uint32_t handle)
 {
     return system_call(ABI::Syscall::ThreadJoin, handle);
+}
+
+// The six-argument form of the system call instruction: arguments 4-6 in R10, R8 and R9.
+inline int64_t system_call(ABI::Syscall number, uint64_t first, uint64_t second, uint64_t third,
+    uint64_t fourth, uint64_t fifth = 0, uint64_t sixth = 0)
+{
+    int64_t result;
+    register uint64_t fourth_register asm("r10") = fourth;
+    register uint64_t fifth_register asm("r8") = fifth;
+    register uint64_t sixth_register asm("r9") = sixth;
+    asm volatile("syscall"
+                 : "=a"(result)
+                 : "a"(static_cast<uint64_t>(number)), "D"(first), "S"(second), "d"(third),
+                 "r"(fourth_register), "r"(fifth_register), "r"(sixth_register)
+                 : "rcx", "r11", "memory");
+    return result;
+}
+
+inline int64_t memory_object_create(uint64_t size, uint64_t flags = 0)
+{
+    return system_call(ABI::Syscall::MemoryObjectCreate, size, flags);
+}
+
+inline int64_t memory_object_create_child(uint32_t memory, uint64_t offset, uint64_t size, uint64_t flags = 0)
+{
+    return system_call(ABI::Syscall::MemoryObjectCreateChild, memory, offset, size, flags);
+}
+
+inline int64_t memory_object_read(uint32_t memory, uint64_t offset, void* buffer, uint64_t length)
+{
+    return system_call(
+        ABI::Syscall::MemoryObjectRead, memory, offset, reinterpret_cast<uint64_t>(buffer), length);
+}
+
+inline int64_t memory_object_write(uint32_t memory, uint64_t offset, const void* buffer, uint64_t length)
+{
+    return system_call(
+        ABI::Syscall::MemoryObjectWrite, memory, offset, reinterpret_cast<uint64_t>(buffer), length);
+}
+
+inline int64_t memory_object_size(uint32_t memory)
+{
+    return system_call(ABI::Syscall::MemoryObjectSize, memory);
+}
+
+// Returns the mapped address (or a negated error). flags: ABI/Memory.h protection bits, and
+// vm_fixed to map exactly at `address` (otherwise `address` must be 0).
+inline int64_t vm_map(
+    uint32_t process, uint32_t memory, uint64_t offset, uint64_t length, uint64_t flags, uint64_t address = 0)
+{
+    return system_call(ABI::Syscall::VmMap, process, memory, offset, length, flags, address);
+}
+
+inline int64_t vm_unmap(uint32_t process, uint64_t address, uint64_t length)
+{
+    // The six-argument form; the unused argument registers carry zero.
+    return system_call(ABI::Syscall::VmUnmap, process, address, length, 0);
+}
+
+inline int64_t vm_protect(uint32_t process, uint64_t address, uint64_t length, uint64_t flags)
+{
+    return system_call(ABI::Syscall::VmProtect, process, address, length, flags);
 }
 
 // The negated error code a failed call returns.
