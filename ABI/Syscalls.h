@@ -77,7 +77,45 @@ enum class Syscall : uint64_t {
     // process_kill(process): terminates the process with killed_exit_status (needs
     // Manage). 0 (also for a process already ended), or the handle errors.
     ProcessKill = 17,
-    // 18-36: memory objects, mappings, timers, waiting and devices.
+    // memory_object_create(size, flags): a new anonymous memory object of `size` bytes (a
+    // nonzero multiple of 4096, at most memory_object_maximum_size, ABI/Memory.h) whose
+    // pages read as zero until written. flags must be 0. A handle with Read, Write, Map,
+    // Duplicate and Transfer (never Execute). -InvalidArgument, -OutOfRange (too large),
+    // -OutOfMemory.
+    MemoryObjectCreate = 18,
+    // memory_object_create_child(memory, offset, size, flags): a copy-on-write child of
+    // [offset, offset + size) of `memory` (needs Read). It reads as the parent until a page
+    // is first written or touched through a mapping; from then on that page is its own.
+    // Page-aligned offset, nonzero page-multiple size, flags 0. A handle with the rights of
+    // memory_object_create. -InvalidArgument, -OutOfRange (past the parent, or a chain
+    // too deep), -NotSupported (a physical parent), -OutOfMemory, and the handle errors.
+    MemoryObjectCreateChild = 19,
+    // memory_object_read(memory, offset, void* buffer, length): copies `length` bytes from
+    // the object at `offset` into the buffer (needs Read). 0, or -InvalidArgument (length
+    // 0), -BadAddress, -OutOfRange (past the end), and the handle errors.
+    MemoryObjectRead = 20,
+    // memory_object_write(memory, offset, const void* buffer, length): copies the buffer
+    // into the object (needs Write). Errors as memory_object_read.
+    MemoryObjectWrite = 21,
+    // memory_object_size(memory): the object's size in bytes (any handle to it).
+    MemoryObjectSize = 22,
+    // vm_map(process, memory, offset, length, flags, address): maps [offset, offset +
+    // length) of `memory` into the process (needs Write on the process; Map, and Read /
+    // Write / Execute as the protection asks, on the memory) and returns the address.
+    // flags: protection bits and vm_fixed (ABI/Memory.h). -InvalidArgument (flags, W+X,
+    // alignment, zero length, address), -OutOfRange (past the object), -AlreadyExists
+    // (vm_fixed over a mapping), -OutOfMemory, and the handle errors.
+    VmMap = 23,
+    // vm_unmap(process, address, length): removes every mapping (or the parts of them)
+    // inside the range (needs Write on the process). -InvalidArgument, -NotFound (nothing
+    // mapped there), and the handle errors.
+    VmUnmap = 24,
+    // vm_protect(process, address, length, flags): changes the protection of a range that
+    // is entirely mapped (needs Write on the process), within what each mapping was made
+    // with. -InvalidArgument, -NotFound (a gap in the range), -AccessDenied (more than the
+    // mapping allows), and the handle errors.
+    VmProtect = 25,
+    // 26-36: physical memory objects, timers, waiting and devices.
     // handle_revoke(handle): closes the handle and every handle duplicated from it, directly
     // or through others, in the caller's table; returns how many were closed. -BadHandle.
     HandleRevoke = 37,

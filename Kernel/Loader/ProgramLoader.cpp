@@ -1,3 +1,4 @@
+#include <ABI/Memory.h>
 #include <Kernel/Arch/x86_64/AddressSpaceLayout.h>
 #include <Kernel/Loader/ProgramLoader.h>
 #include <Kernel/Security/BootEntropy.h>
@@ -20,9 +21,22 @@ Core::u64 random_page_offset(Core::u64 span, Core::u64 alignment)
     return (Security::boot_random_u64().value % slots) * alignment;
 }
 
-Arch::PageProtection protection_for(const SegmentPermissions& permissions)
+Core::u8 protection_for(const SegmentPermissions& permissions)
 {
-    return { .writable = permissions.writable, .executable = permissions.executable, .user = true };
+    // parse() refused writable and executable segments; every loaded segment is readable.
+    return static_cast<Core::u8>(ABI::vm_read | (permissions.writable ? ABI::vm_write : 0)
+        | (permissions.executable ? ABI::vm_execute : 0));
+}
+
+// Maps a fresh anonymous object of `length` bytes at `address`. The mapping may never be
+// raised above `protection`: a program can make its own text or data read-only, but never
+// make data executable or text writable.
+Core::Result<void> map_anonymous(
+    Memory::AddressSpace& address_space, Core::u64 address, Core::u64 length, Core::u8 protection)
+{
+    auto object = TRY(Memory::MemoryObject::create_anonymous(length));
+    TRY(address_space.map(Core::move(object), 0, length, protection, protection, address));
+    return {};
 }
 
 Core::Result<void> load_segment(
@@ -31,9 +45,10 @@ Core::Result<void> load_segment(
     Core::u64 start = base + segment.virtual_address;
     Core::u64 first_page = start & ~(page_size - 1);
     Core::u64 end_page = (start + segment.memory_size + page_size - 1) & ~(page_size - 1);
-    // parse() guarantees that no two segments share a page, so every page is new here.
-    for (Core::u64 page = first_page; page < end_page; page += page_size)
-        TRY(address_space.map_new_page(page, protection_for(segment.permissions)));
+    // parse() guarantees that no two segments share a page, so every page is new here. Each
+    // segment is an object of its own; the pages the file fills are written now, the rest
+    // (bss) appear zeroed on first touch.
+    TRY(map_anonymous(address_space, first_page, end_page - first_page, protection_for(segment.permissions)));
     Core::ReadonlyBytes contents = image.file_contents(segment);
     if (contents.size() > 0)
         TRY(address_space.write(start, contents));
@@ -72,9 +87,8 @@ Core::Result<LoadedProgram> load_program(Memory::AddressSpace& address_space, co
     Core::u64 region_top = Arch::user_space_end & ~(page_size - 1);
     Core::u64 stack_top = region_top - random_page_offset(stack_region_span - initial_stack_size, page_size);
     Core::u64 stack_bottom = stack_top - initial_stack_size;
-    Arch::PageProtection stack_protection { .writable = true, .executable = false, .user = true };
-    for (Core::u64 page = stack_bottom; page < stack_top; page += page_size)
-        TRY(address_space.map_new_page(page, stack_protection));
+    // Demand-zero: only the pages the program touches get frames.
+    TRY(map_anonymous(address_space, stack_bottom, initial_stack_size, ABI::vm_read | ABI::vm_write));
     program.stack_top = stack_top;
     program.stack_bottom = stack_bottom;
     return program;

@@ -10,6 +10,11 @@
 // 4 GiB + 2 TiB, the stack in the top 1 TiB of user space, so they never meet. A static image
 // loads where it was linked (one that overlaps the stack's region fails to load). The stack
 // has an unmapped guard page below it.
+//
+// Everything is mapped as memory-object regions (AddressSpace.h): each segment an anonymous
+// object written with the file's bytes (its bss pages demand-zero), the stack a demand-zero
+// object. So the program's pages are tracked like any other mapping: vm_map cannot overlap
+// them, and vm_protect can lower their protection but never raise it beyond the segment's.
 
 #include <Core/Error.h>
 #include <Core/Types.h>

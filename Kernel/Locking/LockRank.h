@@ -18,7 +18,10 @@ enum class LockRank : Core::u8 {
     ProcessHandles = 5,
     // Taken first among memory locks: mapping kernel memory may need table frames.
     KernelPageTables = 10,
-    // A user address space's page tables; mapping may need table frames.
+    // A user address space's regions and page tables; mapping may need table frames and a
+    // longer region list, and the page-fault path takes a frame for the page under it.
+    // Memory objects take no lock of their own (their pages are published by
+    // compare-and-swap), so nothing ranks between this and the heap.
     AddressSpace = 15,
     // A slab cache that grows takes physical-memory under it.
     Heap = 20,

@@ -533,6 +533,31 @@ Core::Result<void*> map_device(Core::u64 physical_address, Core::u64 length, Arc
     return reinterpret_cast<void*>(Arch::direct_map_base + physical_address);
 }
 
+Core::Result<void> check_device_memory(Core::u64 physical_address, Core::u64 length)
+{
+    if (length == 0 || physical_address >= s_physical_address_limit
+        || length > s_physical_address_limit - physical_address)
+        return Core::ErrorCode::InvalidArgument;
+    Core::u64 end = physical_address + length;
+    for (const Boot::MemoryRegion& region : Boot::boot_info().memory_map) {
+        bool is_ram = region.type == Boot::MemoryRegionType::Usable
+            || region.type == Boot::MemoryRegionType::AcpiReclaimable
+            || region.type == Boot::MemoryRegionType::AcpiNvs;
+        if (is_ram && region.base < end && physical_address < region.end())
+            return Core::ErrorCode::AccessDenied;
+    }
+    // The frame database can describe frames the memory map does not call RAM (the first
+    // MiB is planned separately): any frame it does not hold as reserved is the allocator's.
+    for (Core::u64 page = physical_address & ~(page_size - 1); page < end; page += page_size) {
+        PhysicalPage* entry = physical_page(page);
+        if (!entry)
+            break;
+        if (entry->state != PageState::Reserved)
+            return Core::ErrorCode::AccessDenied;
+    }
+    return {};
+}
+
 // Unmaps [bottom, end) of a kernel stack and frees its frames. Callers hold the
 // kernel-page-tables lock.
 void release_stack_pages(Core::u64 bottom, Core::u64 end)

@@ -62,6 +62,13 @@ struct PhysicalMemoryStatistics {
 [[nodiscard]] Core::Result<void*> map_device(
     Core::u64 physical_address, Core::u64 length, Arch::CacheMode cache);
 
+// Whether [physical_address, physical_address + length) is device memory that may back a
+// physical memory object (MemoryObject::create_physical). InvalidArgument when it is empty
+// or runs past the CPU's physical address width; AccessDenied when any page of it is RAM:
+// a frame the allocator manages, or RAM kept out of it at boot (the kernel image, boot
+// modules, the frame database, ACPI tables), which user space must never reach this way.
+[[nodiscard]] Core::Result<void> check_device_memory(Core::u64 physical_address, Core::u64 length);
+
 // A kernel stack of `size` bytes (a multiple of 4 KiB) in the kernel-stack region, with an
 // unmapped guard page below it.
 struct KernelStack {

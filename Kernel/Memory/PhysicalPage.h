@@ -45,8 +45,8 @@ enum class PageUse : Core::u8 {
     HeapLarge,
     FrameDatabase,
     Other,
-    // Owned by a user address space (AddressSpace::map_new_page), freed with it.
-    UserMemory,
+    // A page of a memory object (MemoryObject.h), freed with it; `owner` names the object.
+    MemoryObject,
 };
 
 struct PhysicalPage {
@@ -54,7 +54,8 @@ struct PhysicalPage {
     // a free block.
     PhysicalPage* next_free { nullptr };
     PhysicalPage* previous_free { nullptr };
-    // For HeapSlab pages: the SlabCache that owns the slab containing this page.
+    // For HeapSlab pages: the SlabCache that owns the slab containing this page. For
+    // MemoryObject pages: the object whose page it is (checked when the object frees it).
     void* owner { nullptr };
     PageState state { PageState::Reserved };
     // Order of the block this page heads (free or allocated); 0 on pages inside a block.

@@ -38,4 +38,14 @@ CallResult process_kill(const Arguments&);
 // AuditCalls.cpp
 CallResult audit_read(const Arguments&);
 
+// MemoryCalls.cpp
+CallResult memory_object_create(const Arguments&);
+CallResult memory_object_create_child(const Arguments&);
+CallResult memory_object_read(const Arguments&);
+CallResult memory_object_write(const Arguments&);
+CallResult memory_object_size(const Arguments&);
+CallResult vm_map(const Arguments&);
+CallResult vm_unmap(const Arguments&);
+CallResult vm_protect(const Arguments&);
+
 } // namespace Kernel::Syscalls

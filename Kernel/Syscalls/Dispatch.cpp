@@ -99,6 +99,22 @@ Handler handler_for(Core::u64 number)
         return process_kill;
     case ABI::Syscall::HandleRevoke:
         return handle_revoke;
+    case ABI::Syscall::MemoryObjectCreate:
+        return memory_object_create;
+    case ABI::Syscall::MemoryObjectCreateChild:
+        return memory_object_create_child;
+    case ABI::Syscall::MemoryObjectRead:
+        return memory_object_read;
+    case ABI::Syscall::MemoryObjectWrite:
+        return memory_object_write;
+    case ABI::Syscall::MemoryObjectSize:
+        return memory_object_size;
+    case ABI::Syscall::VmMap:
+        return vm_map;
+    case ABI::Syscall::VmUnmap:
+        return vm_unmap;
+    case ABI::Syscall::VmProtect:
+        return vm_protect;
     }
     return nullptr;
 }

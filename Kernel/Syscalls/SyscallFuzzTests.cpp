@@ -7,23 +7,12 @@
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Security/BootEntropy.h>
-#include <Kernel/Tasks/FirstProgram.h>
 #include <Kernel/Tasks/ProgramTestSupport.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Test/KernelTest.h>
 #include <Kernel/Time/Clock.h>
 
-namespace {
-
-using Kernel::Tasks::TestSupport::run_program_to_exit;
-
-Core::Optional<Core::i64> run_to_exit(
-    Kernel::Test::TestContext& test_context, const char* path, Core::u64 argument)
-{
-    return run_program_to_exit(test_context, path, argument);
-}
-
-} // namespace
+using Kernel::Tasks::TestSupport::run_to_exit;
 
 KERNEL_TEST(syscalls, random_calls_never_harm_the_kernel)
 {

@@ -68,6 +68,27 @@ template<typename T>
     }));
 }
 
+// lookup_handle, also returning every right the handle carries, read under the same lock
+// as the lookup. For calls whose effect the handle's rights bound beyond the call itself
+// (a mapping keeps the most its handle allowed, for later protection changes).
+template<typename T> struct HandleWithRights {
+    Core::RefPtr<T> object;
+    ABI::Rights rights;
+};
+template<typename T>
+[[nodiscard]] Core::Result<HandleWithRights<T>> lookup_handle_with_rights(
+    Core::u64 raw_handle, ABI::Rights required)
+{
+    auto handle = TRY(decode_handle(raw_handle));
+    Tasks::Process* process = TRY(calling_process());
+    return audited(*process, handle, required,
+        process->with_handles([&](Objects::HandleTable& table) -> Core::Result<HandleWithRights<T>> {
+            auto object = TRY(table.lookup<T>(handle, required));
+            auto rights = TRY(table.rights(handle));
+            return HandleWithRights<T> { Core::move(object), rights };
+        }));
+}
+
 // Adds a handle to `object` with `rights` to the calling process's table.
 [[nodiscard]] Core::Result<Objects::HandleValue> add_handle(
     Tasks::Process& process, Core::RefPtr<Objects::KernelObject> object, ABI::Rights rights);

@@ -6,13 +6,13 @@
 #include <Kernel/Tasks/ProgramTestSupport.h>
 #include <Kernel/Time/Clock.h>
 
-using Kernel::Tasks::TestSupport::run_program_to_exit;
+using Kernel::Tasks::TestSupport::run_to_exit;
 
 // Every process call's success and failure paths, children that return, fault, block,
 // spin, are killed, exit with threads still running, and receive start-up handles.
 KERNEL_TEST(processes, process_calls_from_user_space)
 {
-    auto status = run_program_to_exit(test_context, "tests/processes", 0);
+    auto status = run_to_exit(test_context, "tests/processes", 0);
     EXPECT(status.has_value());
     if (status.has_value())
         EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
@@ -24,7 +24,7 @@ KERNEL_TEST(processes, moved_handles_are_audited)
     static ABI::AuditRecord records[ABI::audit_log_capacity];
     Core::usize before = Kernel::Security::read_audit_log(0, { records, ABI::audit_log_capacity });
     Core::u64 first_new = before > 0 ? records[before - 1].sequence + 1 : 0;
-    EXPECT(run_program_to_exit(test_context, "tests/processes", 0).has_value());
+    EXPECT(run_to_exit(test_context, "tests/processes", 0).has_value());
     Core::usize count = Kernel::Security::read_audit_log(first_new, { records, ABI::audit_log_capacity });
     Core::usize transfers = 0;
     for (Core::usize index = 0; index < count; ++index) {
@@ -45,10 +45,10 @@ KERNEL_TEST(processes, ended_children_give_their_memory_back)
 {
     // A first run warms the heap's caches, so the second one's allocations come from pages
     // already counted.
-    EXPECT(run_program_to_exit(test_context, "tests/processes", 0).has_value());
+    EXPECT(run_to_exit(test_context, "tests/processes", 0).has_value());
     Kernel::Tasks::Scheduler::sleep_until(Kernel::Time::monotonic_nanoseconds() + 50'000'000);
     Core::u64 before = Kernel::Memory::physical_memory_statistics().allocated_bytes;
-    EXPECT(run_program_to_exit(test_context, "tests/processes", 0).has_value());
+    EXPECT(run_to_exit(test_context, "tests/processes", 0).has_value());
     // The reaper tears processes down after their last thread: give it time. A dozen
     // children ran, each with at least 80 KiB of stack, program and tables; what may stay
     // is the heap's own growth.

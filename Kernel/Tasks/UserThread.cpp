@@ -3,6 +3,7 @@
 #include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/Arch/x86_64/SyscallEntry.h>
 #include <Kernel/Log/KernelLog.h>
+#include <Kernel/Memory/AddressSpace.h>
 #include <Kernel/Memory/UserRange.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Tasks/UserThread.h>
@@ -91,10 +92,30 @@ namespace {
     Scheduler::exit_current(status);
 }
 
+// The page-fault resolver (Interrupts.h): a not-present fault on a user address, from user
+// mode or from the kernel copying user memory, is resolved in the address space of the
+// thread that faulted, if it has one (kernel threads have none: their user-copy faults are
+// always BadAddress).
+bool resolve_fault_in_current_address_space(Core::u64 address, const Arch::RegisterState& registers)
+{
+    constexpr Core::u64 write_access = 1u << 1;
+    constexpr Core::u64 instruction_fetch = 1u << 4;
+    Memory::AddressSpace* space = Scheduler::current().address_space();
+    if (!space)
+        return false;
+    Memory::FaultAccess access = Memory::FaultAccess::Read;
+    if (registers.error_code & instruction_fetch)
+        access = Memory::FaultAccess::Execute;
+    else if (registers.error_code & write_access)
+        access = Memory::FaultAccess::Write;
+    return space->resolve_fault(address, access);
+}
+
 } // namespace
 
 void initialize_user_fault_handling()
 {
+    Arch::set_page_fault_resolver(resolve_fault_in_current_address_space);
     Arch::set_user_fault_handler(end_faulting_user_thread);
 }
 

@@ -29,7 +29,8 @@ namespace Kernel::Tasks {
 
 // Makes faults raised in user mode end the faulting thread, with a report in the kernel log
 // and the exit status ABI::fault_exit_status_base - vector, instead of a panic. Called once
-// at boot.
+// at boot. Also installs the page-fault resolver that makes mapped pages present on first
+// touch (Memory::AddressSpace::resolve_fault) in the faulting thread's address space.
 void initialize_user_fault_handling();
 
 } // namespace Kernel::Tasks

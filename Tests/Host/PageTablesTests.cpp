@@ -749,6 +749,34 @@ TEST_F(PageTablesTest, ForEachPageVisitsNothingOnEmptyTables)
     EXPECT_TRUE(mapped_pages(m_tables).empty());
 }
 
+TEST_F(PageTablesTest, ForEachPageInVisitsOnlyTheRangeAndOnlyTheLowerHalf)
+{
+    ASSERT_EQ(outcome(m_tables.map(0x1000, 0x2000, page_size_4k, user_data)), "ok");
+    ASSERT_EQ(outcome(m_tables.map(0x5000, 0x6000, page_size_4k, user_data)), "ok");
+    ASSERT_EQ(outcome(m_tables.map(0x200000, 0x400000, page_size_2m, user_data)), "ok");
+    ASSERT_EQ(outcome(m_tables.map(0x00007FFFFFFFF000ull, 0x7000, page_size_4k, user_data)), "ok");
+    ASSERT_EQ(outcome(m_tables.map(kernel_image_base, 0x200000, page_size_2m, kernel_code)), "ok");
+    auto pages_in = [&](u64 start, u64 end) {
+        std::vector<u64> bases;
+        m_tables.for_each_page_in(start, end,
+            [&](const Translation& translation) { bases.push_back(translation.page_virtual_base); });
+        return bases;
+    };
+    EXPECT_EQ(pages_in(0x1000, 0x6000), (std::vector<u64> { 0x1000, 0x5000 }));
+    // A range that starts or ends inside a page includes it.
+    EXPECT_EQ(pages_in(0x1800, 0x5001), (std::vector<u64> { 0x1000, 0x5000 }));
+    EXPECT_EQ(pages_in(0x2000, 0x5000), (std::vector<u64> {}));
+    EXPECT_EQ(pages_in(0x300000, 0x300001), (std::vector<u64> { 0x200000 }));
+    // The whole lower half, but never the kernel's upper half.
+    EXPECT_EQ(pages_in(0, ~u64(0)), (std::vector<u64> { 0x1000, 0x5000, 0x200000, 0x00007FFFFFFFF000ull }));
+    EXPECT_EQ(pages_in(0x10, 0x10), (std::vector<u64> {}));
+    // The callback may unmap the page it is given.
+    m_tables.for_each_page_in(0, 0x10000, [&](const Translation& translation) {
+        EXPECT_EQ(outcome(m_tables.unmap(translation.page_virtual_base)), "ok");
+    });
+    EXPECT_EQ(pages_in(0, ~u64(0)), (std::vector<u64> { 0x200000, 0x00007FFFFFFFF000ull }));
+}
+
 // ---- running out of table frames -----------------------------------------------------
 
 TEST(PageTables, CreateReportsOutOfMemory)

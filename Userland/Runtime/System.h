@@ -9,6 +9,7 @@
 #include <ABI/Audit.h>
 #include <ABI/ErrorCode.h>
 #include <ABI/Process.h>
+#include <ABI/Memory.h>
 #include <ABI/Syscalls.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -149,6 +150,52 @@ inline int64_t process_wait(uint32_t process, int64_t* status, uint64_t deadline
 inline int64_t process_kill(uint32_t process)
 {
     return system_call(ABI::Syscall::ProcessKill, process);
+}
+
+inline int64_t memory_object_create(uint64_t size, uint64_t flags = 0)
+{
+    return system_call(ABI::Syscall::MemoryObjectCreate, size, flags);
+}
+
+inline int64_t memory_object_create_child(uint32_t memory, uint64_t offset, uint64_t size, uint64_t flags = 0)
+{
+    return system_call(ABI::Syscall::MemoryObjectCreateChild, memory, offset, size, flags);
+}
+
+inline int64_t memory_object_read(uint32_t memory, uint64_t offset, void* buffer, uint64_t length)
+{
+    return system_call(
+        ABI::Syscall::MemoryObjectRead, memory, offset, reinterpret_cast<uint64_t>(buffer), length);
+}
+
+inline int64_t memory_object_write(uint32_t memory, uint64_t offset, const void* buffer, uint64_t length)
+{
+    return system_call(
+        ABI::Syscall::MemoryObjectWrite, memory, offset, reinterpret_cast<uint64_t>(buffer), length);
+}
+
+inline int64_t memory_object_size(uint32_t memory)
+{
+    return system_call(ABI::Syscall::MemoryObjectSize, memory);
+}
+
+// Returns the mapped address (or a negated error). flags: ABI/Memory.h protection bits, and
+// vm_fixed to map exactly at `address` (otherwise `address` must be 0).
+inline int64_t vm_map(
+    uint32_t process, uint32_t memory, uint64_t offset, uint64_t length, uint64_t flags, uint64_t address = 0)
+{
+    return system_call(ABI::Syscall::VmMap, process, memory, offset, length, flags, address);
+}
+
+inline int64_t vm_unmap(uint32_t process, uint64_t address, uint64_t length)
+{
+    // The six-argument form; the unused argument registers carry zero.
+    return system_call(ABI::Syscall::VmUnmap, process, address, length, 0);
+}
+
+inline int64_t vm_protect(uint32_t process, uint64_t address, uint64_t length, uint64_t flags)
+{
+    return system_call(ABI::Syscall::VmProtect, process, address, length, flags);
 }
 
 // The negated error code a failed call returns.

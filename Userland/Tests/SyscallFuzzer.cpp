@@ -8,7 +8,12 @@
 // Argument: the number of calls in the upper 32 bits, the seed in the lower 32. Every run
 // with the same seed makes the same calls.
 
+#include <ABI/Memory.h>
 #include <Userland/Runtime/System.h>
+
+// The first and one-past-the-last byte of the program image (the linker defines both).
+extern "C" char __ehdr_start[];
+extern "C" char _end[];
 
 namespace {
 
@@ -36,6 +41,32 @@ private:
 char s_buffer[4096];
 // The handle to its own process, and others near it: handle values the kernel will find.
 uint64_t s_self_handle;
+
+// A mapping of the fuzzer's own that vm_unmap and vm_protect may aim at: the fuzzer never
+// touches it itself (only the kernel does, through calls), so whatever the calls do to it
+// cannot end the program.
+constexpr uint64_t s_own_mapping_length = 16 * ABI::memory_page_size;
+uint64_t s_own_mapping;
+
+// Whether [address, address + length) (the range's end saturating at 2^64) reaches the
+// program's image or its stack. vm_unmap and vm_protect on those would end the program
+// with a fault that proves nothing about the kernel, so the fuzzer does not make them.
+// Worked out from the linker's symbols and the stack pointer every time, never from data
+// a call could have overwritten.
+bool reaches_own_image_or_stack(uint64_t address, uint64_t length)
+{
+    uint64_t end = address + length < address ? ~uint64_t(0) : address + length;
+    auto image_start = reinterpret_cast<uint64_t>(__ehdr_start);
+    auto image_end = reinterpret_cast<uint64_t>(_end);
+    uint64_t stack_pointer;
+    asm volatile("mov %%rsp, %0" : "=r"(stack_pointer));
+    // The stack is 64 KiB below a page-aligned top a few frames above this one
+    // (ProgramLoader.h); twice that below, two pages above, covers it with room to spare.
+    uint64_t stack_page = stack_pointer & ~(ABI::memory_page_size - 1);
+    uint64_t stack_start = stack_page - 128 * 1024;
+    uint64_t stack_end = stack_page + 2 * ABI::memory_page_size;
+    return (address < image_end && end > image_start) || (address < stack_end && end > stack_start);
+}
 
 // An argument of a kind that tends to find mistakes: zero, small numbers, pointers into
 // this program's memory (valid, or just past it), kernel and non-canonical addresses,
@@ -93,6 +124,14 @@ extern "C" int64_t main(uint64_t argument, uint64_t self)
     Random random(argument & 0xFFFFFFFF);
     for (char& byte : s_buffer)
         byte = 'x';
+    // A memory object and a mapping of it: the next handle after the process's own, so the
+    // handle arguments name a memory object too, and a region the mapping calls can change.
+    int64_t memory = System::memory_object_create(s_own_mapping_length);
+    if (memory > 0) {
+        int64_t mapped = System::vm_map(static_cast<uint32_t>(self), static_cast<uint32_t>(memory), 0,
+            s_own_mapping_length, ABI::vm_read | ABI::vm_write);
+        s_own_mapping = mapped > 0 ? static_cast<uint64_t>(mapped) : 0;
+    }
     for (uint64_t made = 0; made < calls; ++made) {
         uint64_t choice = random.next();
         // Mostly the numbers around the defined calls, sometimes anything at all. Never
@@ -101,7 +140,8 @@ extern "C" int64_t main(uint64_t argument, uint64_t self)
         // among the handles it passes); never event_wait, thread_join or process_wait
         // (they rightly wait for ever on what nobody ends), nor thread_create (a thread at
         // a random address runs random code, which tests the program, not the kernel).
-        // The process and thread tests cover those calls.
+        // The process and thread tests cover those calls. vm_unmap and vm_protect never
+        // reach its own image or stack (reaches_own_image_or_stack).
         uint64_t number = choice % 8 == 0 ? random.next() : (choice >> 8) % 64;
         if (number == static_cast<uint64_t>(ABI::Syscall::ThreadExit)
             || number == static_cast<uint64_t>(ABI::Syscall::ProcessExit)
@@ -111,8 +151,26 @@ extern "C" int64_t main(uint64_t argument, uint64_t self)
             || number == static_cast<uint64_t>(ABI::Syscall::ThreadCreate)
             || number == static_cast<uint64_t>(ABI::Syscall::ThreadJoin))
             continue;
-        (void)call(number, random_argument(random), random_argument(random), random_argument(random),
-            random_argument(random), random_argument(random), random_argument(random));
+        uint64_t arguments[6];
+        for (uint64_t& value : arguments)
+            value = random_argument(random);
+        bool changes_mappings = number == static_cast<uint64_t>(ABI::Syscall::VmUnmap)
+            || number == static_cast<uint64_t>(ABI::Syscall::VmProtect);
+        if (changes_mappings) {
+            // Half the time at the fuzzer's own mapping, so the calls succeed (and split
+            // regions) as often as they fail.
+            if (s_own_mapping != 0 && (choice >> 40) % 2 == 0) {
+                uint64_t pages = s_own_mapping_length / ABI::memory_page_size;
+                uint64_t first = (choice >> 42) % pages;
+                arguments[0] = s_self_handle;
+                arguments[1] = s_own_mapping + first * ABI::memory_page_size;
+                arguments[2] = (1 + (choice >> 48) % (pages - first)) * ABI::memory_page_size;
+            }
+            if (reaches_own_image_or_stack(arguments[1], arguments[2]))
+                continue;
+        }
+        (void)call(
+            number, arguments[0], arguments[1], arguments[2], arguments[3], arguments[4], arguments[5]);
     }
     return 0;
 }

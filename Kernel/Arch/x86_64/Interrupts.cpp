@@ -6,6 +6,7 @@
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Arch/x86_64/UserCopy.h>
 #include <Kernel/Locking/Spinlock.h>
+#include <Kernel/Memory/UserRange.h>
 #include <Kernel/Panic/Panic.h>
 
 extern "C" char interrupt_entry_points[];
@@ -48,6 +49,7 @@ struct HandlerSlot {
 HandlerSlot s_handlers[vector_count];
 InterruptExitHook s_interrupt_exit_hook = nullptr;
 UserFaultHandler s_user_fault_handler = nullptr;
+PageFaultResolver s_page_fault_resolver = nullptr;
 // Interrupt handlers running on each CPU (they do not nest today: handlers run with
 // interrupts off), by processor index.
 Core::u32 s_handler_depth[max_processors] {};
@@ -182,6 +184,31 @@ void set_user_fault_handler(UserFaultHandler handler)
     __atomic_store_n(&s_user_fault_handler, handler, __ATOMIC_RELEASE);
 }
 
+void set_page_fault_resolver(PageFaultResolver resolver)
+{
+    __atomic_store_n(&s_page_fault_resolver, resolver, __ATOMIC_RELEASE);
+}
+
+namespace {
+
+// Whether a page fault may be a mapped page that is not present yet: the present bit and
+// the reserved-bit flag of the error code are clear, the address is a user address, and
+// the access came from user mode or from the kernel's one sanctioned access to user
+// memory, the user-copy instruction. Any other kernel access to user memory stays a fault
+// (a SMAP violation, say), never a page quietly made present.
+bool may_be_demand_fault(const RegisterState& registers, Core::u64 address)
+{
+    constexpr Core::u64 present = 1u << 0;
+    constexpr Core::u64 reserved_bit = 1u << 3;
+    if (registers.vector != page_fault_vector || (registers.error_code & (present | reserved_bit)) != 0)
+        return false;
+    if (!Memory::is_user_range(address, 1))
+        return false;
+    return (registers.cs & 3) == 3 || is_user_copy_instruction(registers.rip);
+}
+
+} // namespace
+
 void set_interrupt_exit_hook(InterruptExitHook hook)
 {
     __atomic_store_n(&s_interrupt_exit_hook, hook, __ATOMIC_RELEASE);
@@ -264,6 +291,12 @@ extern "C" void interrupt_dispatch(Kernel::Arch::RegisterState* registers)
     // An NMI while the system is panicking is the panicking CPU telling this one to stop.
     if (registers->vector == 2 && Panic::is_panicking())
         Arch::halt_forever();
+    if (registers->vector == Arch::page_fault_vector) {
+        Core::u64 address = Arch::read_cr2();
+        auto resolver = __atomic_load_n(&Arch::s_page_fault_resolver, __ATOMIC_ACQUIRE);
+        if (resolver && Arch::may_be_demand_fault(*registers, address) && resolver(address, *registers))
+            return;
+    }
     if (Arch::redirect_fault_in_user_copy(*registers))
         return;
     if (Arch::redirect_fault_to_catcher(*registers))

@@ -38,6 +38,14 @@ void set_interrupt_exit_hook(InterruptExitHook hook);
 using UserFaultHandler = void (*)(RegisterState& registers);
 void set_user_fault_handler(UserFaultHandler handler);
 
+// Runs first for every page fault that may be a mapped page not yet present: one raised
+// in user mode, or by the kernel's user-copy instruction (UserCopy.S), on a user address
+// with the present bit clear in the error code. It makes the page present and returns true
+// (the faulting instruction is retried), or returns false and the fault goes on to the
+// user-copy recovery, the user fault handler or the panic. Runs with interrupts off.
+using PageFaultResolver = bool (*)(Core::u64 address, const RegisterState& registers);
+void set_page_fault_resolver(PageFaultResolver resolver);
+
 // Whether the calling CPU is running an interrupt handler (blocking and allocating there
 // are bugs the scheduler and the heap check for).
 [[nodiscard]] bool in_interrupt_handler();

@@ -64,6 +64,15 @@ public:
 
     // Calls callback(const Translation&) for every mapped page, in address order.
     template<typename Callback> void for_each_page(Callback callback) const { walk(m_root, 4, 0, callback); }
+    // The same for the pages that have a byte in [start, end) of the lower (user) half,
+    // in address order. Only tables that exist are visited, so the cost follows what is
+    // mapped, not how long the range is. The callback may unmap or protect the page it is
+    // given (the walk reads each entry before calling it).
+    template<typename Callback> void for_each_page_in(Core::u64 start, Core::u64 end, Callback callback) const
+    {
+        if (start < end)
+            walk_range(m_root, 4, 0, start, end, callback);
+    }
 
     // Lets go of every table frame of the hierarchy (not of the mapped pages).
     void destroy();
@@ -113,6 +122,32 @@ private:
             } else {
                 walk(entry_address(entry), level - 1, address, callback);
             }
+        }
+    }
+
+    template<typename Callback>
+    void walk_range(Core::u64 table_physical, Core::u32 level, Core::u64 virtual_base, Core::u64 start,
+        Core::u64 end, Callback& callback) const
+    {
+        const Core::u64* table = m_memory->table_at(table_physical);
+        Core::u32 shift = 12 + 9 * (level - 1);
+        Core::u64 span = 1ull << shift;
+        // Only the lower half: entries 256 and up of the top level are the kernel's.
+        Core::u32 index_limit = level == 4 ? entries_per_table / 2 : entries_per_table;
+        Core::u32 first = start > virtual_base ? static_cast<Core::u32>((start - virtual_base) >> shift) : 0;
+        for (Core::u32 index = first; index < index_limit; ++index) {
+            Core::u64 address = virtual_base + (static_cast<Core::u64>(index) << shift);
+            if (address >= end)
+                return;
+            Core::u64 entry = table[index];
+            if (!(entry & PageBits::present))
+                continue;
+            bool is_leaf = level == 1 || (level <= 3 && (entry & PageBits::huge));
+            if (is_leaf)
+                callback(
+                    Translation { entry_address(entry) & ~(span - 1), span, address, decode_leaf(entry) });
+            else
+                walk_range(entry_address(entry), level - 1, address, start, end, callback);
         }
     }
 

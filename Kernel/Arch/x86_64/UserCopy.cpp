@@ -15,10 +15,14 @@ Core::u64 copy_user_memory(void* destination, const void* source, Core::u64 coun
     return copy_user_bytes(destination, source, count);
 }
 
+bool is_user_copy_instruction(Core::u64 instruction_pointer)
+{
+    return instruction_pointer == reinterpret_cast<Core::u64>(user_copy_instruction);
+}
+
 bool redirect_fault_in_user_copy(RegisterState& registers)
 {
-    if (registers.vector != page_fault_vector
-        || registers.rip != reinterpret_cast<Core::u64>(user_copy_instruction))
+    if (registers.vector != page_fault_vector || !is_user_copy_instruction(registers.rip))
         return false;
     // Only a fault on a user address is the user's doing; the copy routine faulting on a
     // kernel address would be a kernel bug, and stays a panic.

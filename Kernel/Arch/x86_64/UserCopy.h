@@ -14,6 +14,10 @@ struct RegisterState;
 // window must be open.
 [[nodiscard]] Core::u64 copy_user_memory(void* destination, const void* source, Core::u64 count);
 
+// Whether `instruction_pointer` is the user-copy instruction, the only kernel instruction
+// that touches user memory.
+[[nodiscard]] bool is_user_copy_instruction(Core::u64 instruction_pointer);
+
 // Called by the exception dispatcher: if `registers` describe a page fault raised by the
 // user-copy instruction on a user-space address, makes the copy return early and returns
 // true.
