@@ -30,4 +30,20 @@ CallResult thread_join(const Arguments&);
 // AuditCalls.cpp
 CallResult audit_read(const Arguments&);
 
+// TimerCalls.cpp
+CallResult timer_create(const Arguments&);
+CallResult timer_set(const Arguments&);
+CallResult timer_cancel(const Arguments&);
+CallResult clock_monotonic(const Arguments&);
+
+// WaitCalls.cpp
+CallResult object_wait(const Arguments&);
+
+// DeviceCalls.cpp
+CallResult interrupt_create(const Arguments&);
+CallResult interrupt_ack(const Arguments&);
+CallResult ioport_read(const Arguments&);
+CallResult ioport_write(const Arguments&);
+CallResult resource_narrow(const Arguments&);
+
 } // namespace Kernel::Syscalls

@@ -25,6 +25,20 @@ inline int64_t system_call(ABI::Syscall number, uint64_t first = 0, uint64_t sec
     return result;
 }
 
+// The same with a third and fourth argument (RDX, R10).
+inline int64_t system_call(
+    ABI::Syscall number, uint64_t first, uint64_t second, uint64_t third, uint64_t fourth = 0)
+{
+    int64_t result;
+    register uint64_t fourth_register asm("r10") = fourth;
+    asm volatile(
+        "syscall"
+        : "=a"(result)
+        : "a"(static_cast<uint64_t>(number)), "D"(first), "S"(second), "d"(third), "r"(fourth_register)
+        : "rcx", "r11", "memory");
+    return result;
+}
+
 inline int64_t debug_log(const char* text, size_t length)
 {
     return system_call(ABI::Syscall::DebugLog, reinterpret_cast<uint64_t>(text), length);
@@ -100,6 +114,57 @@ inline int64_t thread_create(void (*entry)(), void* stack_top, uint64_t argument
 inline int64_t thread_join(uint32_t handle)
 {
     return system_call(ABI::Syscall::ThreadJoin, handle);
+}
+
+inline int64_t timer_create(uint64_t flags)
+{
+    return system_call(ABI::Syscall::TimerCreate, flags);
+}
+
+inline int64_t timer_set(uint32_t timer, uint64_t deadline_ns, uint64_t period_ns)
+{
+    return system_call(ABI::Syscall::TimerSet, timer, deadline_ns, period_ns);
+}
+
+inline int64_t timer_cancel(uint32_t timer)
+{
+    return system_call(ABI::Syscall::TimerCancel, timer);
+}
+
+// The object's signals observed when the wait ended, or a negated error (TimedOut).
+inline int64_t object_wait(uint32_t handle, uint32_t signals, uint64_t deadline_ns)
+{
+    return system_call(ABI::Syscall::ObjectWait, handle, signals, deadline_ns);
+}
+
+inline int64_t interrupt_create(uint32_t interrupt_range, uint64_t line, uint64_t flags)
+{
+    return system_call(ABI::Syscall::InterruptCreate, interrupt_range, line, flags);
+}
+
+inline int64_t interrupt_ack(uint32_t interrupt)
+{
+    return system_call(ABI::Syscall::InterruptAck, interrupt);
+}
+
+inline int64_t ioport_read(uint32_t ioport_range, uint64_t port, uint64_t width)
+{
+    return system_call(ABI::Syscall::IoPortRead, ioport_range, port, width);
+}
+
+inline int64_t ioport_write(uint32_t ioport_range, uint64_t port, uint64_t width, uint64_t value)
+{
+    return system_call(ABI::Syscall::IoPortWrite, ioport_range, port, width, value);
+}
+
+inline int64_t resource_narrow(uint32_t handle, uint64_t base, uint64_t count)
+{
+    return system_call(ABI::Syscall::ResourceNarrow, handle, base, count);
+}
+
+inline uint64_t clock_monotonic()
+{
+    return static_cast<uint64_t>(system_call(ABI::Syscall::ClockMonotonic));
 }
 
 // The negated error code a failed call returns.

@@ -99,15 +99,23 @@ extern "C" int64_t main(uint64_t argument, uint64_t self)
         // thread_exit (the fuzzer must survive to the end to show the kernel did),
         // event_wait or thread_join (they rightly wait for ever on what nobody ends), nor
         // thread_create (a thread at a random address runs random code, which tests the
-        // program, not the kernel; thread_tests cover the call).
+        // program, not the kernel; thread_tests cover the call). object_wait is made with
+        // a short deadline (below).
         uint64_t number = choice % 8 == 0 ? random.next() : (choice >> 8) % 64;
         if (number == static_cast<uint64_t>(ABI::Syscall::ThreadExit)
             || number == static_cast<uint64_t>(ABI::Syscall::EventWait)
             || number == static_cast<uint64_t>(ABI::Syscall::ThreadCreate)
             || number == static_cast<uint64_t>(ABI::Syscall::ThreadJoin))
             continue;
-        (void)call(number, random_argument(random), random_argument(random), random_argument(random),
-            random_argument(random), random_argument(random), random_argument(random));
+        uint64_t arguments[6];
+        for (uint64_t& argument_value : arguments)
+            argument_value = random_argument(random);
+        // object_wait gets a deadline at most 100 microseconds away (or already past), so
+        // that a wait for a signal nobody raises ends; every other argument stays random.
+        if (number == static_cast<uint64_t>(ABI::Syscall::ObjectWait))
+            arguments[2] = choice % 4 == 0 ? 0 : System::clock_monotonic() + (arguments[2] % 100'000);
+        (void)call(
+            number, arguments[0], arguments[1], arguments[2], arguments[3], arguments[4], arguments[5]);
     }
     return 0;
 }
