@@ -23,6 +23,9 @@ enum class ObjectType : uint32_t {
     MmioRange = 8,
     Channel = 9,
     AuditLog = 10,
+    // A range of interrupt lines (global system interrupts): the authority to bind them
+    // with interrupt_create.
+    InterruptRange = 11,
     Count,
 };
 
@@ -51,6 +54,8 @@ constexpr const char* object_type_name(ObjectType type)
         return "Channel";
     case ObjectType::AuditLog:
         return "AuditLog";
+    case ObjectType::InterruptRange:
+        return "InterruptRange";
     case ObjectType::Count:
         break;
     }

@@ -115,14 +115,51 @@ enum class Syscall : uint64_t {
     // with. -InvalidArgument, -NotFound (a gap in the range), -AccessDenied (more than the
     // mapping allows), and the handle errors.
     VmProtect = 25,
-    // 26-36: physical memory objects, timers, waiting and devices.
+    // 26 is memory_object_create_physical.
+    // timer_create(flags): a new timer, disarmed, and a handle to it with Wait, Manage,
+    // Duplicate and Transfer. Flags: ABI::TimerFlag (ABI/Devices.h). -InvalidArgument
+    // (unknown flags), -OutOfMemory, -OutOfRange.
+    TimerCreate = 27,
+    // timer_set(timer, deadline_ns, period_ns): arms the timer (needs Manage) for the
+    // absolute monotonic `deadline_ns`, then every `period_ns` after it (0: once), and
+    // clears Fired. -InvalidArgument (a period under minimum_timer_period_ns), and the
+    // handle errors.
+    TimerSet = 28,
+    // timer_cancel(timer): disarms the timer and clears Fired (needs Manage).
+    TimerCancel = 29,
+    // object_wait(handle, signals, deadline_ns): blocks until any bit of `signals`
+    // (ABI/Signals.h) is raised on the object (needs Wait) and returns the object's
+    // signals as observed then; -TimedOut once the monotonic clock reaches `deadline_ns`
+    // (ABI::no_deadline: never). -InvalidArgument (no bit, unknown bits, or bits this
+    // type never raises), -NotSupported (an object without signals), the handle errors.
+    ObjectWait = 30,
+    // interrupt_create(interrupt_range, line, flags): binds interrupt `line` (a GSI, or an
+    // ISA IRQ with InterruptFlag::IsaIrq) inside the range (needs Manage) and returns an
+    // Interrupt handle with Wait, Signal, Duplicate and Transfer. -InvalidArgument
+    // (flags), -OutOfRange (line outside the range), -Busy (the kernel's own line, or
+    // bound already), -NotFound (no I/O APIC serves the line), -OutOfMemory.
+    InterruptCreate = 31,
+    // interrupt_ack(interrupt): clears Triggered and unmasks the line (needs Signal).
+    InterruptAck = 32,
+    // ioport_read(ioport_range, port, width): reads 1, 2 or 4 bytes from `port` (needs
+    // Read). -InvalidArgument (width), -OutOfRange ([port, port + width) outside the
+    // range), -Busy (a port the kernel drives).
+    IoPortRead = 33,
+    // ioport_write(ioport_range, port, width, value): writes `value` (needs Write).
+    // Errors as ioport_read, and -InvalidArgument for a value wider than `width`.
+    IoPortWrite = 34,
+    // resource_narrow(handle, base, count): a new handle, with the same rights, to a new
+    // IoPortRange, MmioRange or InterruptRange covering [base, base + count) of the
+    // handle's range (needs Duplicate). -InvalidArgument (count 0, or an MMIO range not
+    // page-aligned), -OutOfRange (not inside the range), -WrongType, the handle errors.
+    ResourceNarrow = 35,
+    // clock_monotonic(): nanoseconds since boot on the kernel's monotonic clock.
+    ClockMonotonic = 36,
     // handle_revoke(handle): closes the handle and every handle duplicated from it, directly
     // or through others, in the caller's table; returns how many were closed. -BadHandle.
     HandleRevoke = 37,
 };
 
-// A deadline that never comes, for the calls that wait.
-inline constexpr uint64_t no_deadline = ~uint64_t(0);
 
 // The longest text debug_log accepts.
 inline constexpr uint64_t debug_log_maximum_length = 512;

@@ -449,6 +449,16 @@ PhysicalPage* physical_page(Core::u64 physical_address)
     return frame < s_frame_database.size() ? &s_frame_database[frame] : nullptr;
 }
 
+Core::u64 frame_database_end()
+{
+    return static_cast<Core::u64>(s_frame_database.size()) << page_shift;
+}
+
+Core::u64 physical_address_space_end()
+{
+    return s_physical_address_limit;
+}
+
 PhysicalMemoryStatistics physical_memory_statistics()
 {
     Locking::SpinlockLocker locker(s_physical_memory_lock);

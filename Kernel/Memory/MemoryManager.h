@@ -33,6 +33,12 @@ void free_physical_page(Core::u64 physical_address);
 
 // The frame database entry for a physical address, or nullptr outside the database.
 [[nodiscard]] PhysicalPage* physical_page(Core::u64 physical_address);
+// One past the last byte the frame database covers (page-aligned): every RAM frame the
+// kernel knows of lies below it, and nothing at or above it is RAM the kernel owns.
+[[nodiscard]] Core::u64 frame_database_end();
+// One past the highest physical address the CPU can reach (its MAXPHYADDR, bounded by
+// the direct map's window).
+[[nodiscard]] Core::u64 physical_address_space_end();
 
 struct PhysicalMemoryStatistics {
     Core::u64 total_bytes; // frames the database describes

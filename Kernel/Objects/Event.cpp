@@ -11,4 +11,10 @@ Core::Result<Core::RefPtr<Event>> Event::create()
     return Core::RefPtr<Event>::adopt(event);
 }
 
+Core::Result<void> Event::wait()
+{
+    TRY(m_signals.wait(signalled, Tasks::no_deadline));
+    return {};
+}
+
 } // namespace Kernel::Objects

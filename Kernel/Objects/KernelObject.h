@@ -11,6 +11,10 @@
 // value as `object_type` for the lookup, so the two cannot disagree. Exactly one class may
 // derive from each TypedKernelObject<Type>; HandleTable::lookup<T> relies on it when it
 // downcasts an object of type T::object_type to T.
+//
+// Objects that can be waited for (events, timers, interrupts) embed Signals and return it
+// from signals(); object_wait reaches every such object through it. The rest return null,
+// and object_wait on them is NotSupported.
 
 #include <ABI/ObjectType.h>
 #include <Core/RefCounted.h>
@@ -19,6 +23,8 @@ namespace Kernel::Objects {
 
 using ABI::ObjectType;
 
+class Signals;
+
 class KernelObject : public Core::RefCounted<KernelObject> {
 public:
     // Virtual, so that the last unref, which deletes through KernelObject*, runs the
@@ -26,6 +32,10 @@ public:
     virtual ~KernelObject() = default;
 
     [[nodiscard]] virtual ObjectType type() const = 0;
+
+    // The object's signals, or null for an object that has none. The object owns them:
+    // they live as long as it does.
+    [[nodiscard]] virtual Signals* signals() { return nullptr; }
 
 protected:
     KernelObject() = default;

@@ -254,6 +254,17 @@ Core::Result<Core::u32> route_isa_irq(Core::u8 isa_irq, Core::u8 vector)
     return gsi;
 }
 
+IsaInterruptLine isa_interrupt_line(Core::u8 isa_irq)
+{
+    ACPI::InterruptPolarity polarity = ACPI::InterruptPolarity::ActiveHigh;
+    ACPI::InterruptTriggerMode trigger = ACPI::InterruptTriggerMode::Edge;
+    Core::u32 gsi
+        = s_madt.has_value() ? ACPI::isa_irq_to_gsi(s_madt.value(), isa_irq, polarity, trigger) : isa_irq;
+    return { .gsi = gsi,
+        .level_triggered = trigger == ACPI::InterruptTriggerMode::Level,
+        .active_low = polarity == ACPI::InterruptPolarity::ActiveLow };
+}
+
 Core::Result<void> mask_isa_irq(Core::u8 isa_irq)
 {
     ACPI::InterruptPolarity polarity = ACPI::InterruptPolarity::ActiveHigh;

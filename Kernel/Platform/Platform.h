@@ -17,4 +17,14 @@ void initialize_platform(const Boot::BootInfo& boot_info);
 [[nodiscard]] Core::Result<Core::u32> route_isa_irq(Core::u8 isa_irq, Core::u8 vector);
 [[nodiscard]] Core::Result<void> mask_isa_irq(Core::u8 isa_irq);
 
+// Where legacy ISA IRQ `isa_irq` arrives and how it signals, from the MADT's interrupt
+// source overrides (ISA's convention, the same-numbered GSI, edge, active high, where
+// none applies or there is no MADT).
+struct IsaInterruptLine {
+    Core::u32 gsi;
+    bool level_triggered;
+    bool active_low;
+};
+[[nodiscard]] IsaInterruptLine isa_interrupt_line(Core::u8 isa_irq);
+
 } // namespace Kernel::Platform

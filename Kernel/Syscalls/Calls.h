@@ -48,4 +48,20 @@ CallResult vm_map(const Arguments&);
 CallResult vm_unmap(const Arguments&);
 CallResult vm_protect(const Arguments&);
 
+// TimerCalls.cpp
+CallResult timer_create(const Arguments&);
+CallResult timer_set(const Arguments&);
+CallResult timer_cancel(const Arguments&);
+CallResult clock_monotonic(const Arguments&);
+
+// WaitCalls.cpp
+CallResult object_wait(const Arguments&);
+
+// DeviceCalls.cpp
+CallResult interrupt_create(const Arguments&);
+CallResult interrupt_ack(const Arguments&);
+CallResult ioport_read(const Arguments&);
+CallResult ioport_write(const Arguments&);
+CallResult resource_narrow(const Arguments&);
+
 } // namespace Kernel::Syscalls

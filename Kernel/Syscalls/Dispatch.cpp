@@ -115,6 +115,26 @@ Handler handler_for(Core::u64 number)
         return vm_unmap;
     case ABI::Syscall::VmProtect:
         return vm_protect;
+    case ABI::Syscall::TimerCreate:
+        return timer_create;
+    case ABI::Syscall::TimerSet:
+        return timer_set;
+    case ABI::Syscall::TimerCancel:
+        return timer_cancel;
+    case ABI::Syscall::ObjectWait:
+        return object_wait;
+    case ABI::Syscall::InterruptCreate:
+        return interrupt_create;
+    case ABI::Syscall::InterruptAck:
+        return interrupt_ack;
+    case ABI::Syscall::IoPortRead:
+        return ioport_read;
+    case ABI::Syscall::IoPortWrite:
+        return ioport_write;
+    case ABI::Syscall::ResourceNarrow:
+        return resource_narrow;
+    case ABI::Syscall::ClockMonotonic:
+        return clock_monotonic;
     }
     return nullptr;
 }

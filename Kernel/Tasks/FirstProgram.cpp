@@ -1,5 +1,8 @@
 #include <Kernel/Boot/BootInfo.h>
 #include <Kernel/Boot/InitialRamdisk.h>
+#include <Kernel/Devices/InterruptRange.h>
+#include <Kernel/Devices/IoPortRange.h>
+#include <Kernel/Devices/MmioRange.h>
 #include <Kernel/Loader/ElfImage.h>
 #include <Kernel/Loader/ProgramLoader.h>
 #include <Kernel/Log/KernelLog.h>
@@ -56,10 +59,21 @@ Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core:
 
 Core::Result<Thread*> start_first_program(Core::u32 cpu)
 {
-    // Process 1's privilege: the audit log, which no other process is given.
+    // Process 1's privilege: the audit log, which no other process is given, and the root
+    // device resources (docs/devices.md), from which it hands narrowed ranges to drivers.
     auto audit_log = TRY(Security::AuditLogObject::instance());
+    auto io_ports = TRY(Devices::IoPortRange::create(0, ABI::io_port_count));
+    auto mmio = TRY(Devices::MmioRange::create_above_ram());
+    auto interrupt_lines = TRY(Devices::InterruptRange::create_for_all_lines());
     Objects::HandleTable::Entry handles[] = {
         { Core::RefPtr<Objects::KernelObject>(audit_log), ABI::Right::Read },
+        { Core::RefPtr<Objects::KernelObject>(io_ports),
+            ABI::Right::Read | ABI::Right::Write | ABI::Right::Duplicate | ABI::Right::Transfer },
+        { Core::RefPtr<Objects::KernelObject>(mmio),
+            ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Duplicate
+                | ABI::Right::Transfer },
+        { Core::RefPtr<Objects::KernelObject>(interrupt_lines),
+            ABI::Right::Manage | ABI::Right::Duplicate | ABI::Right::Transfer },
     };
     return start_program_from_initial_ramdisk(first_program_path, cpu, 0, handles);
 }

@@ -22,8 +22,12 @@ inline constexpr const char* first_program_path = "init";
 [[nodiscard]] Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core::u32 cpu,
     Core::u64 argument, Core::Span<Objects::HandleTable::Entry> startup_handles = {});
 
-// Process 1: /init, privileged: its first start-up handle is a handle (Read) to the
-// security audit log (Security/AuditLog.h), which no other process is given.
+// Process 1: /init, privileged. Its start-up handles, in this order (docs/devices.md):
+//   0. the security audit log (Read; Security/AuditLog.h), which no other process is given;
+//   1. an IoPortRange over every port, 0 to 0xFFFF (Read, Write, Duplicate, Transfer);
+//   2. an MmioRange over the physical addresses above RAM (MmioRange::create_above_ram;
+//      Read, Write, Map, Duplicate, Transfer);
+//   3. an InterruptRange over every GSI an I/O APIC serves (Manage, Duplicate, Transfer).
 [[nodiscard]] Core::Result<Thread*> start_first_program(Core::u32 cpu);
 
 } // namespace Kernel::Tasks

@@ -71,15 +71,26 @@ Core::u64 timestamp_counter_at(Core::u64 nanoseconds)
     if (s_tsc_frequency_hz == 0 || nanoseconds <= s_nanoseconds_at_calibration)
         return Arch::read_timestamp_counter();
     Core::u64 delta_ns = nanoseconds - s_nanoseconds_at_calibration;
+    // A deadline centuries away (user space may pass any 64-bit time, and a timer armed
+    // for it must simply never fire) saturates instead of wrapping: a wrapped value would
+    // lie in the past, fire at once, find nothing expired and re-arm in an endless storm.
+    constexpr Core::u64 never = ~Core::u64(0);
     // delta_ns * frequency / 1e9, split so that no product passes 64 bits.
-    Core::u64 ticks = delta_ns / 1'000'000'000ull * s_tsc_frequency_hz
-        + delta_ns % 1'000'000'000ull * s_tsc_frequency_hz / 1'000'000'000ull;
+    Core::u64 ticks = 0;
+    if (__builtin_mul_overflow(delta_ns / 1'000'000'000ull, s_tsc_frequency_hz, &ticks))
+        return never;
+    if (__builtin_add_overflow(
+            ticks, delta_ns % 1'000'000'000ull * s_tsc_frequency_hz / 1'000'000'000ull, &ticks))
+        return never;
     // monotonic_nanoseconds() rounds its factor down, so it runs up to ~1 ppb slow; one
     // extra part per million (and a tick) makes sure that at the returned TSC value the
     // clock already reads `nanoseconds`, so a deadline timer never fires "early" and
     // re-arms in a loop.
-    ticks += (ticks >> 20) + 1;
-    return s_tsc_at_calibration + ticks;
+    Core::u64 result = 0;
+    if (__builtin_add_overflow(ticks, (ticks >> 20) + 1, &ticks)
+        || __builtin_add_overflow(s_tsc_at_calibration, ticks, &result))
+        return never;
+    return result;
 }
 
 void busy_wait_nanoseconds(Core::u64 nanoseconds)

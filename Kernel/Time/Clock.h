@@ -15,7 +15,8 @@ void calibrate_monotonic_clock();
 // HPET) over `window_ns`, and continues the clock at the new rate from its current value.
 void refine_monotonic_clock(Core::u64 (*reference_nanoseconds)(), Core::u64 window_ns);
 // The TSC value at which the monotonic clock will read `nanoseconds` (for TSC-deadline
-// timers). A time already past gives the TSC value of "now".
+// timers). A time already past gives the TSC value of "now"; one too far ahead for the
+// counter to reach gives the largest value (the timer then never fires).
 [[nodiscard]] Core::u64 timestamp_counter_at(Core::u64 nanoseconds);
 
 // Spins for `nanoseconds` of monotonic time (short hardware delays only).

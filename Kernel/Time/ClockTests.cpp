@@ -35,3 +35,17 @@ KERNEL_TEST(time, monotonic_clock_advances_with_the_tsc)
     EXPECT(elapsed >= expected);
     EXPECT(elapsed < expected * 100);
 }
+
+// A deadline user space may pass (any 64-bit time) must map to a TSC value at or after
+// now: one that wrapped into the past would make a TSC-deadline timer fire in a storm.
+KERNEL_TEST(time, far_deadlines_saturate_instead_of_wrapping)
+{
+    Core::u64 now_tsc = Kernel::Arch::read_timestamp_counter();
+    const Core::u64 far_deadlines[] = { ~Core::u64(0), ~Core::u64(0) - 1, ~Core::u64(0) / 2,
+        ~Core::u64(0) / 3, 1ull << 62, 1ull << 61, 1ull << 60 };
+    for (Core::u64 deadline : far_deadlines)
+        EXPECT(Kernel::Time::timestamp_counter_at(deadline) > now_tsc);
+    Core::u64 in_a_second
+        = Kernel::Time::timestamp_counter_at(Kernel::Time::monotonic_nanoseconds() + 1'000'000'000);
+    EXPECT(in_a_second > now_tsc);
+}

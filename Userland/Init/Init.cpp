@@ -37,10 +37,18 @@ bool same_name(const char (&field)[16], const char* name)
 
 extern "C" int64_t main(uint64_t, uint64_t self, const ABI::StartupHandles* startup)
 {
-    // Process 1's one start-up handle: the audit log.
-    if (startup->count != 1)
-        return 7;
+    // Process 1's start-up handles: the audit log and the root device resources, in the
+    // order Kernel/Tasks/FirstProgram.h lists them.
+    if (startup->count != 4)
+        return 8;
     uint32_t audit_log = startup->handles[0];
+    const ABI::ObjectType startup_types[] = { ABI::ObjectType::AuditLog, ABI::ObjectType::IoPortRange,
+        ABI::ObjectType::MmioRange, ABI::ObjectType::InterruptRange };
+    for (uint64_t index = 0; index < startup->count; ++index) {
+        int64_t startup_info = System::handle_info(startup->handles[index]);
+        if (startup_info < 0 || (startup_info >> 32) != static_cast<int64_t>(startup_types[index]))
+            return 9;
+    }
     if (System::debug_log(relocated_message, sizeof(ready_message) - 1) != 0)
         return 1;
     // The bootstrap handle names this process, with every right.

@@ -8,8 +8,9 @@
 
 #include <ABI/Audit.h>
 #include <ABI/ErrorCode.h>
-#include <ABI/Process.h>
 #include <ABI/Memory.h>
+#include <ABI/Process.h>
+#include <ABI/Signals.h>
 #include <ABI/Syscalls.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -196,6 +197,57 @@ inline int64_t vm_unmap(uint32_t process, uint64_t address, uint64_t length)
 inline int64_t vm_protect(uint32_t process, uint64_t address, uint64_t length, uint64_t flags)
 {
     return system_call(ABI::Syscall::VmProtect, process, address, length, flags);
+}
+
+inline int64_t timer_create(uint64_t flags)
+{
+    return system_call(ABI::Syscall::TimerCreate, flags);
+}
+
+inline int64_t timer_set(uint32_t timer, uint64_t deadline_ns, uint64_t period_ns)
+{
+    return system_call(ABI::Syscall::TimerSet, timer, deadline_ns, period_ns);
+}
+
+inline int64_t timer_cancel(uint32_t timer)
+{
+    return system_call(ABI::Syscall::TimerCancel, timer);
+}
+
+// The object's signals observed when the wait ended, or a negated error (TimedOut).
+inline int64_t object_wait(uint32_t handle, uint32_t signals, uint64_t deadline_ns)
+{
+    return system_call(ABI::Syscall::ObjectWait, handle, signals, deadline_ns);
+}
+
+inline int64_t interrupt_create(uint32_t interrupt_range, uint64_t line, uint64_t flags)
+{
+    return system_call(ABI::Syscall::InterruptCreate, interrupt_range, line, flags);
+}
+
+inline int64_t interrupt_ack(uint32_t interrupt)
+{
+    return system_call(ABI::Syscall::InterruptAck, interrupt);
+}
+
+inline int64_t ioport_read(uint32_t ioport_range, uint64_t port, uint64_t width)
+{
+    return system_call(ABI::Syscall::IoPortRead, ioport_range, port, width);
+}
+
+inline int64_t ioport_write(uint32_t ioport_range, uint64_t port, uint64_t width, uint64_t value)
+{
+    return system_call(ABI::Syscall::IoPortWrite, ioport_range, port, width, value);
+}
+
+inline int64_t resource_narrow(uint32_t handle, uint64_t base, uint64_t count)
+{
+    return system_call(ABI::Syscall::ResourceNarrow, handle, base, count);
+}
+
+inline uint64_t clock_monotonic()
+{
+    return static_cast<uint64_t>(system_call(ABI::Syscall::ClockMonotonic));
 }
 
 // The negated error code a failed call returns.

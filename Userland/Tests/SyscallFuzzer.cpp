@@ -141,7 +141,8 @@ extern "C" int64_t main(uint64_t argument, uint64_t self)
         // (they rightly wait for ever on what nobody ends), nor thread_create (a thread at
         // a random address runs random code, which tests the program, not the kernel).
         // The process and thread tests cover those calls. vm_unmap and vm_protect never
-        // reach its own image or stack (reaches_own_image_or_stack).
+        // reach its own image or stack (reaches_own_image_or_stack). object_wait is made
+        // with a short deadline (below).
         uint64_t number = choice % 8 == 0 ? random.next() : (choice >> 8) % 64;
         if (number == static_cast<uint64_t>(ABI::Syscall::ThreadExit)
             || number == static_cast<uint64_t>(ABI::Syscall::ProcessExit)
@@ -169,6 +170,10 @@ extern "C" int64_t main(uint64_t argument, uint64_t self)
             if (reaches_own_image_or_stack(arguments[1], arguments[2]))
                 continue;
         }
+        // object_wait gets a deadline at most 100 microseconds away (or already past), so
+        // that a wait for a signal nobody raises ends; every other argument stays random.
+        if (number == static_cast<uint64_t>(ABI::Syscall::ObjectWait))
+            arguments[2] = choice % 4 == 0 ? 0 : System::clock_monotonic() + (arguments[2] % 100'000);
         (void)call(
             number, arguments[0], arguments[1], arguments[2], arguments[3], arguments[4], arguments[5]);
     }

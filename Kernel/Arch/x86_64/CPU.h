@@ -178,6 +178,14 @@ inline u16 in16(u16 port)
     return value;
 }
 
+inline u32 in32(u16 port)
+{
+    u32 value;
+    // Invariant: reads one 32-bit I/O port into EAX; touches no memory.
+    asm volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
 inline u8 in8(u16 port)
 {
     u8 value;

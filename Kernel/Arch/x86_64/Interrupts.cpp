@@ -4,6 +4,7 @@
 #include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/Arch/x86_64/LocalApic.h>
 #include <Kernel/Arch/x86_64/Processor.h>
+#include <Kernel/Arch/x86_64/ProcessorCalls.h>
 #include <Kernel/Arch/x86_64/UserCopy.h>
 #include <Kernel/Locking/Spinlock.h>
 #include <Kernel/Memory/UserRange.h>
@@ -53,6 +54,9 @@ PageFaultResolver s_page_fault_resolver = nullptr;
 // Interrupt handlers running on each CPU (they do not nest today: handlers run with
 // interrupts off), by processor index.
 Core::u32 s_handler_depth[max_processors] {};
+// The device vector each CPU is dispatching now (0: none), by processor index, so that
+// free_interrupt_vector can wait until no handler of a freed vector still runs.
+Core::u32 s_dispatching_vector[max_processors] {};
 Locking::Spinlock s_vector_allocation_lock("interrupt vectors", Locking::LockRank::Leaf);
 
 struct ExceptionDescription {
@@ -174,9 +178,29 @@ Core::Result<Core::u8> allocate_interrupt_vector(InterruptHandler handler, void*
 
 void free_interrupt_vector(Core::u8 vector)
 {
+    {
+        Locking::SpinlockLocker locker(s_vector_allocation_lock);
+        // Sequentially consistent, as is the dispatcher's store of the vector it serves
+        // before it loads the handler: either that load sees null, or the loop below sees
+        // the dispatch and waits for it.
+        __atomic_store_n(&s_handlers[vector].handler, nullptr, __ATOMIC_SEQ_CST);
+    }
+    // A handler that loaded the old entry may still run on another CPU, using its
+    // context; the owner frees the context once this returns. Wait it out, serving
+    // cross-CPU calls meanwhile: the handler may be waiting for this CPU to run one (a
+    // wake-up).
+    Core::u32 self = current_processor_index();
+    for (Core::u32 index = 0; index < processor_count(); ++index) {
+        if (index == self)
+            continue;
+        while (__atomic_load_n(&s_dispatching_vector[index], __ATOMIC_SEQ_CST) == vector) {
+            process_pending_processor_calls();
+            pause();
+        }
+    }
     Locking::SpinlockLocker locker(s_vector_allocation_lock);
-    __atomic_store_n(&s_handlers[vector].handler, nullptr, __ATOMIC_RELEASE);
-    s_handlers[vector].context = nullptr;
+    if (!s_handlers[vector].handler)
+        s_handlers[vector].context = nullptr;
 }
 
 void set_user_fault_handler(UserFaultHandler handler)
@@ -274,14 +298,18 @@ extern "C" void interrupt_dispatch(Kernel::Arch::RegisterState* registers)
         if (vector == Arch::spurious_interrupt_vector
             || (vector >= Arch::legacy_pic_base_vector && vector < Arch::legacy_pic_base_vector + 16))
             return;
-        Arch::InterruptHandler handler = __atomic_load_n(&Arch::s_handlers[vector].handler, __ATOMIC_ACQUIRE);
-        Core::u32& depth = Arch::s_handler_depth[Arch::current_processor_index()];
+        Core::u32 cpu = Arch::current_processor_index();
+        // Published before the handler is loaded (free_interrupt_vector waits on it).
+        __atomic_store_n(&Arch::s_dispatching_vector[cpu], vector, __ATOMIC_SEQ_CST);
+        Arch::InterruptHandler handler = __atomic_load_n(&Arch::s_handlers[vector].handler, __ATOMIC_SEQ_CST);
+        Core::u32& depth = Arch::s_handler_depth[cpu];
         ++depth;
         if (handler)
             handler(*registers, Arch::s_handlers[vector].context);
         else
             __atomic_add_fetch(&Arch::s_unexpected_interrupts, 1, __ATOMIC_RELAXED);
         --depth;
+        __atomic_store_n(&Arch::s_dispatching_vector[cpu], 0u, __ATOMIC_RELEASE);
         Arch::end_of_interrupt();
         // After the EOI, so a switch to another thread here cannot hold off interrupts.
         if (auto hook = __atomic_load_n(&Arch::s_interrupt_exit_hook, __ATOMIC_ACQUIRE))

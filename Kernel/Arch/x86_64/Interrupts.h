@@ -26,6 +26,8 @@ void set_interrupt_handler(Core::u8 vector, InterruptHandler handler, void* cont
 // Finds a free device vector (first_device_vector..last_device_vector) and installs the
 // handler there. ErrorCode::Busy when every device vector is taken.
 [[nodiscard]] Core::Result<Core::u8> allocate_interrupt_vector(InterruptHandler handler, void* context);
+// Removes the vector's handler and returns once no CPU runs it any more, so the caller
+// may then free the handler's context. Must not be called from that handler itself.
 void free_interrupt_vector(Core::u8 vector);
 
 // Called after every device/IPI interrupt's handler and EOI, with the interrupted state;

@@ -91,6 +91,31 @@ Core::Result<void> route_interrupt_line(u32 gsi, const InterruptLineRouting& rou
     return {};
 }
 
+Core::Result<void> unmask_interrupt_line(u32 gsi)
+{
+    Locking::SpinlockLocker locker(s_io_apic_lock);
+    IoApic* io_apic = io_apic_for(gsi);
+    if (!io_apic)
+        return Core::ErrorCode::NotFound;
+    u32 line = gsi - io_apic->gsi_base;
+    write_register(*io_apic, redirection_table_base + 2 * line,
+        read_register(*io_apic, redirection_table_base + 2 * line) & ~masked);
+    return {};
+}
+
+u32 io_apic_gsi_end()
+{
+    Locking::SpinlockLocker locker(s_io_apic_lock);
+    // In 64 bits: the GSI base comes from firmware and may sit near the top of the range.
+    u64 end = 0;
+    for (const IoApic& io_apic : s_io_apics) {
+        u64 io_apic_end = static_cast<u64>(io_apic.gsi_base) + io_apic.line_count;
+        if (io_apic_end > end)
+            end = io_apic_end;
+    }
+    return end > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<u32>(end);
+}
+
 Core::Result<void> mask_interrupt_line(u32 gsi)
 {
     Locking::SpinlockLocker locker(s_io_apic_lock);

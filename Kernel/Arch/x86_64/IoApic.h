@@ -26,5 +26,10 @@ struct InterruptLineRouting {
 // serves that GSI.
 [[nodiscard]] Core::Result<void> route_interrupt_line(Core::u32 gsi, const InterruptLineRouting& routing);
 [[nodiscard]] Core::Result<void> mask_interrupt_line(Core::u32 gsi);
+// Clears the mask bit of a line routed before, keeping its routing. NotFound as above.
+[[nodiscard]] Core::Result<void> unmask_interrupt_line(Core::u32 gsi);
+// One past the highest GSI an I/O APIC serves (0 without I/O APICs). GSIs below it that no
+// I/O APIC serves (gaps between them) are possible; routing one is NotFound.
+[[nodiscard]] Core::u32 io_apic_gsi_end();
 
 } // namespace Kernel::Arch

@@ -1,0 +1,155 @@
+// interrupt_create, interrupt_ack, ioport_read, ioport_write, resource_narrow: the device
+// resource calls (docs/devices.md).
+
+#include <ABI/Devices.h>
+#include <Kernel/Devices/Interrupt.h>
+#include <Kernel/Devices/InterruptRange.h>
+#include <Kernel/Devices/IoPortRange.h>
+#include <Kernel/Devices/MmioRange.h>
+#include <Kernel/Platform/Platform.h>
+#include <Kernel/Syscalls/Calls.h>
+
+namespace Kernel::Syscalls {
+
+namespace {
+
+constexpr Core::u64 isa_irq_count = 16;
+
+bool has_flag(Core::u64 flags, ABI::InterruptFlag flag)
+{
+    return (flags & static_cast<Core::u64>(flag)) != 0;
+}
+
+// The line interrupt_create's `line` and `flags` name. ISA IRQs, and GSIs an ISA IRQ is
+// wired to, take their trigger mode and polarity from the MADT; giving them mode flags is
+// InvalidArgument. Other GSIs take the flags' mode.
+Core::Result<Devices::InterruptLine> resolve_line(Core::u64 line, Core::u64 flags)
+{
+    bool gives_mode = has_flag(flags, ABI::InterruptFlag::LevelTriggered)
+        || has_flag(flags, ABI::InterruptFlag::ActiveLow);
+    if (has_flag(flags, ABI::InterruptFlag::IsaIrq)) {
+        if (gives_mode)
+            return Core::ErrorCode::InvalidArgument;
+        if (line >= isa_irq_count)
+            return Core::ErrorCode::OutOfRange;
+        auto isa = Platform::isa_interrupt_line(static_cast<Core::u8>(line));
+        return Devices::InterruptLine { isa.gsi, isa.level_triggered, isa.active_low };
+    }
+    if (line >= Devices::max_interrupt_lines)
+        return Core::ErrorCode::OutOfRange;
+    auto gsi = static_cast<Core::u32>(line);
+    for (Core::u8 isa_irq = 0; isa_irq < isa_irq_count; ++isa_irq) {
+        auto isa = Platform::isa_interrupt_line(isa_irq);
+        if (isa.gsi != gsi)
+            continue;
+        if (gives_mode)
+            return Core::ErrorCode::InvalidArgument;
+        return Devices::InterruptLine { gsi, isa.level_triggered, isa.active_low };
+    }
+    return Devices::InterruptLine { gsi, has_flag(flags, ABI::InterruptFlag::LevelTriggered),
+        has_flag(flags, ABI::InterruptFlag::ActiveLow) };
+}
+
+bool is_resource_range(ABI::ObjectType type)
+{
+    return type == ABI::ObjectType::IoPortRange || type == ABI::ObjectType::MmioRange
+        || type == ABI::ObjectType::InterruptRange;
+}
+
+struct ResourceHandle {
+    Core::RefPtr<Objects::KernelObject> object;
+    ABI::Rights rights;
+};
+
+// resource_narrow's lookup, in the order every call reports errors (BadHandle, WrongType,
+// AccessDenied), under one hold of the table's lock: a handle to any of the three range
+// types that carries Duplicate, and its rights, which the narrowed handle keeps.
+Core::Result<ResourceHandle> lookup_resource(Tasks::Process& process, Core::u64 raw_handle)
+{
+    auto handle = TRY(decode_handle(raw_handle));
+    return audited(process, handle, ABI::Right::Duplicate,
+        process.with_handles([&](Objects::HandleTable& table) -> Core::Result<ResourceHandle> {
+            auto object = TRY(table.lookup<Objects::KernelObject>(handle, ABI::no_rights));
+            if (!is_resource_range(object->type()))
+                return Core::ErrorCode::WrongType;
+            (void)TRY(table.lookup<Objects::KernelObject>(handle, ABI::Right::Duplicate));
+            return ResourceHandle { Core::move(object), TRY(table.rights(handle)) };
+        }));
+}
+
+} // namespace
+
+CallResult interrupt_create(const Arguments& arguments)
+{
+    TRY(check_flags(arguments.third, ABI::known_interrupt_flags));
+    Devices::InterruptLine line = TRY(resolve_line(arguments.second, arguments.third));
+    Tasks::Process* process = TRY(calling_process());
+    auto range = TRY(lookup_handle<Devices::InterruptRange>(arguments.first, ABI::Right::Manage));
+    if (!range->range().contains(line.gsi, 1))
+        return Core::ErrorCode::OutOfRange;
+    auto interrupt = TRY(Devices::Interrupt::create(line));
+    return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(interrupt),
+        ABI::Right::Wait | ABI::Right::Signal | ABI::Right::Duplicate | ABI::Right::Transfer));
+}
+
+CallResult interrupt_ack(const Arguments& arguments)
+{
+    TRY(lookup_handle<Devices::Interrupt>(arguments.first, ABI::Right::Signal))->acknowledge();
+    return 0;
+}
+
+CallResult ioport_read(const Arguments& arguments)
+{
+    Core::u64 port = arguments.second;
+    Core::u64 width = arguments.third;
+    if (!ABI::is_valid_io_port_width(width))
+        return Core::ErrorCode::InvalidArgument;
+    if (port >= ABI::io_port_count)
+        return Core::ErrorCode::OutOfRange;
+    auto range = TRY(lookup_handle<Devices::IoPortRange>(arguments.first, ABI::Right::Read));
+    return TRY(range->read(port, width));
+}
+
+CallResult ioport_write(const Arguments& arguments)
+{
+    Core::u64 port = arguments.second;
+    Core::u64 width = arguments.third;
+    Core::u64 value = arguments.fourth;
+    if (!ABI::is_valid_io_port_width(width) || (value >> (width * 8)) != 0)
+        return Core::ErrorCode::InvalidArgument;
+    if (port >= ABI::io_port_count)
+        return Core::ErrorCode::OutOfRange;
+    auto range = TRY(lookup_handle<Devices::IoPortRange>(arguments.first, ABI::Right::Write));
+    TRY(range->write(port, width, static_cast<Core::u32>(value)));
+    return 0;
+}
+
+CallResult resource_narrow(const Arguments& arguments)
+{
+    Core::u64 base = arguments.second;
+    Core::u64 count = arguments.third;
+    if (count == 0)
+        return Core::ErrorCode::InvalidArgument;
+    Tasks::Process* process = TRY(calling_process());
+    ResourceHandle resource = TRY(lookup_resource(*process, arguments.first));
+    Core::RefPtr<Objects::KernelObject> narrowed;
+    // lookup_resource checked the type, and only these classes derive from
+    // TypedKernelObject<that type> (KernelObject.h), so each downcast names the object's
+    // real class.
+    switch (resource.object->type()) {
+    case ABI::ObjectType::IoPortRange:
+        narrowed = TRY(static_cast<Devices::IoPortRange&>(*resource.object).narrow(base, count));
+        break;
+    case ABI::ObjectType::MmioRange:
+        narrowed = TRY(static_cast<Devices::MmioRange&>(*resource.object).narrow(base, count));
+        break;
+    case ABI::ObjectType::InterruptRange:
+        narrowed = TRY(static_cast<Devices::InterruptRange&>(*resource.object).narrow(base, count));
+        break;
+    default:
+        return Core::ErrorCode::WrongType;
+    }
+    return TRY(add_handle(*process, Core::move(narrowed), resource.rights));
+}
+
+} // namespace Kernel::Syscalls

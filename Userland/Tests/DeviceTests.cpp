@@ -1,0 +1,388 @@
+// User-space tests of timers, object_wait, and the device resource calls (interrupts, I/O
+// ports, narrowing): every call's success and failure paths, and a real interrupt end to
+// end, the CMOS RTC's periodic interrupt (ISA IRQ 8) programmed through ports 0x70/0x71.
+// The kernel test kernel.devices.device_calls_from_user_space runs it with three start-up
+// handles: an IoPortRange over every port, an InterruptRange over every line, and an
+// MmioRange over the physical addresses above RAM. It exits with 0, or with the number of
+// the first check that failed.
+
+#include <ABI/Devices.h>
+#include <ABI/ObjectType.h>
+#include <ABI/Process.h>
+#include <ABI/Rights.h>
+#include <ABI/Signals.h>
+#include <Userland/Runtime/System.h>
+
+using ABI::ErrorCode;
+using System::failure;
+
+namespace {
+
+constexpr uint32_t signalled = ABI::signal_bits(ABI::Signal::Signalled);
+constexpr uint32_t fired = ABI::signal_bits(ABI::Signal::Fired);
+constexpr uint32_t triggered = ABI::signal_bits(ABI::Signal::Triggered);
+constexpr uint64_t millisecond = 1'000'000;
+
+// The MC146818 RTC: index port (bit 7 masks NMIs while a register is selected), data
+// port, and the registers the periodic interrupt needs.
+constexpr uint64_t cmos_index_port = 0x70;
+constexpr uint64_t cmos_data_port = 0x71;
+constexpr uint64_t nmi_disable = 0x80;
+constexpr uint64_t rtc_status_a = 0x0A;
+constexpr uint64_t rtc_status_b = 0x0B;
+constexpr uint64_t rtc_status_c = 0x0C;
+constexpr uint64_t rtc_status_d = 0x0D;
+// Register B: periodic interrupt enable. Register C: periodic interrupt flag.
+constexpr uint64_t periodic_interrupt_enable = 0x40;
+constexpr uint64_t periodic_interrupt_flag = 0x40;
+// Register A's rate field (low 4 bits): 32768 >> (rate - 1) Hz, so 10 gives 64 Hz.
+constexpr uint64_t rate_64_hz = 10;
+constexpr uint64_t rtc_isa_irq = 8;
+
+constexpr uint32_t raw(ABI::Rights rights)
+{
+    return rights.raw();
+}
+
+int64_t type_of(uint32_t handle)
+{
+    int64_t info = System::handle_info(handle);
+    return info < 0 ? info : info >> 32;
+}
+
+int64_t rtc_read(uint32_t ports, uint64_t index)
+{
+    if (System::ioport_write(ports, cmos_index_port, 1, index | nmi_disable) != 0)
+        return -1;
+    return System::ioport_read(ports, cmos_data_port, 1);
+}
+
+bool rtc_write(uint32_t ports, uint64_t index, uint64_t value)
+{
+    return System::ioport_write(ports, cmos_index_port, 1, index | nmi_disable) == 0
+        && System::ioport_write(ports, cmos_data_port, 1, value) == 0;
+}
+
+// Leaves the index register on status D with NMIs unmasked again, as the kernel's own
+// RTC reads do.
+bool rtc_release(uint32_t ports)
+{
+    return System::ioport_write(ports, cmos_index_port, 1, rtc_status_d) == 0;
+}
+
+} // namespace
+
+extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles* startup)
+{
+    auto self = static_cast<uint32_t>(self_value);
+    int64_t check = 0;
+    auto expect = [&](bool condition) {
+        ++check;
+        return condition;
+    };
+
+    // The start-up handles, by type.
+    if (!expect(startup->count == 3))
+        return check;
+    uint32_t all_ports = startup->handles[0];
+    uint32_t all_lines = startup->handles[1];
+    uint32_t above_ram = startup->handles[2];
+    if (!expect(type_of(all_ports) == static_cast<int64_t>(ABI::ObjectType::IoPortRange)))
+        return check;
+    if (!expect(type_of(all_lines) == static_cast<int64_t>(ABI::ObjectType::InterruptRange)))
+        return check;
+    if (!expect(type_of(above_ram) == static_cast<int64_t>(ABI::ObjectType::MmioRange)))
+        return check;
+
+    // The monotonic clock moves forward.
+    uint64_t start = System::clock_monotonic();
+    if (!expect(start > 0 && System::clock_monotonic() >= start))
+        return check;
+
+    // ---- object_wait -----------------------------------------------------------------
+    int64_t event_value = System::event_create();
+    if (!expect(event_value > 0))
+        return check;
+    auto event = static_cast<uint32_t>(event_value);
+    // A near deadline on an unsignalled event times out, and not before it.
+    uint64_t before = System::clock_monotonic();
+    if (!expect(
+            System::object_wait(event, signalled, before + 2 * millisecond) == failure(ErrorCode::TimedOut)))
+        return check;
+    if (!expect(System::clock_monotonic() >= before + 2 * millisecond))
+        return check;
+    // A deadline already past times out at once; a raised signal wins over it.
+    if (!expect(System::object_wait(event, signalled, 0) == failure(ErrorCode::TimedOut)))
+        return check;
+    if (!expect(System::event_signal(event) == 0 && System::object_wait(event, signalled, 0) == signalled))
+        return check;
+    // event_wait still works on the same signal.
+    if (!expect(System::event_wait(event) == 0))
+        return check;
+    // Masks: none, unknown bits, bits the type never raises.
+    if (!expect(System::object_wait(event, 0, ABI::no_deadline) == failure(ErrorCode::InvalidArgument)))
+        return check;
+    if (!expect(
+            System::object_wait(event, 1u << 20, ABI::no_deadline) == failure(ErrorCode::InvalidArgument)))
+        return check;
+    if (!expect(System::object_wait(event, fired, ABI::no_deadline) == failure(ErrorCode::InvalidArgument)))
+        return check;
+    // An object without signals.
+    if (!expect(System::object_wait(self, signalled, 0) == failure(ErrorCode::NotSupported)))
+        return check;
+    // Missing Wait.
+    int64_t signal_only = System::handle_duplicate(event, raw(ABI::Right::Signal));
+    if (!expect(signal_only > 0
+            && System::object_wait(static_cast<uint32_t>(signal_only), signalled, 0)
+                == failure(ErrorCode::AccessDenied)))
+        return check;
+    // A stale handle.
+    if (!expect(System::handle_close(static_cast<uint32_t>(signal_only)) == 0
+            && System::object_wait(static_cast<uint32_t>(signal_only), signalled, 0)
+                == failure(ErrorCode::BadHandle)))
+        return check;
+
+    // ---- timers ------------------------------------------------------------------------
+    // Unknown flags.
+    if (!expect(System::timer_create(1u << 5) == failure(ErrorCode::InvalidArgument)))
+        return check;
+    int64_t one_shot_value = System::timer_create(0);
+    if (!expect(one_shot_value > 0))
+        return check;
+    auto one_shot = static_cast<uint32_t>(one_shot_value);
+    // Its rights.
+    if (!expect((System::handle_info(one_shot) & 0xFFFFFFFF)
+            == raw(ABI::Right::Wait | ABI::Right::Manage | ABI::Right::Duplicate | ABI::Right::Transfer)))
+        return check;
+    // A one-shot timer fires at its deadline, not before, and Fired stays raised.
+    before = System::clock_monotonic();
+    if (!expect(System::timer_set(one_shot, before + 5 * millisecond, 0) == 0))
+        return check;
+    if (!expect(System::object_wait(one_shot, fired, before + 5'000 * millisecond) == fired))
+        return check;
+    if (!expect(System::clock_monotonic() >= before + 5 * millisecond))
+        return check;
+    if (!expect(System::object_wait(one_shot, fired, 0) == fired))
+        return check;
+    // Cancel clears Fired; a cancelled timer never fires.
+    if (!expect(System::timer_set(one_shot, System::clock_monotonic() + 3 * millisecond, 0) == 0
+            && System::timer_cancel(one_shot) == 0))
+        return check;
+    if (!expect(System::object_wait(one_shot, fired, System::clock_monotonic() + 10 * millisecond)
+            == failure(ErrorCode::TimedOut)))
+        return check;
+    // Periods under the minimum are refused; the minimum itself is accepted.
+    if (!expect(System::timer_set(one_shot, 0, 1) == failure(ErrorCode::InvalidArgument)))
+        return check;
+    if (!expect(System::timer_set(one_shot, 0, ABI::minimum_timer_period_ns - 1)
+            == failure(ErrorCode::InvalidArgument)))
+        return check;
+    if (!expect(System::timer_set(
+                    one_shot, System::clock_monotonic() + 1'000 * millisecond, ABI::minimum_timer_period_ns)
+            == 0))
+        return check;
+    if (!expect(System::timer_cancel(one_shot) == 0))
+        return check;
+    // A periodic auto-reset timer releases one wait per period.
+    int64_t periodic_value = System::timer_create(static_cast<uint64_t>(ABI::TimerFlag::AutoReset));
+    if (!expect(periodic_value > 0))
+        return check;
+    auto periodic = static_cast<uint32_t>(periodic_value);
+    before = System::clock_monotonic();
+    if (!expect(System::timer_set(periodic, before + 2 * millisecond, 2 * millisecond) == 0))
+        return check;
+    for (int tick = 0; tick < 4; ++tick) {
+        if (!expect(System::object_wait(periodic, fired, before + 5'000 * millisecond) == fired))
+            return check;
+    }
+    // Four waits took at least the first deadline and three periods after it.
+    if (!expect(System::clock_monotonic() >= before + 8 * millisecond))
+        return check;
+    // A destroyed armed timer does no harm (the kernel cancels it first).
+    if (!expect(System::handle_close(periodic) == 0))
+        return check;
+    // Wrong types, missing rights, stale handles.
+    if (!expect(System::timer_set(event, 0, 0) == failure(ErrorCode::WrongType)))
+        return check;
+    int64_t watch_only = System::handle_duplicate(one_shot, raw(ABI::Right::Wait));
+    if (!expect(watch_only > 0
+            && System::timer_set(static_cast<uint32_t>(watch_only), 0, 0) == failure(ErrorCode::AccessDenied)
+            && System::timer_cancel(static_cast<uint32_t>(watch_only)) == failure(ErrorCode::AccessDenied)))
+        return check;
+    if (!expect(System::handle_close(one_shot) == 0
+            && System::timer_set(one_shot, 0, 0) == failure(ErrorCode::BadHandle)
+            && System::timer_cancel(one_shot) == failure(ErrorCode::BadHandle)))
+        return check;
+
+    // ---- I/O ports ---------------------------------------------------------------------
+    // Widths, the port space, the value's width.
+    if (!expect(System::ioport_read(all_ports, cmos_data_port, 3) == failure(ErrorCode::InvalidArgument)))
+        return check;
+    if (!expect(System::ioport_read(all_ports, 0x10000, 1) == failure(ErrorCode::OutOfRange)))
+        return check;
+    if (!expect(System::ioport_read(all_ports, 0xFFFF, 2) == failure(ErrorCode::OutOfRange)))
+        return check;
+    if (!expect(System::ioport_write(all_ports, cmos_index_port, 1, 0x100)
+            == failure(ErrorCode::InvalidArgument)))
+        return check;
+    // The kernel's serial console is refused whatever the range.
+    if (!expect(System::ioport_read(all_ports, 0x3F8, 1) == failure(ErrorCode::Busy)
+            && System::ioport_read(all_ports, 0x3F6, 4) == failure(ErrorCode::Busy)))
+        return check;
+    // Narrowing to the two CMOS ports.
+    int64_t cmos_value = System::resource_narrow(all_ports, cmos_index_port, 2);
+    if (!expect(cmos_value > 0
+            && type_of(static_cast<uint32_t>(cmos_value))
+                == static_cast<int64_t>(ABI::ObjectType::IoPortRange)))
+        return check;
+    auto cmos = static_cast<uint32_t>(cmos_value);
+    // The narrowed handle keeps the rights.
+    if (!expect((System::handle_info(cmos) & 0xFFFFFFFF) == (System::handle_info(all_ports) & 0xFFFFFFFF)))
+        return check;
+    // Accesses outside the narrowed range, and narrowing beyond it.
+    if (!expect(System::ioport_read(cmos, 0x72, 1) == failure(ErrorCode::OutOfRange)))
+        return check;
+    if (!expect(System::ioport_read(cmos, cmos_data_port, 2) == failure(ErrorCode::OutOfRange)))
+        return check;
+    if (!expect(System::ioport_read(cmos, 0x6F, 1) == failure(ErrorCode::OutOfRange)))
+        return check;
+    if (!expect(System::resource_narrow(cmos, cmos_index_port, 3) == failure(ErrorCode::OutOfRange)
+            && System::resource_narrow(cmos, cmos_index_port, 0) == failure(ErrorCode::InvalidArgument)
+            && System::resource_narrow(cmos, ~uint64_t(0), 2) == failure(ErrorCode::OutOfRange)))
+        return check;
+    // Reading the RTC's status D (its valid-RAM bit is set on a working RTC).
+    if (!expect((rtc_read(cmos, rtc_status_d) & 0x80) != 0 && rtc_release(cmos)))
+        return check;
+    // Missing rights: no Write, no Duplicate (so no narrowing either).
+    int64_t read_only_value = System::handle_duplicate(cmos, raw(ABI::Right::Read));
+    if (!expect(read_only_value > 0))
+        return check;
+    auto read_only = static_cast<uint32_t>(read_only_value);
+    if (!expect(System::ioport_write(read_only, cmos_index_port, 1, rtc_status_d)
+            == failure(ErrorCode::AccessDenied)))
+        return check;
+    if (!expect(System::resource_narrow(read_only, cmos_index_port, 1) == failure(ErrorCode::AccessDenied)))
+        return check;
+    if (!expect(System::ioport_read(read_only, cmos_data_port, 1) >= 0))
+        return check;
+    // Wrong types.
+    if (!expect(System::ioport_read(event, cmos_data_port, 1) == failure(ErrorCode::WrongType)
+            && System::resource_narrow(event, 0, 1) == failure(ErrorCode::WrongType)))
+        return check;
+    if (!expect(System::ioport_read(all_lines, cmos_data_port, 1) == failure(ErrorCode::WrongType)))
+        return check;
+
+    // ---- MMIO ranges -------------------------------------------------------------------
+    // Narrowing is page-granular and stays inside the range.
+    // The I/O APIC's page lies above the RAM of every machine the tests boot (at most a
+    // few hundred MiB).
+    int64_t io_apic_page = System::resource_narrow(above_ram, 0xFEC00000, 0x1000);
+    if (!expect(io_apic_page > 0
+            && type_of(static_cast<uint32_t>(io_apic_page))
+                == static_cast<int64_t>(ABI::ObjectType::MmioRange)))
+        return check;
+    if (!expect(System::resource_narrow(above_ram, 0x1000, 0x1000) == failure(ErrorCode::OutOfRange)
+            && System::resource_narrow(above_ram, 0xFEC00000, 0x10) == failure(ErrorCode::InvalidArgument)
+            && System::resource_narrow(above_ram, 0xFEC00010, 0x1000) == failure(ErrorCode::InvalidArgument)))
+        return check;
+
+    // ---- interrupts --------------------------------------------------------------------
+    // Flags, lines.
+    if (!expect(
+            System::interrupt_create(all_lines, rtc_isa_irq, 1u << 7) == failure(ErrorCode::InvalidArgument)))
+        return check;
+    if (!expect(System::interrupt_create(all_lines, rtc_isa_irq,
+                    static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq)
+                        | static_cast<uint64_t>(ABI::InterruptFlag::LevelTriggered))
+            == failure(ErrorCode::InvalidArgument)))
+        return check;
+    if (!expect(System::interrupt_create(all_lines, 16, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq))
+            == failure(ErrorCode::OutOfRange)))
+        return check;
+    if (!expect(System::interrupt_create(all_lines, 1u << 20, 0) == failure(ErrorCode::OutOfRange)))
+        return check;
+    // The kernel's own lines (the PIT's IRQ 0, COM1's IRQ 4) are Busy.
+    if (!expect(System::interrupt_create(all_lines, 0, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq))
+                == failure(ErrorCode::Busy)
+            && System::interrupt_create(all_lines, 4, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq))
+                == failure(ErrorCode::Busy)))
+        return check;
+    // A range narrowed to line 8 alone binds it, and nothing else.
+    int64_t rtc_lines_value = System::resource_narrow(all_lines, rtc_isa_irq, 1);
+    if (!expect(rtc_lines_value > 0))
+        return check;
+    auto rtc_lines = static_cast<uint32_t>(rtc_lines_value);
+    if (!expect(System::interrupt_create(rtc_lines, 9, 0) == failure(ErrorCode::OutOfRange)))
+        return check;
+    // No Manage, no binding.
+    int64_t no_manage = System::handle_duplicate(rtc_lines, raw(ABI::Right::Duplicate));
+    if (!expect(no_manage > 0
+            && System::interrupt_create(static_cast<uint32_t>(no_manage), rtc_isa_irq,
+                   static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq))
+                == failure(ErrorCode::AccessDenied)))
+        return check;
+    // Binding the RTC's line; its handle's rights.
+    int64_t rtc_interrupt_value
+        = System::interrupt_create(rtc_lines, rtc_isa_irq, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq));
+    if (!expect(rtc_interrupt_value > 0))
+        return check;
+    auto rtc_interrupt = static_cast<uint32_t>(rtc_interrupt_value);
+    if (!expect((System::handle_info(rtc_interrupt) & 0xFFFFFFFF)
+            == raw(ABI::Right::Wait | ABI::Right::Signal | ABI::Right::Duplicate | ABI::Right::Transfer)))
+        return check;
+    // Binding it twice is Busy.
+    if (!expect(System::interrupt_create(
+                    all_lines, rtc_isa_irq, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq))
+            == failure(ErrorCode::Busy)))
+        return check;
+    // Nothing has triggered yet (the RTC's periodic interrupt is off).
+    if (!expect(System::object_wait(rtc_interrupt, triggered, System::clock_monotonic() + 20 * millisecond)
+            == failure(ErrorCode::TimedOut)))
+        return check;
+    // The RTC's periodic interrupt at 64 Hz: keep register A's divider, set the rate;
+    // enable the interrupt in register B; read C to clear anything pending.
+    int64_t saved_a = rtc_read(cmos, rtc_status_a);
+    int64_t saved_b = rtc_read(cmos, rtc_status_b);
+    if (!expect(saved_a >= 0 && saved_b >= 0))
+        return check;
+    if (!expect(rtc_write(cmos, rtc_status_a, (static_cast<uint64_t>(saved_a) & 0xF0) | rate_64_hz)
+            && rtc_write(cmos, rtc_status_b, static_cast<uint64_t>(saved_b) | periodic_interrupt_enable)
+            && rtc_read(cmos, rtc_status_c) >= 0))
+        return check;
+    // Three interrupts, each waited for, serviced (reading C re-arms the RTC's
+    // interrupt output) and acknowledged.
+    bool all_received = true;
+    for (int interrupt = 0; interrupt < 3 && all_received; ++interrupt) {
+        int64_t observed
+            = System::object_wait(rtc_interrupt, triggered, System::clock_monotonic() + 2'000 * millisecond);
+        int64_t status_c = rtc_read(cmos, rtc_status_c);
+        all_received = observed == triggered && status_c >= 0
+            && (static_cast<uint64_t>(status_c) & periodic_interrupt_flag) != 0
+            && System::interrupt_ack(rtc_interrupt) == 0;
+    }
+    // The RTC goes back as it was, whatever happened above.
+    bool restored = rtc_write(cmos, rtc_status_b, static_cast<uint64_t>(saved_b))
+        && rtc_write(cmos, rtc_status_a, static_cast<uint64_t>(saved_a)) && rtc_read(cmos, rtc_status_c) >= 0
+        && rtc_release(cmos);
+    if (!expect(all_received))
+        return check;
+    if (!expect(restored))
+        return check;
+    // interrupt_ack needs Signal, and the right type.
+    int64_t wait_only = System::handle_duplicate(rtc_interrupt, raw(ABI::Right::Wait));
+    if (!expect(wait_only > 0
+            && System::interrupt_ack(static_cast<uint32_t>(wait_only)) == failure(ErrorCode::AccessDenied)))
+        return check;
+    if (!expect(System::interrupt_ack(event) == failure(ErrorCode::WrongType)))
+        return check;
+    // Closing the last handle unbinds the line: it can be bound again.
+    if (!expect(System::handle_close(static_cast<uint32_t>(wait_only)) == 0
+            && System::handle_close(rtc_interrupt) == 0
+            && System::interrupt_ack(rtc_interrupt) == failure(ErrorCode::BadHandle)))
+        return check;
+    int64_t again
+        = System::interrupt_create(rtc_lines, rtc_isa_irq, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq));
+    if (!expect(again > 0 && System::handle_close(static_cast<uint32_t>(again)) == 0))
+        return check;
+    return 0;
+}
