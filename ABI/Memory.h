@@ -29,6 +29,11 @@ inline constexpr uint64_t memory_object_flag_bits = 0;
 
 // The granularity of every size, offset and address the mapping calls take.
 inline constexpr uint64_t memory_page_size = 4096;
+
+// memory_object_create_physical flags. Without any, device memory is mapped uncached (what
+// device registers need); write-combining suits frame buffers.
+inline constexpr uint64_t physical_write_combining = 1ull << 0;
+inline constexpr uint64_t physical_memory_flag_bits = physical_write_combining;
 // The largest anonymous or copy-on-write object (256 MiB). Pages exist only once touched,
 // but the kernel keeps an 8-byte entry per page from the start.
 inline constexpr uint64_t memory_object_maximum_size = 256ull * 1024 * 1024;

@@ -115,7 +115,14 @@ enum class Syscall : uint64_t {
     // with. -InvalidArgument, -NotFound (a gap in the range), -AccessDenied (more than the
     // mapping allows), and the handle errors.
     VmProtect = 25,
-    // 26 is memory_object_create_physical.
+    // memory_object_create_physical(mmio_range, physical_address, size, flags): a memory
+    // object over device memory [physical_address, physical_address + size) inside the
+    // range (needs Map on it), uncached, or write-combining with physical_write_combining
+    // (ABI/Memory.h). The handle gets Read and Write as the range's handle has them, and
+    // Map, Duplicate, Transfer. -InvalidArgument (flags, alignment, size 0), -OutOfRange
+    // (outside the range), -AccessDenied (registers the kernel drives: local APIC, I/O
+    // APICs, HPET), -OutOfMemory, and the handle errors.
+    MemoryObjectCreatePhysical = 26,
     // timer_create(flags): a new timer, disarmed, and a handle to it with Wait, Manage,
     // Duplicate and Transfer. Flags: ABI::TimerFlag (ABI/Devices.h). -InvalidArgument
     // (unknown flags), -OutOfMemory, -OutOfRange.
@@ -159,7 +166,6 @@ enum class Syscall : uint64_t {
     // or through others, in the caller's table; returns how many were closed. -BadHandle.
     HandleRevoke = 37,
 };
-
 
 // The longest text debug_log accepts.
 inline constexpr uint64_t debug_log_maximum_length = 512;

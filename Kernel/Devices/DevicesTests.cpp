@@ -6,6 +6,7 @@
 #include <Kernel/Arch/x86_64/IoApic.h>
 #include <Kernel/Arch/x86_64/LocalApic.h>
 #include <Kernel/Arch/x86_64/Processor.h>
+#include <Kernel/Boot/BootInfo.h>
 #include <Kernel/Devices/Interrupt.h>
 #include <Kernel/Devices/InterruptRange.h>
 #include <Kernel/Devices/IoPortRange.h>
@@ -129,8 +130,14 @@ KERNEL_TEST(devices, device_calls_from_user_space)
             ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Duplicate
                 | ABI::Right::Transfer },
     };
+    // Device memory the program may map and use: video memory 4 MiB into the boot frame
+    // buffer's (QEMU's standard VGA has 16 MiB), past what the console draws on. 0 when
+    // there is no frame buffer; the program then checks only the refusals.
+    const auto& framebuffer = Kernel::Boot::boot_info().framebuffer;
+    Core::u64 spare_video_memory
+        = framebuffer.has_value() ? framebuffer->physical_address + 4 * 1024 * 1024 : 0;
     auto thread = Kernel::Tasks::start_program_from_initial_ramdisk(
-        "tests/devices", Kernel::Arch::current_processor_index(), 0, handles);
+        "tests/devices", Kernel::Arch::current_processor_index(), spare_video_memory, handles);
     EXPECT(!thread.is_error());
     if (thread.is_error())
         return;

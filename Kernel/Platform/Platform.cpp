@@ -10,6 +10,7 @@
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Arch/x86_64/ProcessorCalls.h>
 #include <Kernel/Arch/x86_64/SmpStartup.h>
+#include <Kernel/Devices/KernelDeviceMemory.h>
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Panic/Panic.h>
@@ -101,6 +102,15 @@ Core::Optional<ACPI::MadtInfo> read_madt()
     return madt.value();
 }
 
+// Keeps user-space drivers away from registers the kernel drives
+// (Devices/KernelDeviceMemory.h).
+void reserve_device_registers(const char* what, Core::u64 physical_base, Core::u64 size)
+{
+    if (!Devices::reserve_kernel_device_memory(physical_base, size))
+        Log::warning(
+            "platform: no room to reserve the {} at {:#x} from user-space drivers", what, physical_base);
+}
+
 void start_interrupt_controller(const Core::Optional<ACPI::MadtInfo>& madt)
 {
     // The MADT's address, else the IA32_APIC_BASE MSR's (bits 12..51).
@@ -120,6 +130,7 @@ void start_interrupt_controller(const Core::Optional<ACPI::MadtInfo>& madt)
         Panic::panic(
             "platform: cannot start the local APIC at {:#x}: {}", local_apic_base, started.error().name());
     }
+    reserve_device_registers("local APIC", local_apic_base, 4096);
     Log::info("platform: local APIC {} at {:#x}, id {}",
         Arch::local_apic_uses_x2apic() ? "(x2APIC)" : "(xAPIC)", local_apic_base, Arch::local_apic_id());
 }
@@ -135,6 +146,8 @@ void start_io_apics(const Core::Optional<ACPI::MadtInfo>& madt)
             added.is_error())
             Log::warning("platform: I/O APIC {} at {:#x} unusable: {}", io_apic.io_apic_id, io_apic.address,
                 added.error().name());
+        else
+            reserve_device_registers("I/O APIC", io_apic.address, 4096);
     }
     Log::info("platform: {} I/O APIC(s), {} ISA overrides", Arch::io_apic_count(),
         madt->interrupt_source_overrides.size());
@@ -151,6 +164,7 @@ void start_reference_clock()
             Log::warning(
                 "time: HPET at {:#x} unusable: {}", hpet.value().base_address, started.error().name());
         } else {
+            reserve_device_registers("HPET", hpet.value().base_address, 1024);
             Time::refine_monotonic_clock(Arch::hpet_nanoseconds, 20'000'000);
             Log::info("time: HPET at {:#x}, {} kHz; TSC measured against it: {} kHz",
                 hpet.value().base_address, Arch::hpet_frequency_hz() / 1000,

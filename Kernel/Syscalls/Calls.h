@@ -63,5 +63,6 @@ CallResult interrupt_ack(const Arguments&);
 CallResult ioport_read(const Arguments&);
 CallResult ioport_write(const Arguments&);
 CallResult resource_narrow(const Arguments&);
+CallResult memory_object_create_physical(const Arguments&);
 
 } // namespace Kernel::Syscalls

@@ -2,10 +2,13 @@
 // resource calls (docs/devices.md).
 
 #include <ABI/Devices.h>
+#include <ABI/Memory.h>
 #include <Kernel/Devices/Interrupt.h>
 #include <Kernel/Devices/InterruptRange.h>
 #include <Kernel/Devices/IoPortRange.h>
+#include <Kernel/Devices/KernelDeviceMemory.h>
 #include <Kernel/Devices/MmioRange.h>
+#include <Kernel/Memory/MemoryObject.h>
 #include <Kernel/Platform/Platform.h>
 #include <Kernel/Syscalls/Calls.h>
 
@@ -150,6 +153,29 @@ CallResult resource_narrow(const Arguments& arguments)
         return Core::ErrorCode::WrongType;
     }
     return TRY(add_handle(*process, Core::move(narrowed), resource.rights));
+}
+
+CallResult memory_object_create_physical(const Arguments& arguments)
+{
+    Core::u64 physical_base = arguments.second;
+    Core::u64 size = arguments.third;
+    TRY(check_flags(arguments.fourth, ABI::physical_memory_flag_bits));
+    if (size == 0 || physical_base % ABI::memory_page_size != 0 || size % ABI::memory_page_size != 0)
+        return Core::ErrorCode::InvalidArgument;
+    auto range = TRY(lookup_handle_with_rights<Devices::MmioRange>(arguments.first, ABI::Right::Map));
+    if (!range.object->range().contains(physical_base, size))
+        return Core::ErrorCode::OutOfRange;
+    // The kernel's own device registers are never a driver's (KernelDeviceMemory.h).
+    if (Devices::overlaps_kernel_device_memory(physical_base, size))
+        return Core::ErrorCode::AccessDenied;
+    auto cache = (arguments.fourth & ABI::physical_write_combining) ? Arch::CacheMode::WriteCombining
+                                                                    : Arch::CacheMode::Uncached;
+    auto memory = TRY(Memory::MemoryObject::create_physical(physical_base, size, cache));
+    // The object may be read, written and mapped as far as the range's handle allowed.
+    ABI::Rights rights = range.rights.intersection(ABI::Right::Read | ABI::Right::Write | ABI::Right::Map)
+                             .union_with(ABI::Right::Duplicate | ABI::Right::Transfer);
+    Tasks::Process* process = TRY(calling_process());
+    return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(memory), rights));
 }
 
 } // namespace Kernel::Syscalls

@@ -115,6 +115,8 @@ Handler handler_for(Core::u64 number)
         return vm_unmap;
     case ABI::Syscall::VmProtect:
         return vm_protect;
+    case ABI::Syscall::MemoryObjectCreatePhysical:
+        return memory_object_create_physical;
     case ABI::Syscall::TimerCreate:
         return timer_create;
     case ABI::Syscall::TimerSet:

@@ -240,6 +240,12 @@ inline int64_t ioport_write(uint32_t ioport_range, uint64_t port, uint64_t width
     return system_call(ABI::Syscall::IoPortWrite, ioport_range, port, width, value);
 }
 
+inline int64_t memory_object_create_physical(
+    uint32_t mmio_range, uint64_t physical_address, uint64_t size, uint64_t flags = 0)
+{
+    return system_call(ABI::Syscall::MemoryObjectCreatePhysical, mmio_range, physical_address, size, flags);
+}
+
 inline int64_t resource_narrow(uint32_t handle, uint64_t base, uint64_t count)
 {
     return system_call(ABI::Syscall::ResourceNarrow, handle, base, count);

@@ -7,6 +7,7 @@
 // the first check that failed.
 
 #include <ABI/Devices.h>
+#include <ABI/Memory.h>
 #include <ABI/ObjectType.h>
 #include <ABI/Process.h>
 #include <ABI/Rights.h>
@@ -72,7 +73,7 @@ bool rtc_release(uint32_t ports)
 
 } // namespace
 
-extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles* startup)
+extern "C" int64_t main(uint64_t spare_device_memory, uint64_t self_value, const ABI::StartupHandles* startup)
 {
     auto self = static_cast<uint32_t>(self_value);
     int64_t check = 0;
@@ -285,6 +286,52 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
             && System::resource_narrow(above_ram, 0xFEC00000, 0x10) == failure(ErrorCode::InvalidArgument)
             && System::resource_narrow(above_ram, 0xFEC00010, 0x1000) == failure(ErrorCode::InvalidArgument)))
         return check;
+
+    // ---- physical memory objects --------------------------------------------------------
+    // Never the registers the kernel drives (the I/O APIC's page is one), nor outside the
+    // range, unaligned, empty, with unknown flags, without Map, or through another type.
+    constexpr uint64_t page = ABI::memory_page_size;
+    int64_t read_only_range
+        = System::handle_duplicate(above_ram, raw(ABI::Right::Read | ABI::Right::Duplicate));
+    if (!expect(read_only_range > 0
+            && System::memory_object_create_physical(static_cast<uint32_t>(io_apic_page), 0xFEC00000, page)
+                == failure(ErrorCode::AccessDenied)
+            && System::memory_object_create_physical(above_ram, 0x1000, page)
+                == failure(ErrorCode::OutOfRange)
+            && System::memory_object_create_physical(above_ram, 0xFEC00010, page)
+                == failure(ErrorCode::InvalidArgument)
+            && System::memory_object_create_physical(above_ram, 0xFEC00000, 0)
+                == failure(ErrorCode::InvalidArgument)
+            && System::memory_object_create_physical(above_ram, 0xFEC00000, page, 1u << 5)
+                == failure(ErrorCode::InvalidArgument)
+            && System::memory_object_create_physical(static_cast<uint32_t>(read_only_range), 0xFEC00000, page)
+                == failure(ErrorCode::AccessDenied)
+            && System::memory_object_create_physical(event, 0xFEC00000, page)
+                == failure(ErrorCode::WrongType)))
+        return check;
+    // Device memory that is there to use: mapped, written and read back.
+    if (spare_device_memory != 0) {
+        int64_t device_memory = System::memory_object_create_physical(
+            above_ram, spare_device_memory, page, ABI::physical_write_combining);
+        if (!expect(device_memory > 0
+                && (System::handle_info(static_cast<uint32_t>(device_memory)) & 0xFFFFFFFF)
+                    == raw(ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Duplicate
+                        | ABI::Right::Transfer)))
+            return check;
+        int64_t mapped = System::vm_map(
+            self, static_cast<uint32_t>(device_memory), 0, page, ABI::vm_read | ABI::vm_write);
+        if (!expect(mapped > 0))
+            return check;
+        auto* words = reinterpret_cast<volatile uint32_t*>(mapped);
+        for (uint32_t index = 0; index < 64; ++index)
+            words[index] = 0xA5000000u + index;
+        bool read_back = true;
+        for (uint32_t index = 0; index < 64; ++index)
+            read_back = read_back && words[index] == 0xA5000000u + index;
+        if (!expect(read_back && System::vm_unmap(self, static_cast<uint64_t>(mapped), page) == 0
+                && System::handle_close(static_cast<uint32_t>(device_memory)) == 0))
+            return check;
+    }
 
     // ---- interrupts --------------------------------------------------------------------
     // Flags, lines.
