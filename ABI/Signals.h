@@ -6,9 +6,9 @@
 // (a bit means the same thing wherever it is raised), and a value is never renumbered or
 // reused: new signals take the next free bit.
 //
-// Taken: bit 0 Signalled (Event), bit 1 Fired (Timer), bit 2 Triggered (Interrupt).
-// Set aside for what comes next: bit 3 Terminated (Process, Thread), bits 4 and up for
-// channels (readable, writable, peer closed).
+// Taken: bit 0 Signalled (Event), bit 1 Fired (Timer), bit 2 Triggered (Interrupt), bit 3
+// Terminated (Process). Set aside for what comes next: bit 3 for Thread too, bits 4 and up
+// for channels (readable, writable, peer closed).
 
 #include <stdint.h>
 
@@ -23,12 +23,15 @@ enum class Signal : uint32_t {
     // An interrupt line asserted since its last interrupt_ack; the line is masked until
     // that ack.
     Triggered = 1u << 2,
+    // A process has exited: every thread gone, handles closed, exit status final
+    // (process_wait reads it). Stays raised.
+    Terminated = 1u << 3,
 };
 
 // Every bit that names a signal. A mask passed to object_wait with any other bit is
 // refused (InvalidArgument), so that a program built for a newer ABI learns that its
 // signal does not exist here.
-inline constexpr uint32_t known_signal_bits = (1u << 3) - 1;
+inline constexpr uint32_t known_signal_bits = (1u << 4) - 1;
 
 constexpr uint32_t signal_bits(Signal signal)
 {

@@ -120,6 +120,7 @@ void Process::exit_if_never_started()
         return;
     with_handles([](Objects::HandleTable& table) { table.close_all(); });
     m_exit_waiters.wake_all();
+    m_signals.raise(ABI::signal_bits(ABI::Signal::Terminated));
 }
 
 void Process::abandon_start()
@@ -138,6 +139,7 @@ void Process::finish_exit()
     m_exit_waiters.with_lock(
         [&] { __atomic_store_n(&m_state, static_cast<Core::u8>(State::Exited), __ATOMIC_RELEASE); });
     m_exit_waiters.wake_all();
+    m_signals.raise(ABI::signal_bits(ABI::Signal::Terminated));
 }
 
 Core::Result<Core::i64> Process::wait_for_exit(Core::u64 deadline_ns)

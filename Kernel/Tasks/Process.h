@@ -11,6 +11,7 @@
 // terminating process leaves at its next way back to user mode, and waits it is blocked
 // in end. The exit status is the terminating call's, or else the last thread's.
 
+#include <ABI/Signals.h>
 #include <Core/Error.h>
 #include <Core/IntrusiveList.h>
 #include <Core/RefPtr.h>
@@ -19,6 +20,7 @@
 #include <Kernel/Memory/AddressSpace.h>
 #include <Kernel/Objects/HandleTable.h>
 #include <Kernel/Objects/KernelObject.h>
+#include <Kernel/Objects/Signals.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Tasks/Thread.h>
@@ -40,6 +42,9 @@ public:
     // A process with an empty address space and an empty handle table. OutOfMemory.
     [[nodiscard]] static Core::Result<Core::RefPtr<Process>> create(Core::StringView name);
     ~Process() override;
+
+    // Terminated, raised once the process has Exited (object_wait).
+    [[nodiscard]] Objects::Signals* signals() override { return &m_signals; }
 
     [[nodiscard]] const char* name() const { return m_name; }
     [[nodiscard]] Memory::AddressSpace& address_space() { return *m_address_space; }
@@ -121,6 +126,7 @@ private:
     Core::u32 m_live_threads { 0 };
     // Threads waiting in wait_for_exit.
     WaitQueue m_exit_waiters;
+    Objects::Signals m_signals { ABI::signal_bits(ABI::Signal::Terminated) };
     // Links the process into the reaper's list between its last thread and its teardown.
     Core::IntrusiveListNode<Process> m_reaper_node;
     friend class ProcessReaper;

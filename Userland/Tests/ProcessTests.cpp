@@ -7,6 +7,7 @@
 #include <ABI/ObjectType.h>
 #include <ABI/Process.h>
 #include <ABI/Rights.h>
+#include <ABI/Signals.h>
 #include <Userland/Runtime/System.h>
 
 using ABI::ErrorCode;
@@ -221,6 +222,23 @@ extern "C" int64_t main(uint64_t, uint64_t self_value)
         return check;
     if (!expect(System::handle_close(process) == 0
             && System::process_wait(process, &status) == failure(ErrorCode::BadHandle)))
+        return check;
+
+    // Terminated is raised once a process has exited, and stays raised; a process still
+    // running times out.
+    constexpr uint32_t terminated = ABI::signal_bits(ABI::Signal::Terminated);
+    if (!expect(System::object_wait(static_cast<uint32_t>(wait_only), terminated, 0) == terminated))
+        return check;
+    int64_t running = start_child(Mode::BlockForever);
+    if (!expect(running > 0
+            && System::object_wait(static_cast<uint32_t>(running), terminated, 0)
+                == failure(ErrorCode::TimedOut)
+            && System::object_wait(static_cast<uint32_t>(running), ABI::signal_bits(ABI::Signal::Fired), 0)
+                == failure(ErrorCode::InvalidArgument)))
+        return check;
+    if (!expect(System::process_kill(static_cast<uint32_t>(running)) == 0
+            && System::object_wait(static_cast<uint32_t>(running), terminated, ABI::no_deadline) == terminated
+            && exit_status_of(running) == ABI::killed_exit_status))
         return check;
 
     // A fault ends the process, not the kernel.
