@@ -80,8 +80,11 @@ Core::Result<AddressSpace*> AddressSpace::create()
 AddressSpace::~AddressSpace()
 {
     // No thread runs on the space any more, and every CPU that ran one has loaded another
-    // CR3 since (no PCIDs, no global user pages), so no TLB holds its translations: the
-    // objects may free their frames before the entries that named them are gone.
+    // CR3 since (user pages are never global). Without PCIDs no TLB holds its translations
+    // any more. With them, a CPU may still hold entries tagged with the PCID the space had
+    // there, but only a CR3 load with that PCID could use them, and the next one is for
+    // another space, which flushes it (PcidCache: space ids are never reused). So the
+    // objects may free their frames now.
     m_regions.clear([](Regions::Region&&) {});
     // The kernel half's tables are shared: only the user half's are this space's to free.
     m_tables.forget_top_level(kernel_half_first_entry, kernel_half_end_entry);
@@ -151,8 +154,10 @@ Core::Result<void> AddressSpace::unmap(Core::u64 address, Core::u64 length)
         m_regions.remove_range(address, end,
             [&](Regions::Region&& region) { (void)removed.try_append(Core::move(region.backing)); });
     }
-    if (cleared_any)
+    if (cleared_any) {
+        note_translations_changed();
         invalidate_range(address, length);
+    }
     return {};
 }
 
@@ -188,8 +193,10 @@ Core::Result<void> AddressSpace::protect(Core::u64 address, Core::u64 length, Co
             });
         });
     }
-    if (changed_any)
+    if (changed_any) {
+        note_translations_changed();
         invalidate_range(address, length);
+    }
     return {};
 }
 
@@ -264,6 +271,7 @@ Core::Result<Arch::Translation> AddressSpace::unmap_page(Core::u64 virtual_addre
         return removed;
     // Any CPU may have run a thread of this space and cached the translation; the
     // invalidation reaches them all (on others it is simply a miss).
+    note_translations_changed();
     invalidate_page(virtual_address);
     return removed;
 }

@@ -121,8 +121,20 @@ public:
 
     // What CR3 holds while a thread of this address space runs.
     [[nodiscard]] Core::u64 root() const { return m_root; }
+    // A number no other address space has had or will have, for the PCID caches
+    // (PcidCache.h).
+    [[nodiscard]] Core::u64 id() const { return m_id; }
+    // Goes up whenever translations of the space shrink (unmap, protect), before the TLB
+    // shootdown: a CPU that keeps the space's entries under a PCID it is not using flushes
+    // them at its next switch to the space.
+    [[nodiscard]] Core::u64 tlb_generation() const
+    {
+        return __atomic_load_n(&m_tlb_generation, __ATOMIC_ACQUIRE);
+    }
 
 private:
+    void note_translations_changed() { __atomic_add_fetch(&m_tlb_generation, 1, __ATOMIC_ACQ_REL); }
+
     explicit AddressSpace(Arch::PageTables tables)
         : m_tables(tables)
         , m_root(tables.root())
@@ -134,6 +146,9 @@ private:
     Locking::Spinlock m_lock { "address space", Locking::LockRank::AddressSpace };
     Arch::PageTables m_tables;
     Core::u64 m_root;
+    Core::u64 m_id { __atomic_add_fetch(&s_next_id, 1, __ATOMIC_RELAXED) };
+    Core::u64 m_tlb_generation { 0 };
+    static inline Core::u64 s_next_id { 0 };
     Regions m_regions { maximum_regions };
 };
 

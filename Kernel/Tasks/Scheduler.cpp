@@ -1,5 +1,6 @@
 #include <Core/NoThrow.h>
 #include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/CPUFeatures.h>
 #include <Kernel/Arch/x86_64/FpuState.h>
 #include <Kernel/Arch/x86_64/Interrupts.h>
 #include <Kernel/Arch/x86_64/Processor.h>
@@ -8,6 +9,7 @@
 #include <Kernel/Arch/x86_64/TLB.h>
 #include <Kernel/Memory/AddressSpace.h>
 #include <Kernel/Memory/Heap.h>
+#include <Kernel/Memory/PcidCache.h>
 #include <Kernel/Panic/Panic.h>
 #include <Kernel/Scheduling/DeadlineAdmission.h>
 #include <Kernel/Scheduling/RealTimeThrottle.h>
@@ -51,6 +53,8 @@ struct RunQueue {
     // The page-table root in this CPU's CR3, so a switch between threads of one address
     // space (or between kernel threads) does not reload it and flush the TLB.
     Core::u64 loaded_root { 0 };
+    // Which PCID each recently run user address space has on this CPU.
+    Memory::PcidCache pcids;
 };
 
 // What each CPU tells the others for load balancing, updated by its own CPU.
@@ -404,10 +408,18 @@ public:
             Arch::restore_fpu_state(next->m_fpu_state);
         // The next thread's address space: its own for a user thread, the kernel's for a
         // kernel thread (which so never keeps a user space's tables alive by running on them).
-        Core::u64 root
-            = next->m_address_space ? next->m_address_space->root() : Memory::kernel_page_table_root();
+        Memory::AddressSpace* space = next->m_address_space;
+        Core::u64 root = space ? space->root() : Memory::kernel_page_table_root();
         if (root != queue.loaded_root) {
-            Arch::load_page_table_root(root);
+            // With PCIDs a user space keeps its TLB entries across switches while its
+            // generation says they are current (PcidCache.h); the kernel's root is PCID 0,
+            // and its own mappings are global.
+            if (space && Arch::pcids_enabled()) {
+                auto decision = queue.pcids.activate(space->id(), space->tlb_generation());
+                Arch::load_page_table_root_with_pcid(root, decision.pcid, decision.flush);
+            } else {
+                Arch::load_page_table_root(root);
+            }
             queue.loaded_root = root;
         }
         // Entries from user mode (system calls, interrupts) land on the next thread's stack.

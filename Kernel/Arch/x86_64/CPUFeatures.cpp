@@ -58,6 +58,11 @@ const CpuFeatures& cpu_features()
     return s_features;
 }
 
+bool pcids_enabled()
+{
+    return s_features.pcid && s_features.global_pages;
+}
+
 void apply_cpu_protections_on_this_cpu()
 {
     u64 cr4 = read_cr4();
@@ -72,9 +77,11 @@ void apply_cpu_protections_on_this_cpu()
     // handler on its own stack.
     enable_if(s_features.machine_check, cr4_machine_check);
     enable_if(s_features.global_pages, cr4_pge);
-    // PCID may only be turned on while CR3's low 12 bits are zero, which they are: every
-    // address space so far uses PCID 0.
-    enable_if(s_features.pcid, cr4_pcide);
+    // PCID may only be turned on while CR3's low 12 bits are zero, which they are: the
+    // kernel's root, loaded now, uses PCID 0. PCIDs are used only with global pages, so
+    // that invlpg of a kernel address, which reaches global entries whatever the PCID,
+    // keeps every address space's view of the kernel right (docs/memory.md#pcids).
+    enable_if(pcids_enabled(), cr4_pcide);
     write_cr4(cr4);
 
     // PAT: keep the power-on entries 0 (write-back), 2 (UC-) and 3 (uncached), and make

@@ -26,6 +26,9 @@ struct CpuFeatures {
 [[nodiscard]] CpuFeatures detect_cpu_features();
 [[nodiscard]] const CpuFeatures& cpu_features();
 
+// Whether address spaces are tagged with PCIDs: the CPU has PCIDs and global pages.
+[[nodiscard]] bool pcids_enabled();
+
 // Enables the protections that are present (SMEP, SMAP, UMIP, global pages, PCID, and
 // write-combining in the PAT) and logs the ones that are missing. NX is already on from
 // Boot.S when present. Called once on the boot CPU before the kernel address space is built.

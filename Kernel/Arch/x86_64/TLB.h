@@ -58,4 +58,14 @@ inline void load_page_table_root(Core::u64 root_physical)
     asm volatile("mov %0, %%cr3" ::"r"(root_physical) : "memory");
 }
 
+// Makes `root_physical` the current top-level page table, tagged with `pcid` (CR4.PCIDE must
+// be on). Unless `flush`, the TLB keeps the PCID's entries (CR3 bit 63, which the CPU does
+// not store): they are still right for this page table.
+inline void load_page_table_root_with_pcid(Core::u64 root_physical, Core::u16 pcid, bool flush)
+{
+    constexpr Core::u64 keep_entries = 1ull << 63;
+    Core::u64 value = root_physical | pcid | (flush ? 0 : keep_entries);
+    asm volatile("mov %0, %%cr3" ::"r"(value) : "memory");
+}
+
 } // namespace Kernel::Arch
