@@ -9,7 +9,7 @@
 using Kernel::Tasks::TestSupport::run_to_exit;
 
 // Every call's success and failure paths, demand-zero, copy-on-write isolation, and faults
-// after vm_protect and vm_unmap.
+// after vm_protect and vm_unmap, made by probe processes that the program starts.
 KERNEL_TEST(syscalls, memory_calls_from_user_space)
 {
     auto status = run_to_exit(test_context, "tests/memory", 0);

@@ -1,7 +1,11 @@
 // User-space tests of memory objects and mappings through the system calls: every call's
 // success and failure paths (bad pointers, wrong handle types, stale handles, missing
 // rights, unknown flags, W+X), demand-zero pages, copy-on-write isolation both ways, and
-// faults after vm_protect and vm_unmap, seen from threads that the fault ends.
+// faults after vm_protect and vm_unmap. A fault ends the whole process, so the faults are
+// seen from probe processes (MemoryProbe.cpp, carried in this image): each gets this
+// program's mapping at the same address, set up with vm_map, vm_protect and vm_unmap
+// through its process handle before it starts, touches one byte, and exits with the byte
+// or the page fault's status.
 // The kernel test kernel.syscalls.memory_calls_from_user_space runs it; it exits with 0, or
 // the number of the first check that failed.
 //
@@ -10,13 +14,16 @@
 
 #include <ABI/Memory.h>
 #include <ABI/ObjectType.h>
+#include <ABI/Process.h>
 #include <ABI/Rights.h>
 #include <Userland/Runtime/System.h>
+#include <Userland/Tests/MemoryProbe.h>
 
 using ABI::ErrorCode;
 using System::failure;
 
-extern "C" void _thread_start();
+extern "C" const char memory_probe_image[];
+extern "C" const char memory_probe_image_end[];
 
 namespace {
 
@@ -26,32 +33,35 @@ constexpr uint64_t read_write = ABI::vm_read | ABI::vm_write;
 constexpr uint64_t unmapped_address = 0x20000;
 constexpr uint64_t kernel_address = 0xFFFFFFFF80000000ull;
 
-alignas(16) char s_thread_stack[16384];
 char s_buffer[2 * 4096];
 
-// What a probe thread does at the page-aligned address its argument carries.
-constexpr uint64_t probe_write = 1;
+// A probe's status when it could not be set up, started or waited for: no probe exits with
+// it (a byte, or a fault's status).
+constexpr int64_t probe_not_run = -999'999;
 
-// Reads (or writes) one byte and exits with it; a fault ends the thread instead.
-extern "C" int64_t thread_main(uint64_t argument, uint64_t)
+// Creates a probe process, lets `prepare` set up its address space through the handle
+// (true when every call worked), then starts it to read, or write, the byte at the
+// page-aligned `address`. Returns its exit status: the byte, or the page fault's status.
+// The kernel loads the probe's image between 4 GiB and 4 GiB + 2 TiB and its stack in the
+// top terabyte, so fixed mappings at this program's kernel-chosen addresses (16 TiB to
+// 112 TiB) never collide with them.
+template<typename Prepare> int64_t probe(uint64_t address, bool write, Prepare prepare)
 {
-    auto* address = reinterpret_cast<volatile uint8_t*>(argument & ~(page - 1));
-    if (argument & probe_write) {
-        *address = 0x77;
-        return 0x77;
+    static constexpr char name[] = "memory probe";
+    int64_t created = System::process_create(name, sizeof(name) - 1);
+    if (created < 0)
+        return probe_not_run;
+    auto process = static_cast<uint32_t>(created);
+    int64_t status = probe_not_run;
+    if (prepare(process)) {
+        ABI::ProcessStartArguments arguments {};
+        arguments.image_address = reinterpret_cast<uint64_t>(memory_probe_image);
+        arguments.image_size = static_cast<uint64_t>(memory_probe_image_end - memory_probe_image);
+        arguments.argument = address | (write ? MemoryProbe::write_flag : 0);
+        if (System::process_start(process, &arguments) != 0 || System::process_wait(process, &status) != 0)
+            status = probe_not_run;
     }
-    return *address;
-}
-
-// The exit status of a thread that touched `address`: the byte, or the page fault's status.
-int64_t probe(uint64_t address, bool write)
-{
-    int64_t thread = System::thread_create(
-        _thread_start, s_thread_stack + sizeof(s_thread_stack), address | (write ? probe_write : 0));
-    if (thread < 0)
-        return thread;
-    int64_t status = System::thread_join(static_cast<uint32_t>(thread));
-    (void)System::handle_close(static_cast<uint32_t>(thread));
+    (void)System::handle_close(process);
     return status;
 }
 
@@ -234,7 +244,7 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
                 == failure(ErrorCode::AlreadyExists)))
         return check;
     // A program's own pages are mappings too: nothing maps over its code.
-    auto own_code = reinterpret_cast<uint64_t>(&thread_main) & ~(page - 1);
+    auto own_code = reinterpret_cast<uint64_t>(&fill) & ~(page - 1);
     if (!expect(System::vm_map(self, memory, 0, page, ABI::vm_read | ABI::vm_fixed, own_code)
             == failure(ErrorCode::AlreadyExists)))
         return check;
@@ -262,20 +272,47 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
         return check;
 
     // ---- vm_protect --------------------------------------------------------------------------
-    // Read-only: reads still work, a write ends the thread that makes it.
-    uint64_t protected_page = static_cast<uint64_t>(first_mapping) + 2 * page;
-    if (!expect(System::vm_protect(self, protected_page, page, ABI::vm_read) == 0))
+    // Each probe gets this program's mapping of `memory` at the same address; its changes go
+    // through its own process handle, and its access runs on its own address space.
+    auto first_address = static_cast<uint64_t>(first_mapping);
+    auto mapped_as_here = [&](uint32_t process) {
+        return System::vm_map(process, memory, 0, 4 * page, read_write | ABI::vm_fixed, first_address)
+            == first_mapping;
+    };
+    // Read-only: reads still work, a write faults.
+    uint64_t protected_page = first_address + 2 * page;
+    auto protected_read_only = [&](uint32_t process) {
+        return mapped_as_here(process)
+            && System::vm_protect(process, protected_page, page, ABI::vm_read) == 0;
+    };
+    if (!expect(System::vm_protect(self, protected_page, page, ABI::vm_read) == 0 && mapped[2 * page] == 0))
         return check;
-    if (!expect(probe(protected_page, false) == 0 && probe(protected_page, true) == page_fault_status))
+    if (!expect(probe(protected_page, false, protected_read_only) == 0
+            && probe(protected_page, true, protected_read_only) == page_fault_status))
         return check;
-    // Back to read-write (within what the handle allowed): the write now works.
+    // Back to read-write (within what the handle allowed): the write now works, and this
+    // program's mapping of the same object sees it.
+    auto protected_back_to_read_write = [&](uint32_t process) {
+        return protected_read_only(process)
+            && System::vm_protect(process, protected_page, page, read_write) == 0;
+    };
     if (!expect(System::vm_protect(self, protected_page, page, read_write) == 0
-            && probe(protected_page, true) == 0x77 && mapped[2 * page] == 0x77))
+            && probe(protected_page, true, protected_back_to_read_write) == MemoryProbe::written_byte
+            && mapped[2 * page] == MemoryProbe::written_byte))
         return check;
     // No access at all: even reads fault, and the data is kept for later.
+    auto protected_to_nothing = [&](uint32_t process) {
+        return mapped_as_here(process) && System::vm_protect(process, protected_page, page, 0) == 0;
+    };
+    auto protected_to_nothing_then_read_only = [&](uint32_t process) {
+        return protected_to_nothing(process)
+            && System::vm_protect(process, protected_page, page, ABI::vm_read) == 0;
+    };
     if (!expect(System::vm_protect(self, protected_page, page, 0) == 0
-            && probe(protected_page, false) == page_fault_status
-            && System::vm_protect(self, protected_page, page, ABI::vm_read) == 0 && mapped[2 * page] == 0x77))
+            && probe(protected_page, false, protected_to_nothing) == page_fault_status
+            && probe(protected_page, false, protected_to_nothing_then_read_only) == MemoryProbe::written_byte
+            && System::vm_protect(self, protected_page, page, ABI::vm_read) == 0
+            && mapped[2 * page] == MemoryProbe::written_byte))
         return check;
     // Beyond the handle's rights (the read-only mapping was made through Read alone, the
     // other lacks Execute), W+X, gaps, alignment, flags.
@@ -306,12 +343,18 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
         return check;
 
     // ---- vm_unmap ----------------------------------------------------------------------------
-    // The middle page goes; the pages around it stay.
-    uint64_t middle = static_cast<uint64_t>(first_mapping) + page;
-    if (!expect(System::vm_unmap(self, middle, page) == 0))
+    // The middle page goes; the pages around it stay (here, the first is 'a' from page - 50
+    // on, and the third holds the probe's write).
+    uint64_t middle = first_address + page;
+    auto middle_unmapped = [&](uint32_t process) {
+        return mapped_as_here(process) && System::vm_unmap(process, middle, page) == 0;
+    };
+    if (!expect(System::vm_unmap(self, middle, page) == 0 && mapped[page - 50] == 'a'
+            && mapped[2 * page] == MemoryProbe::written_byte))
         return check;
-    if (!expect(probe(middle, false) == page_fault_status && probe(middle - page, false) == 0
-            && mapped[page - 50] == 'a'))
+    if (!expect(probe(middle, false, middle_unmapped) == page_fault_status
+            && probe(middle - page, false, middle_unmapped) == 0
+            && probe(middle + page, false, middle_unmapped) == MemoryProbe::written_byte))
         return check;
     if (!expect(System::vm_unmap(self, middle, page) == failure(ErrorCode::NotFound)
             && System::vm_unmap(self, middle + 1, page) == failure(ErrorCode::InvalidArgument)
@@ -323,8 +366,12 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
         return check;
     // A range across the rest removes both pieces; the object (still open) keeps its data,
     // and a fixed mapping at the old address gets it back.
-    if (!expect(System::vm_unmap(self, static_cast<uint64_t>(first_mapping), 4 * page) == 0
-            && probe(static_cast<uint64_t>(first_mapping), false) == page_fault_status))
+    auto all_unmapped = [&](uint32_t process) {
+        return middle_unmapped(process) && System::vm_unmap(process, first_address, 4 * page) == 0;
+    };
+    if (!expect(System::vm_unmap(self, first_address, 4 * page) == 0
+            && probe(first_address, false, all_unmapped) == page_fault_status
+            && probe(first_address + 2 * page, false, all_unmapped) == page_fault_status))
         return check;
     int64_t again = System::vm_map(
         self, memory, 0, page, ABI::vm_read | ABI::vm_fixed, static_cast<uint64_t>(first_mapping));
