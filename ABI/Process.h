@@ -40,8 +40,9 @@ inline constexpr uint64_t maximum_image_size = 16ull * 1024 * 1024;
 
 // The exit status of a process that process_kill ended.
 inline constexpr int64_t killed_exit_status = -2000;
-// The exit status of a process whose process_start failed after its program was loaded
-// (the process is left exited; the caller gets the error).
+// The exit status of a process whose process_start failed once it had begun loading the
+// program (the process is left exited; the caller gets the error). A start refused for its
+// arguments or image leaves the process as it was.
 inline constexpr int64_t start_failed_exit_status = -2001;
 
 } // namespace ABI

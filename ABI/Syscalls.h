@@ -118,8 +118,8 @@ enum class Syscall : uint64_t {
     // memory_object_create_physical(mmio_range, physical_address, size, flags): a memory
     // object over device memory [physical_address, physical_address + size) inside the
     // range (needs Map on it), uncached, or write-combining with physical_write_combining
-    // (ABI/Memory.h). The handle gets Read and Write as the range's handle has them, and
-    // Map, Duplicate, Transfer. -InvalidArgument (flags, alignment, size 0), -OutOfRange
+    // (ABI/Memory.h). The handle gets Read, Write, Map, Duplicate and Transfer as far as
+    // the range's handle has them. -InvalidArgument (flags, alignment, size 0), -OutOfRange
     // (outside the range), -AccessDenied (registers the kernel drives: local APIC, I/O
     // APICs, HPET), -OutOfMemory, and the handle errors.
     MemoryObjectCreatePhysical = 26,

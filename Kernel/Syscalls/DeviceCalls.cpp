@@ -171,9 +171,11 @@ CallResult memory_object_create_physical(const Arguments& arguments)
     auto cache = (arguments.fourth & ABI::physical_write_combining) ? Arch::CacheMode::WriteCombining
                                                                     : Arch::CacheMode::Uncached;
     auto memory = TRY(Memory::MemoryObject::create_physical(physical_base, size, cache));
-    // The object may be read, written and mapped as far as the range's handle allowed.
-    ABI::Rights rights = range.rights.intersection(ABI::Right::Read | ABI::Right::Write | ABI::Right::Map)
-                             .union_with(ABI::Right::Duplicate | ABI::Right::Transfer);
+    // The object carries no more than the range's handle: read, written, mapped, passed on
+    // and duplicated as far as that handle allowed, so process 1 can confine a driver's
+    // device memory by the rights of the range it gives it.
+    ABI::Rights rights = range.rights.intersection(ABI::Right::Read | ABI::Right::Write | ABI::Right::Map
+        | ABI::Right::Duplicate | ABI::Right::Transfer);
     Tasks::Process* process = TRY(calling_process());
     return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(memory), rights));
 }

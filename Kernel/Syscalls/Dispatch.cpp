@@ -3,6 +3,7 @@
 // or the negated ErrorCode. Also the shared pieces of SyscallSupport.h.
 
 #include <ABI/Syscalls.h>
+#include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Arch/x86_64/RegisterState.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Syscalls/Calls.h>
@@ -157,6 +158,10 @@ extern "C" void syscall_dispatch(Kernel::Arch::RegisterState* registers)
         registers->r8, registers->r9 };
     Syscalls::CallResult result = handler(arguments);
     // A thread of a terminating process never returns to user mode (Process::terminate).
+    // Interrupts go off first (the return path turns them off anyway): a termination that
+    // arrives after the check then waits for the return to user mode, whose interrupt
+    // exit checks again.
+    Arch::disable_interrupts();
     Tasks::Thread& self = Tasks::Scheduler::current();
     if (Tasks::Scheduler::termination_requested(self)) [[unlikely]]
         Tasks::Scheduler::exit_current(self.process()->exit_status());

@@ -150,19 +150,19 @@ Core::Result<Core::i64> Process::wait_for_exit(Core::u64 deadline_ns)
 
 void Process::release_from_exited_thread(Process& process, Thread& thread)
 {
-    bool last = false;
     {
         Locking::SpinlockLocker locker(process.m_threads_lock);
         process.m_threads.remove(thread);
-        last = --process.m_live_threads == 0;
+        if (--process.m_live_threads != 0) {
+            // Dropped under the lock: the last thread's reference is still held (its
+            // release needs this lock), so this cannot be the last reference, and the
+            // teardown never runs here, in the switch path.
+            (void)process.unref();
+            return;
+        }
         // Without a termination, the last thread's status is the process's.
-        if (last && !__atomic_load_n(&process.m_terminating, __ATOMIC_ACQUIRE))
+        if (!__atomic_load_n(&process.m_terminating, __ATOMIC_ACQUIRE))
             __atomic_store_n(&process.m_exit_status, thread.exit_status(), __ATOMIC_RELEASE);
-    }
-    if (!last) {
-        // Other threads still hold references: this one cannot be the last.
-        (void)process.unref();
-        return;
     }
     if (!__atomic_load_n(&ProcessReaper::s_running, __ATOMIC_ACQUIRE)) {
         ProcessReaper::tear_down(process);

@@ -58,8 +58,9 @@ public:
     // Moves Created to Starting, for the one caller that will start the process; false if
     // it is not Created (already started, or terminated first).
     [[nodiscard]] bool begin_start() { return change_state(State::Created, State::Starting); }
-    // Starting back to Created, when starting failed before any thread ran (a process
-    // terminated meanwhile exits here).
+    // Ends a start that failed before any thread existed: the caller has terminated the
+    // process, which, with no thread to end it, exits here (Starting, back to Created, then
+    // Exited).
     void abandon_start();
     // Starting to Running, once its first thread is started.
     void finish_start() { (void)change_state(State::Starting, State::Running); }

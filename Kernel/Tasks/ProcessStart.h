@@ -24,9 +24,10 @@ namespace Kernel::Tasks {
 // process_start move handles out of the caller's table only when nothing can fail after.
 //
 // Errors: those of Loader::load_program and OutOfMemory / OutOfRange for the handles or the
-// thread, and whatever take_startup_handles returns. A failure before the program is
-// loaded leaves the process Created (Process::abandon_start); one after leaves it
-// terminated with ABI::start_failed_exit_status.
+// thread, and whatever take_startup_handles returns. Any failure leaves the process
+// terminated with ABI::start_failed_exit_status: its address space may hold part of the
+// program by then. (Callers check what they can beforehand: process_start leaves a
+// process untouched when its arguments are refused.)
 template<typename TakeStartupHandles>
 [[nodiscard]] Core::Result<Thread*> start_process(Process& process, const Loader::ElfImage& image,
     Core::u32 cpu, Core::u64 argument, Core::u32 startup_handle_count,

@@ -18,7 +18,8 @@ namespace Kernel::Tasks::TestSupport {
 inline Core::Optional<Core::i64> run_to_exit(Test::TestContext& test_context, const char* path,
     Core::u64 argument, Core::Span<Objects::HandleTable::Entry> startup_handles = {})
 {
-    auto thread = start_program_from_initial_ramdisk(path, Arch::current_processor_index(), argument, startup_handles);
+    auto thread = start_program_from_initial_ramdisk(
+        path, Arch::current_processor_index(), argument, startup_handles);
     EXPECT(!thread.is_error());
     if (thread.is_error())
         return {};

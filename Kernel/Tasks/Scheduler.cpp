@@ -497,9 +497,12 @@ public:
         }
         if (queue.need_reschedule)
             schedule(queue);
-        // Back to user mode only if its process lives on (Process::terminate).
-        if ((registers.cs & 3) == 3 && Scheduler::termination_requested(*queue.current))
-            Scheduler::exit_current(queue.current->process()->exit_status());
+        // Back to user mode only if its process lives on (Process::terminate). The thread
+        // may have resumed on another CPU after the switch, so `queue` is not its own any
+        // more: the check is for the thread that is running here now.
+        Thread& self = Scheduler::current();
+        if ((registers.cs & 3) == 3 && Scheduler::termination_requested(self))
+            Scheduler::exit_current(self.process()->exit_status());
     }
 
     // A woken or started thread arrives (the call wake() or start() sent). It is queued only
@@ -1265,7 +1268,7 @@ Core::Result<void> WaitQueue::wait_interruptible(ConditionCheck check, void* con
     {
         Arch::InterruptsDisabled interrupts_disabled;
         for (;;) {
-            bool terminating = false;
+            bool give_up_now = false;
             {
                 Locking::SpinlockLocker locker(m_lock);
                 bool queued = m_waiters.contains(self);
@@ -1293,9 +1296,16 @@ Core::Result<void> WaitQueue::wait_interruptible(ConditionCheck check, void* con
                 // termination below, or the terminating thread sees the flag and wakes it.
                 __atomic_store_n(&self.m_in_interruptible_wait, true, __ATOMIC_SEQ_CST);
                 __atomic_thread_fence(__ATOMIC_SEQ_CST);
-                terminating = Scheduler::termination_requested(self);
+                give_up_now = Scheduler::termination_requested(self);
+                // The same for the deadline: the wake timer, armed on the CPU of the first
+                // round, may have fired while this thread was still runnable (on another
+                // CPU, after a stray wake-up), when its wake-up did nothing. Now that the
+                // thread is Blocked, a timer that fires wakes it; one that fired before
+                // shows in the clock.
+                if (timer_armed && Time::monotonic_nanoseconds() >= deadline_ns)
+                    give_up_now = true;
             }
-            if (terminating) {
+            if (give_up_now) {
                 // Blocked and queued, but it must not sleep: made runnable again, the
                 // switch below only yields, and the loop then gives up.
                 Scheduler::wake(self);
@@ -1324,36 +1334,38 @@ Core::Result<void> WaitQueue::wait_interruptible(ConditionCheck check, void* con
 
 bool WaitQueue::wake_one()
 {
-    Thread* woken = nullptr;
+    // Woken under the lock (waking takes no lock): once a waiter is off the list nothing
+    // else links it, and a waiter that gives up (a timeout, a termination) finds itself
+    // either still on the list or already woken, never on some waker's private list.
+    bool woken = false;
     {
         Locking::SpinlockLocker locker(m_lock);
-        woken = m_waiters.first();
-        if (woken)
-            m_waiters.remove(*woken);
+        if (Thread* waiter = m_waiters.first()) {
+            m_waiters.remove(*waiter);
+            Scheduler::wake(*waiter);
+            woken = true;
+        }
     }
-    if (woken)
-        Scheduler::wake(*woken);
-    return woken != nullptr;
+    // With the lock held, interrupts were off, so a woken thread that should run here
+    // first only asked for a switch; it happens now.
+    Scheduler::yield_if_due();
+    return woken;
 }
 
 Core::usize WaitQueue::wake_all()
 {
-    // Take the waiters present now, all at once: a woken thread that waits again joins a
-    // fresh list instead of being woken again by this call.
-    Core::IntrusiveList<Thread, &Thread::m_wait_node> waking;
+    // The waiters present now: a woken thread that waits again takes the lock first, so it
+    // cannot be woken twice by this call.
+    Core::usize count = 0;
     {
         Locking::SpinlockLocker locker(m_lock);
         while (Thread* waiter = m_waiters.first()) {
             m_waiters.remove(*waiter);
-            waking.push_back(*waiter);
+            Scheduler::wake(*waiter);
+            ++count;
         }
     }
-    Core::usize count = 0;
-    while (Thread* waiter = waking.first()) {
-        waking.remove(*waiter);
-        Scheduler::wake(*waiter);
-        ++count;
-    }
+    Scheduler::yield_if_due();
     return count;
 }
 

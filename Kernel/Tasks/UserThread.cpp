@@ -27,6 +27,8 @@ public:
     {
         Thread& self = Scheduler::current();
         // Created just before its process began to terminate: it never runs user code.
+        // Interrupts go off first, as in the system call return path (Dispatch.cpp).
+        Arch::disable_interrupts();
         if (Scheduler::termination_requested(self))
             Scheduler::exit_current(self.process()->exit_status());
         enter_user_mode(self.m_user_instruction_pointer, self.m_user_stack_pointer, self.m_user_argument,

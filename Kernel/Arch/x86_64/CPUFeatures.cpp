@@ -77,10 +77,11 @@ void apply_cpu_protections_on_this_cpu()
     // handler on its own stack.
     enable_if(s_features.machine_check, cr4_machine_check);
     enable_if(s_features.global_pages, cr4_pge);
-    // PCID may only be turned on while CR3's low 12 bits are zero, which they are: the
-    // kernel's root, loaded now, uses PCID 0. PCIDs are used only with global pages, so
-    // that invlpg of a kernel address, which reaches global entries whatever the PCID,
-    // keeps every address space's view of the kernel right (docs/memory.md#pcids).
+    // PCID may only be turned on while CR3's low 12 bits are zero, which they are: CR3
+    // holds the boot page tables (Boot.S) on the boot CPU, the kernel's root on the others,
+    // both page-aligned, and everything loaded before user space uses PCID 0. PCIDs are used only with global
+    // pages, so that invlpg of a kernel address, which reaches global entries whatever the PCID, keeps every
+    // address space's view of the kernel right (docs/memory.md#pcids).
     enable_if(pcids_enabled(), cr4_pcide);
     write_cr4(cr4);
 
