@@ -7,8 +7,8 @@
 // frame an interrupt from user mode would: SS, RSP, RFLAGS, CS, RIP, an error code of 0,
 // vector syscall_frame_vector, then the general registers (Arch::RegisterState). So the
 // dispatcher reads the system call number and arguments from one structure, writes the
-// result into its RAX, and everything leaves through one path. The return uses iretq,
-// which reloads RIP, CS, RFLAGS, RSP and SS from the frame as they are.
+// result into its RAX, and everything leaves through one path. The return uses sysretq
+// with the frame's RIP, RFLAGS and RSP (iretq for a RIP sysretq cannot take).
 
     .set processor_kernel_stack_top_offset, 16
     .set processor_user_stack_scratch_offset, 24
@@ -40,6 +40,26 @@ syscall_entry:
     cli
     pop_general_registers
     add $16, %rsp
+    // The frame now holds RIP, CS, RFLAGS, RSP, SS. The return is sysretq, which loads RIP
+    // from RCX and RFLAGS from R11 (both clobbered by the ABI, so free here) and the user
+    // selectors from STAR, but not RSP, which is set by hand just before it.
+    //
+    // Invariants: interrupts are off from here to the sysretq, so nothing runs in between
+    // on the user stack (NMI and machine check arrive on IST stacks of their own); the
+    // frame's CS and SS are the user selectors STAR yields (nothing changes them). sysretq
+    // to a non-canonical RIP would raise #GP in ring 0 with the user's RSP loaded, so a RIP
+    // outside the lower half (possible only if the syscall instruction ended exactly at its
+    // top, or if a frame was changed) leaves through iretq instead, which faults, if at
+    // all, in user mode.
+    mov (%rsp), %rcx
+    mov %rcx, %r11
+    shr $47, %r11
+    jnz 1f
+    mov 16(%rsp), %r11
+    mov 24(%rsp), %rsp
+    swapgs
+    sysretq
+1:
     swapgs
     iretq
 

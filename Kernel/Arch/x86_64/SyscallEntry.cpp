@@ -27,8 +27,8 @@ constexpr Core::u64 alignment_check = 1ull << 18;
 void initialize_syscalls_on_this_cpu()
 {
     write_msr(extended_features_msr, read_msr(extended_features_msr) | syscall_enable);
-    // syscall: CS = kernel code, SS = kernel code + 8. sysret (not used yet; iretq returns)
-    // would take SS = kernel data + 8 and CS = kernel data + 16, the user selectors.
+    // syscall: CS = kernel code, SS = kernel code + 8. sysretq: SS = kernel data + 8 and
+    // CS = kernel data + 16, with RPL 3: the user selectors (GDT.h orders them so).
     write_msr(syscall_selectors_msr,
         (static_cast<Core::u64>(kernel_data_selector) << 48)
             | (static_cast<Core::u64>(kernel_code_selector) << 32));
