@@ -90,3 +90,20 @@ KERNEL_TEST(syscalls, a_finished_process_gives_its_memory_back)
     }
     EXPECT(left < 48 * 1024);
 }
+
+// Userland/Tests/PointerTests.cpp: every call that takes a user pointer, with every kind of
+// bad pointer. The audit log is its one start-up handle, for audit_read's buffer.
+KERNEL_TEST(syscalls, bad_pointers_to_every_call)
+{
+    auto audit_log = Kernel::Security::AuditLogObject::instance();
+    EXPECT(!audit_log.is_error());
+    if (audit_log.is_error())
+        return;
+    Kernel::Objects::HandleTable::Entry handles[] = {
+        { Core::RefPtr<Kernel::Objects::KernelObject>(audit_log.value()), ABI::Right::Read },
+    };
+    auto status = run_to_exit(test_context, "tests/pointers", 0, handles);
+    EXPECT(status.has_value());
+    if (status.has_value())
+        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+}
