@@ -29,6 +29,8 @@ enum class ErrorCode : int32_t {
     // A wait ended because the waiting thread's process is being terminated. The thread
     // exits before it returns to user mode, so programs never see this code.
     Interrupted = 17,
+    // The other end of a channel is closed.
+    PeerClosed = 18,
     Count,
 };
 
@@ -71,6 +73,8 @@ constexpr const char* error_code_name(ErrorCode code)
         return "WouldBlock";
     case ErrorCode::Interrupted:
         return "Interrupted";
+    case ErrorCode::PeerClosed:
+        return "PeerClosed";
     case ErrorCode::Count:
         break;
     }

@@ -7,8 +7,8 @@
 // reused: new signals take the next free bit.
 //
 // Taken: bit 0 Signalled (Event), bit 1 Fired (Timer), bit 2 Triggered (Interrupt), bit 3
-// Terminated (Process). Set aside for what comes next: bit 3 for Thread too, bits 4 and up
-// for channels (readable, writable, peer closed).
+// Terminated (Process), bits 4-6 Readable, Writable, PeerClosed (channel endpoints). Set
+// aside: bit 3 for Thread too.
 
 #include <stdint.h>
 
@@ -26,12 +26,18 @@ enum class Signal : uint32_t {
     // A process has exited: every thread gone, handles closed, exit status final
     // (process_wait reads it). Stays raised.
     Terminated = 1u << 3,
+    // A channel endpoint has a message to read.
+    Readable = 1u << 4,
+    // A write to a channel endpoint would not have to wait or fail for lack of room.
+    Writable = 1u << 5,
+    // The other endpoint of a channel is closed (messages already queued can still be read).
+    PeerClosed = 1u << 6,
 };
 
 // Every bit that names a signal. A mask passed to object_wait with any other bit is
 // refused (InvalidArgument), so that a program built for a newer ABI learns that its
 // signal does not exist here.
-inline constexpr uint32_t known_signal_bits = (1u << 4) - 1;
+inline constexpr uint32_t known_signal_bits = (1u << 7) - 1;
 
 constexpr uint32_t signal_bits(Signal signal)
 {

@@ -165,6 +165,30 @@ enum class Syscall : uint64_t {
     // handle_revoke(handle): closes the handle and every handle duplicated from it, directly
     // or through others, in the caller's table; returns how many were closed. -BadHandle.
     HandleRevoke = 37,
+    // channel_create(qos, HandleValue handles[2]): a new channel (ABI/Channel.h) of the given
+    // ChannelQos, and a handle to each endpoint with Read, Write, Wait, Duplicate and
+    // Transfer, stored in `handles`. -InvalidArgument (qos), -BadAddress, -OutOfMemory,
+    // -OutOfRange.
+    ChannelCreate = 38,
+    // channel_write(channel, const void* bytes, byte_count, const HandleValue* handles,
+    // handle_count, flags): queues a message for the other endpoint (needs Write); the
+    // handles (each needs Transfer) move with it. flags must be 0. -InvalidArgument (sizes
+    // over the limits, a handle listed twice, the endpoint itself), -BadAddress,
+    // -PeerClosed, -TimedOut (latency-sensitive: no room within the park limit),
+    // -WouldBlock (bulk: the spill is full), the handle errors, -OutOfMemory.
+    ChannelWrite = 39,
+    // channel_read(channel, ChannelReadBuffer* buffer, flags): takes the first message
+    // queued for this endpoint (needs Read) into the buffers the block names, and stores
+    // its sizes. Never blocks (wait for Readable with object_wait). -WouldBlock (nothing
+    // queued), -PeerClosed (nothing queued, other end closed), -BufferTooSmall (sizes
+    // stored, message kept), -BadAddress, -OutOfRange / -OutOfMemory (no room for the
+    // handles; message kept), the handle errors.
+    ChannelRead = 40,
+    // 41: channel_call.
+    // channel_statistics(audit_log, channel, ChannelStatistics* statistics): the channel's
+    // counters. Needs Read on the audit log (the diagnostics privilege, process 1's) and
+    // any handle to either endpoint. -BadAddress, the handle errors.
+    ChannelStatistics = 42,
 };
 
 // The longest text debug_log accepts.

@@ -29,6 +29,9 @@ enum class LockRank : Core::u8 {
     // Mutexes' waiter lists and inherited priorities; cross-CPU requeue calls are made
     // under it, which take no lock.
     PriorityInheritance = 35,
+    // A channel's queues, closed flags and counters; signals are raised under it (wait
+    // queues, higher) and nothing is allocated or freed.
+    Channel = 38,
     // A wait queue's waiter list; waking takes no other lock under it.
     WaitQueue = 40,
     // A process's list of threads; terminating the process wakes them under it, which
@@ -58,6 +61,8 @@ constexpr const char* lock_rank_name(LockRank rank)
         return "physical-memory";
     case LockRank::PriorityInheritance:
         return "priority-inheritance";
+    case LockRank::Channel:
+        return "channel";
     case LockRank::WaitQueue:
         return "wait-queue";
     case LockRank::ProcessThreads:

@@ -35,6 +35,12 @@ CallResult process_exit(const Arguments&);
 CallResult process_wait(const Arguments&);
 CallResult process_kill(const Arguments&);
 
+// ChannelCalls.cpp
+CallResult channel_create(const Arguments&);
+CallResult channel_write(const Arguments&);
+CallResult channel_read(const Arguments&);
+CallResult channel_statistics(const Arguments&);
+
 // AuditCalls.cpp
 CallResult audit_read(const Arguments&);
 

@@ -100,6 +100,14 @@ Handler handler_for(Core::u64 number)
         return process_kill;
     case ABI::Syscall::HandleRevoke:
         return handle_revoke;
+    case ABI::Syscall::ChannelCreate:
+        return channel_create;
+    case ABI::Syscall::ChannelWrite:
+        return channel_write;
+    case ABI::Syscall::ChannelRead:
+        return channel_read;
+    case ABI::Syscall::ChannelStatistics:
+        return channel_statistics;
     case ABI::Syscall::MemoryObjectCreate:
         return memory_object_create;
     case ABI::Syscall::MemoryObjectCreateChild:

@@ -119,8 +119,9 @@ void Process::exit_if_never_started()
     if (!change_state(State::Created, State::Exited))
         return;
     with_handles([](Objects::HandleTable& table) { table.close_all(); });
-    m_exit_waiters.wake_all();
+    // Terminated first: whoever process_wait wakes may look at the signal at once.
     m_signals.raise(ABI::signal_bits(ABI::Signal::Terminated));
+    m_exit_waiters.wake_all();
 }
 
 void Process::abandon_start()
@@ -138,8 +139,9 @@ void Process::finish_exit()
     with_handles([](Objects::HandleTable& table) { table.close_all(); });
     m_exit_waiters.with_lock(
         [&] { __atomic_store_n(&m_state, static_cast<Core::u8>(State::Exited), __ATOMIC_RELEASE); });
-    m_exit_waiters.wake_all();
+    // Terminated first: whoever process_wait wakes may look at the signal at once.
     m_signals.raise(ABI::signal_bits(ABI::Signal::Terminated));
+    m_exit_waiters.wake_all();
 }
 
 Core::Result<Core::i64> Process::wait_for_exit(Core::u64 deadline_ns)

@@ -7,6 +7,7 @@
 // negated ErrorCode on failure.
 
 #include <ABI/Audit.h>
+#include <ABI/Channel.h>
 #include <ABI/ErrorCode.h>
 #include <ABI/Memory.h>
 #include <ABI/Process.h>
@@ -254,6 +255,30 @@ inline int64_t resource_narrow(uint32_t handle, uint64_t base, uint64_t count)
 inline uint64_t clock_monotonic()
 {
     return static_cast<uint64_t>(system_call(ABI::Syscall::ClockMonotonic));
+}
+
+inline int64_t channel_create(ABI::ChannelQos qos, uint32_t handles[2])
+{
+    return system_call(
+        ABI::Syscall::ChannelCreate, static_cast<uint64_t>(qos), reinterpret_cast<uint64_t>(handles));
+}
+
+inline int64_t channel_write(uint32_t channel, const void* bytes, uint64_t byte_count,
+    const uint32_t* handles = nullptr, uint64_t handle_count = 0, uint64_t flags = 0)
+{
+    return system_call(ABI::Syscall::ChannelWrite, channel, reinterpret_cast<uint64_t>(bytes), byte_count,
+        reinterpret_cast<uint64_t>(handles), handle_count, flags);
+}
+
+inline int64_t channel_read(uint32_t channel, ABI::ChannelReadBuffer* buffer, uint64_t flags = 0)
+{
+    return system_call(ABI::Syscall::ChannelRead, channel, reinterpret_cast<uint64_t>(buffer), flags);
+}
+
+inline int64_t channel_statistics(uint32_t audit_log, uint32_t channel, ABI::ChannelStatistics* statistics)
+{
+    return system_call(
+        ABI::Syscall::ChannelStatistics, audit_log, channel, reinterpret_cast<uint64_t>(statistics));
 }
 
 // The negated error code a failed call returns.

@@ -1,0 +1,54 @@
+#pragma once
+
+// Channels (docs/ipc.md), shared by the kernel and user space. Values and layouts are ABI:
+// never renumbered or reordered, only appended to.
+
+#include <ABI/Handle.h>
+#include <stdint.h>
+
+namespace ABI {
+
+// The most a message can carry.
+inline constexpr uint64_t channel_maximum_message_bytes = 65536;
+inline constexpr uint32_t channel_maximum_message_handles = 64;
+
+// How many messages wait in one direction before the channel's backpressure policy applies.
+inline constexpr uint32_t channel_queue_capacity = 64;
+
+// What a full direction does to the next write (channel_create's flags).
+enum class ChannelQos : uint64_t {
+    // Latency-sensitive: the writer is parked until a reader makes room, for at most
+    // channel_park_limit_ns; then the write fails with TimedOut and nothing is sent.
+    LatencySensitive = 0,
+    // Best-effort: the oldest waiting message is dropped (its handles closed) to make room.
+    BestEffort = 1,
+    // Bulk: messages beyond the queue's capacity spill into an overflow of at most
+    // channel_spill_limit_bytes of message bytes; past that the write fails with WouldBlock.
+    Bulk = 2,
+};
+inline constexpr uint64_t channel_qos_count = 3;
+inline constexpr uint64_t channel_park_limit_ns = 500'000;
+inline constexpr uint64_t channel_spill_limit_bytes = 256 * 1024;
+
+// channel_read's in/out block: where the message goes, and (out) how big it was. On
+// BufferTooSmall the message stays queued and byte_count / handle_count say what it needs.
+struct ChannelReadBuffer {
+    uint64_t bytes_address;
+    uint64_t bytes_capacity;
+    uint64_t handles_address; // an array of HandleValue
+    uint64_t handles_capacity;
+    uint64_t byte_count; // out
+    uint64_t handle_count; // out
+};
+
+// A channel's counters since it was made, both directions together (channel_statistics).
+struct ChannelStatistics {
+    uint64_t sent; // messages queued for a reader
+    uint64_t dropped; // best-effort messages dropped to make room
+    uint64_t parked; // latency-sensitive writes that had to wait for room
+    uint64_t spilled; // bulk messages queued beyond the capacity
+    uint64_t timed_out; // parked writes that gave up after channel_park_limit_ns
+    uint64_t qos; // the ChannelQos
+};
+
+} // namespace ABI

@@ -1,0 +1,309 @@
+#include <ABI/Signals.h>
+#include <Core/NoThrow.h>
+#include <Core/PlacementNew.h>
+#include <Kernel/Ipc/Channel.h>
+#include <Kernel/Tasks/Scheduler.h>
+#include <Kernel/Time/Clock.h>
+
+namespace Kernel::Ipc {
+
+namespace {
+
+constexpr Core::u32 readable = ABI::signal_bits(ABI::Signal::Readable);
+constexpr Core::u32 writable = ABI::signal_bits(ABI::Signal::Writable);
+constexpr Core::u32 peer_closed = ABI::signal_bits(ABI::Signal::PeerClosed);
+
+using MessageQueue = Core::IntrusiveList<Message, &Message::m_queue_node>;
+
+// Frees every message of `queue` (after the channel's lock is released: see Channel.h).
+void destroy_all(MessageQueue& queue)
+{
+    while (Message* message = queue.first()) {
+        queue.remove(*message);
+        Message::destroy(message);
+    }
+}
+
+} // namespace
+
+Core::Result<Message*> Message::create(Core::u32 byte_count, Core::u32 handle_count)
+{
+    // One block: the Message, the entries (aligned for their RefPtr), then the bytes.
+    Core::usize entries_offset = (sizeof(Message) + alignof(Objects::HandleTable::Entry) - 1)
+        & ~(alignof(Objects::HandleTable::Entry) - 1);
+    Core::usize bytes_offset = entries_offset + handle_count * sizeof(Objects::HandleTable::Entry);
+    auto* storage = new (Core::nothrow) Core::u8[bytes_offset + byte_count];
+    if (!storage)
+        return Core::ErrorCode::OutOfMemory;
+    // The block is large enough for all three parts at those offsets, and the heap aligns
+    // it for any kernel type; each part is constructed in place before use.
+    auto* entries = reinterpret_cast<Objects::HandleTable::Entry*>(storage + entries_offset);
+    for (Core::u32 index = 0; index < handle_count; ++index)
+        new (&entries[index]) Objects::HandleTable::Entry();
+    return new (storage) Message(byte_count, handle_count, entries, storage + bytes_offset);
+}
+
+void Message::destroy(Message* message)
+{
+    for (Core::u32 index = 0; index < message->m_handle_count; ++index)
+        message->m_handles[index].~Entry();
+    message->~Message();
+    // The block came from create()'s array new.
+    delete[] reinterpret_cast<Core::u8*>(message);
+}
+
+// What the two endpoints share. Side s reads queue[s]; the other side writes it.
+class ChannelState final : public Core::RefCounted<ChannelState> {
+public:
+    explicit ChannelState(ABI::ChannelQos qos)
+        : qos(qos)
+    {
+    }
+
+    Locking::Spinlock lock { "channel", Locking::LockRank::Channel };
+    const ABI::ChannelQos qos;
+    MessageQueue queues[2];
+    // Bytes queued beyond the capacity (bulk), per queue.
+    Core::u64 spilled_bytes[2] {};
+    // Set when the side's endpoint is gone (its last handle closed).
+    bool closed[2] {};
+    // The live endpoints, cleared by their destructors under the lock.
+    ChannelEndpoint* endpoints[2] {};
+    // Messages queued per queue, readable without the lock by room waiters.
+    Core::u32 queued[2] {};
+    // Writers of a latency-sensitive channel waiting for room.
+    Tasks::WaitQueue room_waiters;
+    ABI::ChannelStatistics counters {};
+
+    [[nodiscard]] bool has_room(Core::u32 queue) const
+    {
+        return __atomic_load_n(&queued[queue], __ATOMIC_ACQUIRE) < ABI::channel_queue_capacity;
+    }
+    [[nodiscard]] bool is_closed(Core::u32 side) const
+    {
+        return __atomic_load_n(&closed[side], __ATOMIC_ACQUIRE);
+    }
+
+    // Whether a write into `queue` would go through now, for the writer's Writable signal.
+    [[nodiscard]] bool accepts_write(Core::u32 queue) const
+    {
+        switch (qos) {
+        case ABI::ChannelQos::LatencySensitive:
+            return has_room(queue);
+        case ABI::ChannelQos::BestEffort:
+            return true;
+        case ABI::ChannelQos::Bulk:
+            return has_room(queue) || spilled_bytes[queue] < ABI::channel_spill_limit_bytes;
+        }
+        return false;
+    }
+
+    // Brings the signals of both endpoints up to date. The lock is held.
+    void update_signals()
+    {
+        for (Core::u32 side = 0; side < 2; ++side) {
+            ChannelEndpoint* endpoint = endpoints[side];
+            if (!endpoint)
+                continue;
+            Core::u32 raise = 0;
+            Core::u32 clear = 0;
+            (queues[side].is_empty() ? clear : raise) |= readable;
+            bool peer_gone = closed[1 - side];
+            (peer_gone ? raise : clear) |= peer_closed;
+            (!peer_gone && accepts_write(1 - side) ? raise : clear) |= writable;
+            endpoint->m_signals.clear(clear);
+            endpoint->m_signals.raise(raise);
+        }
+    }
+
+    void set_queued(Core::u32 queue, Core::u32 count)
+    {
+        __atomic_store_n(&queued[queue], count, __ATOMIC_RELEASE);
+    }
+};
+
+ChannelEndpoint::ChannelEndpoint(Core::RefPtr<ChannelState> state, Core::u32 side)
+    : m_state(Core::move(state))
+    , m_side(side)
+    , m_signals(readable | writable | peer_closed)
+{
+}
+
+Core::Result<ChannelEndpoint::Pair> ChannelEndpoint::create_pair(ABI::ChannelQos qos)
+{
+    auto* raw_state = new (Core::nothrow) ChannelState(qos);
+    if (!raw_state)
+        return Core::ErrorCode::OutOfMemory;
+    auto state = Core::RefPtr<ChannelState>::adopt(raw_state);
+    state->counters.qos = static_cast<Core::u64>(qos);
+    auto* first = new (Core::nothrow) ChannelEndpoint(state, 0);
+    if (!first)
+        return Core::ErrorCode::OutOfMemory;
+    auto first_reference = Core::RefPtr<ChannelEndpoint>::adopt(first);
+    auto* second = new (Core::nothrow) ChannelEndpoint(state, 1);
+    if (!second) {
+        // The first endpoint closes a channel whose other side never existed.
+        state->closed[1] = true;
+        return Core::ErrorCode::OutOfMemory;
+    }
+    auto second_reference = Core::RefPtr<ChannelEndpoint>::adopt(second);
+    {
+        Locking::SpinlockLocker locker(state->lock);
+        state->endpoints[0] = first;
+        state->endpoints[1] = second;
+        state->update_signals();
+    }
+    return Pair { Core::move(first_reference), Core::move(second_reference) };
+}
+
+ChannelEndpoint::~ChannelEndpoint()
+{
+    MessageQueue unread;
+    {
+        Locking::SpinlockLocker locker(m_state->lock);
+        __atomic_store_n(&m_state->closed[m_side], true, __ATOMIC_RELEASE);
+        m_state->endpoints[m_side] = nullptr;
+        // Nobody will read these any more.
+        while (Message* message = m_state->queues[m_side].first()) {
+            m_state->queues[m_side].remove(*message);
+            unread.push_back(*message);
+        }
+        m_state->spilled_bytes[m_side] = 0;
+        m_state->set_queued(m_side, 0);
+        m_state->update_signals();
+    }
+    // Parked writers of the peer learn that there is nobody to write to.
+    m_state->room_waiters.wake_all();
+    destroy_all(unread);
+}
+
+ChannelEndpoint* ChannelEndpoint::peer() const
+{
+    return m_state->endpoints[1 - m_side];
+}
+
+Core::Result<void> ChannelEndpoint::wait_for_room()
+{
+    ChannelState& state = *m_state;
+    Core::u32 target = 1 - m_side;
+    if (state.qos != ABI::ChannelQos::LatencySensitive || state.has_room(target) || state.is_closed(target))
+        return {};
+    {
+        Locking::SpinlockLocker locker(state.lock);
+        ++state.counters.parked;
+    }
+    Core::u64 deadline = Time::monotonic_nanoseconds() + ABI::channel_park_limit_ns;
+    auto waited = state.room_waiters.wait_until_interruptible(
+        [&] { return state.has_room(target) || state.is_closed(target); }, deadline);
+    if (waited.is_error()) {
+        if (waited.error().code() == Core::ErrorCode::TimedOut) {
+            Locking::SpinlockLocker locker(state.lock);
+            ++state.counters.timed_out;
+        }
+        return waited.error();
+    }
+    if (state.is_closed(target))
+        return Core::ErrorCode::PeerClosed;
+    return {};
+}
+
+Core::Result<void> ChannelEndpoint::write(Message* message)
+{
+    ChannelState& state = *m_state;
+    Core::u32 target = 1 - m_side;
+    MessageQueue dropped;
+    for (;;) {
+        {
+            Locking::SpinlockLocker locker(state.lock);
+            if (state.closed[target])
+                return Core::ErrorCode::PeerClosed;
+            MessageQueue& queue = state.queues[target];
+            bool full = queue.size() >= ABI::channel_queue_capacity;
+            bool queued = true;
+            if (full) {
+                switch (state.qos) {
+                case ABI::ChannelQos::LatencySensitive:
+                    // Another writer took the room this one waited for: wait again.
+                    queued = false;
+                    break;
+                case ABI::ChannelQos::BestEffort: {
+                    Message* oldest = queue.first();
+                    queue.remove(*oldest);
+                    dropped.push_back(*oldest);
+                    ++state.counters.dropped;
+                    break;
+                }
+                case ABI::ChannelQos::Bulk:
+                    if (state.spilled_bytes[target] + message->byte_count() > ABI::channel_spill_limit_bytes)
+                        return Core::ErrorCode::WouldBlock;
+                    state.spilled_bytes[target] += message->byte_count();
+                    ++state.counters.spilled;
+                    break;
+                }
+            }
+            if (queued) {
+                queue.push_back(*message);
+                state.set_queued(target, static_cast<Core::u32>(queue.size()));
+                ++state.counters.sent;
+                state.update_signals();
+                break;
+            }
+        }
+        TRY(wait_for_room());
+    }
+    destroy_all(dropped);
+    return {};
+}
+
+Core::Result<Message*> ChannelEndpoint::take(
+    Core::u64 bytes_capacity, Core::u64 handles_capacity, Core::u32& needed_bytes, Core::u32& needed_handles)
+{
+    ChannelState& state = *m_state;
+    Message* message = nullptr;
+    {
+        Locking::SpinlockLocker locker(state.lock);
+        MessageQueue& queue = state.queues[m_side];
+        message = queue.first();
+        if (!message)
+            return state.closed[1 - m_side] ? Core::ErrorCode::PeerClosed : Core::ErrorCode::WouldBlock;
+        needed_bytes = message->byte_count();
+        needed_handles = message->handle_count();
+        if (needed_bytes > bytes_capacity || needed_handles > handles_capacity)
+            return Core::ErrorCode::BufferTooSmall;
+        queue.remove(*message);
+        Core::u32 count = static_cast<Core::u32>(queue.size());
+        state.set_queued(m_side, count);
+        // The spill drains as the queue does: once back under the capacity nothing is
+        // beyond it any more.
+        if (count < ABI::channel_queue_capacity)
+            state.spilled_bytes[m_side] = 0;
+        state.update_signals();
+    }
+    state.room_waiters.wake_all();
+    return message;
+}
+
+void ChannelEndpoint::put_back(Message* message)
+{
+    ChannelState& state = *m_state;
+    Locking::SpinlockLocker locker(state.lock);
+    MessageQueue& queue = state.queues[m_side];
+    queue.push_front(*message);
+    state.set_queued(m_side, static_cast<Core::u32>(queue.size()));
+    state.update_signals();
+}
+
+bool ChannelEndpoint::is_end_of_same_channel(const Objects::KernelObject& object) const
+{
+    // Only a ChannelEndpoint has this type (KernelObject.h), so the cast is exact.
+    return object.type() == ABI::ObjectType::Channel
+        && static_cast<const ChannelEndpoint&>(object).m_state.get() == m_state.get();
+}
+
+ABI::ChannelStatistics ChannelEndpoint::statistics() const
+{
+    Locking::SpinlockLocker locker(m_state->lock);
+    return m_state->counters;
+}
+
+} // namespace Kernel::Ipc

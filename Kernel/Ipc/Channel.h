@@ -1,0 +1,116 @@
+#pragma once
+
+// Channels: a pair of endpoints, each a kernel object, carrying messages of bytes and
+// handles in both directions (docs/ipc.md). Each direction is a FIFO queue bounded by
+// ABI::channel_queue_capacity; what a full queue does to a writer is the channel's QoS
+// class (ABI::ChannelQos): park the writer briefly, drop the oldest message, or spill into
+// a bounded overflow. Handles travel inside messages as HandleTable entries: the writer's
+// table gave them up (remove_for_transfer), the reader's table takes them in.
+//
+// Endpoints raise Readable (a message waits), Writable (a write would go through at once)
+// and PeerClosed (the other endpoint's last handle is gone; what was queued can still be
+// read). Closing an endpoint drops the messages queued for it, with their handles.
+//
+// Locking: one spinlock per channel (LockRank::Channel) guards both queues, the closed
+// flags and the counters. Under it the code raises signals (wait-queue locks, a higher
+// rank) and never allocates or frees: messages are allocated before it is taken, and those
+// leaving the channel (dropped, or the queue of a closed endpoint) are freed after it is
+// released, since freeing a message may destroy the objects its handles name.
+
+#include <ABI/Channel.h>
+#include <Core/Error.h>
+#include <Core/IntrusiveList.h>
+#include <Core/RefPtr.h>
+#include <Core/Span.h>
+#include <Core/Types.h>
+#include <Kernel/Locking/Spinlock.h>
+#include <Kernel/Objects/HandleTable.h>
+#include <Kernel/Objects/KernelObject.h>
+#include <Kernel/Objects/Signals.h>
+
+namespace Kernel::Ipc {
+
+// One message: its bytes and handle entries, in one allocation (create()).
+class Message {
+public:
+    // Room for `byte_count` bytes and `handle_count` entries; OutOfMemory. The entries start
+    // empty; the writer fills them (handles()) and the bytes (bytes()).
+    [[nodiscard]] static Core::Result<Message*> create(Core::u32 byte_count, Core::u32 handle_count);
+    // Frees the message, dropping the references of the handles still in it.
+    static void destroy(Message* message);
+
+    [[nodiscard]] Core::u32 byte_count() const { return m_byte_count; }
+    [[nodiscard]] Core::u32 handle_count() const { return m_handle_count; }
+    [[nodiscard]] Core::u8* bytes() { return m_bytes; }
+    [[nodiscard]] Core::Span<Objects::HandleTable::Entry> handles() { return { m_handles, m_handle_count }; }
+
+    Core::IntrusiveListNode<Message> m_queue_node;
+
+private:
+    Message(
+        Core::u32 byte_count, Core::u32 handle_count, Objects::HandleTable::Entry* handles, Core::u8* bytes)
+        : m_byte_count(byte_count)
+        , m_handle_count(handle_count)
+        , m_handles(handles)
+        , m_bytes(bytes)
+    {
+    }
+
+    Core::u32 m_byte_count;
+    Core::u32 m_handle_count;
+    Objects::HandleTable::Entry* m_handles;
+    Core::u8* m_bytes;
+};
+
+class ChannelState;
+
+class ChannelEndpoint final : public Objects::TypedKernelObject<ABI::ObjectType::Channel> {
+public:
+    struct Pair {
+        Core::RefPtr<ChannelEndpoint> first;
+        Core::RefPtr<ChannelEndpoint> second;
+    };
+    // Two connected endpoints with the given QoS class. OutOfMemory.
+    [[nodiscard]] static Core::Result<Pair> create_pair(ABI::ChannelQos qos);
+    // Marks this side closed: the peer sees PeerClosed, queued messages for this side go.
+    ~ChannelEndpoint() override;
+
+    Objects::Signals* signals() override { return &m_signals; }
+
+    // Queues `message` for the peer, applying the QoS policy when its queue is full. The
+    // channel takes the message on success; on failure the caller keeps it. Errors:
+    // PeerClosed, TimedOut (latency-sensitive: no room within the park limit), WouldBlock
+    // (bulk: the spill is full), Interrupted (the caller's process is terminating).
+    [[nodiscard]] Core::Result<void> write(Message* message);
+    // Waits, for a latency-sensitive channel, until the peer's queue has room or the park
+    // limit passes (counted as parked). Called before the writer gives up its handles, so
+    // that a write that times out leaves them where they were. PeerClosed, TimedOut,
+    // Interrupted.
+    [[nodiscard]] Core::Result<void> wait_for_room();
+
+    // The first message queued for this side, taken off the queue, if it fits the given
+    // capacities. Otherwise BufferTooSmall with the sizes it needs in `needed_*` (the
+    // message stays). WouldBlock when nothing is queued; PeerClosed when nothing is queued
+    // and the peer is closed.
+    [[nodiscard]] Core::Result<Message*> take(Core::u64 bytes_capacity, Core::u64 handles_capacity,
+        Core::u32& needed_bytes, Core::u32& needed_handles);
+    // Puts a taken message back at the head (a read that could not deliver it).
+    void put_back(Message* message);
+
+    [[nodiscard]] ABI::ChannelStatistics statistics() const;
+    // Whether `object` is either endpoint of this channel. A channel cannot carry those:
+    // a message holding a handle to the endpoint it waits in would keep that endpoint
+    // alive, and with it the message, for ever.
+    [[nodiscard]] bool is_end_of_same_channel(const Objects::KernelObject& object) const;
+
+private:
+    ChannelEndpoint(Core::RefPtr<ChannelState> state, Core::u32 side);
+    ChannelEndpoint* peer() const;
+    friend class ChannelState;
+
+    Core::RefPtr<ChannelState> m_state;
+    Core::u32 m_side;
+    Objects::Signals m_signals;
+};
+
+} // namespace Kernel::Ipc

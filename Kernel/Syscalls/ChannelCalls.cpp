@@ -1,0 +1,200 @@
+// channel_create, channel_write, channel_read, channel_statistics (docs/ipc.md).
+
+#include <ABI/Channel.h>
+#include <Kernel/Ipc/Channel.h>
+#include <Kernel/Memory/UserCopy.h>
+#include <Kernel/Security/AuditLog.h>
+#include <Kernel/Syscalls/Calls.h>
+
+namespace Kernel::Syscalls {
+
+namespace {
+
+// What each endpoint's handle allows: reading and writing messages, waiting for its
+// signals, passing it on. Manage is left out: nothing about a channel can be reconfigured.
+constexpr ABI::Rights endpoint_rights
+    = ABI::Right::Read | ABI::Right::Write | ABI::Right::Wait | ABI::Right::Duplicate | ABI::Right::Transfer;
+
+} // namespace
+
+CallResult channel_create(const Arguments& arguments)
+{
+    Core::u64 qos_value = arguments.first;
+    Core::u64 handles_address = arguments.second;
+    if (qos_value >= ABI::channel_qos_count)
+        return Core::ErrorCode::InvalidArgument;
+    // The destination is checked before anything is made, so that a bad pointer leaves
+    // no channel behind.
+    Objects::HandleValue values[2] = {};
+    TRY(Memory::copy_to_user(handles_address, values, sizeof(values)));
+    Tasks::Process* process = TRY(calling_process());
+    auto pair = TRY(Ipc::ChannelEndpoint::create_pair(static_cast<ABI::ChannelQos>(qos_value)));
+    TRY(process->with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
+        TRY(table.reserve(2));
+        values[0] = TRY(table.add(Core::RefPtr<Objects::KernelObject>(pair.first), endpoint_rights));
+        values[1] = TRY(table.add(Core::RefPtr<Objects::KernelObject>(pair.second), endpoint_rights));
+        return {};
+    }));
+    auto copied = Memory::copy_to_user(handles_address, values, sizeof(values));
+    if (copied.is_error()) {
+        // Unmapped since the check above, by another thread: the handles could not be
+        // named, so they go.
+        (void)process->with_handles([&](Objects::HandleTable& table) {
+            (void)table.close(values[0]);
+            return table.close(values[1]);
+        });
+        return copied.error();
+    }
+    return 0;
+}
+
+CallResult channel_write(const Arguments& arguments)
+{
+    Core::u64 bytes_address = arguments.second;
+    Core::u64 byte_count = arguments.third;
+    Core::u64 handles_address = arguments.fourth;
+    Core::u64 handle_count = arguments.fifth;
+    TRY(check_flags(arguments.sixth, 0));
+    if (byte_count > ABI::channel_maximum_message_bytes
+        || handle_count > ABI::channel_maximum_message_handles)
+        return Core::ErrorCode::InvalidArgument;
+    Objects::HandleValue handles[ABI::channel_maximum_message_handles];
+    if (handle_count > 0)
+        TRY(Memory::copy_from_user(handles, handles_address, handle_count * sizeof(Objects::HandleValue)));
+    for (Core::u64 index = 0; index < handle_count; ++index) {
+        for (Core::u64 other = index + 1; other < handle_count; ++other) {
+            if (handles[index] == handles[other])
+                return Core::ErrorCode::InvalidArgument;
+        }
+    }
+    auto endpoint = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.first, ABI::Right::Write));
+    Tasks::Process* process = TRY(calling_process());
+    // Each handle must be movable, and none may be an endpoint of this channel (Channel.h).
+    // A refusal is audited after the table's lock is released (auditing reads the table).
+    Core::u64 refused_index = 0;
+    auto checked = process->with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
+        for (Core::u64 index = 0; index < handle_count; ++index) {
+            refused_index = index;
+            TRY(table.check_transfer(handles[index]));
+            auto object = TRY(table.lookup<Objects::KernelObject>(handles[index], ABI::no_rights));
+            if (endpoint->is_end_of_same_channel(*object))
+                return Core::ErrorCode::InvalidArgument;
+        }
+        return {};
+    });
+    TRY(audited(*process, handles[refused_index], ABI::Right::Transfer, checked));
+    Ipc::Message* message
+        = TRY(Ipc::Message::create(static_cast<Core::u32>(byte_count), static_cast<Core::u32>(handle_count)));
+    auto copied = Memory::copy_from_user(message->bytes(), bytes_address, byte_count);
+    if (copied.is_error()) {
+        Ipc::Message::destroy(message);
+        return copied.error();
+    }
+    // A latency-sensitive writer waits for room before its handles leave its table, so
+    // that a write that times out leaves them where they were.
+    auto room = endpoint->wait_for_room();
+    if (room.is_error()) {
+        Ipc::Message::destroy(message);
+        return room.error();
+    }
+    // The handles move now: checked again and taken all at once under the table's lock.
+    auto taken = process->with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
+        for (Core::u64 index = 0; index < handle_count; ++index)
+            TRY(table.check_transfer(handles[index]));
+        for (Core::u64 index = 0; index < handle_count; ++index)
+            message->handles().data()[index] = TRY(table.remove_for_transfer(handles[index]));
+        return {};
+    });
+    if (taken.is_error()) {
+        Ipc::Message::destroy(message);
+        return taken.error();
+    }
+    for (Core::u64 index = 0; index < handle_count; ++index)
+        Security::audit(ABI::AuditEvent::HandleTransferred, process->name(), process->audit_budget(),
+            handles[index], message->handles().data()[index].rights, ABI::no_rights);
+    auto written = endpoint->write(message);
+    if (written.is_error()) {
+        // The handles have left the writer's table and cannot come back under their old
+        // values: they are closed with the message (docs/ipc.md).
+        Ipc::Message::destroy(message);
+        return written.error();
+    }
+    return 0;
+}
+
+CallResult channel_read(const Arguments& arguments)
+{
+    Core::u64 buffer_address = arguments.second;
+    TRY(check_flags(arguments.third, 0));
+    ABI::ChannelReadBuffer buffer;
+    TRY(Memory::copy_from_user(&buffer, buffer_address, sizeof(buffer)));
+    auto endpoint = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.first, ABI::Right::Read));
+    Tasks::Process* process = TRY(calling_process());
+    Core::u32 needed_bytes = 0;
+    Core::u32 needed_handles = 0;
+    auto taken = endpoint->take(buffer.bytes_capacity, buffer.handles_capacity, needed_bytes, needed_handles);
+    if (taken.is_error()) {
+        if (taken.error().code() == Core::ErrorCode::BufferTooSmall) {
+            buffer.byte_count = needed_bytes;
+            buffer.handle_count = needed_handles;
+            TRY(Memory::copy_to_user(buffer_address, &buffer, sizeof(buffer)));
+        }
+        return taken.error();
+    }
+    Ipc::Message* message = taken.value();
+    // The bytes first: a buffer that cannot take them leaves the message queued.
+    auto copied = Memory::copy_to_user(buffer.bytes_address, message->bytes(), message->byte_count());
+    if (copied.is_error()) {
+        endpoint->put_back(message);
+        return copied.error();
+    }
+    // Then the handles, into room reserved first so that adding cannot fail halfway.
+    Objects::HandleValue values[ABI::channel_maximum_message_handles];
+    auto added = process->with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
+        TRY(table.reserve(message->handle_count()));
+        for (Core::u32 index = 0; index < message->handle_count(); ++index) {
+            auto& entry = message->handles().data()[index];
+            values[index] = TRY(table.add(Core::move(entry.object), entry.rights));
+        }
+        return {};
+    });
+    if (added.is_error()) {
+        // reserve() failed before anything moved: the message waits for a later read.
+        endpoint->put_back(message);
+        return added.error();
+    }
+    buffer.byte_count = message->byte_count();
+    buffer.handle_count = message->handle_count();
+    Core::u32 handle_count = message->handle_count();
+    Ipc::Message::destroy(message);
+    auto reported = [&]() -> Core::Result<void> {
+        if (handle_count > 0)
+            TRY(Memory::copy_to_user(
+                buffer.handles_address, values, handle_count * sizeof(Objects::HandleValue)));
+        return Memory::copy_to_user(buffer_address, &buffer, sizeof(buffer));
+    }();
+    if (reported.is_error()) {
+        // The handles are in the table but the program cannot learn their values: closed,
+        // rather than left where nothing can reach them.
+        process->with_handles([&](Objects::HandleTable& table) {
+            for (Core::u32 index = 0; index < handle_count; ++index)
+                (void)table.close(values[index]);
+        });
+        return reported.error();
+    }
+    return 0;
+}
+
+CallResult channel_statistics(const Arguments& arguments)
+{
+    Core::u64 statistics_address = arguments.third;
+    // The privilege to read system diagnostics is the audit log's Read right, which only
+    // process 1 holds; the channel is named by any handle to either endpoint.
+    (void)TRY(lookup_handle<Security::AuditLogObject>(arguments.first, ABI::Right::Read));
+    auto endpoint = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.second, ABI::no_rights));
+    ABI::ChannelStatistics statistics = endpoint->statistics();
+    TRY(Memory::copy_to_user(statistics_address, &statistics, sizeof(statistics)));
+    return 0;
+}
+
+} // namespace Kernel::Syscalls
