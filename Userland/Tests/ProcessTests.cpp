@@ -9,6 +9,7 @@
 #include <ABI/Rights.h>
 #include <ABI/Signals.h>
 #include <Userland/Runtime/System.h>
+#include <Userland/Runtime/TimeStampCounter.h>
 
 using ABI::ErrorCode;
 using System::failure;
@@ -64,15 +65,6 @@ int64_t start_child(Mode mode)
     if (started < 0)
         return started;
     return process;
-}
-
-// rdtsc is allowed in user mode (CR4.TSD is clear).
-uint64_t read_time_stamp_counter()
-{
-    uint32_t low;
-    uint32_t high;
-    asm volatile("rdtsc" : "=a"(low), "=d"(high));
-    return (static_cast<uint64_t>(high) << 32) | low;
 }
 
 // The child's exit status, or a value no child exits with when waiting failed.
@@ -326,8 +318,8 @@ extern "C" int64_t main(uint64_t, uint64_t self_value)
         return check;
     // Time for the main thread's exit to complete: it needs one system call, and this
     // thread spinning leaves it its fair share of the CPU even when both share one.
-    uint64_t spin_until = read_time_stamp_counter() + 200'000'000;
-    while (read_time_stamp_counter() < spin_until) { }
+    uint64_t spin_until = TimeStampCounter::read() + 200'000'000;
+    while (TimeStampCounter::read() < spin_until) { }
     if (!expect(System::event_signal(static_cast<uint32_t>(go_kept)) == 0))
         return check;
     if (!expect(exit_status_of(two_threads) == 9))
