@@ -12,6 +12,7 @@
 #include <Kernel/Test/KernelTest.h>
 #include <Kernel/Time/Clock.h>
 
+using Kernel::Tasks::TestSupport::expect_program_passes;
 using Kernel::Tasks::TestSupport::run_to_exit;
 
 KERNEL_TEST(syscalls, random_calls_never_harm_the_kernel)
@@ -30,10 +31,7 @@ KERNEL_TEST(syscalls, random_calls_never_harm_the_kernel)
 // Userland/Tests/HandleTests.cpp: handle and event calls, success and failure paths.
 KERNEL_TEST(syscalls, handle_calls_from_user_space)
 {
-    auto status = run_to_exit(test_context, "tests/handles", 0);
-    EXPECT(status.has_value());
-    if (status.has_value())
-        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+    expect_program_passes(test_context, "tests/handles", 0);
 }
 
 // The handle tests' refusals and rights reductions are in the audit log, under their name.
@@ -64,10 +62,7 @@ KERNEL_TEST(syscalls, refused_handle_uses_are_audited)
 // Userland/Tests/ThreadTests.cpp: thread_create and thread_join from user space.
 KERNEL_TEST(syscalls, threads_from_user_space)
 {
-    auto status = run_to_exit(test_context, "tests/threads", 0);
-    EXPECT(status.has_value());
-    if (status.has_value())
-        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+    expect_program_passes(test_context, "tests/threads", 0);
 }
 
 // A process whose thread has ended gives its memory back (the reaper tears it down): its
@@ -102,8 +97,5 @@ KERNEL_TEST(syscalls, bad_pointers_to_every_call)
     Kernel::Objects::HandleTable::Entry handles[] = {
         { Core::RefPtr<Kernel::Objects::KernelObject>(audit_log.value()), ABI::Right::Read },
     };
-    auto status = run_to_exit(test_context, "tests/pointers", 0, handles);
-    EXPECT(status.has_value());
-    if (status.has_value())
-        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+    expect_program_passes(test_context, "tests/pointers", 0, handles);
 }

@@ -6,16 +6,14 @@
 #include <Kernel/Tasks/ProgramTestSupport.h>
 #include <Kernel/Time/Clock.h>
 
+using Kernel::Tasks::TestSupport::expect_program_passes;
 using Kernel::Tasks::TestSupport::run_to_exit;
 
 // Every process call's success and failure paths, children that return, fault, block,
 // spin, are killed, exit with threads still running, and receive start-up handles.
 KERNEL_TEST(processes, process_calls_from_user_space)
 {
-    auto status = run_to_exit(test_context, "tests/processes", 0);
-    EXPECT(status.has_value());
-    if (status.has_value())
-        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+    expect_program_passes(test_context, "tests/processes", 0);
 }
 
 // Handles that process_start moved are in the audit log, under the sender's name.

@@ -1,7 +1,7 @@
 #pragma once
 
-// Runs a program of the initial RAM disk to its end, for kernel tests that drive user-space
-// test programs (only test files include this).
+// Runs programs of the initial RAM disk for kernel tests that drive user-space test
+// programs, and checks their exit statuses (only test files include this).
 
 #include <Core/Optional.h>
 #include <Core/Span.h>
@@ -28,6 +28,17 @@ inline Core::Optional<Core::i64> run_to_exit(Test::TestContext& test_context, co
     if (status.is_error())
         return {};
     return status.value();
+}
+
+// Runs a user-space test program, which exits with 0 when all its checks pass and with the
+// number of the check that failed otherwise.
+inline void expect_program_passes(Test::TestContext& test_context, const char* path, Core::u64 argument,
+    Core::Span<Objects::HandleTable::Entry> startup_handles = {})
+{
+    // Nothing when the program could not run, which run_to_exit has already failed the test for.
+    auto status = run_to_exit(test_context, path, argument, startup_handles);
+    if (status.has_value())
+        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
 }
 
 } // namespace Kernel::Tasks::TestSupport
