@@ -2,11 +2,12 @@
 // them: exit statuses, the audit of moved handles, and memory given back.
 
 #include <Kernel/Memory/MemoryManager.h>
-#include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/ProgramTestSupport.h>
 #include <Kernel/Time/Clock.h>
 
+using Kernel::Tasks::TestSupport::count_audit_records;
 using Kernel::Tasks::TestSupport::expect_program_passes;
+using Kernel::Tasks::TestSupport::next_audit_sequence;
 using Kernel::Tasks::TestSupport::run_to_exit;
 
 // Every process call's success and failure paths, children that return, fault, block,
@@ -19,22 +20,11 @@ KERNEL_TEST(processes, process_calls_from_user_space)
 // Handles that process_start moved are in the audit log, under the sender's name.
 KERNEL_TEST(processes, moved_handles_are_audited)
 {
-    static ABI::AuditRecord records[ABI::audit_log_capacity];
-    Core::usize before = Kernel::Security::read_audit_log(0, { records, ABI::audit_log_capacity });
-    Core::u64 first_new = before > 0 ? records[before - 1].sequence + 1 : 0;
+    Core::u64 first_new = next_audit_sequence();
     EXPECT(run_to_exit(test_context, "tests/processes", 0).has_value());
-    Core::usize count = Kernel::Security::read_audit_log(first_new, { records, ABI::audit_log_capacity });
-    Core::usize transfers = 0;
-    for (Core::usize index = 0; index < count; ++index) {
-        const char expected[] = "tests/processes";
-        bool ours = true;
-        for (Core::usize character = 0; character < sizeof(expected); ++character)
-            ours = ours && records[index].process[character] == expected[character];
-        if (ours && records[index].event == static_cast<Core::u32>(ABI::AuditEvent::HandleTransferred))
-            ++transfers;
-    }
     // The program moves two events into each of two children.
-    EXPECT_EQ(transfers, Core::usize(4));
+    EXPECT_EQ(count_audit_records(first_new, "tests/processes", ABI::AuditEvent::HandleTransferred),
+        Core::usize(4));
 }
 
 // Children that were killed, faulted or exited give all their memory back once they and

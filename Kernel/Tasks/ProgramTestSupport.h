@@ -1,11 +1,14 @@
 #pragma once
 
 // Runs programs of the initial RAM disk for kernel tests that drive user-space test
-// programs, and checks their exit statuses (only test files include this).
+// programs, and checks what they leave behind: exit statuses, audit records (only test files
+// include this).
 
+#include <ABI/Audit.h>
 #include <Core/Optional.h>
 #include <Core/Span.h>
 #include <Kernel/Arch/x86_64/Processor.h>
+#include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/FirstProgram.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Test/KernelTest.h>
@@ -39,6 +42,46 @@ inline void expect_program_passes(Test::TestContext& test_context, const char* p
     auto status = run_to_exit(test_context, path, argument, startup_handles);
     if (status.has_value())
         EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+}
+
+// Room for the whole audit log: too large for a kernel stack, and tests run one at a time.
+inline ABI::AuditRecord s_audit_records[ABI::audit_log_capacity];
+
+// The sequence number the next audit record will have: counting from it leaves out what
+// earlier runs of the same program recorded.
+inline Core::u64 next_audit_sequence()
+{
+    Core::usize count = Security::read_audit_log(0, { s_audit_records, ABI::audit_log_capacity });
+    return count > 0 ? s_audit_records[count - 1].sequence + 1 : 0;
+}
+
+// Whether `record` was made by the process named `process_name`, which is shorter than the
+// record's NUL-padded field.
+inline bool audit_record_is_from(const ABI::AuditRecord& record, const char* process_name)
+{
+    for (Core::usize index = 0; index < sizeof(record.process); ++index) {
+        if (record.process[index] != process_name[index])
+            return false;
+        if (process_name[index] == 0)
+            return true;
+    }
+    return false;
+}
+
+// How many of the audit records from `first_sequence` on are `event`s of the process named
+// `process_name`.
+inline Core::usize count_audit_records(
+    Core::u64 first_sequence, const char* process_name, ABI::AuditEvent event)
+{
+    Core::usize count
+        = Security::read_audit_log(first_sequence, { s_audit_records, ABI::audit_log_capacity });
+    Core::usize matching = 0;
+    for (Core::usize index = 0; index < count; ++index) {
+        if (s_audit_records[index].event == static_cast<Core::u32>(event)
+            && audit_record_is_from(s_audit_records[index], process_name))
+            ++matching;
+    }
+    return matching;
 }
 
 } // namespace Kernel::Tasks::TestSupport
