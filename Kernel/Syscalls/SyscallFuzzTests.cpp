@@ -4,16 +4,14 @@
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Boot/KernelOptions.h>
 #include <Kernel/Log/KernelLog.h>
-#include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Security/BootEntropy.h>
 #include <Kernel/Tasks/ProgramTestSupport.h>
-#include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Test/KernelTest.h>
-#include <Kernel/Time/Clock.h>
 
 using Kernel::Tasks::TestSupport::count_audit_records;
 using Kernel::Tasks::TestSupport::expect_program_passes;
+using Kernel::Tasks::TestSupport::expect_second_run_gives_memory_back;
 using Kernel::Tasks::TestSupport::next_audit_sequence;
 using Kernel::Tasks::TestSupport::run_to_exit;
 
@@ -58,21 +56,7 @@ KERNEL_TEST(syscalls, threads_from_user_space)
 // 64 KiB stack, program pages and page tables. Left allocated would be 80 KiB or more.
 KERNEL_TEST(syscalls, a_finished_process_gives_its_memory_back)
 {
-    // A first run warms the heap's caches (handle tables, FPU areas, thread objects), so
-    // the second one's kernel allocations come from pages already counted.
-    EXPECT(run_to_exit(test_context, "tests/handles", 0).has_value());
-    Kernel::Tasks::Scheduler::sleep_until(Kernel::Time::monotonic_nanoseconds() + 50'000'000);
-    Core::u64 before = Kernel::Memory::physical_memory_statistics().allocated_bytes;
-    EXPECT(run_to_exit(test_context, "tests/handles", 0).has_value());
-    Core::u64 left = ~Core::u64(0);
-    for (Core::u32 attempt = 0; attempt < 100; ++attempt) {
-        Core::u64 now = Kernel::Memory::physical_memory_statistics().allocated_bytes;
-        left = now > before ? now - before : 0;
-        if (left < 48 * 1024)
-            break;
-        Kernel::Tasks::Scheduler::sleep_until(Kernel::Time::monotonic_nanoseconds() + 10'000'000);
-    }
-    EXPECT(left < 48 * 1024);
+    expect_second_run_gives_memory_back(test_context, "tests/handles", 48 * 1024);
 }
 
 // Userland/Tests/PointerTests.cpp: every call that takes a user pointer, with every kind of

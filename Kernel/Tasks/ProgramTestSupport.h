@@ -1,17 +1,19 @@
 #pragma once
 
 // Runs programs of the initial RAM disk for kernel tests that drive user-space test
-// programs, and checks what they leave behind: exit statuses, audit records (only test files
-// include this).
+// programs, and checks what they leave behind: exit statuses, audit records, memory (only
+// test files include this).
 
 #include <ABI/Audit.h>
 #include <Core/Optional.h>
 #include <Core/Span.h>
 #include <Kernel/Arch/x86_64/Processor.h>
+#include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/FirstProgram.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Test/KernelTest.h>
+#include <Kernel/Time/Clock.h>
 
 namespace Kernel::Tasks::TestSupport {
 
@@ -82,6 +84,30 @@ inline Core::usize count_audit_records(
             ++matching;
     }
     return matching;
+}
+
+// Runs the program at `path` twice and expects the processes of the second run to give their
+// physical memory back once the reaper has torn them down: what stays allocated after it,
+// the heap's own growth, must be less than `growth_limit_bytes`.
+inline void expect_second_run_gives_memory_back(
+    Test::TestContext& test_context, const char* path, Core::u64 growth_limit_bytes)
+{
+    // The first run warms the heap's caches (handle tables, FPU areas, thread objects), so
+    // the second one's kernel allocations come from pages already counted.
+    EXPECT(run_to_exit(test_context, path, 0).has_value());
+    Scheduler::sleep_until(Time::monotonic_nanoseconds() + 50'000'000);
+    Core::u64 before = Memory::physical_memory_statistics().allocated_bytes;
+    EXPECT(run_to_exit(test_context, path, 0).has_value());
+    // The reaper tears processes down after their last thread: give it time.
+    Core::u64 left = 0;
+    for (Core::u32 attempt = 0; attempt < 100; ++attempt) {
+        Core::u64 now = Memory::physical_memory_statistics().allocated_bytes;
+        left = now > before ? now - before : 0;
+        if (left < growth_limit_bytes)
+            break;
+        Scheduler::sleep_until(Time::monotonic_nanoseconds() + 10'000'000);
+    }
+    EXPECT(left < growth_limit_bytes);
 }
 
 } // namespace Kernel::Tasks::TestSupport
