@@ -1,17 +1,19 @@
 #pragma once
 
-// Runs programs of the initial RAM disk for kernel tests that drive user-space test
+// Runs programs of the initial RAM disk for kernel tests and benchmarks that drive user-space
 // programs, and checks what they leave behind: exit statuses, audit records, memory (only
 // test files include this).
 
 #include <ABI/Audit.h>
 #include <Core/Optional.h>
 #include <Core/Span.h>
+#include <Core/StringView.h>
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/FirstProgram.h>
 #include <Kernel/Tasks/Scheduler.h>
+#include <Kernel/Test/KernelBenchmark.h>
 #include <Kernel/Test/KernelTest.h>
 #include <Kernel/Time/Clock.h>
 
@@ -44,6 +46,25 @@ inline void expect_program_passes(Test::TestContext& test_context, const char* p
     auto status = run_to_exit(test_context, path, argument, startup_handles);
     if (status.has_value())
         EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+}
+
+// Runs a user-space benchmark program, which exits with the fastest of its samples in bits
+// 0-31 and their median in bits 32-62 (Userland/Runtime/TimeStampCounter.h), and reports both
+// under the given metrics.
+inline void report_program_fastest_and_median(Test::TestContext& test_context, const char* path,
+    Core::u64 argument, Core::StringView fastest_metric, Core::StringView median_metric)
+{
+    auto status = run_to_exit(test_context, path, argument);
+    if (!status.has_value())
+        return;
+    // 0 would mean no samples, a negative status an error code.
+    EXPECT(status.value() > 0);
+    if (status.value() <= 0)
+        return;
+    auto result = static_cast<Core::u64>(status.value());
+    // Time-stamp counter ticks: instructions under -icount 0 (the two rdtsc included).
+    Test::report_value(test_context, fastest_metric, result & 0xFFFFFFFF, "ticks"_sv);
+    Test::report_value(test_context, median_metric, result >> 32, "ticks"_sv);
 }
 
 // Room for the whole audit log: too large for a kernel stack, and tests run one at a time.
