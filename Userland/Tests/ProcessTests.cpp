@@ -10,8 +10,10 @@
 #include <ABI/Signals.h>
 #include <Userland/Runtime/System.h>
 #include <Userland/Runtime/TimeStampCounter.h>
+#include <Userland/Tests/ProcessChild.h>
 
 using ABI::ErrorCode;
+using ProcessChild::Mode;
 using System::failure;
 
 extern "C" const char process_child_image[];
@@ -22,18 +24,6 @@ namespace {
 constexpr uint32_t created_rights = (ABI::Right::Read | ABI::Right::Write | ABI::Right::Wait
     | ABI::Right::Manage | ABI::Right::Duplicate | ABI::Right::Transfer)
                                         .raw();
-
-// Mirrors the child's modes (ProcessChild.cpp).
-enum class Mode : uint64_t {
-    ReturnFortyTwo = 1,
-    Fault = 2,
-    BlockForever = 3,
-    SpinForever = 4,
-    CheckStartupHandles = 5,
-    ExitWhileAnotherThreadSpins = 6,
-    FaultInSecondThread = 7,
-    LastThreadGivesStatus = 8,
-};
 
 constexpr int64_t page_fault_status = ABI::fault_exit_status_base - 14;
 
