@@ -6,8 +6,7 @@
 #include <Kernel/Tasks/ProgramTestSupport.h>
 #include <Kernel/Test/KernelTest.h>
 
-using Kernel::Tasks::TestSupport::expect_program_passes;
-using Kernel::Tasks::TestSupport::run_to_exit;
+using namespace Kernel::Tasks::TestSupport;
 
 // Every call's success and failure paths, demand-zero, copy-on-write isolation, and faults
 // after vm_protect and vm_unmap, made by probe processes that the program starts.

@@ -9,11 +9,7 @@
 #include <Kernel/Tasks/ProgramTestSupport.h>
 #include <Kernel/Test/KernelTest.h>
 
-using Kernel::Tasks::TestSupport::count_audit_records;
-using Kernel::Tasks::TestSupport::expect_program_passes;
-using Kernel::Tasks::TestSupport::expect_second_run_gives_memory_back;
-using Kernel::Tasks::TestSupport::next_audit_sequence;
-using Kernel::Tasks::TestSupport::run_to_exit;
+using namespace Kernel::Tasks::TestSupport;
 
 KERNEL_TEST(syscalls, random_calls_never_harm_the_kernel)
 {

@@ -3,11 +3,7 @@
 
 #include <Kernel/Tasks/ProgramTestSupport.h>
 
-using Kernel::Tasks::TestSupport::count_audit_records;
-using Kernel::Tasks::TestSupport::expect_program_passes;
-using Kernel::Tasks::TestSupport::expect_second_run_gives_memory_back;
-using Kernel::Tasks::TestSupport::next_audit_sequence;
-using Kernel::Tasks::TestSupport::run_to_exit;
+using namespace Kernel::Tasks::TestSupport;
 
 // Every process call's success and failure paths, children that return, fault, block,
 // spin, are killed, exit with threads still running, and receive start-up handles.
