@@ -13,8 +13,7 @@
 #include <Kernel/Devices/MmioRange.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Platform/Platform.h>
-#include <Kernel/Tasks/FirstProgram.h>
-#include <Kernel/Tasks/Scheduler.h>
+#include <Kernel/Tasks/ProgramTestSupport.h>
 #include <Kernel/Test/KernelTest.h>
 #include <Kernel/Time/Clock.h>
 
@@ -136,13 +135,6 @@ KERNEL_TEST(devices, device_calls_from_user_space)
     const auto& framebuffer = Kernel::Boot::boot_info().framebuffer;
     Core::u64 spare_video_memory
         = framebuffer.has_value() ? framebuffer->physical_address + 4 * 1024 * 1024 : 0;
-    auto thread = Kernel::Tasks::start_program_from_initial_ramdisk(
-        "tests/devices", Kernel::Arch::current_processor_index(), spare_video_memory, handles);
-    EXPECT(!thread.is_error());
-    if (thread.is_error())
-        return;
-    auto status = Kernel::Tasks::Scheduler::join(*thread.value());
-    EXPECT(!status.is_error());
-    if (!status.is_error())
-        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+    Kernel::Tasks::TestSupport::expect_program_passes(
+        test_context, "tests/devices", spare_video_memory, handles);
 }

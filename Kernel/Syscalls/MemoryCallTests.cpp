@@ -6,16 +6,13 @@
 #include <Kernel/Tasks/ProgramTestSupport.h>
 #include <Kernel/Test/KernelTest.h>
 
-using Kernel::Tasks::TestSupport::run_to_exit;
+using namespace Kernel::Tasks::TestSupport;
 
 // Every call's success and failure paths, demand-zero, copy-on-write isolation, and faults
 // after vm_protect and vm_unmap, made by probe processes that the program starts.
 KERNEL_TEST(syscalls, memory_calls_from_user_space)
 {
-    auto status = run_to_exit(test_context, "tests/memory", 0);
-    EXPECT(status.has_value());
-    if (status.has_value())
-        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+    expect_program_passes(test_context, "tests/memory", 0);
 }
 
 // The first kernel-chosen mapping of two runs of the same program lands at different,

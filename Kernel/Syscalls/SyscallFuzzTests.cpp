@@ -4,15 +4,12 @@
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Boot/KernelOptions.h>
 #include <Kernel/Log/KernelLog.h>
-#include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Security/BootEntropy.h>
 #include <Kernel/Tasks/ProgramTestSupport.h>
-#include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Test/KernelTest.h>
-#include <Kernel/Time/Clock.h>
 
-using Kernel::Tasks::TestSupport::run_to_exit;
+using namespace Kernel::Tasks::TestSupport;
 
 KERNEL_TEST(syscalls, random_calls_never_harm_the_kernel)
 {
@@ -30,65 +27,32 @@ KERNEL_TEST(syscalls, random_calls_never_harm_the_kernel)
 // Userland/Tests/HandleTests.cpp: handle and event calls, success and failure paths.
 KERNEL_TEST(syscalls, handle_calls_from_user_space)
 {
-    auto status = run_to_exit(test_context, "tests/handles", 0);
-    EXPECT(status.has_value());
-    if (status.has_value())
-        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+    expect_program_passes(test_context, "tests/handles", 0);
 }
 
 // The handle tests' refusals and rights reductions are in the audit log, under their name.
 KERNEL_TEST(syscalls, refused_handle_uses_are_audited)
 {
     // Only records made from here on count: an earlier run of the same program left some.
-    static ABI::AuditRecord records[ABI::audit_log_capacity];
-    Core::usize before = Kernel::Security::read_audit_log(0, { records, ABI::audit_log_capacity });
-    Core::u64 first_new = before > 0 ? records[before - 1].sequence + 1 : 0;
+    Core::u64 first_new = next_audit_sequence();
     EXPECT(run_to_exit(test_context, "tests/handles", 0).has_value());
-    bool seen[5] {};
-    Core::usize count = Kernel::Security::read_audit_log(first_new, { records, ABI::audit_log_capacity });
-    EXPECT(count > 0);
-    for (Core::usize index = 0; index < count; ++index) {
-        const char expected[] = "tests/handles";
-        bool ours = true;
-        for (Core::usize character = 0; character < sizeof(expected); ++character)
-            ours = ours && records[index].process[character] == expected[character];
-        if (ours && records[index].event < 5)
-            seen[records[index].event] = true;
-    }
-    EXPECT(seen[static_cast<Core::u32>(ABI::AuditEvent::RightsReduced)]);
-    EXPECT(seen[static_cast<Core::u32>(ABI::AuditEvent::AccessDenied)]);
-    EXPECT(seen[static_cast<Core::u32>(ABI::AuditEvent::BadHandle)]);
-    EXPECT(seen[static_cast<Core::u32>(ABI::AuditEvent::WrongType)]);
+    EXPECT(count_audit_records(first_new, "tests/handles", ABI::AuditEvent::RightsReduced) > 0);
+    EXPECT(count_audit_records(first_new, "tests/handles", ABI::AuditEvent::AccessDenied) > 0);
+    EXPECT(count_audit_records(first_new, "tests/handles", ABI::AuditEvent::BadHandle) > 0);
+    EXPECT(count_audit_records(first_new, "tests/handles", ABI::AuditEvent::WrongType) > 0);
 }
 
 // Userland/Tests/ThreadTests.cpp: thread_create and thread_join from user space.
 KERNEL_TEST(syscalls, threads_from_user_space)
 {
-    auto status = run_to_exit(test_context, "tests/threads", 0);
-    EXPECT(status.has_value());
-    if (status.has_value())
-        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+    expect_program_passes(test_context, "tests/threads", 0);
 }
 
 // A process whose thread has ended gives its memory back (the reaper tears it down): its
 // 64 KiB stack, program pages and page tables. Left allocated would be 80 KiB or more.
 KERNEL_TEST(syscalls, a_finished_process_gives_its_memory_back)
 {
-    // A first run warms the heap's caches (handle tables, FPU areas, thread objects), so
-    // the second one's kernel allocations come from pages already counted.
-    EXPECT(run_to_exit(test_context, "tests/handles", 0).has_value());
-    Kernel::Tasks::Scheduler::sleep_until(Kernel::Time::monotonic_nanoseconds() + 50'000'000);
-    Core::u64 before = Kernel::Memory::physical_memory_statistics().allocated_bytes;
-    EXPECT(run_to_exit(test_context, "tests/handles", 0).has_value());
-    Core::u64 left = ~Core::u64(0);
-    for (Core::u32 attempt = 0; attempt < 100; ++attempt) {
-        Core::u64 now = Kernel::Memory::physical_memory_statistics().allocated_bytes;
-        left = now > before ? now - before : 0;
-        if (left < 48 * 1024)
-            break;
-        Kernel::Tasks::Scheduler::sleep_until(Kernel::Time::monotonic_nanoseconds() + 10'000'000);
-    }
-    EXPECT(left < 48 * 1024);
+    expect_second_run_gives_memory_back(test_context, "tests/handles", 48 * 1024);
 }
 
 // Userland/Tests/PointerTests.cpp: every call that takes a user pointer, with every kind of
@@ -102,8 +66,5 @@ KERNEL_TEST(syscalls, bad_pointers_to_every_call)
     Kernel::Objects::HandleTable::Entry handles[] = {
         { Core::RefPtr<Kernel::Objects::KernelObject>(audit_log.value()), ABI::Right::Read },
     };
-    auto status = run_to_exit(test_context, "tests/pointers", 0, handles);
-    EXPECT(status.has_value());
-    if (status.has_value())
-        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+    expect_program_passes(test_context, "tests/pointers", 0, handles);
 }

@@ -1,14 +1,21 @@
 #pragma once
 
-// Runs a program of the initial RAM disk to its end, for kernel tests that drive user-space
-// test programs (only test files include this).
+// Runs programs of the initial RAM disk for kernel tests and benchmarks that drive user-space
+// programs, and checks what they leave behind: exit statuses, audit records, memory (only
+// test files include this).
 
+#include <ABI/Audit.h>
 #include <Core/Optional.h>
 #include <Core/Span.h>
+#include <Core/StringView.h>
 #include <Kernel/Arch/x86_64/Processor.h>
+#include <Kernel/Memory/MemoryManager.h>
+#include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/FirstProgram.h>
 #include <Kernel/Tasks/Scheduler.h>
+#include <Kernel/Test/KernelBenchmark.h>
 #include <Kernel/Test/KernelTest.h>
+#include <Kernel/Time/Clock.h>
 
 namespace Kernel::Tasks::TestSupport {
 
@@ -28,6 +35,100 @@ inline Core::Optional<Core::i64> run_to_exit(Test::TestContext& test_context, co
     if (status.is_error())
         return {};
     return status.value();
+}
+
+// Runs a user-space test program, which exits with 0 when all its checks pass and with the
+// number of the check that failed otherwise.
+inline void expect_program_passes(Test::TestContext& test_context, const char* path, Core::u64 argument,
+    Core::Span<Objects::HandleTable::Entry> startup_handles = {})
+{
+    // Nothing when the program could not run, which run_to_exit has already failed the test for.
+    auto status = run_to_exit(test_context, path, argument, startup_handles);
+    if (status.has_value())
+        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+}
+
+// Runs a user-space benchmark program, which exits with the fastest of its samples in bits
+// 0-31 and their median in bits 32-62 (Userland/Runtime/TimeStampCounter.h), and reports both
+// under the given metrics.
+inline void report_program_fastest_and_median(Test::TestContext& test_context, const char* path,
+    Core::u64 argument, Core::StringView fastest_metric, Core::StringView median_metric)
+{
+    auto status = run_to_exit(test_context, path, argument);
+    if (!status.has_value())
+        return;
+    // 0 would mean no samples, a negative status an error code.
+    EXPECT(status.value() > 0);
+    if (status.value() <= 0)
+        return;
+    auto result = static_cast<Core::u64>(status.value());
+    // Time-stamp counter ticks: instructions under -icount 0 (the two rdtsc included).
+    Test::report_value(test_context, fastest_metric, result & 0xFFFFFFFF, "ticks"_sv);
+    Test::report_value(test_context, median_metric, result >> 32, "ticks"_sv);
+}
+
+// Room for the whole audit log: too large for a kernel stack, and tests run one at a time.
+inline ABI::AuditRecord s_audit_records[ABI::audit_log_capacity];
+
+// The sequence number the next audit record will have: counting from it leaves out what
+// earlier runs of the same program recorded.
+inline Core::u64 next_audit_sequence()
+{
+    Core::usize count = Security::read_audit_log(0, { s_audit_records, ABI::audit_log_capacity });
+    return count > 0 ? s_audit_records[count - 1].sequence + 1 : 0;
+}
+
+// Whether `record` was made by the process named `process_name`, which is shorter than the
+// record's NUL-padded field.
+inline bool audit_record_is_from(const ABI::AuditRecord& record, const char* process_name)
+{
+    for (Core::usize index = 0; index < sizeof(record.process); ++index) {
+        if (record.process[index] != process_name[index])
+            return false;
+        if (process_name[index] == 0)
+            return true;
+    }
+    return false;
+}
+
+// How many of the audit records from `first_sequence` on are `event`s of the process named
+// `process_name`.
+inline Core::usize count_audit_records(
+    Core::u64 first_sequence, const char* process_name, ABI::AuditEvent event)
+{
+    Core::usize count
+        = Security::read_audit_log(first_sequence, { s_audit_records, ABI::audit_log_capacity });
+    Core::usize matching = 0;
+    for (Core::usize index = 0; index < count; ++index) {
+        if (s_audit_records[index].event == static_cast<Core::u32>(event)
+            && audit_record_is_from(s_audit_records[index], process_name))
+            ++matching;
+    }
+    return matching;
+}
+
+// Runs the program at `path` twice and expects the processes of the second run to give their
+// physical memory back once the reaper has torn them down: what stays allocated after it,
+// the heap's own growth, must be less than `growth_limit_bytes`.
+inline void expect_second_run_gives_memory_back(
+    Test::TestContext& test_context, const char* path, Core::u64 growth_limit_bytes)
+{
+    // The first run warms the heap's caches (handle tables, FPU areas, thread objects), so
+    // the second one's kernel allocations come from pages already counted.
+    EXPECT(run_to_exit(test_context, path, 0).has_value());
+    Scheduler::sleep_until(Time::monotonic_nanoseconds() + 50'000'000);
+    Core::u64 before = Memory::physical_memory_statistics().allocated_bytes;
+    EXPECT(run_to_exit(test_context, path, 0).has_value());
+    // The reaper tears processes down after their last thread: give it time.
+    Core::u64 left = 0;
+    for (Core::u32 attempt = 0; attempt < 100; ++attempt) {
+        Core::u64 now = Memory::physical_memory_statistics().allocated_bytes;
+        left = now > before ? now - before : 0;
+        if (left < growth_limit_bytes)
+            break;
+        Scheduler::sleep_until(Time::monotonic_nanoseconds() + 10'000'000);
+    }
+    EXPECT(left < growth_limit_bytes);
 }
 
 } // namespace Kernel::Tasks::TestSupport

@@ -13,6 +13,7 @@
 #include <ABI/Rights.h>
 #include <ABI/Signals.h>
 #include <Userland/Runtime/System.h>
+#include <Userland/Tests/Checks.h>
 
 using ABI::ErrorCode;
 using System::failure;
@@ -76,219 +77,221 @@ bool rtc_release(uint32_t ports)
 extern "C" int64_t main(uint64_t spare_device_memory, uint64_t self_value, const ABI::StartupHandles* startup)
 {
     auto self = static_cast<uint32_t>(self_value);
-    int64_t check = 0;
-    auto expect = [&](bool condition) {
-        ++check;
-        return condition;
-    };
+    CheckCounter checks;
 
     // The start-up handles, by type.
-    if (!expect(startup->count == 3))
-        return check;
+    if (!checks.expect(startup->count == 3))
+        return checks.failed_check();
     uint32_t all_ports = startup->handles[0];
     uint32_t all_lines = startup->handles[1];
     uint32_t above_ram = startup->handles[2];
-    if (!expect(type_of(all_ports) == static_cast<int64_t>(ABI::ObjectType::IoPortRange)))
-        return check;
-    if (!expect(type_of(all_lines) == static_cast<int64_t>(ABI::ObjectType::InterruptRange)))
-        return check;
-    if (!expect(type_of(above_ram) == static_cast<int64_t>(ABI::ObjectType::MmioRange)))
-        return check;
+    if (!checks.expect(type_of(all_ports) == static_cast<int64_t>(ABI::ObjectType::IoPortRange)))
+        return checks.failed_check();
+    if (!checks.expect(type_of(all_lines) == static_cast<int64_t>(ABI::ObjectType::InterruptRange)))
+        return checks.failed_check();
+    if (!checks.expect(type_of(above_ram) == static_cast<int64_t>(ABI::ObjectType::MmioRange)))
+        return checks.failed_check();
 
     // The monotonic clock moves forward.
     uint64_t start = System::clock_monotonic();
-    if (!expect(start > 0 && System::clock_monotonic() >= start))
-        return check;
+    if (!checks.expect(start > 0 && System::clock_monotonic() >= start))
+        return checks.failed_check();
 
     // ---- object_wait -----------------------------------------------------------------
     int64_t event_value = System::event_create();
-    if (!expect(event_value > 0))
-        return check;
+    if (!checks.expect(event_value > 0))
+        return checks.failed_check();
     auto event = static_cast<uint32_t>(event_value);
     // A near deadline on an unsignalled event times out, and not before it.
     uint64_t before = System::clock_monotonic();
-    if (!expect(
+    if (!checks.expect(
             System::object_wait(event, signalled, before + 2 * millisecond) == failure(ErrorCode::TimedOut)))
-        return check;
-    if (!expect(System::clock_monotonic() >= before + 2 * millisecond))
-        return check;
+        return checks.failed_check();
+    if (!checks.expect(System::clock_monotonic() >= before + 2 * millisecond))
+        return checks.failed_check();
     // A deadline already past times out at once; a raised signal wins over it.
-    if (!expect(System::object_wait(event, signalled, 0) == failure(ErrorCode::TimedOut)))
-        return check;
-    if (!expect(System::event_signal(event) == 0 && System::object_wait(event, signalled, 0) == signalled))
-        return check;
+    if (!checks.expect(System::object_wait(event, signalled, 0) == failure(ErrorCode::TimedOut)))
+        return checks.failed_check();
+    if (!checks.expect(
+            System::event_signal(event) == 0 && System::object_wait(event, signalled, 0) == signalled))
+        return checks.failed_check();
     // event_wait still works on the same signal.
-    if (!expect(System::event_wait(event) == 0))
-        return check;
+    if (!checks.expect(System::event_wait(event) == 0))
+        return checks.failed_check();
     // Masks: none, unknown bits, bits the type never raises.
-    if (!expect(System::object_wait(event, 0, ABI::no_deadline) == failure(ErrorCode::InvalidArgument)))
-        return check;
-    if (!expect(
+    if (!checks.expect(
+            System::object_wait(event, 0, ABI::no_deadline) == failure(ErrorCode::InvalidArgument)))
+        return checks.failed_check();
+    if (!checks.expect(
             System::object_wait(event, 1u << 20, ABI::no_deadline) == failure(ErrorCode::InvalidArgument)))
-        return check;
-    if (!expect(System::object_wait(event, fired, ABI::no_deadline) == failure(ErrorCode::InvalidArgument)))
-        return check;
+        return checks.failed_check();
+    if (!checks.expect(
+            System::object_wait(event, fired, ABI::no_deadline) == failure(ErrorCode::InvalidArgument)))
+        return checks.failed_check();
     // Waiting needs Wait, which a range's handle does not carry; a process has signals, but
     // never Signalled. (An object with Wait but no signals, a thread, is checked in
     // ThreadTests.cpp.)
-    if (!expect(System::object_wait(all_ports, signalled, 0) == failure(ErrorCode::AccessDenied)
+    if (!checks.expect(System::object_wait(all_ports, signalled, 0) == failure(ErrorCode::AccessDenied)
             && System::object_wait(self, signalled, 0) == failure(ErrorCode::InvalidArgument)))
-        return check;
+        return checks.failed_check();
     // Missing Wait.
     int64_t signal_only = System::handle_duplicate(event, raw(ABI::Right::Signal));
-    if (!expect(signal_only > 0
+    if (!checks.expect(signal_only > 0
             && System::object_wait(static_cast<uint32_t>(signal_only), signalled, 0)
                 == failure(ErrorCode::AccessDenied)))
-        return check;
+        return checks.failed_check();
     // A stale handle.
-    if (!expect(System::handle_close(static_cast<uint32_t>(signal_only)) == 0
+    if (!checks.expect(System::handle_close(static_cast<uint32_t>(signal_only)) == 0
             && System::object_wait(static_cast<uint32_t>(signal_only), signalled, 0)
                 == failure(ErrorCode::BadHandle)))
-        return check;
+        return checks.failed_check();
 
     // ---- timers ------------------------------------------------------------------------
     // Unknown flags.
-    if (!expect(System::timer_create(1u << 5) == failure(ErrorCode::InvalidArgument)))
-        return check;
+    if (!checks.expect(System::timer_create(1u << 5) == failure(ErrorCode::InvalidArgument)))
+        return checks.failed_check();
     int64_t one_shot_value = System::timer_create(0);
-    if (!expect(one_shot_value > 0))
-        return check;
+    if (!checks.expect(one_shot_value > 0))
+        return checks.failed_check();
     auto one_shot = static_cast<uint32_t>(one_shot_value);
     // Its rights.
-    if (!expect((System::handle_info(one_shot) & 0xFFFFFFFF)
+    if (!checks.expect((System::handle_info(one_shot) & 0xFFFFFFFF)
             == raw(ABI::Right::Wait | ABI::Right::Manage | ABI::Right::Duplicate | ABI::Right::Transfer)))
-        return check;
+        return checks.failed_check();
     // A one-shot timer fires at its deadline, not before, and Fired stays raised.
     before = System::clock_monotonic();
-    if (!expect(System::timer_set(one_shot, before + 5 * millisecond, 0) == 0))
-        return check;
-    if (!expect(System::object_wait(one_shot, fired, before + 5'000 * millisecond) == fired))
-        return check;
-    if (!expect(System::clock_monotonic() >= before + 5 * millisecond))
-        return check;
-    if (!expect(System::object_wait(one_shot, fired, 0) == fired))
-        return check;
+    if (!checks.expect(System::timer_set(one_shot, before + 5 * millisecond, 0) == 0))
+        return checks.failed_check();
+    if (!checks.expect(System::object_wait(one_shot, fired, before + 5'000 * millisecond) == fired))
+        return checks.failed_check();
+    if (!checks.expect(System::clock_monotonic() >= before + 5 * millisecond))
+        return checks.failed_check();
+    if (!checks.expect(System::object_wait(one_shot, fired, 0) == fired))
+        return checks.failed_check();
     // Cancel clears Fired; a cancelled timer never fires.
-    if (!expect(System::timer_set(one_shot, System::clock_monotonic() + 3 * millisecond, 0) == 0
+    if (!checks.expect(System::timer_set(one_shot, System::clock_monotonic() + 3 * millisecond, 0) == 0
             && System::timer_cancel(one_shot) == 0))
-        return check;
-    if (!expect(System::object_wait(one_shot, fired, System::clock_monotonic() + 10 * millisecond)
+        return checks.failed_check();
+    if (!checks.expect(System::object_wait(one_shot, fired, System::clock_monotonic() + 10 * millisecond)
             == failure(ErrorCode::TimedOut)))
-        return check;
+        return checks.failed_check();
     // Periods under the minimum are refused; the minimum itself is accepted.
-    if (!expect(System::timer_set(one_shot, 0, 1) == failure(ErrorCode::InvalidArgument)))
-        return check;
-    if (!expect(System::timer_set(one_shot, 0, ABI::minimum_timer_period_ns - 1)
+    if (!checks.expect(System::timer_set(one_shot, 0, 1) == failure(ErrorCode::InvalidArgument)))
+        return checks.failed_check();
+    if (!checks.expect(System::timer_set(one_shot, 0, ABI::minimum_timer_period_ns - 1)
             == failure(ErrorCode::InvalidArgument)))
-        return check;
-    if (!expect(System::timer_set(
-                    one_shot, System::clock_monotonic() + 1'000 * millisecond, ABI::minimum_timer_period_ns)
+        return checks.failed_check();
+    if (!checks.expect(System::timer_set(one_shot, System::clock_monotonic() + 1'000 * millisecond,
+                           ABI::minimum_timer_period_ns)
             == 0))
-        return check;
-    if (!expect(System::timer_cancel(one_shot) == 0))
-        return check;
+        return checks.failed_check();
+    if (!checks.expect(System::timer_cancel(one_shot) == 0))
+        return checks.failed_check();
     // A periodic auto-reset timer releases one wait per period.
     int64_t periodic_value = System::timer_create(static_cast<uint64_t>(ABI::TimerFlag::AutoReset));
-    if (!expect(periodic_value > 0))
-        return check;
+    if (!checks.expect(periodic_value > 0))
+        return checks.failed_check();
     auto periodic = static_cast<uint32_t>(periodic_value);
     before = System::clock_monotonic();
-    if (!expect(System::timer_set(periodic, before + 2 * millisecond, 2 * millisecond) == 0))
-        return check;
+    if (!checks.expect(System::timer_set(periodic, before + 2 * millisecond, 2 * millisecond) == 0))
+        return checks.failed_check();
     for (int tick = 0; tick < 4; ++tick) {
-        if (!expect(System::object_wait(periodic, fired, before + 5'000 * millisecond) == fired))
-            return check;
+        if (!checks.expect(System::object_wait(periodic, fired, before + 5'000 * millisecond) == fired))
+            return checks.failed_check();
     }
     // Four waits took at least the first deadline and three periods after it.
-    if (!expect(System::clock_monotonic() >= before + 8 * millisecond))
-        return check;
+    if (!checks.expect(System::clock_monotonic() >= before + 8 * millisecond))
+        return checks.failed_check();
     // A destroyed armed timer does no harm (the kernel cancels it first).
-    if (!expect(System::handle_close(periodic) == 0))
-        return check;
+    if (!checks.expect(System::handle_close(periodic) == 0))
+        return checks.failed_check();
     // Wrong types, missing rights, stale handles.
-    if (!expect(System::timer_set(event, 0, 0) == failure(ErrorCode::WrongType)))
-        return check;
+    if (!checks.expect(System::timer_set(event, 0, 0) == failure(ErrorCode::WrongType)))
+        return checks.failed_check();
     int64_t watch_only = System::handle_duplicate(one_shot, raw(ABI::Right::Wait));
-    if (!expect(watch_only > 0
+    if (!checks.expect(watch_only > 0
             && System::timer_set(static_cast<uint32_t>(watch_only), 0, 0) == failure(ErrorCode::AccessDenied)
             && System::timer_cancel(static_cast<uint32_t>(watch_only)) == failure(ErrorCode::AccessDenied)))
-        return check;
-    if (!expect(System::handle_close(one_shot) == 0
+        return checks.failed_check();
+    if (!checks.expect(System::handle_close(one_shot) == 0
             && System::timer_set(one_shot, 0, 0) == failure(ErrorCode::BadHandle)
             && System::timer_cancel(one_shot) == failure(ErrorCode::BadHandle)))
-        return check;
+        return checks.failed_check();
 
     // ---- I/O ports ---------------------------------------------------------------------
     // Widths, the port space, the value's width.
-    if (!expect(System::ioport_read(all_ports, cmos_data_port, 3) == failure(ErrorCode::InvalidArgument)))
-        return check;
-    if (!expect(System::ioport_read(all_ports, 0x10000, 1) == failure(ErrorCode::OutOfRange)))
-        return check;
-    if (!expect(System::ioport_read(all_ports, 0xFFFF, 2) == failure(ErrorCode::OutOfRange)))
-        return check;
-    if (!expect(System::ioport_write(all_ports, cmos_index_port, 1, 0x100)
+    if (!checks.expect(
+            System::ioport_read(all_ports, cmos_data_port, 3) == failure(ErrorCode::InvalidArgument)))
+        return checks.failed_check();
+    if (!checks.expect(System::ioport_read(all_ports, 0x10000, 1) == failure(ErrorCode::OutOfRange)))
+        return checks.failed_check();
+    if (!checks.expect(System::ioport_read(all_ports, 0xFFFF, 2) == failure(ErrorCode::OutOfRange)))
+        return checks.failed_check();
+    if (!checks.expect(System::ioport_write(all_ports, cmos_index_port, 1, 0x100)
             == failure(ErrorCode::InvalidArgument)))
-        return check;
+        return checks.failed_check();
     // The kernel's serial console is refused whatever the range.
-    if (!expect(System::ioport_read(all_ports, 0x3F8, 1) == failure(ErrorCode::Busy)
+    if (!checks.expect(System::ioport_read(all_ports, 0x3F8, 1) == failure(ErrorCode::Busy)
             && System::ioport_read(all_ports, 0x3F6, 4) == failure(ErrorCode::Busy)))
-        return check;
+        return checks.failed_check();
     // Narrowing to the two CMOS ports.
     int64_t cmos_value = System::resource_narrow(all_ports, cmos_index_port, 2);
-    if (!expect(cmos_value > 0
+    if (!checks.expect(cmos_value > 0
             && type_of(static_cast<uint32_t>(cmos_value))
                 == static_cast<int64_t>(ABI::ObjectType::IoPortRange)))
-        return check;
+        return checks.failed_check();
     auto cmos = static_cast<uint32_t>(cmos_value);
     // The narrowed handle keeps the rights.
-    if (!expect((System::handle_info(cmos) & 0xFFFFFFFF) == (System::handle_info(all_ports) & 0xFFFFFFFF)))
-        return check;
+    if (!checks.expect(
+            (System::handle_info(cmos) & 0xFFFFFFFF) == (System::handle_info(all_ports) & 0xFFFFFFFF)))
+        return checks.failed_check();
     // Accesses outside the narrowed range, and narrowing beyond it.
-    if (!expect(System::ioport_read(cmos, 0x72, 1) == failure(ErrorCode::OutOfRange)))
-        return check;
-    if (!expect(System::ioport_read(cmos, cmos_data_port, 2) == failure(ErrorCode::OutOfRange)))
-        return check;
-    if (!expect(System::ioport_read(cmos, 0x6F, 1) == failure(ErrorCode::OutOfRange)))
-        return check;
-    if (!expect(System::resource_narrow(cmos, cmos_index_port, 3) == failure(ErrorCode::OutOfRange)
+    if (!checks.expect(System::ioport_read(cmos, 0x72, 1) == failure(ErrorCode::OutOfRange)))
+        return checks.failed_check();
+    if (!checks.expect(System::ioport_read(cmos, cmos_data_port, 2) == failure(ErrorCode::OutOfRange)))
+        return checks.failed_check();
+    if (!checks.expect(System::ioport_read(cmos, 0x6F, 1) == failure(ErrorCode::OutOfRange)))
+        return checks.failed_check();
+    if (!checks.expect(System::resource_narrow(cmos, cmos_index_port, 3) == failure(ErrorCode::OutOfRange)
             && System::resource_narrow(cmos, cmos_index_port, 0) == failure(ErrorCode::InvalidArgument)
             && System::resource_narrow(cmos, ~uint64_t(0), 2) == failure(ErrorCode::OutOfRange)))
-        return check;
+        return checks.failed_check();
     // Reading the RTC's status D (its valid-RAM bit is set on a working RTC).
-    if (!expect((rtc_read(cmos, rtc_status_d) & 0x80) != 0 && rtc_release(cmos)))
-        return check;
+    if (!checks.expect((rtc_read(cmos, rtc_status_d) & 0x80) != 0 && rtc_release(cmos)))
+        return checks.failed_check();
     // Missing rights: no Write, no Duplicate (so no narrowing either).
     int64_t read_only_value = System::handle_duplicate(cmos, raw(ABI::Right::Read));
-    if (!expect(read_only_value > 0))
-        return check;
+    if (!checks.expect(read_only_value > 0))
+        return checks.failed_check();
     auto read_only = static_cast<uint32_t>(read_only_value);
-    if (!expect(System::ioport_write(read_only, cmos_index_port, 1, rtc_status_d)
+    if (!checks.expect(System::ioport_write(read_only, cmos_index_port, 1, rtc_status_d)
             == failure(ErrorCode::AccessDenied)))
-        return check;
-    if (!expect(System::resource_narrow(read_only, cmos_index_port, 1) == failure(ErrorCode::AccessDenied)))
-        return check;
-    if (!expect(System::ioport_read(read_only, cmos_data_port, 1) >= 0))
-        return check;
+        return checks.failed_check();
+    if (!checks.expect(
+            System::resource_narrow(read_only, cmos_index_port, 1) == failure(ErrorCode::AccessDenied)))
+        return checks.failed_check();
+    if (!checks.expect(System::ioport_read(read_only, cmos_data_port, 1) >= 0))
+        return checks.failed_check();
     // Wrong types.
-    if (!expect(System::ioport_read(event, cmos_data_port, 1) == failure(ErrorCode::WrongType)
+    if (!checks.expect(System::ioport_read(event, cmos_data_port, 1) == failure(ErrorCode::WrongType)
             && System::resource_narrow(event, 0, 1) == failure(ErrorCode::WrongType)))
-        return check;
-    if (!expect(System::ioport_read(all_lines, cmos_data_port, 1) == failure(ErrorCode::WrongType)))
-        return check;
+        return checks.failed_check();
+    if (!checks.expect(System::ioport_read(all_lines, cmos_data_port, 1) == failure(ErrorCode::WrongType)))
+        return checks.failed_check();
 
     // ---- MMIO ranges -------------------------------------------------------------------
     // Narrowing is page-granular and stays inside the range.
     // The I/O APIC's page lies above the RAM of every machine the tests boot (at most a
     // few hundred MiB).
     int64_t io_apic_page = System::resource_narrow(above_ram, 0xFEC00000, 0x1000);
-    if (!expect(io_apic_page > 0
+    if (!checks.expect(io_apic_page > 0
             && type_of(static_cast<uint32_t>(io_apic_page))
                 == static_cast<int64_t>(ABI::ObjectType::MmioRange)))
-        return check;
-    if (!expect(System::resource_narrow(above_ram, 0x1000, 0x1000) == failure(ErrorCode::OutOfRange)
+        return checks.failed_check();
+    if (!checks.expect(System::resource_narrow(above_ram, 0x1000, 0x1000) == failure(ErrorCode::OutOfRange)
             && System::resource_narrow(above_ram, 0xFEC00000, 0x10) == failure(ErrorCode::InvalidArgument)
             && System::resource_narrow(above_ram, 0xFEC00010, 0x1000) == failure(ErrorCode::InvalidArgument)))
-        return check;
+        return checks.failed_check();
 
     // ---- physical memory objects --------------------------------------------------------
     // Never the registers the kernel drives (the I/O APIC's page is one), nor outside the
@@ -296,7 +299,7 @@ extern "C" int64_t main(uint64_t spare_device_memory, uint64_t self_value, const
     constexpr uint64_t page = ABI::memory_page_size;
     int64_t read_only_range
         = System::handle_duplicate(above_ram, raw(ABI::Right::Read | ABI::Right::Duplicate));
-    if (!expect(read_only_range > 0
+    if (!checks.expect(read_only_range > 0
             && System::memory_object_create_physical(static_cast<uint32_t>(io_apic_page), 0xFEC00000, page)
                 == failure(ErrorCode::AccessDenied)
             && System::memory_object_create_physical(above_ram, 0x1000, page)
@@ -311,94 +314,97 @@ extern "C" int64_t main(uint64_t spare_device_memory, uint64_t self_value, const
                 == failure(ErrorCode::AccessDenied)
             && System::memory_object_create_physical(event, 0xFEC00000, page)
                 == failure(ErrorCode::WrongType)))
-        return check;
+        return checks.failed_check();
     // Device memory that is there to use: mapped, written and read back.
     if (spare_device_memory != 0) {
         int64_t device_memory = System::memory_object_create_physical(
             above_ram, spare_device_memory, page, ABI::physical_write_combining);
-        if (!expect(device_memory > 0
+        if (!checks.expect(device_memory > 0
                 && (System::handle_info(static_cast<uint32_t>(device_memory)) & 0xFFFFFFFF)
                     == raw(ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Duplicate
                         | ABI::Right::Transfer)))
-            return check;
+            return checks.failed_check();
         int64_t mapped = System::vm_map(
             self, static_cast<uint32_t>(device_memory), 0, page, ABI::vm_read | ABI::vm_write);
-        if (!expect(mapped > 0))
-            return check;
+        if (!checks.expect(mapped > 0))
+            return checks.failed_check();
         auto* words = reinterpret_cast<volatile uint32_t*>(mapped);
         for (uint32_t index = 0; index < 64; ++index)
             words[index] = 0xA5000000u + index;
         bool read_back = true;
         for (uint32_t index = 0; index < 64; ++index)
             read_back = read_back && words[index] == 0xA5000000u + index;
-        if (!expect(read_back && System::vm_unmap(self, static_cast<uint64_t>(mapped), page) == 0
+        if (!checks.expect(read_back && System::vm_unmap(self, static_cast<uint64_t>(mapped), page) == 0
                 && System::handle_close(static_cast<uint32_t>(device_memory)) == 0))
-            return check;
+            return checks.failed_check();
     }
 
     // ---- interrupts --------------------------------------------------------------------
     // Flags, lines.
-    if (!expect(
+    if (!checks.expect(
             System::interrupt_create(all_lines, rtc_isa_irq, 1u << 7) == failure(ErrorCode::InvalidArgument)))
-        return check;
-    if (!expect(System::interrupt_create(all_lines, rtc_isa_irq,
-                    static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq)
-                        | static_cast<uint64_t>(ABI::InterruptFlag::LevelTriggered))
+        return checks.failed_check();
+    if (!checks.expect(System::interrupt_create(all_lines, rtc_isa_irq,
+                           static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq)
+                               | static_cast<uint64_t>(ABI::InterruptFlag::LevelTriggered))
             == failure(ErrorCode::InvalidArgument)))
-        return check;
-    if (!expect(System::interrupt_create(all_lines, 16, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq))
+        return checks.failed_check();
+    if (!checks.expect(
+            System::interrupt_create(all_lines, 16, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq))
             == failure(ErrorCode::OutOfRange)))
-        return check;
-    if (!expect(System::interrupt_create(all_lines, 1u << 20, 0) == failure(ErrorCode::OutOfRange)))
-        return check;
+        return checks.failed_check();
+    if (!checks.expect(System::interrupt_create(all_lines, 1u << 20, 0) == failure(ErrorCode::OutOfRange)))
+        return checks.failed_check();
     // The kernel's own lines (the PIT's IRQ 0, COM1's IRQ 4) are Busy.
-    if (!expect(System::interrupt_create(all_lines, 0, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq))
+    if (!checks.expect(
+            System::interrupt_create(all_lines, 0, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq))
                 == failure(ErrorCode::Busy)
             && System::interrupt_create(all_lines, 4, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq))
                 == failure(ErrorCode::Busy)))
-        return check;
+        return checks.failed_check();
     // A range narrowed to line 8 alone binds it, and nothing else.
     int64_t rtc_lines_value = System::resource_narrow(all_lines, rtc_isa_irq, 1);
-    if (!expect(rtc_lines_value > 0))
-        return check;
+    if (!checks.expect(rtc_lines_value > 0))
+        return checks.failed_check();
     auto rtc_lines = static_cast<uint32_t>(rtc_lines_value);
-    if (!expect(System::interrupt_create(rtc_lines, 9, 0) == failure(ErrorCode::OutOfRange)))
-        return check;
+    if (!checks.expect(System::interrupt_create(rtc_lines, 9, 0) == failure(ErrorCode::OutOfRange)))
+        return checks.failed_check();
     // No Manage, no binding.
     int64_t no_manage = System::handle_duplicate(rtc_lines, raw(ABI::Right::Duplicate));
-    if (!expect(no_manage > 0
+    if (!checks.expect(no_manage > 0
             && System::interrupt_create(static_cast<uint32_t>(no_manage), rtc_isa_irq,
                    static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq))
                 == failure(ErrorCode::AccessDenied)))
-        return check;
+        return checks.failed_check();
     // Binding the RTC's line; its handle's rights.
     int64_t rtc_interrupt_value
         = System::interrupt_create(rtc_lines, rtc_isa_irq, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq));
-    if (!expect(rtc_interrupt_value > 0))
-        return check;
+    if (!checks.expect(rtc_interrupt_value > 0))
+        return checks.failed_check();
     auto rtc_interrupt = static_cast<uint32_t>(rtc_interrupt_value);
-    if (!expect((System::handle_info(rtc_interrupt) & 0xFFFFFFFF)
+    if (!checks.expect((System::handle_info(rtc_interrupt) & 0xFFFFFFFF)
             == raw(ABI::Right::Wait | ABI::Right::Signal | ABI::Right::Duplicate | ABI::Right::Transfer)))
-        return check;
+        return checks.failed_check();
     // Binding it twice is Busy.
-    if (!expect(System::interrupt_create(
-                    all_lines, rtc_isa_irq, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq))
+    if (!checks.expect(System::interrupt_create(
+                           all_lines, rtc_isa_irq, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq))
             == failure(ErrorCode::Busy)))
-        return check;
+        return checks.failed_check();
     // Nothing has triggered yet (the RTC's periodic interrupt is off).
-    if (!expect(System::object_wait(rtc_interrupt, triggered, System::clock_monotonic() + 20 * millisecond)
+    if (!checks.expect(
+            System::object_wait(rtc_interrupt, triggered, System::clock_monotonic() + 20 * millisecond)
             == failure(ErrorCode::TimedOut)))
-        return check;
+        return checks.failed_check();
     // The RTC's periodic interrupt at 64 Hz: keep register A's divider, set the rate;
     // enable the interrupt in register B; read C to clear anything pending.
     int64_t saved_a = rtc_read(cmos, rtc_status_a);
     int64_t saved_b = rtc_read(cmos, rtc_status_b);
-    if (!expect(saved_a >= 0 && saved_b >= 0))
-        return check;
-    if (!expect(rtc_write(cmos, rtc_status_a, (static_cast<uint64_t>(saved_a) & 0xF0) | rate_64_hz)
+    if (!checks.expect(saved_a >= 0 && saved_b >= 0))
+        return checks.failed_check();
+    if (!checks.expect(rtc_write(cmos, rtc_status_a, (static_cast<uint64_t>(saved_a) & 0xF0) | rate_64_hz)
             && rtc_write(cmos, rtc_status_b, static_cast<uint64_t>(saved_b) | periodic_interrupt_enable)
             && rtc_read(cmos, rtc_status_c) >= 0))
-        return check;
+        return checks.failed_check();
     // Three interrupts, each waited for, serviced (reading C re-arms the RTC's
     // interrupt output) and acknowledged.
     bool all_received = true;
@@ -414,25 +420,25 @@ extern "C" int64_t main(uint64_t spare_device_memory, uint64_t self_value, const
     bool restored = rtc_write(cmos, rtc_status_b, static_cast<uint64_t>(saved_b))
         && rtc_write(cmos, rtc_status_a, static_cast<uint64_t>(saved_a)) && rtc_read(cmos, rtc_status_c) >= 0
         && rtc_release(cmos);
-    if (!expect(all_received))
-        return check;
-    if (!expect(restored))
-        return check;
+    if (!checks.expect(all_received))
+        return checks.failed_check();
+    if (!checks.expect(restored))
+        return checks.failed_check();
     // interrupt_ack needs Signal, and the right type.
     int64_t wait_only = System::handle_duplicate(rtc_interrupt, raw(ABI::Right::Wait));
-    if (!expect(wait_only > 0
+    if (!checks.expect(wait_only > 0
             && System::interrupt_ack(static_cast<uint32_t>(wait_only)) == failure(ErrorCode::AccessDenied)))
-        return check;
-    if (!expect(System::interrupt_ack(event) == failure(ErrorCode::WrongType)))
-        return check;
+        return checks.failed_check();
+    if (!checks.expect(System::interrupt_ack(event) == failure(ErrorCode::WrongType)))
+        return checks.failed_check();
     // Closing the last handle unbinds the line: it can be bound again.
-    if (!expect(System::handle_close(static_cast<uint32_t>(wait_only)) == 0
+    if (!checks.expect(System::handle_close(static_cast<uint32_t>(wait_only)) == 0
             && System::handle_close(rtc_interrupt) == 0
             && System::interrupt_ack(rtc_interrupt) == failure(ErrorCode::BadHandle)))
-        return check;
+        return checks.failed_check();
     int64_t again
         = System::interrupt_create(rtc_lines, rtc_isa_irq, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq));
-    if (!expect(again > 0 && System::handle_close(static_cast<uint32_t>(again)) == 0))
-        return check;
+    if (!checks.expect(again > 0 && System::handle_close(static_cast<uint32_t>(again)) == 0))
+        return checks.failed_check();
     return 0;
 }

@@ -17,6 +17,7 @@
 #include <ABI/Process.h>
 #include <ABI/Rights.h>
 #include <Userland/Runtime/System.h>
+#include <Userland/Tests/Checks.h>
 #include <Userland/Tests/MemoryProbe.h>
 
 using ABI::ErrorCode;
@@ -99,56 +100,52 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
         return System::vm_map(self, static_cast<uint32_t>(memory), 0, page, read_write);
     }
 
-    int64_t check = 0;
-    auto expect = [&](bool condition) {
-        ++check;
-        return condition;
-    };
+    CheckCounter checks;
 
     // ---- memory_object_create and memory_object_size --------------------------------------
     int64_t created = System::memory_object_create(4 * page);
-    if (!expect(created > 0))
-        return check;
+    if (!checks.expect(created > 0))
+        return checks.failed_check();
     auto memory = static_cast<uint32_t>(created);
     int64_t info = System::handle_info(memory);
-    if (!expect((info >> 32) == static_cast<int64_t>(ABI::ObjectType::MemoryObject)))
-        return check;
+    if (!checks.expect((info >> 32) == static_cast<int64_t>(ABI::ObjectType::MemoryObject)))
+        return checks.failed_check();
     // Read, Write, Map, Duplicate, Transfer; never Execute.
-    if (!expect((info & 0xFFFFFFFF)
+    if (!checks.expect((info & 0xFFFFFFFF)
             == raw(ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Duplicate
                 | ABI::Right::Transfer)))
-        return check;
-    if (!expect(System::memory_object_size(memory) == static_cast<int64_t>(4 * page)))
-        return check;
-    if (!expect(System::memory_object_create(0) == failure(ErrorCode::InvalidArgument)
+        return checks.failed_check();
+    if (!checks.expect(System::memory_object_size(memory) == static_cast<int64_t>(4 * page)))
+        return checks.failed_check();
+    if (!checks.expect(System::memory_object_create(0) == failure(ErrorCode::InvalidArgument)
             && System::memory_object_create(page + 1) == failure(ErrorCode::InvalidArgument)
             && System::memory_object_create(page, 1) == failure(ErrorCode::InvalidArgument)
             && System::memory_object_create(ABI::memory_object_maximum_size + page)
                 == failure(ErrorCode::OutOfRange)
             && System::memory_object_create(~uint64_t(0) & ~(page - 1)) == failure(ErrorCode::OutOfRange)))
-        return check;
-    if (!expect(System::memory_object_size(self) == failure(ErrorCode::WrongType)
+        return checks.failed_check();
+    if (!checks.expect(System::memory_object_size(self) == failure(ErrorCode::WrongType)
             && System::memory_object_size(0) == failure(ErrorCode::BadHandle)))
-        return check;
+        return checks.failed_check();
 
     // ---- memory_object_read and memory_object_write ---------------------------------------
     // Demand-zero: untouched pages read as zero.
     fill(s_buffer, sizeof(s_buffer), 1);
-    if (!expect(System::memory_object_read(memory, 0, s_buffer, sizeof(s_buffer)) == 0
+    if (!checks.expect(System::memory_object_read(memory, 0, s_buffer, sizeof(s_buffer)) == 0
             && all_bytes_are(reinterpret_cast<uint8_t*>(s_buffer), sizeof(s_buffer), 0)))
-        return check;
+        return checks.failed_check();
     // A write across a page boundary reads back.
     fill(s_buffer, 100, 'a');
-    if (!expect(System::memory_object_write(memory, page - 50, s_buffer, 100) == 0))
-        return check;
+    if (!checks.expect(System::memory_object_write(memory, page - 50, s_buffer, 100) == 0))
+        return checks.failed_check();
     fill(s_buffer, sizeof(s_buffer), 0);
-    if (!expect(System::memory_object_read(memory, page - 60, s_buffer, 120) == 0
+    if (!checks.expect(System::memory_object_read(memory, page - 60, s_buffer, 120) == 0
             && all_bytes_are(reinterpret_cast<uint8_t*>(s_buffer), 10, 0)
             && all_bytes_are(reinterpret_cast<uint8_t*>(s_buffer) + 10, 100, 'a')
             && all_bytes_are(reinterpret_cast<uint8_t*>(s_buffer) + 110, 10, 0)))
-        return check;
+        return checks.failed_check();
     // Bad user pointers: NULL, kernel, unmapped, wrapping.
-    if (!expect(System::memory_object_read(memory, 0, nullptr, 16) == failure(ErrorCode::BadAddress)
+    if (!checks.expect(System::memory_object_read(memory, 0, nullptr, 16) == failure(ErrorCode::BadAddress)
             && System::memory_object_read(memory, 0, reinterpret_cast<void*>(kernel_address), 16)
                 == failure(ErrorCode::BadAddress)
             && System::memory_object_read(memory, 0, reinterpret_cast<void*>(unmapped_address), 16)
@@ -157,69 +154,70 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
                 == failure(ErrorCode::BadAddress)
             && System::memory_object_write(memory, 0, s_buffer, ~uint64_t(0) - 8)
                 == failure(ErrorCode::BadAddress)))
-        return check;
+        return checks.failed_check();
     // Past the end, zero length.
-    if (!expect(
+    if (!checks.expect(
             System::memory_object_read(memory, 4 * page - 8, s_buffer, 16) == failure(ErrorCode::OutOfRange)
             && System::memory_object_write(memory, ~uint64_t(0) - 4, s_buffer, 16)
                 == failure(ErrorCode::OutOfRange)
             && System::memory_object_read(memory, 0, s_buffer, 0) == failure(ErrorCode::InvalidArgument)))
-        return check;
+        return checks.failed_check();
     // Wrong type, and missing rights: a read-only and a write-only duplicate.
-    if (!expect(System::memory_object_read(self, 0, s_buffer, 16) == failure(ErrorCode::WrongType)))
-        return check;
+    if (!checks.expect(System::memory_object_read(self, 0, s_buffer, 16) == failure(ErrorCode::WrongType)))
+        return checks.failed_check();
     int64_t read_only = System::handle_duplicate(memory, raw(ABI::Right::Read | ABI::Right::Map));
     int64_t write_only = System::handle_duplicate(memory, raw(ABI::Right::Write));
-    if (!expect(read_only > 0 && write_only > 0))
-        return check;
-    if (!expect(System::memory_object_write(static_cast<uint32_t>(read_only), 0, s_buffer, 16)
+    if (!checks.expect(read_only > 0 && write_only > 0))
+        return checks.failed_check();
+    if (!checks.expect(System::memory_object_write(static_cast<uint32_t>(read_only), 0, s_buffer, 16)
                 == failure(ErrorCode::AccessDenied)
             && System::memory_object_read(static_cast<uint32_t>(write_only), 0, s_buffer, 16)
                 == failure(ErrorCode::AccessDenied)
             && System::memory_object_read(static_cast<uint32_t>(read_only), 0, s_buffer, 16) == 0))
-        return check;
+        return checks.failed_check();
     // Stale after close.
-    if (!expect(System::handle_close(static_cast<uint32_t>(write_only)) == 0
+    if (!checks.expect(System::handle_close(static_cast<uint32_t>(write_only)) == 0
             && System::memory_object_write(static_cast<uint32_t>(write_only), 0, s_buffer, 16)
                 == failure(ErrorCode::BadHandle)
             && System::memory_object_size(static_cast<uint32_t>(write_only))
                 == failure(ErrorCode::BadHandle)))
-        return check;
+        return checks.failed_check();
 
     // ---- vm_map ------------------------------------------------------------------------------
     int64_t first_mapping = System::vm_map(self, memory, 0, 4 * page, read_write);
     int64_t second_mapping = System::vm_map(self, memory, page, page, ABI::vm_read);
-    if (!expect(first_mapping > 0 && second_mapping > 0))
-        return check;
+    if (!checks.expect(first_mapping > 0 && second_mapping > 0))
+        return checks.failed_check();
     // Kernel-chosen addresses: page aligned, in user space, and random (two differ).
-    if (!expect(first_mapping % page == 0 && second_mapping % page == 0 && first_mapping != second_mapping
+    if (!checks.expect(first_mapping % page == 0 && second_mapping % page == 0
+            && first_mapping != second_mapping
             && static_cast<uint64_t>(first_mapping) < 0x0000800000000000ull))
-        return check;
+        return checks.failed_check();
     auto* mapped = reinterpret_cast<volatile uint8_t*>(first_mapping);
     // The mapping shows what was written through the call, and untouched pages are zero.
-    if (!expect(mapped[page - 50] == 'a' && mapped[page + 49] == 'a' && mapped[page + 50] == 0
+    if (!checks.expect(mapped[page - 50] == 'a' && mapped[page + 49] == 'a' && mapped[page + 50] == 0
             && all_bytes_are(mapped + 2 * page, 2 * page, 0)))
-        return check;
+        return checks.failed_check();
     // A store through the mapping is seen by the call and by the other mapping.
     mapped[page + 8] = 'z';
     char byte = 0;
-    if (!expect(System::memory_object_read(memory, page + 8, &byte, 1) == 0 && byte == 'z'
+    if (!checks.expect(System::memory_object_read(memory, page + 8, &byte, 1) == 0 && byte == 'z'
             && reinterpret_cast<volatile uint8_t*>(second_mapping)[8] == 'z'))
-        return check;
+        return checks.failed_check();
     // The kernel copying into a mapped page that is not present yet makes it present.
     fill(s_buffer, 32, 'q');
-    if (!expect(System::memory_object_write(memory, 3 * page, s_buffer, 32) == 0))
-        return check;
+    if (!checks.expect(System::memory_object_write(memory, 3 * page, s_buffer, 32) == 0))
+        return checks.failed_check();
     int64_t fresh = System::memory_object_create(page);
     int64_t fresh_mapping
         = fresh > 0 ? System::vm_map(self, static_cast<uint32_t>(fresh), 0, page, read_write) : -1;
-    if (!expect(fresh_mapping > 0
+    if (!checks.expect(fresh_mapping > 0
             && System::memory_object_read(memory, 3 * page, reinterpret_cast<void*>(fresh_mapping), 32) == 0
             && all_bytes_are(reinterpret_cast<volatile uint8_t*>(fresh_mapping), 32, 'q')))
-        return check;
+        return checks.failed_check();
 
     // Refusals: flags, W+X, alignment, lengths, ranges, addresses.
-    if (!expect(System::vm_map(self, memory, 0, page, ABI::vm_read | ABI::vm_write | ABI::vm_execute)
+    if (!checks.expect(System::vm_map(self, memory, 0, page, ABI::vm_read | ABI::vm_write | ABI::vm_execute)
                 == failure(ErrorCode::InvalidArgument)
             && System::vm_map(self, memory, 0, page, ABI::vm_read | (1u << 7))
                 == failure(ErrorCode::InvalidArgument)
@@ -232,8 +230,8 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
                 == failure(ErrorCode::OutOfRange)
             && System::vm_map(self, memory, 0, page, ABI::vm_read, 0x100000)
                 == failure(ErrorCode::InvalidArgument)))
-        return check;
-    if (!expect(System::vm_map(self, memory, 0, page, ABI::vm_read | ABI::vm_fixed, 0x100010)
+        return checks.failed_check();
+    if (!checks.expect(System::vm_map(self, memory, 0, page, ABI::vm_read | ABI::vm_fixed, 0x100010)
                 == failure(ErrorCode::InvalidArgument)
             && System::vm_map(self, memory, 0, page, ABI::vm_read | ABI::vm_fixed, kernel_address)
                 == failure(ErrorCode::InvalidArgument)
@@ -242,23 +240,23 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
             && System::vm_map(self, memory, 0, page, ABI::vm_read | ABI::vm_fixed,
                    static_cast<uint64_t>(first_mapping) + page)
                 == failure(ErrorCode::AlreadyExists)))
-        return check;
+        return checks.failed_check();
     // A program's own pages are mappings too: nothing maps over its code.
     auto own_code = reinterpret_cast<uint64_t>(&fill) & ~(page - 1);
-    if (!expect(System::vm_map(self, memory, 0, page, ABI::vm_read | ABI::vm_fixed, own_code)
+    if (!checks.expect(System::vm_map(self, memory, 0, page, ABI::vm_read | ABI::vm_fixed, own_code)
             == failure(ErrorCode::AlreadyExists)))
-        return check;
+        return checks.failed_check();
     // Handles: types, staleness, rights.
-    if (!expect(System::vm_map(memory, memory, 0, page, ABI::vm_read) == failure(ErrorCode::WrongType)
+    if (!checks.expect(System::vm_map(memory, memory, 0, page, ABI::vm_read) == failure(ErrorCode::WrongType)
             && System::vm_map(self, self, 0, page, ABI::vm_read) == failure(ErrorCode::WrongType)
             && System::vm_map(self, static_cast<uint32_t>(write_only), 0, page, ABI::vm_read)
                 == failure(ErrorCode::BadHandle)))
-        return check;
+        return checks.failed_check();
     int64_t no_map = System::handle_duplicate(memory, raw(ABI::Right::Read | ABI::Right::Write));
     int64_t no_write_process = System::handle_duplicate(self, raw(ABI::Right::Read | ABI::Right::Duplicate));
-    if (!expect(no_map > 0 && no_write_process > 0))
-        return check;
-    if (!expect(System::vm_map(self, static_cast<uint32_t>(no_map), 0, page, ABI::vm_read)
+    if (!checks.expect(no_map > 0 && no_write_process > 0))
+        return checks.failed_check();
+    if (!checks.expect(System::vm_map(self, static_cast<uint32_t>(no_map), 0, page, ABI::vm_read)
                 == failure(ErrorCode::AccessDenied)
             && System::vm_map(self, static_cast<uint32_t>(read_only), 0, page, read_write)
                 == failure(ErrorCode::AccessDenied)
@@ -269,7 +267,7 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
             && System::vm_unmap(
                    static_cast<uint32_t>(no_write_process), static_cast<uint64_t>(first_mapping), page)
                 == failure(ErrorCode::AccessDenied)))
-        return check;
+        return checks.failed_check();
 
     // ---- vm_protect --------------------------------------------------------------------------
     // Each probe gets this program's mapping of `memory` at the same address; its changes go
@@ -285,21 +283,22 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
         return mapped_as_here(process)
             && System::vm_protect(process, protected_page, page, ABI::vm_read) == 0;
     };
-    if (!expect(System::vm_protect(self, protected_page, page, ABI::vm_read) == 0 && mapped[2 * page] == 0))
-        return check;
-    if (!expect(probe(protected_page, false, protected_read_only) == 0
+    if (!checks.expect(
+            System::vm_protect(self, protected_page, page, ABI::vm_read) == 0 && mapped[2 * page] == 0))
+        return checks.failed_check();
+    if (!checks.expect(probe(protected_page, false, protected_read_only) == 0
             && probe(protected_page, true, protected_read_only) == page_fault_status))
-        return check;
+        return checks.failed_check();
     // Back to read-write (within what the handle allowed): the write now works, and this
     // program's mapping of the same object sees it.
     auto protected_back_to_read_write = [&](uint32_t process) {
         return protected_read_only(process)
             && System::vm_protect(process, protected_page, page, read_write) == 0;
     };
-    if (!expect(System::vm_protect(self, protected_page, page, read_write) == 0
+    if (!checks.expect(System::vm_protect(self, protected_page, page, read_write) == 0
             && probe(protected_page, true, protected_back_to_read_write) == MemoryProbe::written_byte
             && mapped[2 * page] == MemoryProbe::written_byte))
-        return check;
+        return checks.failed_check();
     // No access at all: even reads fault, and the data is kept for later.
     auto protected_to_nothing = [&](uint32_t process) {
         return mapped_as_here(process) && System::vm_protect(process, protected_page, page, 0) == 0;
@@ -308,16 +307,16 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
         return protected_to_nothing(process)
             && System::vm_protect(process, protected_page, page, ABI::vm_read) == 0;
     };
-    if (!expect(System::vm_protect(self, protected_page, page, 0) == 0
+    if (!checks.expect(System::vm_protect(self, protected_page, page, 0) == 0
             && probe(protected_page, false, protected_to_nothing) == page_fault_status
             && probe(protected_page, false, protected_to_nothing_then_read_only) == MemoryProbe::written_byte
             && System::vm_protect(self, protected_page, page, ABI::vm_read) == 0
             && mapped[2 * page] == MemoryProbe::written_byte))
-        return check;
+        return checks.failed_check();
     // Beyond the handle's rights (the read-only mapping was made through Read alone, the
     // other lacks Execute), W+X, gaps, alignment, flags.
     int64_t read_only_mapping = System::vm_map(self, static_cast<uint32_t>(read_only), 0, page, ABI::vm_read);
-    if (!expect(read_only_mapping > 0
+    if (!checks.expect(read_only_mapping > 0
             && System::vm_protect(self, static_cast<uint64_t>(read_only_mapping), page, read_write)
                 == failure(ErrorCode::AccessDenied)
             && System::vm_protect(
@@ -337,10 +336,11 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
                 == failure(ErrorCode::InvalidArgument)
             && System::vm_protect(self, static_cast<uint64_t>(first_mapping), 0, ABI::vm_read)
                 == failure(ErrorCode::InvalidArgument)))
-        return check;
+        return checks.failed_check();
     // The code of the program may be made read-only-and-executable, never writable.
-    if (!expect(System::vm_protect(self, own_code, page, read_write) == failure(ErrorCode::AccessDenied)))
-        return check;
+    if (!checks.expect(
+            System::vm_protect(self, own_code, page, read_write) == failure(ErrorCode::AccessDenied)))
+        return checks.failed_check();
 
     // ---- vm_unmap ----------------------------------------------------------------------------
     // The middle page goes; the pages around it stay (here, the first is 'a' from page - 50
@@ -349,84 +349,85 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
     auto middle_unmapped = [&](uint32_t process) {
         return mapped_as_here(process) && System::vm_unmap(process, middle, page) == 0;
     };
-    if (!expect(System::vm_unmap(self, middle, page) == 0 && mapped[page - 50] == 'a'
+    if (!checks.expect(System::vm_unmap(self, middle, page) == 0 && mapped[page - 50] == 'a'
             && mapped[2 * page] == MemoryProbe::written_byte))
-        return check;
-    if (!expect(probe(middle, false, middle_unmapped) == page_fault_status
+        return checks.failed_check();
+    if (!checks.expect(probe(middle, false, middle_unmapped) == page_fault_status
             && probe(middle - page, false, middle_unmapped) == 0
             && probe(middle + page, false, middle_unmapped) == MemoryProbe::written_byte))
-        return check;
-    if (!expect(System::vm_unmap(self, middle, page) == failure(ErrorCode::NotFound)
+        return checks.failed_check();
+    if (!checks.expect(System::vm_unmap(self, middle, page) == failure(ErrorCode::NotFound)
             && System::vm_unmap(self, middle + 1, page) == failure(ErrorCode::InvalidArgument)
             && System::vm_unmap(self, middle, 0) == failure(ErrorCode::InvalidArgument)
             && System::vm_unmap(self, kernel_address, page) == failure(ErrorCode::InvalidArgument)
             && System::vm_unmap(self, middle, ~uint64_t(0) & ~(page - 1))
                 == failure(ErrorCode::InvalidArgument)
             && System::vm_unmap(memory, middle, page) == failure(ErrorCode::WrongType)))
-        return check;
+        return checks.failed_check();
     // A range across the rest removes both pieces; the object (still open) keeps its data,
     // and a fixed mapping at the old address gets it back.
     auto all_unmapped = [&](uint32_t process) {
         return middle_unmapped(process) && System::vm_unmap(process, first_address, 4 * page) == 0;
     };
-    if (!expect(System::vm_unmap(self, first_address, 4 * page) == 0
+    if (!checks.expect(System::vm_unmap(self, first_address, 4 * page) == 0
             && probe(first_address, false, all_unmapped) == page_fault_status
             && probe(first_address + 2 * page, false, all_unmapped) == page_fault_status))
-        return check;
+        return checks.failed_check();
     int64_t again = System::vm_map(
         self, memory, 0, page, ABI::vm_read | ABI::vm_fixed, static_cast<uint64_t>(first_mapping));
-    if (!expect(again == first_mapping && mapped[page - 50] == 'a'))
-        return check;
+    if (!checks.expect(again == first_mapping && mapped[page - 50] == 'a'))
+        return checks.failed_check();
     // A mapping outlives the handle it was made through.
-    if (!expect(System::handle_close(memory) == 0 && mapped[page - 50] == 'a'))
-        return check;
+    if (!checks.expect(System::handle_close(memory) == 0 && mapped[page - 50] == 'a'))
+        return checks.failed_check();
 
     // ---- copy-on-write children --------------------------------------------------------------
     int64_t parent_created = System::memory_object_create(2 * page);
-    if (!expect(parent_created > 0))
-        return check;
+    if (!checks.expect(parent_created > 0))
+        return checks.failed_check();
     auto parent = static_cast<uint32_t>(parent_created);
     fill(s_buffer, sizeof(s_buffer), 'p');
-    if (!expect(System::memory_object_write(parent, 0, s_buffer, page) == 0))
-        return check;
+    if (!checks.expect(System::memory_object_write(parent, 0, s_buffer, page) == 0))
+        return checks.failed_check();
     int64_t child_created = System::memory_object_create_child(parent, 0, 2 * page);
-    if (!expect(child_created > 0))
-        return check;
+    if (!checks.expect(child_created > 0))
+        return checks.failed_check();
     auto child = static_cast<uint32_t>(child_created);
     // The child reads as the parent, and sees the parent's writes to pages it has not taken.
-    if (!expect(System::memory_object_read(child, 0, &byte, 1) == 0 && byte == 'p'))
-        return check;
+    if (!checks.expect(System::memory_object_read(child, 0, &byte, 1) == 0 && byte == 'p'))
+        return checks.failed_check();
     char letter = 'P';
-    if (!expect(System::memory_object_write(parent, 10, &letter, 1) == 0
+    if (!checks.expect(System::memory_object_write(parent, 10, &letter, 1) == 0
             && System::memory_object_read(child, 10, &byte, 1) == 0 && byte == 'P'))
-        return check;
+        return checks.failed_check();
     // The child's write is its own ...
     letter = 'c';
-    if (!expect(System::memory_object_write(child, 20, &letter, 1) == 0
+    if (!checks.expect(System::memory_object_write(child, 20, &letter, 1) == 0
             && System::memory_object_read(parent, 20, &byte, 1) == 0 && byte == 'p'
             && System::memory_object_read(child, 20, &byte, 1) == 0 && byte == 'c'))
-        return check;
+        return checks.failed_check();
     // ... and once taken, the page no longer follows the parent.
     letter = 'X';
-    if (!expect(System::memory_object_write(parent, 30, &letter, 1) == 0
+    if (!checks.expect(System::memory_object_write(parent, 30, &letter, 1) == 0
             && System::memory_object_read(child, 30, &byte, 1) == 0 && byte == 'p'))
-        return check;
+        return checks.failed_check();
     // Through mappings: the child's stores stay out of the parent and the other way round.
     int64_t child_mapping = System::vm_map(self, child, 0, 2 * page, read_write);
     int64_t parent_mapping = System::vm_map(self, parent, 0, 2 * page, read_write);
-    if (!expect(child_mapping > 0 && parent_mapping > 0))
-        return check;
+    if (!checks.expect(child_mapping > 0 && parent_mapping > 0))
+        return checks.failed_check();
     auto* child_bytes = reinterpret_cast<volatile uint8_t*>(child_mapping);
     auto* parent_bytes = reinterpret_cast<volatile uint8_t*>(parent_mapping);
-    if (!expect(child_bytes[page + 5] == 0 && child_bytes[0] == 'p'))
-        return check;
+    if (!checks.expect(child_bytes[page + 5] == 0 && child_bytes[0] == 'p'))
+        return checks.failed_check();
     child_bytes[page + 5] = 'k';
     parent_bytes[page + 6] = 'm';
-    if (!expect(parent_bytes[page + 5] == 0 && child_bytes[page + 6] == 0 && child_bytes[page + 5] == 'k'))
-        return check;
+    if (!checks.expect(
+            parent_bytes[page + 5] == 0 && child_bytes[page + 6] == 0 && child_bytes[page + 5] == 'k'))
+        return checks.failed_check();
     // Refusals.
     int64_t no_read = System::handle_duplicate(parent, raw(ABI::Right::Write | ABI::Right::Map));
-    if (!expect(no_read > 0
+    if (!checks.expect(no_read > 0
             && System::memory_object_create_child(static_cast<uint32_t>(no_read), 0, page)
                 == failure(ErrorCode::AccessDenied)
             && System::memory_object_create_child(parent, 0, 3 * page) == failure(ErrorCode::OutOfRange)
@@ -436,12 +437,12 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value)
             && System::memory_object_create_child(parent, 0, page, 4) == failure(ErrorCode::InvalidArgument)
             && System::memory_object_create_child(self, 0, page) == failure(ErrorCode::WrongType)
             && System::memory_object_create_child(0, 0, page) == failure(ErrorCode::BadHandle)))
-        return check;
+        return checks.failed_check();
     // A grandchild reads through both.
     int64_t grandchild = System::memory_object_create_child(child, page, page);
-    if (!expect(grandchild > 0
+    if (!checks.expect(grandchild > 0
             && System::memory_object_read(static_cast<uint32_t>(grandchild), 5, &byte, 1) == 0
             && byte == 'k'))
-        return check;
+        return checks.failed_check();
     return 0;
 }

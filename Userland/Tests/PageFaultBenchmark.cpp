@@ -9,20 +9,12 @@
 
 #include <ABI/Memory.h>
 #include <Userland/Runtime/System.h>
+#include <Userland/Runtime/TimeStampCounter.h>
 
 namespace {
 
 constexpr uint64_t maximum_samples = 4096;
 uint64_t s_samples[maximum_samples];
-
-// rdtsc is allowed in user mode (CR4.TSD is clear); it returns the counter in EDX:EAX.
-inline uint64_t read_time_stamp_counter()
-{
-    uint32_t low;
-    uint32_t high;
-    asm volatile("rdtsc" : "=a"(low), "=d"(high));
-    return (static_cast<uint64_t>(high) << 32) | low;
-}
 
 } // namespace
 
@@ -40,21 +32,9 @@ extern "C" int64_t main(uint64_t argument, uint64_t self)
         return address;
     auto* pages = reinterpret_cast<volatile uint8_t*>(address);
     for (uint64_t index = 0; index < count; ++index) {
-        uint64_t before = read_time_stamp_counter();
+        uint64_t before = TimeStampCounter::read();
         pages[index * ABI::memory_page_size] = 1;
-        s_samples[index] = read_time_stamp_counter() - before;
+        s_samples[index] = TimeStampCounter::read() - before;
     }
-    // Insertion sort: a few hundred samples, once.
-    for (uint64_t index = 1; index < count; ++index) {
-        uint64_t value = s_samples[index];
-        uint64_t position = index;
-        while (position > 0 && s_samples[position - 1] > value) {
-            s_samples[position] = s_samples[position - 1];
-            --position;
-        }
-        s_samples[position] = value;
-    }
-    uint64_t fastest = s_samples[0] & 0xFFFFFFFF;
-    uint64_t median = s_samples[(count - 1) / 2] & 0x7FFFFFFF;
-    return static_cast<int64_t>((median << 32) | fastest);
+    return TimeStampCounter::fastest_and_median_status(s_samples, count);
 }

@@ -6,6 +6,9 @@
 #include <ABI/Process.h>
 #include <ABI/Rights.h>
 #include <Userland/Runtime/System.h>
+#include <Userland/Tests/ProcessChild.h>
+
+using ProcessChild::Mode;
 
 extern "C" void _thread_start();
 
@@ -13,17 +16,6 @@ namespace {
 
 alignas(16) char s_stack[16384];
 uint32_t s_go;
-
-enum class Mode : uint64_t {
-    ReturnFortyTwo = 1,
-    Fault = 2,
-    BlockForever = 3,
-    SpinForever = 4,
-    CheckStartupHandles = 5,
-    ExitWhileAnotherThreadSpins = 6,
-    FaultInSecondThread = 7,
-    LastThreadGivesStatus = 8,
-};
 
 // A loop the compiler must keep: the volatile read is a side effect.
 [[noreturn]] void spin_forever()

@@ -4,6 +4,7 @@
 
 #include <ABI/Rights.h>
 #include <Userland/Runtime/System.h>
+#include <Userland/Tests/Checks.h>
 
 using ABI::ErrorCode;
 using System::failure;
@@ -27,48 +28,46 @@ extern "C" int64_t thread_main(uint64_t argument, uint64_t)
 extern "C" int64_t main(uint64_t, uint64_t self_value)
 {
     auto self = static_cast<uint32_t>(self_value);
-    int64_t check = 0;
-    auto expect = [&](bool condition) {
-        ++check;
-        return condition;
-    };
+    CheckCounter checks;
 
     int64_t first = System::thread_create(_thread_start, s_stacks[0] + sizeof(s_stacks[0]), 10);
     int64_t second = System::thread_create(_thread_start, s_stacks[1] + sizeof(s_stacks[1]), 20);
-    if (!expect(first > 0 && second > 0))
-        return check;
+    if (!checks.expect(first > 0 && second > 0))
+        return checks.failed_check();
     // A thread handle has Wait, but threads raise no signals (yet): object_wait says so.
-    if (!expect(System::object_wait(static_cast<uint32_t>(first), ABI::signal_bits(ABI::Signal::Signalled), 0)
+    if (!checks.expect(
+            System::object_wait(static_cast<uint32_t>(first), ABI::signal_bits(ABI::Signal::Signalled), 0)
             == failure(ErrorCode::NotSupported)))
-        return check;
-    if (!expect(System::thread_join(static_cast<uint32_t>(first)) == 20))
-        return check;
-    if (!expect(System::thread_join(static_cast<uint32_t>(second)) == 40))
-        return check;
-    if (!expect(__atomic_load_n(&s_total, __ATOMIC_RELAXED) == 30))
-        return check;
+        return checks.failed_check();
+    if (!checks.expect(System::thread_join(static_cast<uint32_t>(first)) == 20))
+        return checks.failed_check();
+    if (!checks.expect(System::thread_join(static_cast<uint32_t>(second)) == 40))
+        return checks.failed_check();
+    if (!checks.expect(__atomic_load_n(&s_total, __ATOMIC_RELAXED) == 30))
+        return checks.failed_check();
     // Joining again returns the same status: the thread stays exited.
-    if (!expect(System::thread_join(static_cast<uint32_t>(first)) == 20))
-        return check;
+    if (!checks.expect(System::thread_join(static_cast<uint32_t>(first)) == 20))
+        return checks.failed_check();
 
     // Entries and stacks must be user addresses.
-    if (!expect(System::thread_create(
-                    reinterpret_cast<void (*)()>(0xFFFFFFFF80000000ull), s_stacks[0] + sizeof(s_stacks[0]), 0)
+    if (!checks.expect(System::thread_create(reinterpret_cast<void (*)()>(0xFFFFFFFF80000000ull),
+                           s_stacks[0] + sizeof(s_stacks[0]), 0)
             == failure(ErrorCode::InvalidArgument)))
-        return check;
-    if (!expect(System::thread_create(_thread_start, reinterpret_cast<void*>(0xFFFF800000000000ull), 0)
+        return checks.failed_check();
+    if (!checks.expect(System::thread_create(_thread_start, reinterpret_cast<void*>(0xFFFF800000000000ull), 0)
             == failure(ErrorCode::InvalidArgument)))
-        return check;
+        return checks.failed_check();
     // A process is not a thread; a handle without Wait cannot join.
-    if (!expect(System::thread_join(self) == failure(ErrorCode::WrongType)))
-        return check;
+    if (!checks.expect(System::thread_join(self) == failure(ErrorCode::WrongType)))
+        return checks.failed_check();
     int64_t no_wait
         = System::handle_duplicate(static_cast<uint32_t>(first), ABI::Rights(ABI::Right::Transfer).raw());
-    if (!expect(no_wait > 0))
-        return check;
-    if (!expect(System::thread_join(static_cast<uint32_t>(no_wait)) == failure(ErrorCode::AccessDenied)))
-        return check;
-    if (!expect(System::thread_join(0) == failure(ErrorCode::BadHandle)))
-        return check;
+    if (!checks.expect(no_wait > 0))
+        return checks.failed_check();
+    if (!checks.expect(
+            System::thread_join(static_cast<uint32_t>(no_wait)) == failure(ErrorCode::AccessDenied)))
+        return checks.failed_check();
+    if (!checks.expect(System::thread_join(0) == failure(ErrorCode::BadHandle)))
+        return checks.failed_check();
     return 0;
 }
