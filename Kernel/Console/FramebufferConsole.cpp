@@ -1,3 +1,4 @@
+#include <Core/Utf8.h>
 #include <Kernel/Console/FramebufferConsole.h>
 
 namespace Kernel::Console {
@@ -102,66 +103,6 @@ Core::Result<void> validate_surface(const FramebufferSurface& surface)
         used_bits |= mask;
     }
     return {};
-}
-
-struct DecodedCharacter {
-    Core::u32 codepoint;
-    // Bytes consumed; at least 1, so decoding always makes progress.
-    Core::usize length;
-    bool is_valid;
-};
-
-// Decodes the UTF-8 character starting at text[offset] (offset < text.length()).
-// Overlong forms, surrogates and values past U+10FFFF are invalid. An invalid sequence
-// consumes its longest valid-looking prefix (at least one byte), as Unicode recommends,
-// so one bad byte costs one fallback glyph and the character after it still shows.
-DecodedCharacter decode_utf8(Core::StringView text, Core::usize offset)
-{
-    auto lead = static_cast<Core::u8>(text[offset]);
-    if (lead < 0x80)
-        return { lead, 1, true };
-
-    Core::u32 continuation_count;
-    Core::u32 codepoint;
-    // The first continuation byte's range is narrower for some lead bytes; that is what
-    // excludes overlong forms, surrogates and codepoints above U+10FFFF.
-    Core::u8 second_minimum = 0x80;
-    Core::u8 second_maximum = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        continuation_count = 1;
-        codepoint = lead & 0x1F;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        continuation_count = 2;
-        codepoint = lead & 0x0F;
-        if (lead == 0xE0)
-            second_minimum = 0xA0;
-        else if (lead == 0xED)
-            second_maximum = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        continuation_count = 3;
-        codepoint = lead & 0x07;
-        if (lead == 0xF0)
-            second_minimum = 0x90;
-        else if (lead == 0xF4)
-            second_maximum = 0x8F;
-    } else {
-        return { 0, 1, false };
-    }
-
-    Core::usize consumed = 1;
-    for (Core::u32 continuation = 0; continuation < continuation_count; ++continuation) {
-        Core::usize index = offset + consumed;
-        if (index >= text.length())
-            return { 0, consumed, false };
-        auto byte = static_cast<Core::u8>(text[index]);
-        Core::u8 minimum = continuation == 0 ? second_minimum : Core::u8(0x80);
-        Core::u8 maximum = continuation == 0 ? second_maximum : Core::u8(0xBF);
-        if (byte < minimum || byte > maximum)
-            return { 0, consumed, false };
-        codepoint = (codepoint << 6) | (byte & 0x3F);
-        ++consumed;
-    }
-    return { codepoint, consumed, true };
 }
 
 bool is_control_character(Core::u32 codepoint)
@@ -270,7 +211,7 @@ void FramebufferConsole::write(Core::StringView text, Color foreground)
     Core::u32 foreground_pixel = m_palette_pixels[palette_index(foreground)];
     Core::usize offset = 0;
     while (offset < text.length()) {
-        DecodedCharacter character = decode_utf8(text, offset);
+        Core::DecodedCharacter character = Core::decode_utf8(text, offset);
         offset += character.length;
         if (!character.is_valid) {
             put_glyph(m_font->fallback_glyph, foreground_pixel);
