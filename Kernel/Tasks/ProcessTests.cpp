@@ -17,9 +17,9 @@ KERNEL_TEST(processes, moved_handles_are_audited)
 {
     Core::u64 first_new = next_audit_sequence();
     EXPECT(run_to_exit(test_context, "tests/processes", 0).has_value());
-    // The program moves two events into each of two children.
+    // The program moves two events into one child.
     EXPECT_EQ(count_audit_records(first_new, "tests/processes", ABI::AuditEvent::HandleTransferred),
-        Core::usize(4));
+        Core::usize(2));
 }
 
 // Children that were killed, faulted or exited give all their memory back once they and

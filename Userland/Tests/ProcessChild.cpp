@@ -15,7 +15,10 @@ extern "C" void _thread_start();
 namespace {
 
 alignas(16) char s_stack[16384];
-uint32_t s_go;
+alignas(16) char s_first_thread_stack[16384];
+// LastThreadGivesStatus: the thread that ends first, which the others join.
+constexpr uint64_t first_to_end_role = 100;
+uint32_t s_first_to_end;
 
 // A loop the compiler must keep: the volatile read is a side effect.
 [[noreturn]] void spin_forever()
@@ -43,11 +46,14 @@ extern "C" int64_t thread_main(uint64_t argument, uint64_t)
     case Mode::FaultInSecondThread:
         return *reinterpret_cast<volatile int64_t*>(0);
     case Mode::LastThreadGivesStatus:
-        // Held until the parent signals, which it does well after the main thread has
-        // exited (ProcessTests.cpp).
-        (void)System::event_wait(s_go);
+        // Ends only after the first thread has, so the process's last thread is this one
+        // or the main thread, both with 9.
+        if (System::thread_join(s_first_to_end) != 5)
+            return 1;
         return 9;
     default:
+        if (argument == first_to_end_role)
+            return 5;
         return 0;
     }
 }
@@ -86,16 +92,21 @@ extern "C" int64_t main(uint64_t argument, uint64_t, const ABI::StartupHandles* 
         if (System::thread_create(_thread_start, s_stack + sizeof(s_stack), argument) < 0)
             return 1;
         block_forever();
-    case Mode::LastThreadGivesStatus:
-        // Start-up handles: the event that releases the second thread, and the one that
-        // tells the parent the main thread is about to exit.
-        if (startup->count != 2)
+    case Mode::LastThreadGivesStatus: {
+        // Three threads: one that ends at once with 5, then two that wait for it and end
+        // with 9 (this one and a second). Whichever of the two ends last, the process must
+        // end with 9: the last thread's status, not the first's.
+        int64_t first = System::thread_create(
+            _thread_start, s_first_thread_stack + sizeof(s_first_thread_stack), first_to_end_role);
+        if (first < 0)
             return 1;
-        s_go = startup->handles[0];
+        s_first_to_end = static_cast<uint32_t>(first);
         if (System::thread_create(_thread_start, s_stack + sizeof(s_stack), argument) < 0)
             return 1;
-        (void)System::event_signal(startup->handles[1]);
-        System::thread_exit(5);
+        if (System::thread_join(s_first_to_end) != 5)
+            return 1;
+        System::thread_exit(9);
+    }
     }
     return 1;
 }
