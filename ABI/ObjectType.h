@@ -26,6 +26,9 @@ enum class ObjectType : uint32_t {
     // A range of interrupt lines (global system interrupts): the authority to bind them
     // with interrupt_create.
     InterruptRange = 11,
+    // A queue of packets an event loop waits on: signal packets from bound objects and user
+    // packets (port_create, ABI/Port.h).
+    Port = 12,
     Count,
 };
 
@@ -56,6 +59,8 @@ constexpr const char* object_type_name(ObjectType type)
         return "AuditLog";
     case ObjectType::InterruptRange:
         return "InterruptRange";
+    case ObjectType::Port:
+        return "Port";
     case ObjectType::Count:
         break;
     }

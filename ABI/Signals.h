@@ -53,4 +53,19 @@ constexpr bool is_valid_signal_mask(uint64_t raw_bits)
 // The deadline of a wait that never times out (object_wait).
 inline constexpr uint64_t no_deadline = ~uint64_t(0);
 
+// One entry of object_wait_many's array: the caller fills `handle` and `wanted` (a mask
+// object_wait would accept), the kernel writes `observed` (the object's signals when the
+// wait ended). 12 bytes, 4-byte aligned, no padding; the array is the caller's for the
+// duration of the call.
+struct WaitItem {
+    uint32_t handle;
+    uint32_t wanted;
+    uint32_t observed;
+};
+static_assert(sizeof(WaitItem) == 12, "WaitItem is part of the ABI");
+
+// How many items one object_wait_many call takes. Each item is a registration the kernel
+// keeps for the length of the wait; the bound keeps one call's kernel memory small.
+inline constexpr uint64_t wait_many_maximum_items = 64;
+
 } // namespace ABI

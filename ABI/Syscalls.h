@@ -189,6 +189,43 @@ enum class Syscall : uint64_t {
     // counters. Needs Read on the audit log (the diagnostics privilege, process 1's) and
     // any handle to either endpoint. -BadAddress, the handle errors.
     ChannelStatistics = 42,
+    // object_wait_many(WaitItem* items, uint64_t count, uint64_t deadline_ns): waits until
+    // any item's object raises any of the item's `wanted` signals (ABI/Signals.h; every
+    // handle needs Wait) and returns the index of the first such item, its auto-clear bits
+    // consumed; every item's `observed` is written back with its object's signals as the
+    // wait ended. -TimedOut (items written back too) once the monotonic clock reaches
+    // deadline_ns (no_deadline: never). count is 1 to wait_many_maximum_items.
+    // -InvalidArgument (count, a mask as object_wait refuses it), -BadAddress,
+    // -NotSupported (an object without signals), the handle errors; a bad item fails the
+    // whole call before anything waits.
+    ObjectWaitMany = 43,
+    // port_create(flags): a new, empty port (ABI/Port.h) and a handle with Read, Write,
+    // Duplicate and Transfer; flags must be 0. -InvalidArgument, -OutOfMemory, -OutOfRange.
+    PortCreate = 44,
+    // port_bind(port, handle, signals, key, flags): from now on the port queues a signal
+    // packet carrying `key` when the object raises any of `signals` (needs Write on the
+    // port, Wait on the object): once (one-shot, flags 0) or on every rise from clear
+    // (PortBindFlag::Persistent). -InvalidArgument (flags, signals as object_wait refuses
+    // them), -NotSupported (an object without signals), -OutOfRange (port_maximum_bindings),
+    // -OutOfMemory, the handle errors.
+    PortBind = 45,
+    // port_wait(port, PortPacket* packet, deadline_ns): takes the oldest packet and copies
+    // it out (needs Read). 0, or -TimedOut, -BadAddress, the handle errors.
+    PortWait = 46,
+    // port_queue(port, const PortPacket* packet): queues a user packet with the packet's key
+    // and payload (needs Write). -InvalidArgument (type not User, signals not 0),
+    // -OutOfRange (port_maximum_user_packets queued), -BadAddress, -OutOfMemory, the handle
+    // errors.
+    PortQueue = 47,
+    // futex_wait(uint32_t* address, uint32_t expected, deadline_ns): if the aligned word at
+    // `address` still holds `expected`, sleeps until futex_wake on the same address of this
+    // process wakes it; otherwise -WouldBlock at once. 0, or -TimedOut, -InvalidArgument
+    // (not 4-byte aligned, expected wider than 32 bits), -BadAddress.
+    FutexWait = 48,
+    // futex_wake(uint32_t* address, count): wakes up to `count` threads of this process
+    // waiting on `address`, oldest first, and returns how many it woke. -InvalidArgument
+    // (alignment), -BadAddress (outside user space).
+    FutexWake = 49,
 };
 
 // The longest text debug_log accepts.

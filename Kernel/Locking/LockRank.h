@@ -29,11 +29,20 @@ enum class LockRank : Core::u8 {
     // Mutexes' waiter lists and inherited priorities; cross-CPU requeue calls are made
     // under it, which take no lock.
     PriorityInheritance = 35,
+    // A port's list of bindings (Objects/Port.h); attaching a binding to its object's
+    // signals takes that object's wait-queue lock under it.
+    PortBindings = 37,
+    // A futex hash bucket (Tasks/Futex.h); waking a futex waiter takes the waiter's own
+    // wait-queue lock under it.
+    FutexBucket = 38,
     // A channel's queues, closed flags and counters; signals are raised under it (wait
     // queues, higher) and nothing is allocated or freed.
-    Channel = 38,
+    Channel = 39,
     // A wait queue's waiter list; waking takes no other lock under it.
     WaitQueue = 40,
+    // What an object's raise notifies under its signals' wait-queue lock: a port's packet
+    // queue and a multi-object wait's own queue. Two of them never nest.
+    SignalObserver = 41,
     // A process's list of threads; terminating the process wakes them under it, which
     // takes no lock.
     ProcessThreads = 42,
@@ -61,10 +70,16 @@ constexpr const char* lock_rank_name(LockRank rank)
         return "physical-memory";
     case LockRank::PriorityInheritance:
         return "priority-inheritance";
+    case LockRank::PortBindings:
+        return "port-bindings";
+    case LockRank::FutexBucket:
+        return "futex-bucket";
     case LockRank::Channel:
         return "channel";
     case LockRank::WaitQueue:
         return "wait-queue";
+    case LockRank::SignalObserver:
+        return "signal-observer";
     case LockRank::ProcessThreads:
         return "process-threads";
     case LockRank::DeadlineAdmission:

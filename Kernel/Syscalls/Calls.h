@@ -62,6 +62,17 @@ CallResult clock_monotonic(const Arguments&);
 
 // WaitCalls.cpp
 CallResult object_wait(const Arguments&);
+CallResult object_wait_many(const Arguments&);
+
+// PortCalls.cpp
+CallResult port_create(const Arguments&);
+CallResult port_bind(const Arguments&);
+CallResult port_wait(const Arguments&);
+CallResult port_queue(const Arguments&);
+
+// FutexCalls.cpp
+CallResult futex_wait(const Arguments&);
+CallResult futex_wake(const Arguments&);
 
 // DeviceCalls.cpp
 CallResult interrupt_create(const Arguments&);

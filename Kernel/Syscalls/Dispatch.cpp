@@ -146,6 +146,20 @@ Handler handler_for(Core::u64 number)
         return resource_narrow;
     case ABI::Syscall::ClockMonotonic:
         return clock_monotonic;
+    case ABI::Syscall::ObjectWaitMany:
+        return object_wait_many;
+    case ABI::Syscall::PortCreate:
+        return port_create;
+    case ABI::Syscall::PortBind:
+        return port_bind;
+    case ABI::Syscall::PortWait:
+        return port_wait;
+    case ABI::Syscall::PortQueue:
+        return port_queue;
+    case ABI::Syscall::FutexWait:
+        return futex_wait;
+    case ABI::Syscall::FutexWake:
+        return futex_wake;
     }
     return nullptr;
 }

@@ -104,6 +104,12 @@ public:
 class WaitQueue {
 public:
     constexpr WaitQueue() = default;
+    // A queue whose lock sits elsewhere in the lock order (docs/lock-order.md): one that is
+    // woken while another wait queue's lock is held needs a higher rank than that one.
+    constexpr WaitQueue(const char* lock_name, Locking::LockRank lock_rank)
+        : m_lock(lock_name, lock_rank)
+    {
+    }
     // Blocks the calling thread until wake_one() or wake_all() picks it.
     void wait();
     // Returns as soon as `condition()` holds, blocking in between. The condition is

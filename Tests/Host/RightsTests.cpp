@@ -141,7 +141,8 @@ TEST(ObjectTypes, NumbersAreTheAbiAndNamesAreDistinct)
     EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::Channel), 9u);
     EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::AuditLog), 10u);
     EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::InterruptRange), 11u);
-    EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::Count), 12u);
+    EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::Port), 12u);
+    EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::Count), 13u);
 
     std::set<std::string> names;
     for (uint32_t number = 1; number < static_cast<uint32_t>(ABI::ObjectType::Count); ++number) {

@@ -10,6 +10,7 @@
 #include <ABI/Channel.h>
 #include <ABI/ErrorCode.h>
 #include <ABI/Memory.h>
+#include <ABI/Port.h>
 #include <ABI/Process.h>
 #include <ABI/Signals.h>
 #include <ABI/Syscalls.h>
@@ -279,6 +280,47 @@ inline int64_t channel_statistics(uint32_t audit_log, uint32_t channel, ABI::Cha
 {
     return system_call(
         ABI::Syscall::ChannelStatistics, audit_log, channel, reinterpret_cast<uint64_t>(statistics));
+}
+
+// The index of the first item whose wanted signals are raised, or a negated error
+// (TimedOut); every item's `observed` is written back either way.
+inline int64_t object_wait_many(ABI::WaitItem* items, uint64_t count, uint64_t deadline_ns)
+{
+    return system_call(ABI::Syscall::ObjectWaitMany, reinterpret_cast<uint64_t>(items), count, deadline_ns);
+}
+
+inline int64_t port_create(uint64_t flags = 0)
+{
+    return system_call(ABI::Syscall::PortCreate, flags);
+}
+
+// flags: 0 (one-shot) or ABI::PortBindFlag::Persistent.
+inline int64_t port_bind(uint32_t port, uint32_t handle, uint32_t signals, uint64_t key, uint64_t flags)
+{
+    return system_call(ABI::Syscall::PortBind, port, handle, signals, key, flags);
+}
+
+inline int64_t port_wait(uint32_t port, ABI::PortPacket* packet, uint64_t deadline_ns)
+{
+    return system_call(ABI::Syscall::PortWait, port, reinterpret_cast<uint64_t>(packet), deadline_ns);
+}
+
+inline int64_t port_queue(uint32_t port, const ABI::PortPacket* packet)
+{
+    return system_call(ABI::Syscall::PortQueue, port, reinterpret_cast<uint64_t>(packet));
+}
+
+// 0 once woken, or a negated error: WouldBlock (the word no longer holds `expected`),
+// TimedOut.
+inline int64_t futex_wait(const uint32_t* address, uint32_t expected, uint64_t deadline_ns = ABI::no_deadline)
+{
+    return system_call(ABI::Syscall::FutexWait, reinterpret_cast<uint64_t>(address), expected, deadline_ns);
+}
+
+// How many threads were woken.
+inline int64_t futex_wake(const uint32_t* address, uint64_t count)
+{
+    return system_call(ABI::Syscall::FutexWake, reinterpret_cast<uint64_t>(address), count);
 }
 
 // The negated error code a failed call returns.

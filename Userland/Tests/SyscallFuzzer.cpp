@@ -125,7 +125,7 @@ extern "C" int64_t main(uint64_t argument, uint64_t self)
         // (they rightly wait for ever on what nobody ends), nor thread_create (a thread at
         // a random address runs random code, which tests the program, not the kernel).
         // The process and thread tests cover those calls. vm_unmap and vm_protect never
-        // reach its own image or stack (reaches_own_image_or_stack). object_wait is made
+        // reach its own image or stack (reaches_own_image_or_stack). The waits are made
         // with a short deadline (below).
         uint64_t number = choice % 8 == 0 ? random.next() : (choice >> 8) % 64;
         if (number == static_cast<uint64_t>(ABI::Syscall::ThreadExit)
@@ -154,9 +154,13 @@ extern "C" int64_t main(uint64_t argument, uint64_t self)
             if (reaches_own_image_or_stack(arguments[1], arguments[2]))
                 continue;
         }
-        // object_wait gets a deadline at most 100 microseconds away (or already past), so
-        // that a wait for a signal nobody raises ends; every other argument stays random.
-        if (number == static_cast<uint64_t>(ABI::Syscall::ObjectWait))
+        // The waits with a deadline (object_wait, object_wait_many, port_wait, futex_wait;
+        // all take it third) get one at most 100 microseconds away (or already past), so
+        // that a wait for what nobody does ends; every other argument stays random.
+        if (number == static_cast<uint64_t>(ABI::Syscall::ObjectWait)
+            || number == static_cast<uint64_t>(ABI::Syscall::ObjectWaitMany)
+            || number == static_cast<uint64_t>(ABI::Syscall::PortWait)
+            || number == static_cast<uint64_t>(ABI::Syscall::FutexWait))
             arguments[2] = choice % 4 == 0 ? 0 : System::clock_monotonic() + (arguments[2] % 100'000);
         // Syscall is 64 bits wide, so numbers the ABI does not define pass through unchanged.
         (void)System::system_call(static_cast<ABI::Syscall>(number), arguments[0], arguments[1], arguments[2],
