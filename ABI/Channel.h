@@ -41,6 +41,25 @@ struct ChannelReadBuffer {
     uint64_t handle_count; // out
 };
 
+// channel_call: the request's bytes hold a transaction id at this offset (the message
+// header's field, docs/ipc-schemas.md), which the kernel sets; the reply must carry the
+// same id there to reach the caller. Kernel-assigned ids have the top bit set.
+inline constexpr uint64_t channel_transaction_id_offset = 16;
+inline constexpr uint64_t channel_call_minimum_bytes = channel_transaction_id_offset + 8;
+inline constexpr uint64_t channel_kernel_transaction_bit = 1ull << 63;
+
+// channel_call's arguments: the request, where the reply goes (and, out, its sizes), and
+// an absolute monotonic deadline for the reply (no_deadline: none).
+struct ChannelCallArguments {
+    uint64_t bytes_address;
+    uint64_t byte_count;
+    uint64_t handles_address;
+    uint64_t handle_count;
+    ChannelReadBuffer reply;
+    uint64_t deadline_ns;
+    uint64_t flags; // must be 0
+};
+
 // A channel's counters since it was made, both directions together (channel_statistics).
 struct ChannelStatistics {
     uint64_t sent; // messages queued for a reader

@@ -184,7 +184,15 @@ enum class Syscall : uint64_t {
     // stored, message kept), -BadAddress, -OutOfRange / -OutOfMemory (no room for the
     // handles; message kept), the handle errors.
     ChannelRead = 40,
-    // 41: channel_call.
+    // channel_call(channel, ChannelCallArguments* arguments): sends the request (as
+    // channel_write; needs Read and Write) with a transaction id the kernel sets in its
+    // header, and waits for the peer's reply carrying that id, which it delivers into the
+    // reply buffers (as channel_read) and whose sizes it stores. The thread that reads the
+    // request runs at least at the caller's priority until it replies. channel_write's
+    // errors, -InvalidArgument (a request under channel_call_minimum_bytes, flags),
+    // -TimedOut (no reply by the deadline; a later reply is queued as a message),
+    // -BufferTooSmall (the reply stays queued; sizes stored).
+    ChannelCall = 41,
     // channel_statistics(audit_log, channel, ChannelStatistics* statistics): the channel's
     // counters. Needs Read on the audit log (the diagnostics privilege, process 1's) and
     // any handle to either endpoint. -BadAddress, the handle errors.

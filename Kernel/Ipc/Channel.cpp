@@ -2,6 +2,7 @@
 #include <Core/NoThrow.h>
 #include <Core/PlacementNew.h>
 #include <Kernel/Ipc/Channel.h>
+#include <Kernel/Tasks/Mutex.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Time/Clock.h>
 
@@ -14,6 +15,24 @@ constexpr Core::u32 writable = ABI::signal_bits(ABI::Signal::Writable);
 constexpr Core::u32 peer_closed = ABI::signal_bits(ABI::Signal::PeerClosed);
 
 using MessageQueue = Core::IntrusiveList<Message, &Message::m_queue_node>;
+
+// A caller waiting in ChannelEndpoint::call, on its own stack for the length of the call.
+struct PendingCall {
+    Core::u64 transaction_id;
+    // Set, under the channel's lock, by the write that answers it.
+    Message* reply { nullptr };
+    Core::IntrusiveListNode<PendingCall> m_node;
+};
+using PendingCalls = Core::IntrusiveList<PendingCall, &PendingCall::m_node>;
+
+PendingCall* find_call(PendingCalls& calls, Core::u64 transaction_id)
+{
+    for (PendingCall* call = calls.first(); call; call = PendingCalls::next(*call)) {
+        if (call->transaction_id == transaction_id)
+            return call;
+    }
+    return nullptr;
+}
 
 // Frees every message of `queue` (after the channel's lock is released: see Channel.h).
 void destroy_all(MessageQueue& queue)
@@ -41,6 +60,16 @@ Core::Result<Message*> Message::create(Core::u32 byte_count, Core::u32 handle_co
     for (Core::u32 index = 0; index < handle_count; ++index)
         new (&entries[index]) Objects::HandleTable::Entry();
     return new (storage) Message(byte_count, handle_count, entries, storage + bytes_offset);
+}
+
+Core::u64 Message::transaction_id() const
+{
+    if (m_byte_count < ABI::channel_call_minimum_bytes)
+        return 0;
+    Core::u64 value = 0;
+    for (Core::u32 index = 0; index < 8; ++index)
+        value |= static_cast<Core::u64>(m_bytes[ABI::channel_transaction_id_offset + index]) << (8 * index);
+    return value;
 }
 
 void Message::destroy(Message* message)
@@ -73,6 +102,10 @@ public:
     Core::u32 queued[2] {};
     // Writers of a latency-sensitive channel waiting for room.
     Tasks::WaitQueue room_waiters;
+    // Calls made through side s, waiting for their replies, which arrive in queue s.
+    PendingCalls pending_calls[2];
+    Tasks::WaitQueue reply_waiters;
+    Core::u64 next_transaction { 0 };
     ABI::ChannelStatistics counters {};
 
     [[nodiscard]] bool has_room(Core::u32 queue) const
@@ -212,11 +245,23 @@ Core::Result<void> ChannelEndpoint::write(Message* message)
     ChannelState& state = *m_state;
     Core::u32 target = 1 - m_side;
     MessageQueue dropped;
+    Core::u64 transaction = message->transaction_id();
+    bool answered = false;
     for (;;) {
         {
             Locking::SpinlockLocker locker(state.lock);
             if (state.closed[target])
                 return Core::ErrorCode::PeerClosed;
+            // A reply goes straight to its waiting caller, past the queue and its limits.
+            if (transaction & ABI::channel_kernel_transaction_bit) {
+                if (PendingCall* call = find_call(state.pending_calls[target], transaction)) {
+                    state.pending_calls[target].remove(*call);
+                    call->reply = message;
+                    ++state.counters.sent;
+                    answered = true;
+                    break;
+                }
+            }
             MessageQueue& queue = state.queues[target];
             bool full = queue.size() >= ABI::channel_queue_capacity;
             bool queued = true;
@@ -252,7 +297,61 @@ Core::Result<void> ChannelEndpoint::write(Message* message)
         TRY(wait_for_room());
     }
     destroy_all(dropped);
+    if (transaction & ABI::channel_kernel_transaction_bit) {
+        // The writer served that call: the rank its caller lent it ends with the reply.
+        Tasks::Thread& self = Tasks::Scheduler::current();
+        if (self.m_call_loan_transaction == transaction) {
+            self.m_call_loan_transaction = 0;
+            Tasks::end_call_priority_loan(self);
+        }
+    }
+    if (answered)
+        state.reply_waiters.wake_all();
     return {};
+}
+
+bool ChannelEndpoint::is_reply_to_waiting_call(const Message& message) const
+{
+    Core::u64 transaction = message.transaction_id();
+    if (!(transaction & ABI::channel_kernel_transaction_bit))
+        return false;
+    Locking::SpinlockLocker locker(m_state->lock);
+    return find_call(m_state->pending_calls[1 - m_side], transaction) != nullptr;
+}
+
+Core::Result<Message*> ChannelEndpoint::call(Message* request, Core::u64 deadline_ns)
+{
+    ChannelState& state = *m_state;
+    PendingCall pending;
+    {
+        Locking::SpinlockLocker locker(state.lock);
+        pending.transaction_id = ++state.next_transaction | ABI::channel_kernel_transaction_bit;
+        state.pending_calls[m_side].push_back(pending);
+    }
+    // The id goes into the request's header, little-endian (Message::transaction_id).
+    for (Core::u32 index = 0; index < 8; ++index)
+        request->bytes()[ABI::channel_transaction_id_offset + index]
+            = static_cast<Core::u8>(pending.transaction_id >> (8 * index));
+    request->m_caller_rank = Tasks::call_priority_of(Tasks::Scheduler::current());
+    auto forget = [&] {
+        Locking::SpinlockLocker locker(state.lock);
+        if (state.pending_calls[m_side].contains(pending))
+            state.pending_calls[m_side].remove(pending);
+        return pending.reply;
+    };
+    auto written = write(request);
+    if (written.is_error()) {
+        (void)forget();
+        Message::destroy(request);
+        return written.error();
+    }
+    auto waited = state.reply_waiters.wait_until_interruptible(
+        [&] { return __atomic_load_n(&pending.reply, __ATOMIC_ACQUIRE) != nullptr; }, deadline_ns);
+    // The reply may have come as the wait ended; if not, a later one finds no caller and
+    // is queued like any message.
+    if (Message* reply = forget())
+        return reply;
+    return waited.error();
 }
 
 Core::Result<Message*> ChannelEndpoint::take(
@@ -280,6 +379,13 @@ Core::Result<Message*> ChannelEndpoint::take(
         state.update_signals();
     }
     state.room_waiters.wake_all();
+    // A call's request: the reader serves it at least at its caller's rank until it
+    // replies (write() ends the loan); a later request replaces the loan.
+    Tasks::Thread& self = Tasks::Scheduler::current();
+    if (message->m_caller_rank != 0 || self.m_call_loan_transaction != 0) {
+        self.m_call_loan_transaction = message->m_caller_rank != 0 ? message->transaction_id() : 0;
+        Tasks::lend_call_priority(self, message->m_caller_rank);
+    }
     return message;
 }
 

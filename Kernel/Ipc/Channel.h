@@ -44,7 +44,13 @@ public:
     [[nodiscard]] Core::u8* bytes() { return m_bytes; }
     [[nodiscard]] Core::Span<Objects::HandleTable::Entry> handles() { return { m_handles, m_handle_count }; }
 
+    // The transaction id in the message's header, or 0 when it is too short to have one.
+    [[nodiscard]] Core::u64 transaction_id() const;
+
     Core::IntrusiveListNode<Message> m_queue_node;
+    // For a call's request: the caller's scheduling rank, lent to the thread that reads it
+    // (Tasks::lend_call_priority). 0 for other messages.
+    Core::u32 m_caller_rank { 0 };
 
 private:
     Message(
@@ -96,6 +102,17 @@ public:
         Core::u32& needed_bytes, Core::u32& needed_handles);
     // Puts a taken message back at the head (a read that could not deliver it).
     void put_back(Message* message);
+
+    // A synchronous call: gives `request` a transaction id, sends it as write() does, and
+    // waits until the peer writes a message carrying the same id, which it returns
+    // without queueing. The channel takes the request in every case. A thread that reads
+    // the request runs at least at the caller's rank until it replies. Errors: write()'s,
+    // TimedOut at `deadline_ns` (a reply that comes later is queued as a message),
+    // Interrupted.
+    [[nodiscard]] Core::Result<Message*> call(Message* request, Core::u64 deadline_ns);
+    // Whether a write of `message` through this endpoint would answer a call waiting on the
+    // peer (such a write neither waits for room nor queues).
+    [[nodiscard]] bool is_reply_to_waiting_call(const Message& message) const;
 
     [[nodiscard]] ABI::ChannelStatistics statistics() const;
     // Whether `object` is either endpoint of this channel. A channel cannot carry those:

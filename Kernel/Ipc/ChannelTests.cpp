@@ -1,7 +1,9 @@
 // Channels from user space (Userland/Tests/ChannelTests.cpp).
 
+#include <Kernel/Ipc/Channel.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/ProgramTestSupport.h>
+#include <Kernel/Tasks/SchedulerTestSupport.h>
 
 using Kernel::Tasks::TestSupport::run_to_exit;
 
@@ -20,4 +22,82 @@ KERNEL_TEST(ipc, channel_calls_from_user_space)
     EXPECT(status.has_value());
     if (status.has_value())
         EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+}
+
+// Priority inheritance across IPC: a fixed-priority caller's request makes the fair thread
+// that reads it run at the caller's priority until it replies, and no longer.
+KERNEL_TEST(ipc, a_call_lends_the_callers_priority_until_the_reply)
+{
+    using Kernel::Ipc::ChannelEndpoint;
+    using Kernel::Ipc::Message;
+    using Kernel::Tasks::Scheduler;
+    using Kernel::Tasks::Thread;
+    auto pair = ChannelEndpoint::create_pair(ABI::ChannelQos::LatencySensitive);
+    EXPECT(!pair.is_error());
+    if (pair.is_error())
+        return;
+    static ChannelEndpoint* s_client_end;
+    static ChannelEndpoint* s_server_end;
+    static Core::u32 s_rank_while_serving;
+    static Core::u32 s_rank_after_reply;
+    static bool s_call_answered;
+    s_client_end = pair.value().first.get();
+    s_server_end = pair.value().second.get();
+    s_rank_while_serving = 0;
+    s_rank_after_reply = 99;
+    s_call_answered = false;
+    Core::u32 cpu = Kernel::Tasks::TestSupport::test_cpu();
+    auto server = Thread::create(
+        "ipc server",
+        [](void*) {
+            Core::u32 bytes = 0;
+            Core::u32 handles = 0;
+            Message* request = nullptr;
+            while (!request) {
+                auto taken = s_server_end->take(64, 0, bytes, handles);
+                if (!taken.is_error())
+                    request = taken.value();
+                else
+                    Scheduler::yield();
+            }
+            Thread& self = Scheduler::current();
+            s_rank_while_serving = self.inherited_priority();
+            // The reply carries the request's header, transaction id included.
+            auto reply = Message::create(request->byte_count(), 0);
+            if (reply.is_error())
+                return;
+            for (Core::u32 index = 0; index < request->byte_count(); ++index)
+                reply.value()->bytes()[index] = request->bytes()[index];
+            Message::destroy(request);
+            if (s_server_end->write(reply.value()).is_error())
+                Message::destroy(reply.value());
+            s_rank_after_reply = self.inherited_priority();
+        },
+        nullptr, cpu);
+    auto client = Thread::create(
+        "ipc client",
+        [](void*) {
+            auto request = Message::create(ABI::channel_call_minimum_bytes, 0);
+            if (request.is_error())
+                return;
+            for (Core::u32 index = 0; index < ABI::channel_call_minimum_bytes; ++index)
+                request.value()->bytes()[index] = 0;
+            auto reply = s_client_end->call(request.value(), Kernel::Tasks::no_deadline);
+            if (reply.is_error())
+                return;
+            s_call_answered = reply.value()->transaction_id() & ABI::channel_kernel_transaction_bit;
+            Message::destroy(reply.value());
+        },
+        nullptr, cpu);
+    EXPECT(!server.is_error() && !client.is_error());
+    if (server.is_error() || client.is_error())
+        return;
+    EXPECT(!Scheduler::set_fixed_priority(*client.value(), 40).is_error());
+    Scheduler::start(*server.value());
+    Scheduler::start(*client.value());
+    EXPECT(!Scheduler::join(*client.value()).is_error());
+    EXPECT(!Scheduler::join(*server.value()).is_error());
+    EXPECT(s_call_answered);
+    EXPECT_EQ(s_rank_while_serving, 40u);
+    EXPECT_EQ(s_rank_after_reply, 0u);
 }

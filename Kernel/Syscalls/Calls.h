@@ -39,6 +39,7 @@ CallResult process_kill(const Arguments&);
 CallResult channel_create(const Arguments&);
 CallResult channel_write(const Arguments&);
 CallResult channel_read(const Arguments&);
+CallResult channel_call(const Arguments&);
 CallResult channel_statistics(const Arguments&);
 
 // AuditCalls.cpp

@@ -48,17 +48,24 @@ CallResult channel_create(const Arguments& arguments)
     return 0;
 }
 
-CallResult channel_write(const Arguments& arguments)
+namespace {
+
+// A message being sent: made and filled from the caller's memory, its handles checked but
+// still in the caller's table until move_handles_into().
+struct OutgoingMessage {
+    Ipc::Message* message { nullptr };
+    Objects::HandleValue handles[ABI::channel_maximum_message_handles];
+    Core::u64 handle_count { 0 };
+};
+
+Core::Result<void> prepare_outgoing(Tasks::Process& process, Ipc::ChannelEndpoint& endpoint,
+    Core::u64 bytes_address, Core::u64 byte_count, Core::u64 handles_address, Core::u64 handle_count,
+    OutgoingMessage& outgoing)
 {
-    Core::u64 bytes_address = arguments.second;
-    Core::u64 byte_count = arguments.third;
-    Core::u64 handles_address = arguments.fourth;
-    Core::u64 handle_count = arguments.fifth;
-    TRY(check_flags(arguments.sixth, 0));
     if (byte_count > ABI::channel_maximum_message_bytes
         || handle_count > ABI::channel_maximum_message_handles)
         return Core::ErrorCode::InvalidArgument;
-    Objects::HandleValue handles[ABI::channel_maximum_message_handles];
+    Objects::HandleValue* handles = outgoing.handles;
     if (handle_count > 0)
         TRY(Memory::copy_from_user(handles, handles_address, handle_count * sizeof(Objects::HandleValue)));
     for (Core::u64 index = 0; index < handle_count; ++index) {
@@ -67,22 +74,20 @@ CallResult channel_write(const Arguments& arguments)
                 return Core::ErrorCode::InvalidArgument;
         }
     }
-    auto endpoint = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.first, ABI::Right::Write));
-    Tasks::Process* process = TRY(calling_process());
     // Each handle must be movable, and none may be an endpoint of this channel (Channel.h).
     // A refusal is audited after the table's lock is released (auditing reads the table).
     Core::u64 refused_index = 0;
-    auto checked = process->with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
+    auto checked = process.with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
         for (Core::u64 index = 0; index < handle_count; ++index) {
             refused_index = index;
             TRY(table.check_transfer(handles[index]));
             auto object = TRY(table.lookup<Objects::KernelObject>(handles[index], ABI::no_rights));
-            if (endpoint->is_end_of_same_channel(*object))
+            if (endpoint.is_end_of_same_channel(*object))
                 return Core::ErrorCode::InvalidArgument;
         }
         return {};
     });
-    TRY(audited(*process, handles[refused_index], ABI::Right::Transfer, checked));
+    TRY(audited(process, handles[refused_index], ABI::Right::Transfer, checked));
     Ipc::Message* message
         = TRY(Ipc::Message::create(static_cast<Core::u32>(byte_count), static_cast<Core::u32>(handle_count)));
     auto copied = Memory::copy_from_user(message->bytes(), bytes_address, byte_count);
@@ -90,33 +95,108 @@ CallResult channel_write(const Arguments& arguments)
         Ipc::Message::destroy(message);
         return copied.error();
     }
-    // A latency-sensitive writer waits for room before its handles leave its table, so
-    // that a write that times out leaves them where they were.
-    auto room = endpoint->wait_for_room();
-    if (room.is_error()) {
-        Ipc::Message::destroy(message);
-        return room.error();
+    outgoing.message = message;
+    outgoing.handle_count = handle_count;
+    return {};
+}
+
+// Moves the handles into the message: checked again and taken all at once under the
+// table's lock, then audited.
+Core::Result<void> move_handles_into(Tasks::Process& process, OutgoingMessage& outgoing)
+{
+    TRY(process.with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
+        for (Core::u64 index = 0; index < outgoing.handle_count; ++index)
+            TRY(table.check_transfer(outgoing.handles[index]));
+        for (Core::u64 index = 0; index < outgoing.handle_count; ++index)
+            outgoing.message->handles().data()[index]
+                = TRY(table.remove_for_transfer(outgoing.handles[index]));
+        return {};
+    }));
+    for (Core::u64 index = 0; index < outgoing.handle_count; ++index)
+        Security::audit(ABI::AuditEvent::HandleTransferred, process.name(), process.audit_budget(),
+            outgoing.handles[index], outgoing.message->handles().data()[index].rights, ABI::no_rights);
+    return {};
+}
+
+// Hands a message taken from `endpoint` to the calling program: its bytes, then its
+// handles into the caller's table, then the sizes into `buffer` at `buffer_address`. A
+// message that cannot be delivered whole goes back to the head of the queue, except when
+// only the handle values cannot be written out (docs/ipc.md).
+Core::Result<void> deliver(Tasks::Process& process, Ipc::ChannelEndpoint& endpoint, Ipc::Message* message,
+    ABI::ChannelReadBuffer& buffer, Core::u64 buffer_address)
+{
+    // The bytes first: a buffer that cannot take them leaves the message queued.
+    auto copied = Memory::copy_to_user(buffer.bytes_address, message->bytes(), message->byte_count());
+    if (copied.is_error()) {
+        endpoint.put_back(message);
+        return copied.error();
     }
-    // The handles move now: checked again and taken all at once under the table's lock.
-    auto taken = process->with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
-        for (Core::u64 index = 0; index < handle_count; ++index)
-            TRY(table.check_transfer(handles[index]));
-        for (Core::u64 index = 0; index < handle_count; ++index)
-            message->handles().data()[index] = TRY(table.remove_for_transfer(handles[index]));
+    // Then the handles, into room reserved first so that adding cannot fail halfway.
+    Objects::HandleValue values[ABI::channel_maximum_message_handles];
+    auto added = process.with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
+        TRY(table.reserve(message->handle_count()));
+        for (Core::u32 index = 0; index < message->handle_count(); ++index) {
+            auto& entry = message->handles().data()[index];
+            values[index] = TRY(table.add(Core::move(entry.object), entry.rights));
+        }
         return {};
     });
-    if (taken.is_error()) {
-        Ipc::Message::destroy(message);
-        return taken.error();
+    if (added.is_error()) {
+        // reserve() failed before anything moved: the message waits for a later read.
+        endpoint.put_back(message);
+        return added.error();
     }
-    for (Core::u64 index = 0; index < handle_count; ++index)
-        Security::audit(ABI::AuditEvent::HandleTransferred, process->name(), process->audit_budget(),
-            handles[index], message->handles().data()[index].rights, ABI::no_rights);
-    auto written = endpoint->write(message);
+    buffer.byte_count = message->byte_count();
+    buffer.handle_count = message->handle_count();
+    Core::u32 handle_count = message->handle_count();
+    Ipc::Message::destroy(message);
+    auto reported = [&]() -> Core::Result<void> {
+        if (handle_count > 0)
+            TRY(Memory::copy_to_user(
+                buffer.handles_address, values, handle_count * sizeof(Objects::HandleValue)));
+        return Memory::copy_to_user(buffer_address, &buffer, sizeof(buffer));
+    }();
+    if (reported.is_error()) {
+        // The handles are in the table but the program cannot learn their values: closed,
+        // rather than left where nothing can reach them.
+        process.with_handles([&](Objects::HandleTable& table) {
+            for (Core::u32 index = 0; index < handle_count; ++index)
+                (void)table.close(values[index]);
+        });
+        return reported.error();
+    }
+    return {};
+}
+
+} // namespace
+
+CallResult channel_write(const Arguments& arguments)
+{
+    TRY(check_flags(arguments.sixth, 0));
+    auto endpoint = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.first, ABI::Right::Write));
+    Tasks::Process* process = TRY(calling_process());
+    OutgoingMessage outgoing;
+    TRY(prepare_outgoing(
+        *process, *endpoint, arguments.second, arguments.third, arguments.fourth, arguments.fifth, outgoing));
+    // A latency-sensitive writer waits for room before its handles leave its table, so
+    // that a write that times out leaves them where they were. A reply to a waiting call
+    // never waits: it goes to its caller, not into the queue.
+    auto room = endpoint->is_reply_to_waiting_call(*outgoing.message) ? Core::Result<void> {}
+                                                                      : endpoint->wait_for_room();
+    if (room.is_error()) {
+        Ipc::Message::destroy(outgoing.message);
+        return room.error();
+    }
+    auto moved = move_handles_into(*process, outgoing);
+    if (moved.is_error()) {
+        Ipc::Message::destroy(outgoing.message);
+        return moved.error();
+    }
+    auto written = endpoint->write(outgoing.message);
     if (written.is_error()) {
         // The handles have left the writer's table and cannot come back under their old
         // values: they are closed with the message (docs/ipc.md).
-        Ipc::Message::destroy(message);
+        Ipc::Message::destroy(outgoing.message);
         return written.error();
     }
     return 0;
@@ -141,47 +221,51 @@ CallResult channel_read(const Arguments& arguments)
         }
         return taken.error();
     }
-    Ipc::Message* message = taken.value();
-    // The bytes first: a buffer that cannot take them leaves the message queued.
-    auto copied = Memory::copy_to_user(buffer.bytes_address, message->bytes(), message->byte_count());
-    if (copied.is_error()) {
+    TRY(deliver(*process, *endpoint, taken.value(), buffer, buffer_address));
+    return 0;
+}
+
+CallResult channel_call(const Arguments& arguments)
+{
+    Core::u64 arguments_address = arguments.second;
+    ABI::ChannelCallArguments call;
+    TRY(Memory::copy_from_user(&call, arguments_address, sizeof(call)));
+    TRY(check_flags(call.flags, 0));
+    // The transaction id lives in the request's header (ABI::channel_transaction_id_offset).
+    if (call.byte_count < ABI::channel_call_minimum_bytes)
+        return Core::ErrorCode::InvalidArgument;
+    auto endpoint
+        = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.first, ABI::Right::Read | ABI::Right::Write));
+    Tasks::Process* process = TRY(calling_process());
+    OutgoingMessage outgoing;
+    TRY(prepare_outgoing(*process, *endpoint, call.bytes_address, call.byte_count, call.handles_address,
+        call.handle_count, outgoing));
+    auto room = endpoint->wait_for_room();
+    if (room.is_error()) {
+        Ipc::Message::destroy(outgoing.message);
+        return room.error();
+    }
+    auto moved = move_handles_into(*process, outgoing);
+    if (moved.is_error()) {
+        Ipc::Message::destroy(outgoing.message);
+        return moved.error();
+    }
+    // The channel takes the request whatever happens: not sent (its handles go with it) or
+    // sent and unanswered in time.
+    auto reply = TRY(endpoint->call(outgoing.message, call.deadline_ns));
+    // The reply is this caller's: if it does not fit, it waits in the queue for a read
+    // with larger buffers, and the sizes say how large.
+    Ipc::Message* message = reply;
+    if (message->byte_count() > call.reply.bytes_capacity
+        || message->handle_count() > call.reply.handles_capacity) {
+        call.reply.byte_count = message->byte_count();
+        call.reply.handle_count = message->handle_count();
         endpoint->put_back(message);
-        return copied.error();
+        TRY(Memory::copy_to_user(arguments_address, &call, sizeof(call)));
+        return Core::ErrorCode::BufferTooSmall;
     }
-    // Then the handles, into room reserved first so that adding cannot fail halfway.
-    Objects::HandleValue values[ABI::channel_maximum_message_handles];
-    auto added = process->with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
-        TRY(table.reserve(message->handle_count()));
-        for (Core::u32 index = 0; index < message->handle_count(); ++index) {
-            auto& entry = message->handles().data()[index];
-            values[index] = TRY(table.add(Core::move(entry.object), entry.rights));
-        }
-        return {};
-    });
-    if (added.is_error()) {
-        // reserve() failed before anything moved: the message waits for a later read.
-        endpoint->put_back(message);
-        return added.error();
-    }
-    buffer.byte_count = message->byte_count();
-    buffer.handle_count = message->handle_count();
-    Core::u32 handle_count = message->handle_count();
-    Ipc::Message::destroy(message);
-    auto reported = [&]() -> Core::Result<void> {
-        if (handle_count > 0)
-            TRY(Memory::copy_to_user(
-                buffer.handles_address, values, handle_count * sizeof(Objects::HandleValue)));
-        return Memory::copy_to_user(buffer_address, &buffer, sizeof(buffer));
-    }();
-    if (reported.is_error()) {
-        // The handles are in the table but the program cannot learn their values: closed,
-        // rather than left where nothing can reach them.
-        process->with_handles([&](Objects::HandleTable& table) {
-            for (Core::u32 index = 0; index < handle_count; ++index)
-                (void)table.close(values[index]);
-        });
-        return reported.error();
-    }
+    TRY(deliver(*process, *endpoint, message, call.reply,
+        arguments_address + __builtin_offsetof(ABI::ChannelCallArguments, reply)));
     return 0;
 }
 

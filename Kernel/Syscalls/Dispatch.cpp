@@ -106,6 +106,8 @@ Handler handler_for(Core::u64 number)
         return channel_write;
     case ABI::Syscall::ChannelRead:
         return channel_read;
+    case ABI::Syscall::ChannelCall:
+        return channel_call;
     case ABI::Syscall::ChannelStatistics:
         return channel_statistics;
     case ABI::Syscall::MemoryObjectCreate:

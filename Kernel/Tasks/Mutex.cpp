@@ -57,7 +57,8 @@ public:
     // mutexes it holds.
     static Core::u32 inherited_rank(Thread& thread)
     {
-        Core::u32 highest = 0;
+        // A rank lent by a caller whose request the thread is serving (lend_call_priority).
+        Core::u32 highest = thread.m_call_loan_rank;
         for (ContendedMutexLink* link = thread.m_contended_mutexes.first(); link;
              link = decltype(thread.m_contended_mutexes)::next(*link)) {
             if (Thread* top = mutex_of(*link).m_waiters.first()) {
@@ -194,6 +195,26 @@ void Mutex::unlock()
     PriorityInheritance::hand_over(*this, self);
     // Losing an inherited priority may have made another thread due here.
     Scheduler::yield_if_due();
+}
+
+Core::u32 call_priority_of(const Thread& caller)
+{
+    return PriorityInheritance::effective_rank(caller);
+}
+
+void lend_call_priority(Thread& server, Core::u32 rank)
+{
+    Arch::InterruptsDisabled interrupts_disabled;
+    Locking::SpinlockLocker locker(s_inheritance_lock);
+    server.m_call_loan_rank = rank;
+    PriorityInheritance::propagate_from(&server);
+}
+
+void end_call_priority_loan(Thread& server)
+{
+    if (__atomic_load_n(&server.m_call_loan_rank, __ATOMIC_ACQUIRE) == 0)
+        return;
+    lend_call_priority(server, 0);
 }
 
 } // namespace Kernel::Tasks

@@ -74,4 +74,14 @@ private:
     Mutex& m_mutex;
 };
 
+// Priority inheritance across IPC (Ipc/Channel.h): a server thread serving a call runs at
+// least at its caller's rank until it replies. The rank is a class and level as mutexes
+// lend them (0: nothing; a fixed priority; the deadline class), and it joins what the
+// thread inherits through mutexes (the higher counts).
+[[nodiscard]] Core::u32 call_priority_of(const Thread& caller);
+// Sets the rank `server` borrows (replacing an earlier loan; 0 ends it) and moves it to the
+// class queue it now belongs in.
+void lend_call_priority(Thread& server, Core::u32 rank);
+void end_call_priority_loan(Thread& server);
+
 } // namespace Kernel::Tasks

@@ -19,6 +19,9 @@
 namespace Kernel::Memory {
 class AddressSpace;
 }
+namespace Kernel::Ipc {
+class ChannelEndpoint;
+}
 
 namespace Kernel::Tasks {
 
@@ -122,6 +125,9 @@ private:
     friend class SchedulerInternals;
     friend class UserThreads;
     friend class Process;
+    friend void lend_call_priority(Thread&, Core::u32);
+    friend void end_call_priority_loan(Thread&);
+    friend class Ipc::ChannelEndpoint;
 
     Thread(const char* name, Entry entry, void* argument, Core::u32 cpu, int nice);
 
@@ -195,6 +201,10 @@ private:
     Core::IntrusiveListNode<Thread> m_process_node;
     // The mutex the thread is blocked on (priority inheritance follows the chain).
     Mutex* m_blocked_on_mutex { nullptr };
+    // The rank a caller lent the thread while it serves its call (lend_call_priority;
+    // written under the priority-inheritance lock), and the transaction it belongs to.
+    Core::u32 m_call_loan_rank { 0 };
+    Core::u64 m_call_loan_transaction { 0 };
     // The contended mutexes the thread holds (under the priority-inheritance lock).
     Core::IntrusiveList<ContendedMutexLink, &ContendedMutexLink::m_contended_node> m_contended_mutexes;
 };

@@ -276,6 +276,11 @@ inline int64_t channel_read(uint32_t channel, ABI::ChannelReadBuffer* buffer, ui
     return system_call(ABI::Syscall::ChannelRead, channel, reinterpret_cast<uint64_t>(buffer), flags);
 }
 
+inline int64_t channel_call(uint32_t channel, ABI::ChannelCallArguments* arguments)
+{
+    return system_call(ABI::Syscall::ChannelCall, channel, reinterpret_cast<uint64_t>(arguments));
+}
+
 inline int64_t channel_statistics(uint32_t audit_log, uint32_t channel, ABI::ChannelStatistics* statistics)
 {
     return system_call(

@@ -83,12 +83,47 @@ int64_t release_one()
     return read_number(s_release_channel.second, value) == 0 && value == 0 ? 1 : -2;
 }
 
+// The call server: answers `s_calls_to_serve` requests on `s_server_channel`, each with its
+// header (transaction id included) and the request's payload word doubled. Exits with how
+// many it answered.
+uint32_t s_server_channel;
+uint64_t s_calls_to_serve;
+constexpr uint64_t server_thread_argument = 2;
+
+struct CallMessage {
+    uint8_t header[ABI::channel_call_minimum_bytes];
+    uint64_t payload;
+};
+
+int64_t serve_calls()
+{
+    uint64_t served = 0;
+    while (served < s_calls_to_serve) {
+        if (System::object_wait(s_server_channel, readable, ABI::no_deadline) < 0)
+            return -1;
+        CallMessage request {};
+        ABI::ChannelReadBuffer buffer {};
+        buffer.bytes_address = reinterpret_cast<uint64_t>(&request);
+        buffer.bytes_capacity = sizeof(request);
+        if (System::channel_read(s_server_channel, &buffer) != 0)
+            continue;
+        CallMessage reply = request;
+        reply.payload = request.payload * 2;
+        if (System::channel_write(s_server_channel, &reply, sizeof(reply)) != 0)
+            return -2;
+        ++served;
+    }
+    return static_cast<int64_t>(served);
+}
+
 } // namespace
 
 extern "C" int64_t thread_main(uint64_t argument, uint64_t)
 {
     if (argument == releaser_thread_argument)
         return release_one();
+    if (argument == server_thread_argument)
+        return serve_calls();
     uint64_t expected = 0;
     while (expected < s_load_count) {
         if (System::object_wait(s_load_channel, readable, ABI::no_deadline) < 0)
@@ -407,6 +442,73 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
             && System::channel_statistics(audit_log, released.first, &statistics) == 0
             && statistics.parked >= 1 && statistics.timed_out == release_timeouts
             && statistics.sent == ABI::channel_queue_capacity + 1))
+        return check;
+
+    // ---- channel_call --------------------------------------------------------------------
+    Channel service;
+    if (!expect(make_channel(ABI::ChannelQos::LatencySensitive, service)))
+        return check;
+    CallMessage request {};
+    CallMessage reply {};
+    ABI::ChannelCallArguments call {};
+    call.bytes_address = reinterpret_cast<uint64_t>(&request);
+    call.byte_count = sizeof(request);
+    call.reply.bytes_address = reinterpret_cast<uint64_t>(&reply);
+    call.reply.bytes_capacity = sizeof(reply);
+    call.deadline_ns = ABI::no_deadline;
+    // Refusals before anything is sent: too short for a transaction id, flags, rights.
+    auto short_call = call;
+    short_call.byte_count = ABI::channel_call_minimum_bytes - 1;
+    auto flagged_call = call;
+    flagged_call.flags = 1;
+    int64_t write_only_end
+        = System::handle_duplicate(service.first, (ABI::Right::Write | ABI::Right::Duplicate).raw());
+    if (!expect(System::channel_call(service.first, &short_call) == failure(ErrorCode::InvalidArgument)
+            && System::channel_call(service.first, &flagged_call) == failure(ErrorCode::InvalidArgument)
+            && System::channel_call(service.first, nullptr) == failure(ErrorCode::BadAddress)
+            && write_only_end > 0
+            && System::channel_call(static_cast<uint32_t>(write_only_end), &call)
+                == failure(ErrorCode::AccessDenied)))
+        return check;
+    // Nobody serves yet: the call times out, and its request waits in the queue.
+    auto timed_call = call;
+    timed_call.deadline_ns = System::clock_monotonic() + 1'000'000;
+    if (!expect(System::channel_call(service.first, &timed_call) == failure(ErrorCode::TimedOut)))
+        return check;
+    CallMessage stale {};
+    ABI::ChannelReadBuffer stale_buffer {};
+    stale_buffer.bytes_address = reinterpret_cast<uint64_t>(&stale);
+    stale_buffer.bytes_capacity = sizeof(stale);
+    if (!expect(System::channel_read(service.second, &stale_buffer) == 0))
+        return check;
+    // A server thread answers 100 calls, each reply with the caller's own transaction id.
+    s_server_channel = service.second;
+    s_calls_to_serve = 100;
+    int64_t server = System::thread_create(
+        _thread_start, s_reader_stack + sizeof(s_reader_stack), server_thread_argument);
+    if (!expect(server > 0))
+        return check;
+    bool all_answered = true;
+    uint64_t previous_transaction = 0;
+    for (uint64_t round = 1; round <= s_calls_to_serve; ++round) {
+        request.payload = round;
+        reply = {};
+        bool answered = System::channel_call(service.first, &call) == 0
+            && call.reply.byte_count == sizeof(reply) && reply.payload == round * 2;
+        uint64_t transaction = 0;
+        for (uint64_t index = 0; index < 8; ++index)
+            transaction |= static_cast<uint64_t>(reply.header[ABI::channel_transaction_id_offset + index])
+                << (8 * index);
+        answered = answered && (transaction & ABI::channel_kernel_transaction_bit)
+            && transaction != previous_transaction;
+        previous_transaction = transaction;
+        all_answered = all_answered && answered;
+    }
+    if (!expect(all_answered && System::thread_join(static_cast<uint32_t>(server)) == 100))
+        return check;
+    // The server gone, the peer closed: a call says so.
+    if (!expect(System::handle_close(service.second) == 0
+            && System::channel_call(service.first, &call) == failure(ErrorCode::PeerClosed)))
         return check;
 
     // ---- under load: a reader thread drains while this one writes far past the capacity ---------
