@@ -7,6 +7,7 @@
 // the number of the first check that failed.
 
 #include <ABI/Channel.h>
+#include <ABI/Memory.h>
 #include <ABI/ObjectType.h>
 #include <ABI/Process.h>
 #include <ABI/Rights.h>
@@ -302,6 +303,42 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
     if (!expect(
             System::channel_write(channel.first, "n", 1, no_transfer, 1) == failure(ErrorCode::AccessDenied)
             && read_number(channel.second, unused) == failure(ErrorCode::WouldBlock)))
+        return check;
+
+    // ---- zero-copy: a memory object travels and is mapped as its rights allow ----------------
+    constexpr uint64_t page = ABI::memory_page_size;
+    int64_t memory = System::memory_object_create(page);
+    if (!expect(
+            memory > 0 && System::memory_object_write(static_cast<uint32_t>(memory), 0, "shared", 6) == 0))
+        return check;
+    int64_t read_only_memory = System::handle_duplicate(
+        static_cast<uint32_t>(memory), (ABI::Right::Read | ABI::Right::Map | ABI::Right::Transfer).raw());
+    int64_t writable_memory = System::handle_duplicate(static_cast<uint32_t>(memory),
+        (ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Transfer).raw());
+    uint32_t memory_handles[]
+        = { static_cast<uint32_t>(read_only_memory), static_cast<uint32_t>(writable_memory) };
+    if (!expect(read_only_memory > 0 && writable_memory > 0
+            && System::channel_write(channel.first, "m", 1, memory_handles, 2) == 0))
+        return check;
+    uint32_t mapped_handles[2] = {};
+    buffer.handles_address = reinterpret_cast<uint64_t>(mapped_handles);
+    buffer.handles_capacity = 2;
+    if (!expect(System::channel_read(channel.second, &buffer) == 0 && buffer.handle_count == 2))
+        return check;
+    // Read-only: it maps for reading and sees the writer's bytes, never for writing.
+    int64_t read_mapping = System::vm_map(self, mapped_handles[0], 0, page, ABI::vm_read);
+    if (!expect(read_mapping > 0 && reinterpret_cast<const char*>(read_mapping)[0] == 's'
+            && System::vm_map(self, mapped_handles[0], 0, page, ABI::vm_read | ABI::vm_write)
+                == failure(ErrorCode::AccessDenied)))
+        return check;
+    // Read-write: a store through the receiver's mapping is in the sender's object.
+    int64_t write_mapping = System::vm_map(self, mapped_handles[1], 0, page, ABI::vm_read | ABI::vm_write);
+    if (!expect(write_mapping > 0))
+        return check;
+    reinterpret_cast<volatile char*>(write_mapping)[0] = 'S';
+    char first_byte = 0;
+    if (!expect(System::memory_object_read(static_cast<uint32_t>(memory), 0, &first_byte, 1) == 0
+            && first_byte == 'S' && reinterpret_cast<volatile const char*>(read_mapping)[0] == 'S'))
         return check;
 
     // ---- handle errors ----------------------------------------------------------------------
