@@ -23,7 +23,8 @@ enum class ChannelQos : uint64_t {
     // Best-effort: the oldest waiting message is dropped (its handles closed) to make room.
     BestEffort = 1,
     // Bulk: messages beyond the queue's capacity spill into an overflow of at most
-    // channel_spill_limit_bytes of message bytes; past that the write fails with WouldBlock.
+    // channel_spill_limit_bytes of kernel memory (each message charged its bytes, handle
+    // entries and bookkeeping); past that the write fails with WouldBlock.
     Bulk = 2,
 };
 inline constexpr uint64_t channel_qos_count = 3;
@@ -62,7 +63,7 @@ struct ChannelCallArguments {
 
 // A channel's counters since it was made, both directions together (channel_statistics).
 struct ChannelStatistics {
-    uint64_t sent; // messages queued for a reader
+    uint64_t sent; // messages queued for a reader or handed to a waiting caller
     uint64_t dropped; // best-effort messages dropped to make room
     uint64_t parked; // latency-sensitive writes that had to wait for room
     uint64_t spilled; // bulk messages queued beyond the capacity

@@ -173,7 +173,7 @@ enum class Syscall : uint64_t {
     // channel_write(channel, const void* bytes, byte_count, const HandleValue* handles,
     // handle_count, flags): queues a message for the other endpoint (needs Write); the
     // handles (each needs Transfer) move with it. flags must be 0. -InvalidArgument (sizes
-    // over the limits, a handle listed twice, the endpoint itself), -BadAddress,
+    // over the limits, a handle listed twice, either endpoint of the channel), -BadAddress,
     // -PeerClosed, -TimedOut (latency-sensitive: no room within the park limit),
     // -WouldBlock (bulk: the spill is full), the handle errors, -OutOfMemory.
     ChannelWrite = 39,
@@ -191,7 +191,8 @@ enum class Syscall : uint64_t {
     // request runs at least at the caller's priority until it replies. channel_write's
     // errors, -InvalidArgument (a request under channel_call_minimum_bytes, flags),
     // -TimedOut (no reply by the deadline; a later reply is queued as a message),
-    // -BufferTooSmall (the reply stays queued; sizes stored).
+    // -PeerClosed (the server's end closed while waiting), -BufferTooSmall (the reply
+    // stays queued; sizes stored).
     ChannelCall = 41,
     // channel_statistics(audit_log, channel, ChannelStatistics* statistics): the channel's
     // counters. Needs Read on the audit log (the diagnostics privilege, process 1's) and

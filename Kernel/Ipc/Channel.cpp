@@ -34,16 +34,49 @@ PendingCall* find_call(PendingCalls& calls, Core::u64 transaction_id)
     return nullptr;
 }
 
-// Frees every message of `queue` (after the channel's lock is released: see Channel.h).
-void destroy_all(MessageQueue& queue)
-{
-    while (Message* message = queue.first()) {
-        queue.remove(*message);
-        Message::destroy(message);
-    }
-}
+// Messages waiting to be freed by ChannelEndpoint::dispose. Leaf: nothing is taken under it.
+Locking::SpinlockProtected<MessageQueue> s_doomed_messages { "doomed messages", Locking::LockRank::Leaf };
 
 } // namespace
+
+void ChannelEndpoint::dispose(MessageQueue& messages)
+{
+    if (messages.is_empty())
+        return;
+    s_doomed_messages.with([&](MessageQueue& doomed) {
+        while (Message* message = messages.first()) {
+            messages.remove(*message);
+            doomed.push_back(*message);
+        }
+    });
+    // Freeing a message may close the last handle to another endpoint, whose own queue then
+    // comes here: a thread already freeing messages only hands them over, and its loop
+    // below frees them too. So the depth stays at one level however deeply endpoints sit
+    // inside each other's messages.
+    Tasks::Thread& self = Tasks::Scheduler::current();
+    if (self.m_disposing_messages)
+        return;
+    self.m_disposing_messages = true;
+    for (;;) {
+        Message* message = nullptr;
+        s_doomed_messages.with([&](MessageQueue& doomed) {
+            message = doomed.first();
+            if (message)
+                doomed.remove(*message);
+        });
+        if (!message)
+            break;
+        Message::destroy(message);
+    }
+    self.m_disposing_messages = false;
+}
+
+void ChannelEndpoint::dispose(Message* message)
+{
+    MessageQueue single;
+    single.push_back(*message);
+    dispose(single);
+}
 
 Core::Result<Message*> Message::create(Core::u32 byte_count, Core::u32 handle_count)
 {
@@ -60,6 +93,12 @@ Core::Result<Message*> Message::create(Core::u32 byte_count, Core::u32 handle_co
     for (Core::u32 index = 0; index < handle_count; ++index)
         new (&entries[index]) Objects::HandleTable::Entry();
     return new (storage) Message(byte_count, handle_count, entries, storage + bytes_offset);
+}
+
+Core::u64 Message::footprint() const
+{
+    return sizeof(Message) + m_byte_count
+        + static_cast<Core::u64>(m_handle_count) * sizeof(Objects::HandleTable::Entry);
 }
 
 Core::u64 Message::transaction_id() const
@@ -126,7 +165,9 @@ public:
         case ABI::ChannelQos::BestEffort:
             return true;
         case ABI::ChannelQos::Bulk:
-            return has_room(queue) || spilled_bytes[queue] < ABI::channel_spill_limit_bytes;
+            // Room for at least an empty message (Message::footprint).
+            return has_room(queue)
+                || spilled_bytes[queue] + sizeof(Message) <= ABI::channel_spill_limit_bytes;
         }
         return false;
     }
@@ -207,7 +248,9 @@ ChannelEndpoint::~ChannelEndpoint()
     }
     // Parked writers of the peer learn that there is nobody to write to.
     m_state->room_waiters.wake_all();
-    destroy_all(unread);
+    // Parked writers and waiting callers of the peer learn that nobody is left to answer.
+    m_state->reply_waiters.wake_all();
+    dispose(unread);
 }
 
 ChannelEndpoint* ChannelEndpoint::peer() const
@@ -278,12 +321,16 @@ Core::Result<void> ChannelEndpoint::write(Message* message)
                     ++state.counters.dropped;
                     break;
                 }
-                case ABI::ChannelQos::Bulk:
-                    if (state.spilled_bytes[target] + message->byte_count() > ABI::channel_spill_limit_bytes)
+                case ABI::ChannelQos::Bulk: {
+                    // Charged at what the message really holds, so that empty messages
+                    // (or ones full of handles) cannot spill without bound.
+                    Core::u64 charge = message->footprint();
+                    if (state.spilled_bytes[target] + charge > ABI::channel_spill_limit_bytes)
                         return Core::ErrorCode::WouldBlock;
-                    state.spilled_bytes[target] += message->byte_count();
+                    state.spilled_bytes[target] += charge;
                     ++state.counters.spilled;
                     break;
+                }
                 }
             }
             if (queued) {
@@ -296,18 +343,25 @@ Core::Result<void> ChannelEndpoint::write(Message* message)
         }
         TRY(wait_for_room());
     }
-    destroy_all(dropped);
-    if (transaction & ABI::channel_kernel_transaction_bit) {
-        // The writer served that call: the rank its caller lent it ends with the reply.
-        Tasks::Thread& self = Tasks::Scheduler::current();
-        if (self.m_call_loan_transaction == transaction) {
-            self.m_call_loan_transaction = 0;
-            Tasks::end_call_priority_loan(self);
-        }
-    }
+    dispose(dropped);
+    finish_serving(transaction);
     if (answered)
         state.reply_waiters.wake_all();
     return {};
+}
+
+void ChannelEndpoint::finish_serving(Core::u64 transaction)
+{
+    if (!(transaction & ABI::channel_kernel_transaction_bit))
+        return;
+    // The writer served that call: the rank its caller lent it ends with the reply.
+    Tasks::Thread& self = Tasks::Scheduler::current();
+    if (self.m_call_loan_transaction != transaction)
+        return;
+    self.m_call_loan_transaction = 0;
+    Tasks::end_call_priority_loan(self);
+    // Lowered, it may no longer be the thread that should run.
+    Tasks::Scheduler::yield_if_due();
 }
 
 bool ChannelEndpoint::is_reply_to_waiting_call(const Message& message) const
@@ -342,16 +396,22 @@ Core::Result<Message*> ChannelEndpoint::call(Message* request, Core::u64 deadlin
     auto written = write(request);
     if (written.is_error()) {
         (void)forget();
-        Message::destroy(request);
+        dispose(request);
         return written.error();
     }
+    Core::u32 peer_side = 1 - m_side;
     auto waited = state.reply_waiters.wait_until_interruptible(
-        [&] { return __atomic_load_n(&pending.reply, __ATOMIC_ACQUIRE) != nullptr; }, deadline_ns);
+        [&] {
+            return __atomic_load_n(&pending.reply, __ATOMIC_ACQUIRE) != nullptr || state.is_closed(peer_side);
+        },
+        deadline_ns);
     // The reply may have come as the wait ended; if not, a later one finds no caller and
     // is queued like any message.
     if (Message* reply = forget())
         return reply;
-    return waited.error();
+    if (waited.is_error())
+        return waited.error();
+    return Core::ErrorCode::PeerClosed;
 }
 
 Core::Result<Message*> ChannelEndpoint::take(

@@ -46,6 +46,8 @@ public:
 
     // The transaction id in the message's header, or 0 when it is too short to have one.
     [[nodiscard]] Core::u64 transaction_id() const;
+    // The kernel memory the message holds: its block, bytes and handle entries.
+    [[nodiscard]] Core::u64 footprint() const;
 
     Core::IntrusiveListNode<Message> m_queue_node;
     // For a call's request: the caller's scheduling rank, lent to the thread that reads it
@@ -114,6 +116,13 @@ public:
     // peer (such a write neither waits for room nor queues).
     [[nodiscard]] bool is_reply_to_waiting_call(const Message& message) const;
 
+    // Frees messages that leave a channel unread (dropped, refused, or queued for a closed
+    // endpoint), with their handles, without recursing: see Channel.cpp.
+    static void dispose(Message* message);
+    // Ends the priority the calling thread borrowed for the call `transaction`, if it did
+    // (a reply written, delivered or not).
+    static void finish_serving(Core::u64 transaction);
+
     [[nodiscard]] ABI::ChannelStatistics statistics() const;
     // Whether `object` is either endpoint of this channel. A channel cannot carry those:
     // a message holding a handle to the endpoint it waits in would keep that endpoint
@@ -121,6 +130,8 @@ public:
     [[nodiscard]] bool is_end_of_same_channel(const Objects::KernelObject& object) const;
 
 private:
+    using MessageQueue = Core::IntrusiveList<Message, &Message::m_queue_node>;
+    static void dispose(MessageQueue& messages);
     ChannelEndpoint(Core::RefPtr<ChannelState> state, Core::u32 side);
     ChannelEndpoint* peer() const;
     friend class ChannelState;

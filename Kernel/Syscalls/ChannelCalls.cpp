@@ -77,6 +77,10 @@ Core::Result<void> prepare_outgoing(Tasks::Process& process, Ipc::ChannelEndpoin
     // Each handle must be movable, and none may be an endpoint of this channel (Channel.h).
     // A refusal is audited after the table's lock is released (auditing reads the table).
     Core::u64 refused_index = 0;
+    // With no handles, the audit below sees a success and reads no handle; still, no
+    // uninitialised value sits where it would look.
+    if (handle_count == 0)
+        handles[0] = ABI::invalid_handle;
     auto checked = process.with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
         for (Core::u64 index = 0; index < handle_count; ++index) {
             refused_index = index;
@@ -192,11 +196,14 @@ CallResult channel_write(const Arguments& arguments)
         Ipc::Message::destroy(outgoing.message);
         return moved.error();
     }
+    Core::u64 transaction = outgoing.message->transaction_id();
     auto written = endpoint->write(outgoing.message);
+    // A reply ends the priority its caller lent, whether it reached the caller or not.
+    Ipc::ChannelEndpoint::finish_serving(transaction);
     if (written.is_error()) {
         // The handles have left the writer's table and cannot come back under their old
         // values: they are closed with the message (docs/ipc.md).
-        Ipc::Message::destroy(outgoing.message);
+        Ipc::ChannelEndpoint::dispose(outgoing.message);
         return written.error();
     }
     return 0;

@@ -205,6 +205,9 @@ private:
     // written under the priority-inheritance lock), and the transaction it belongs to.
     Core::u32 m_call_loan_rank { 0 };
     Core::u64 m_call_loan_transaction { 0 };
+    // Set while the thread frees channel messages (ChannelEndpoint::dispose), so that nested
+    // endpoint teardowns hand their messages to it instead of recursing.
+    bool m_disposing_messages { false };
     // The contended mutexes the thread holds (under the priority-inheritance lock).
     Core::IntrusiveList<ContendedMutexLink, &ContendedMutexLink::m_contended_node> m_contended_mutexes;
 };

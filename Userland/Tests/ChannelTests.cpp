@@ -90,6 +90,7 @@ int64_t release_one()
 uint32_t s_server_channel;
 uint64_t s_calls_to_serve;
 constexpr uint64_t server_thread_argument = 2;
+constexpr uint64_t closer_thread_argument = 3;
 
 struct CallMessage {
     uint8_t header[ABI::channel_call_minimum_bytes];
@@ -125,6 +126,12 @@ extern "C" int64_t thread_main(uint64_t argument, uint64_t)
         return release_one();
     if (argument == server_thread_argument)
         return serve_calls();
+    if (argument == closer_thread_argument) {
+        // Waits for the request, then closes its end without answering.
+        if (System::object_wait(s_server_channel, readable, ABI::no_deadline) < 0)
+            return -1;
+        return System::handle_close(s_server_channel);
+    }
     uint64_t expected = 0;
     while (expected < s_load_count) {
         if (System::object_wait(s_load_channel, readable, ABI::no_deadline) < 0)
@@ -411,17 +418,30 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
     Channel bulk;
     if (!expect(make_channel(ABI::ChannelQos::Bulk, bulk)))
         return check;
+    // Each spilled message is charged its bytes plus the kernel's own bookkeeping (well
+    // under a kilobyte), so between 256 KiB / 5 KiB and 256 KiB / 4 KiB of 4 KiB messages
+    // spill before WouldBlock.
     constexpr uint64_t chunk = 4096;
-    constexpr uint64_t spill_messages = ABI::channel_spill_limit_bytes / chunk;
+    constexpr uint64_t most_spilled = ABI::channel_spill_limit_bytes / chunk;
+    constexpr uint64_t fewest_spilled = ABI::channel_spill_limit_bytes / (chunk + 1024);
     uint64_t written = 0;
-    while (written < ABI::channel_queue_capacity + spill_messages) {
+    while (written < ABI::channel_queue_capacity + most_spilled + 1) {
         s_big[0] = static_cast<uint8_t>(written);
         if (System::channel_write(bulk.first, s_big, chunk) != 0)
             break;
         ++written;
     }
-    if (!expect(written == ABI::channel_queue_capacity + spill_messages
-            && System::channel_write(bulk.first, s_big, chunk) == failure(ErrorCode::WouldBlock)
+    uint64_t spilled = written - ABI::channel_queue_capacity;
+    if (!expect(spilled >= fewest_spilled && spilled < most_spilled
+            && System::channel_write(bulk.first, s_big, chunk) == failure(ErrorCode::WouldBlock)))
+        return check;
+    // Empty messages are charged too: what is left of the spill takes only a bounded number
+    // of them (each costs at least the kernel's bookkeeping), then Writable is gone.
+    uint64_t empty_written = 0;
+    while (empty_written < 200 && System::channel_write(bulk.first, s_big, 0) == 0)
+        ++empty_written;
+    if (!expect(empty_written < 200
+            && System::channel_write(bulk.first, s_big, 0) == failure(ErrorCode::WouldBlock)
             && System::object_wait(bulk.first, writable, 0) == failure(ErrorCode::TimedOut)))
         return check;
     bool bulk_in_order = true;
@@ -431,8 +451,11 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
     for (uint64_t expected = 0; expected < written; ++expected)
         bulk_in_order = bulk_in_order && System::channel_read(bulk.second, &buffer) == 0
             && s_big[0] == static_cast<uint8_t>(expected);
+    for (uint64_t empty = 0; empty < empty_written; ++empty)
+        bulk_in_order
+            = bulk_in_order && System::channel_read(bulk.second, &buffer) == 0 && buffer.byte_count == 0;
     if (!expect(bulk_in_order && System::channel_statistics(audit_log, bulk.first, &statistics) == 0
-            && statistics.spilled == spill_messages && statistics.dropped == 0))
+            && statistics.spilled == spilled + empty_written && statistics.dropped == 0))
         return check;
 
     // ---- backpressure: latency-sensitive parks, then times out ------------------------------------
@@ -543,9 +566,35 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
     }
     if (!expect(all_answered && System::thread_join(static_cast<uint32_t>(server)) == 100))
         return check;
+    // A server that closes its end while a call waits: the caller hears PeerClosed.
+    Channel abandoned;
+    if (!expect(make_channel(ABI::ChannelQos::LatencySensitive, abandoned)))
+        return check;
+    s_server_channel = abandoned.second;
+    int64_t closer = System::thread_create(
+        _thread_start, s_reader_stack + sizeof(s_reader_stack), closer_thread_argument);
+    if (!expect(closer > 0 && System::channel_call(abandoned.first, &call) == failure(ErrorCode::PeerClosed)
+            && System::thread_join(static_cast<uint32_t>(closer)) == 0))
+        return check;
     // The server gone, the peer closed: a call says so.
     if (!expect(System::handle_close(service.second) == 0
             && System::channel_call(service.first, &call) == failure(ErrorCode::PeerClosed)))
+        return check;
+
+    // ---- endpoints inside endpoints: closing the outermost frees 2000 levels -----------------
+    // Each channel's only message carries the previous channel's surviving end; closing
+    // the last one tears the whole chain down (without the kernel recursing 2000 deep).
+    uint32_t inner = 0;
+    bool chain_built = true;
+    for (uint32_t level = 0; level < 2000 && chain_built; ++level) {
+        Channel link;
+        chain_built = make_channel(ABI::ChannelQos::BestEffort, link);
+        if (chain_built && inner != 0)
+            chain_built = System::channel_write(link.first, "n", 1, &inner, 1) == 0;
+        chain_built = chain_built && System::handle_close(link.first) == 0;
+        inner = link.second;
+    }
+    if (!expect(chain_built && System::handle_close(inner) == 0))
         return check;
 
     // ---- under load: a reader thread drains while this one writes far past the capacity ---------
