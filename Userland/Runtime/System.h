@@ -276,6 +276,20 @@ inline int64_t channel_read(uint32_t channel, ABI::ChannelReadBuffer* buffer, ui
     return system_call(ABI::Syscall::ChannelRead, channel, reinterpret_cast<uint64_t>(buffer), flags);
 }
 
+// channel_call's arguments for a request without handles and a reply buffer without room
+// for handles, waiting until `deadline_ns`.
+inline ABI::ChannelCallArguments call_arguments(const void* request, uint64_t request_bytes, void* reply,
+    uint64_t reply_capacity, uint64_t deadline_ns = ABI::no_deadline)
+{
+    ABI::ChannelCallArguments arguments {};
+    arguments.bytes_address = reinterpret_cast<uint64_t>(request);
+    arguments.byte_count = request_bytes;
+    arguments.reply.bytes_address = reinterpret_cast<uint64_t>(reply);
+    arguments.reply.bytes_capacity = reply_capacity;
+    arguments.deadline_ns = deadline_ns;
+    return arguments;
+}
+
 inline int64_t channel_call(uint32_t channel, ABI::ChannelCallArguments* arguments)
 {
     return system_call(ABI::Syscall::ChannelCall, channel, reinterpret_cast<uint64_t>(arguments));

@@ -510,12 +510,7 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
         return check;
     CallMessage request {};
     CallMessage reply {};
-    ABI::ChannelCallArguments call {};
-    call.bytes_address = reinterpret_cast<uint64_t>(&request);
-    call.byte_count = sizeof(request);
-    call.reply.bytes_address = reinterpret_cast<uint64_t>(&reply);
-    call.reply.bytes_capacity = sizeof(reply);
-    call.deadline_ns = ABI::no_deadline;
+    auto call = System::call_arguments(&request, sizeof(request), &reply, sizeof(reply));
     // Refusals before anything is sent: too short for a transaction id, flags, rights.
     auto short_call = call;
     short_call.byte_count = ABI::channel_call_minimum_bytes - 1;

@@ -47,12 +47,7 @@ extern "C" int64_t main(uint64_t argument, uint64_t)
         return -3;
     Request request {};
     Request reply {};
-    ABI::ChannelCallArguments call {};
-    call.bytes_address = reinterpret_cast<uint64_t>(&request);
-    call.byte_count = sizeof(request);
-    call.reply.bytes_address = reinterpret_cast<uint64_t>(&reply);
-    call.reply.bytes_capacity = sizeof(reply);
-    call.deadline_ns = ABI::no_deadline;
+    auto call = System::call_arguments(&request, sizeof(request), &reply, sizeof(reply));
     for (uint64_t round = 0; round < warm_up_rounds + count; ++round) {
         request.payload = round;
         uint64_t before = TimeStampCounter::read();
