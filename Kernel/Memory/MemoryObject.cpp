@@ -167,86 +167,80 @@ Core::Result<Core::u64> MemoryObject::frame_for_mapping(Core::u64 page_index)
     return own_frame(page_index);
 }
 
-Core::Result<void> MemoryObject::read(Core::u64 offset, Core::Bytes destination)
+template<typename CopyChunk>
+Core::Result<void> MemoryObject::read_chunks(Core::u64 offset, Core::u64 length, CopyChunk copy_chunk)
 {
     if (m_kind == Kind::Physical)
         return Core::ErrorCode::NotSupported;
-    if (!is_inside(offset, destination.size(), m_size))
+    if (!is_inside(offset, length, m_size))
         return Core::ErrorCode::OutOfRange;
-    Core::usize done = 0;
-    while (done < destination.size()) {
+    Core::u64 done = 0;
+    while (done < length) {
         Core::u64 position = offset + done;
         Core::u64 in_page = position % page_bytes;
-        Core::usize chunk = Core::min<Core::u64>(destination.size() - done, page_bytes - in_page);
+        Core::u64 chunk = Core::min<Core::u64>(length - done, page_bytes - in_page);
         Core::u64 frame = visible_frame(position / page_bytes);
         // A frame of this object or one of its parents, kept alive by the reference the
-        // caller holds; the chunk stays inside that page.
+        // caller holds (no lock is held, so a copy to user memory may fault and have the
+        // fault resolved); the chunk stays inside that page.
         const auto* source = frame ? static_cast<const Core::u8*>(physical_to_virtual(frame)) : s_zero_page;
-        __builtin_memcpy(destination.data() + done, source + in_page, chunk);
+        TRY(copy_chunk(source + in_page, done, chunk));
         done += chunk;
     }
     return {};
+}
+
+template<typename CopyChunk>
+Core::Result<void> MemoryObject::write_chunks(Core::u64 offset, Core::u64 length, CopyChunk copy_chunk)
+{
+    if (m_kind == Kind::Physical)
+        return Core::ErrorCode::NotSupported;
+    if (!is_inside(offset, length, m_size))
+        return Core::ErrorCode::OutOfRange;
+    Core::u64 done = 0;
+    while (done < length) {
+        Core::u64 position = offset + done;
+        Core::u64 in_page = position % page_bytes;
+        Core::u64 chunk = Core::min<Core::u64>(length - done, page_bytes - in_page);
+        Core::u64 frame = TRY(own_frame(position / page_bytes));
+        // This object's own frame (RAM, direct-mapped); the chunk stays inside the page.
+        auto* destination = static_cast<Core::u8*>(physical_to_virtual(frame));
+        TRY(copy_chunk(destination + in_page, done, chunk));
+        done += chunk;
+    }
+    return {};
+}
+
+Core::Result<void> MemoryObject::read(Core::u64 offset, Core::Bytes destination)
+{
+    return read_chunks(
+        offset, destination.size(), [&](const Core::u8* source, Core::u64 done, Core::u64 chunk) {
+            __builtin_memcpy(destination.data() + done, source, chunk);
+            return Core::Result<void> {};
+        });
 }
 
 Core::Result<void> MemoryObject::write(Core::u64 offset, Core::ReadonlyBytes source)
 {
-    if (m_kind == Kind::Physical)
-        return Core::ErrorCode::NotSupported;
-    if (!is_inside(offset, source.size(), m_size))
-        return Core::ErrorCode::OutOfRange;
-    Core::usize done = 0;
-    while (done < source.size()) {
-        Core::u64 position = offset + done;
-        Core::u64 in_page = position % page_bytes;
-        Core::usize chunk = Core::min<Core::u64>(source.size() - done, page_bytes - in_page);
-        Core::u64 frame = TRY(own_frame(position / page_bytes));
-        // This object's own frame (RAM, direct-mapped); the chunk stays inside the page.
-        auto* destination = static_cast<Core::u8*>(physical_to_virtual(frame));
-        __builtin_memcpy(destination + in_page, source.data() + done, chunk);
-        done += chunk;
-    }
-    return {};
+    return write_chunks(offset, source.size(), [&](Core::u8* destination, Core::u64 done, Core::u64 chunk) {
+        __builtin_memcpy(destination, source.data() + done, chunk);
+        return Core::Result<void> {};
+    });
 }
 
 Core::Result<void> MemoryObject::read_to_user(Core::u64 offset, Core::u64 user_buffer, Core::u64 length)
 {
-    if (m_kind == Kind::Physical)
-        return Core::ErrorCode::NotSupported;
-    if (!is_inside(offset, length, m_size))
-        return Core::ErrorCode::OutOfRange;
-    Core::u64 done = 0;
-    while (done < length) {
-        Core::u64 position = offset + done;
-        Core::u64 in_page = position % page_bytes;
-        Core::u64 chunk = Core::min<Core::u64>(length - done, page_bytes - in_page);
-        Core::u64 frame = visible_frame(position / page_bytes);
-        // As in read(): the frame stays alive while the caller holds the object. No lock is
-        // held, so the copy may fault on the user buffer and have the fault resolved.
-        const auto* source = frame ? static_cast<const Core::u8*>(physical_to_virtual(frame)) : s_zero_page;
-        TRY(copy_to_user(user_buffer + done, source + in_page, chunk));
-        done += chunk;
-    }
-    return {};
+    return read_chunks(offset, length, [&](const Core::u8* source, Core::u64 done, Core::u64 chunk) {
+        return copy_to_user(user_buffer + done, source, chunk);
+    });
 }
 
 Core::Result<void> MemoryObject::write_from_user(Core::u64 offset, Core::u64 user_buffer, Core::u64 length)
 {
-    if (m_kind == Kind::Physical)
-        return Core::ErrorCode::NotSupported;
-    if (!is_inside(offset, length, m_size))
-        return Core::ErrorCode::OutOfRange;
-    Core::u64 done = 0;
-    while (done < length) {
-        Core::u64 position = offset + done;
-        Core::u64 in_page = position % page_bytes;
-        Core::u64 chunk = Core::min<Core::u64>(length - done, page_bytes - in_page);
-        Core::u64 frame = TRY(own_frame(position / page_bytes));
-        // As in write(); copy_from_user checks the user side.
-        auto* destination = static_cast<Core::u8*>(physical_to_virtual(frame));
-        TRY(copy_from_user(destination + in_page, user_buffer + done, chunk));
-        done += chunk;
-    }
-    return {};
+    // copy_from_user checks the user side.
+    return write_chunks(offset, length, [&](Core::u8* destination, Core::u64 done, Core::u64 chunk) {
+        return copy_from_user(destination, user_buffer + done, chunk);
+    });
 }
 
 Core::u64 MemoryObject::owned_frame_count() const

@@ -101,6 +101,13 @@ public:
     [[nodiscard]] static Core::u64 total_owned_frames();
 
 private:
+    // The page walk of read()/read_to_user() and write()/write_from_user():
+    // copy_chunk(page_pointer, bytes_done, chunk_bytes) copies one chunk inside one page.
+    template<typename CopyChunk>
+    [[nodiscard]] Core::Result<void> read_chunks(Core::u64 offset, Core::u64 length, CopyChunk copy_chunk);
+    template<typename CopyChunk>
+    [[nodiscard]] Core::Result<void> write_chunks(Core::u64 offset, Core::u64 length, CopyChunk copy_chunk);
+
     static constexpr Core::u64 page_bytes = 4096;
 
     MemoryObject(Kind kind, Core::u64 size, Core::u64* frames)
