@@ -61,6 +61,28 @@ struct ChannelCallArguments {
     uint64_t flags; // must be 0
 };
 
+// channel_serve's flags.
+enum class ChannelServeFlag : uint64_t {
+    // Write the reply described by the reply_* fields before waiting for the next message.
+    Reply = 1,
+};
+
+// channel_serve's arguments: the reply to send (with ChannelServeFlag::Reply), where the
+// next message goes (and, out, its sizes), and an absolute monotonic deadline for it
+// (no_deadline: none).
+struct ChannelServeArguments {
+    uint64_t reply_bytes_address;
+    uint64_t reply_byte_count;
+    uint64_t reply_handles_address; // an array of HandleValue
+    uint64_t reply_handle_count;
+    ChannelReadBuffer request;
+    uint64_t deadline_ns;
+    uint64_t flags; // ChannelServeFlag bits
+    // Out, written when the call fails: 1 if the reply went out before the failure (the
+    // failure is then the read's), 0 if not. On success a reply asked for was sent.
+    uint64_t reply_sent;
+};
+
 // A channel's counters since it was made, both directions together (channel_statistics).
 struct ChannelStatistics {
     uint64_t sent; // messages queued for a reader or handed to a waiting caller

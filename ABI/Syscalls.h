@@ -235,6 +235,19 @@ enum class Syscall : uint64_t {
     // waiting on `address`, oldest first, and returns how many it woke. -InvalidArgument
     // (alignment), -BadAddress (outside user space).
     FutexWake = 49,
+    // channel_serve(channel, ChannelServeArguments* arguments): a server's turn in one
+    // call. With ChannelServeFlag::Reply it first writes the reply (as channel_write; needs
+    // Write); then it waits, until the deadline, for the next message and reads it (as
+    // channel_read; needs Read). A request that a call sends while the server waits here is
+    // handed to it directly, and on one CPU the kernel switches from the caller to the
+    // server and back with no scheduling decision (docs/ipc.md#fast-path). 0, or
+    // channel_write's errors (the reply was not sent, nothing was read), or channel_read's
+    // but -WouldBlock, -TimedOut, -Interrupted; reply_sent says whether a reply went out.
+    ChannelServe = 50,
+    // thread_set_affinity(cpu_mask): restricts the calling thread to the CPUs whose bits
+    // are set (bit n: CPU n), moving it at once if it runs elsewhere. -InvalidArgument (no
+    // online CPU in the mask, or a deadline-class thread whose CPU the mask leaves out).
+    ThreadSetAffinity = 51,
 };
 
 // The longest text debug_log accepts.

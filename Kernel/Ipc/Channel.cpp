@@ -1,7 +1,9 @@
 #include <ABI/Signals.h>
 #include <Core/NoThrow.h>
 #include <Core/PlacementNew.h>
+#include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Ipc/Channel.h>
+#include <Kernel/Memory/Heap.h>
 #include <Kernel/Tasks/Mutex.h>
 #include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Time/Clock.h>
@@ -19,11 +21,36 @@ using MessageQueue = Core::IntrusiveList<Message, &Message::m_queue_node>;
 // A caller waiting in ChannelEndpoint::call, on its own stack for the length of the call.
 struct PendingCall {
     Core::u64 transaction_id;
+    Tasks::Thread* caller;
     // Set, under the channel's lock, by the write that answers it.
     Message* reply { nullptr };
     Core::IntrusiveListNode<PendingCall> m_node;
 };
 using PendingCalls = Core::IntrusiveList<PendingCall, &PendingCall::m_node>;
+
+// A reader waiting in ChannelEndpoint::receive, on its own stack while it waits.
+struct PendingReceive {
+    Tasks::Thread* reader;
+    Core::u64 bytes_capacity;
+    Core::u64 handles_capacity;
+    // Set, under the channel's lock, by a write that hands its message over directly.
+    Message* message { nullptr };
+    Core::IntrusiveListNode<PendingReceive> m_node;
+};
+using PendingReceives = Core::IntrusiveList<PendingReceive, &PendingReceive::m_node>;
+
+// Under the channel's lock: wakes a waiter a write has served (a reader or a caller), or,
+// when the writer is about to block (`claimed` given), claims it for the writer's hand-off
+// (Scheduler::hand_off). Under the lock, because the waiter takes it before it looks at its
+// record: so it cannot have left this wait (and entered another) before the wake-up lands.
+void wake_or_claim(Tasks::Thread& thread, Tasks::Thread** claimed)
+{
+    if (claimed && !*claimed && Tasks::Scheduler::claim_for_hand_off(thread)) {
+        *claimed = &thread;
+        return;
+    }
+    Tasks::Scheduler::wake(thread);
+}
 
 PendingCall* find_call(PendingCalls& calls, Core::u64 transaction_id)
 {
@@ -39,10 +66,8 @@ Locking::SpinlockProtected<MessageQueue> s_doomed_messages { "doomed messages", 
 
 } // namespace
 
-void ChannelEndpoint::dispose(MessageQueue& messages)
+void ChannelEndpoint::dispose_now(MessageQueue& messages)
 {
-    if (messages.is_empty())
-        return;
     s_doomed_messages.with([&](MessageQueue& doomed) {
         while (Message* message = messages.first()) {
             messages.remove(*message);
@@ -80,19 +105,30 @@ void ChannelEndpoint::dispose(Message* message)
 
 Core::Result<Message*> Message::create(Core::u32 byte_count, Core::u32 handle_count)
 {
-    // One block: the Message, the entries (aligned for their RefPtr), then the bytes.
-    Core::usize entries_offset = (sizeof(Message) + alignof(Objects::HandleTable::Entry) - 1)
+    // One block: the Message, the entries (aligned for their RefPtr), then the bytes. A small
+    // message's block has room for the small maxima whatever it carries, so that any small
+    // block can be reused for any small message.
+    bool is_small = byte_count <= small_message_bytes && handle_count <= small_message_handles;
+    Core::u32 handle_room = is_small ? small_message_handles : handle_count;
+    Core::u32 byte_room = is_small ? small_message_bytes : byte_count;
+    constexpr Core::usize entries_offset = (sizeof(Message) + alignof(Objects::HandleTable::Entry) - 1)
         & ~(alignof(Objects::HandleTable::Entry) - 1);
-    Core::usize bytes_offset = entries_offset + handle_count * sizeof(Objects::HandleTable::Entry);
-    auto* storage = new (Core::nothrow) Core::u8[bytes_offset + byte_count];
-    if (!storage)
-        return Core::ErrorCode::OutOfMemory;
+    Core::usize bytes_offset = entries_offset + handle_room * sizeof(Objects::HandleTable::Entry);
+    Tasks::Thread& self = Tasks::Scheduler::current();
+    void* block = nullptr;
+    if (is_small && self.m_spare_message) {
+        block = self.m_spare_message;
+        self.m_spare_message = nullptr;
+    } else {
+        block = TRY(Memory::allocate(bytes_offset + byte_room));
+    }
     // The block is large enough for all three parts at those offsets, and the heap aligns
     // it for any kernel type; each part is constructed in place before use.
+    auto* storage = static_cast<Core::u8*>(block);
     auto* entries = reinterpret_cast<Objects::HandleTable::Entry*>(storage + entries_offset);
     for (Core::u32 index = 0; index < handle_count; ++index)
         new (&entries[index]) Objects::HandleTable::Entry();
-    return new (storage) Message(byte_count, handle_count, entries, storage + bytes_offset);
+    return new (storage) Message(byte_count, handle_count, entries, storage + bytes_offset, is_small);
 }
 
 Core::u64 Message::footprint() const
@@ -105,9 +141,9 @@ Core::u64 Message::transaction_id() const
 {
     if (m_byte_count < ABI::channel_call_minimum_bytes)
         return 0;
+    // The field is little-endian (docs/ipc-schemas.md), as x86-64 is.
     Core::u64 value = 0;
-    for (Core::u32 index = 0; index < 8; ++index)
-        value |= static_cast<Core::u64>(m_bytes[ABI::channel_transaction_id_offset + index]) << (8 * index);
+    __builtin_memcpy(&value, m_bytes + ABI::channel_transaction_id_offset, sizeof(value));
     return value;
 }
 
@@ -115,9 +151,16 @@ void Message::destroy(Message* message)
 {
     for (Core::u32 index = 0; index < message->m_handle_count; ++index)
         message->m_handles[index].~Entry();
+    bool is_small = message->m_is_small;
     message->~Message();
-    // The block came from create()'s array new.
-    delete[] reinterpret_cast<Core::u8*>(message);
+    // The block came from Memory::allocate in create(); a small one becomes this thread's
+    // spare if it has none.
+    Tasks::Thread& self = Tasks::Scheduler::current();
+    if (is_small && !self.m_spare_message) {
+        self.m_spare_message = message;
+        return;
+    }
+    Memory::free(message);
 }
 
 // What the two endpoints share. Side s reads queue[s]; the other side writes it.
@@ -141,9 +184,11 @@ public:
     Core::u32 queued[2] {};
     // Writers of a latency-sensitive channel waiting for room.
     Tasks::WaitQueue room_waiters;
-    // Calls made through side s, waiting for their replies, which arrive in queue s.
+    // Calls made through side s, waiting for their replies, which arrive in queue s. The
+    // callers block under this lock (Scheduler::block_under).
     PendingCalls pending_calls[2];
-    Tasks::WaitQueue reply_waiters;
+    // Readers waiting in receive() on side s, oldest first; they block as callers do.
+    PendingReceives receivers[2];
     Core::u64 next_transaction { 0 };
     ABI::ChannelStatistics counters {};
 
@@ -245,11 +290,18 @@ ChannelEndpoint::~ChannelEndpoint()
         m_state->spilled_bytes[m_side] = 0;
         m_state->set_queued(m_side, 0);
         m_state->update_signals();
+        // The peer's waiting callers learn that nobody is left to answer, and its waiting
+        // readers that nothing more will come (each sees this side closed).
+        Core::u32 peer_side = 1 - m_side;
+        for (PendingCall* call = m_state->pending_calls[peer_side].first(); call;
+             call = PendingCalls::next(*call))
+            Tasks::Scheduler::wake(*call->caller);
+        for (PendingReceive* reader = m_state->receivers[peer_side].first(); reader;
+             reader = PendingReceives::next(*reader))
+            Tasks::Scheduler::wake(*reader->reader);
     }
     // Parked writers of the peer learn that there is nobody to write to.
     m_state->room_waiters.wake_all();
-    // Parked writers and waiting callers of the peer learn that nobody is left to answer.
-    m_state->reply_waiters.wake_all();
     dispose(unread);
 }
 
@@ -283,70 +335,103 @@ Core::Result<void> ChannelEndpoint::wait_for_room()
     return {};
 }
 
-Core::Result<void> ChannelEndpoint::write(Message* message)
+ChannelEndpoint::WriteStatus ChannelEndpoint::write_locked(
+    Message* message, Core::u64 transaction, Tasks::Thread** claimed, MessageQueue& dropped)
 {
     ChannelState& state = *m_state;
     Core::u32 target = 1 - m_side;
+    if (state.closed[target])
+        return WriteStatus::PeerClosed;
+    // A reply goes straight to its waiting caller, past the queue and its limits.
+    if (transaction & ABI::channel_kernel_transaction_bit) {
+        if (PendingCall* call = find_call(state.pending_calls[target], transaction)) {
+            state.pending_calls[target].remove(*call);
+            call->reply = message;
+            ++state.counters.sent;
+            wake_or_claim(*call->caller, claimed);
+            return WriteStatus::Written;
+        }
+    }
+    MessageQueue& queue = state.queues[target];
+    // Nothing queued and a reader waiting: the message goes straight to it, if it fits.
+    // Otherwise it is queued, and the reader woken to find it (and learn the sizes).
+    PendingReceive* reader = queue.is_empty() ? state.receivers[target].first() : nullptr;
+    if (reader && message->byte_count() <= reader->bytes_capacity
+        && message->handle_count() <= reader->handles_capacity) {
+        state.receivers[target].remove(*reader);
+        reader->message = message;
+        ++state.counters.sent;
+        wake_or_claim(*reader->reader, claimed);
+        return WriteStatus::Written;
+    }
+    if (queue.size() >= ABI::channel_queue_capacity) {
+        switch (state.qos) {
+        case ABI::ChannelQos::LatencySensitive:
+            return WriteStatus::NoRoom;
+        case ABI::ChannelQos::BestEffort: {
+            Message* oldest = queue.first();
+            queue.remove(*oldest);
+            dropped.push_back(*oldest);
+            ++state.counters.dropped;
+            break;
+        }
+        case ABI::ChannelQos::Bulk: {
+            // Charged at what the message really holds, so that empty messages (or ones
+            // full of handles) cannot spill without bound.
+            Core::u64 charge = message->footprint();
+            if (state.spilled_bytes[target] + charge > ABI::channel_spill_limit_bytes)
+                return WriteStatus::SpillFull;
+            state.spilled_bytes[target] += charge;
+            ++state.counters.spilled;
+            break;
+        }
+        }
+    }
+    queue.push_back(*message);
+    state.set_queued(target, static_cast<Core::u32>(queue.size()));
+    ++state.counters.sent;
+    state.update_signals();
+    if (reader)
+        Tasks::Scheduler::wake(*reader->reader);
+    return WriteStatus::Written;
+}
+
+Core::Result<void> ChannelEndpoint::write_status_result(WriteStatus status)
+{
+    switch (status) {
+    case WriteStatus::Written:
+        return {};
+    case WriteStatus::PeerClosed:
+        return Core::ErrorCode::PeerClosed;
+    case WriteStatus::SpillFull:
+        return Core::ErrorCode::WouldBlock;
+    case WriteStatus::NoRoom:
+        break;
+    }
+    return Core::ErrorCode::TimedOut;
+}
+
+Core::Result<void> ChannelEndpoint::write(Message* message, Tasks::Thread** claimed)
+{
+    ChannelState& state = *m_state;
     MessageQueue dropped;
     Core::u64 transaction = message->transaction_id();
-    bool answered = false;
+    WriteStatus status = WriteStatus::NoRoom;
     for (;;) {
         {
             Locking::SpinlockLocker locker(state.lock);
-            if (state.closed[target])
-                return Core::ErrorCode::PeerClosed;
-            // A reply goes straight to its waiting caller, past the queue and its limits.
-            if (transaction & ABI::channel_kernel_transaction_bit) {
-                if (PendingCall* call = find_call(state.pending_calls[target], transaction)) {
-                    state.pending_calls[target].remove(*call);
-                    call->reply = message;
-                    ++state.counters.sent;
-                    answered = true;
-                    break;
-                }
-            }
-            MessageQueue& queue = state.queues[target];
-            bool full = queue.size() >= ABI::channel_queue_capacity;
-            bool queued = true;
-            if (full) {
-                switch (state.qos) {
-                case ABI::ChannelQos::LatencySensitive:
-                    // Another writer took the room this one waited for: wait again.
-                    queued = false;
-                    break;
-                case ABI::ChannelQos::BestEffort: {
-                    Message* oldest = queue.first();
-                    queue.remove(*oldest);
-                    dropped.push_back(*oldest);
-                    ++state.counters.dropped;
-                    break;
-                }
-                case ABI::ChannelQos::Bulk: {
-                    // Charged at what the message really holds, so that empty messages
-                    // (or ones full of handles) cannot spill without bound.
-                    Core::u64 charge = message->footprint();
-                    if (state.spilled_bytes[target] + charge > ABI::channel_spill_limit_bytes)
-                        return Core::ErrorCode::WouldBlock;
-                    state.spilled_bytes[target] += charge;
-                    ++state.counters.spilled;
-                    break;
-                }
-                }
-            }
-            if (queued) {
-                queue.push_back(*message);
-                state.set_queued(target, static_cast<Core::u32>(queue.size()));
-                ++state.counters.sent;
-                state.update_signals();
-                break;
-            }
+            status = write_locked(message, transaction, claimed, dropped);
         }
+        // Another writer took the room this one waited for: wait again.
+        if (status != WriteStatus::NoRoom)
+            break;
         TRY(wait_for_room());
     }
     dispose(dropped);
+    TRY(write_status_result(status));
     finish_serving(transaction);
-    if (answered)
-        state.reply_waiters.wake_all();
+    // A reader or caller woken on this CPU may be due now (with interrupts on).
+    Tasks::Scheduler::yield_if_due();
     return {};
 }
 
@@ -364,50 +449,77 @@ void ChannelEndpoint::finish_serving(Core::u64 transaction)
     Tasks::Scheduler::yield_if_due();
 }
 
-bool ChannelEndpoint::is_reply_to_waiting_call(const Message& message) const
+Core::Result<void> ChannelEndpoint::wait_for_room_unless_reply(const Message& message)
 {
+    // Room (or any QoS but latency-sensitive) means no wait, reply or not.
+    ChannelState& state = *m_state;
+    if (state.qos != ABI::ChannelQos::LatencySensitive || state.has_room(1 - m_side))
+        return {};
     Core::u64 transaction = message.transaction_id();
-    if (!(transaction & ABI::channel_kernel_transaction_bit))
-        return false;
-    Locking::SpinlockLocker locker(m_state->lock);
-    return find_call(m_state->pending_calls[1 - m_side], transaction) != nullptr;
+    if (transaction & ABI::channel_kernel_transaction_bit) {
+        Locking::SpinlockLocker locker(state.lock);
+        if (find_call(state.pending_calls[1 - m_side], transaction))
+            return {};
+    }
+    return wait_for_room();
 }
 
 Core::Result<Message*> ChannelEndpoint::call(Message* request, Core::u64 deadline_ns)
 {
     ChannelState& state = *m_state;
-    PendingCall pending;
-    {
-        Locking::SpinlockLocker locker(state.lock);
-        pending.transaction_id = ++state.next_transaction | ABI::channel_kernel_transaction_bit;
-        state.pending_calls[m_side].push_back(pending);
-    }
-    // The id goes into the request's header, little-endian (Message::transaction_id).
-    for (Core::u32 index = 0; index < 8; ++index)
-        request->bytes()[ABI::channel_transaction_id_offset + index]
-            = static_cast<Core::u8>(pending.transaction_id >> (8 * index));
-    request->m_caller_rank = Tasks::call_priority_of(Tasks::Scheduler::current());
-    auto forget = [&] {
-        Locking::SpinlockLocker locker(state.lock);
-        if (state.pending_calls[m_side].contains(pending))
-            state.pending_calls[m_side].remove(pending);
-        return pending.reply;
-    };
-    auto written = write(request);
-    if (written.is_error()) {
-        (void)forget();
-        dispose(request);
-        return written.error();
-    }
+    Tasks::Thread& self = Tasks::Scheduler::current();
+    PendingCall pending { 0, &self, nullptr, {} };
+    request->m_caller_rank = Tasks::call_priority_of(self);
     Core::u32 peer_side = 1 - m_side;
-    auto waited = state.reply_waiters.wait_until_interruptible(
-        [&] {
-            return __atomic_load_n(&pending.reply, __ATOMIC_ACQUIRE) != nullptr || state.is_closed(peer_side);
-        },
-        deadline_ns);
-    // The reply may have come as the wait ended; if not, a later one finds no caller and
-    // is queued like any message.
-    if (Message* reply = forget())
+    MessageQueue dropped;
+    // From the write to the wait, interrupts stay off: a server thread the request reaches
+    // on this CPU is claimed by the write and switched to by the block, directly
+    // (docs/ipc.md#fast-path).
+    Arch::InterruptsDisabled interrupts_disabled;
+    Tasks::Thread* server = nullptr;
+    Core::u64 saved_flags = state.lock.lock();
+    WriteStatus status = WriteStatus::NoRoom;
+    for (;;) {
+        pending.transaction_id = ++state.next_transaction | ABI::channel_kernel_transaction_bit;
+        // The id goes into the request's header, little-endian as x86-64 is
+        // (Message::transaction_id).
+        __builtin_memcpy(request->bytes() + ABI::channel_transaction_id_offset, &pending.transaction_id,
+            sizeof(pending.transaction_id));
+        status = write_locked(request, pending.transaction_id, &server, dropped);
+        if (status != WriteStatus::NoRoom)
+            break;
+        // Another writer took the room the syscall waited for: wait again.
+        state.lock.unlock(saved_flags);
+        auto room = wait_for_room();
+        if (room.is_error()) {
+            dispose(request);
+            return room.error();
+        }
+        saved_flags = state.lock.lock();
+    }
+    if (status != WriteStatus::Written) {
+        state.lock.unlock(saved_flags);
+        dispose(dropped);
+        dispose(request);
+        return write_status_result(status).error();
+    }
+    // Recorded before the lock goes: no reply can come sooner.
+    state.pending_calls[m_side].push_back(pending);
+    Core::Result<void> waited = {};
+    while (state.pending_calls[m_side].contains(pending) && !state.closed[peer_side]) {
+        waited = Tasks::Scheduler::block_under(state.lock, saved_flags, deadline_ns, server);
+        server = nullptr;
+        if (waited.is_error())
+            break;
+    }
+    // Unanswered (timed out, interrupted, the server gone): a later reply finds no caller
+    // and is queued like any message.
+    if (state.pending_calls[m_side].contains(pending))
+        state.pending_calls[m_side].remove(pending);
+    Message* reply = pending.reply;
+    state.lock.unlock(saved_flags);
+    dispose(dropped);
+    if (reply)
         return reply;
     if (waited.is_error())
         return waited.error();
@@ -439,14 +551,68 @@ Core::Result<Message*> ChannelEndpoint::take(
         state.update_signals();
     }
     state.room_waiters.wake_all();
-    // A call's request: the reader serves it at least at its caller's rank until it
-    // replies (write() ends the loan); a later request replaces the loan.
-    Tasks::Thread& self = Tasks::Scheduler::current();
-    if (message->m_caller_rank != 0 || self.m_call_loan_transaction != 0) {
-        self.m_call_loan_transaction = message->m_caller_rank != 0 ? message->transaction_id() : 0;
-        Tasks::lend_call_priority(self, message->m_caller_rank);
-    }
+    accept(*message);
     return message;
+}
+
+void ChannelEndpoint::accept(Message& message)
+{
+    Tasks::Thread& self = Tasks::Scheduler::current();
+    if (message.m_caller_rank != 0 || self.m_call_loan_transaction != 0) {
+        self.m_call_loan_transaction = message.m_caller_rank != 0 ? message.transaction_id() : 0;
+        Tasks::lend_call_priority(self, message.m_caller_rank);
+    }
+}
+
+Core::Result<Message*> ChannelEndpoint::receive(Core::u64 bytes_capacity, Core::u64 handles_capacity,
+    Core::u64 deadline_ns, Tasks::Thread* hand_off_target, Core::u32& needed_bytes, Core::u32& needed_handles)
+{
+    ChannelState& state = *m_state;
+    Core::u32 peer_side = 1 - m_side;
+    PendingReceive pending { &Tasks::Scheduler::current(), bytes_capacity, handles_capacity, nullptr, {} };
+    // Interrupts stay off so that a thread claimed by the caller's write can be handed the
+    // CPU by the block below.
+    Arch::InterruptsDisabled interrupts_disabled;
+    for (;;) {
+        Core::Result<void> waited = {};
+        Core::u64 saved_flags = state.lock.lock();
+        MessageQueue& queue = state.queues[m_side];
+        // Waits only while nothing is queued and the peer lives; writes from then on see
+        // this reader.
+        if (queue.is_empty() && !state.closed[peer_side]) {
+            pending.message = nullptr;
+            state.receivers[m_side].push_back(pending);
+            while (
+                state.receivers[m_side].contains(pending) && queue.is_empty() && !state.closed[peer_side]) {
+                waited = Tasks::Scheduler::block_under(state.lock, saved_flags, deadline_ns, hand_off_target);
+                hand_off_target = nullptr;
+                if (waited.is_error())
+                    break;
+            }
+            if (state.receivers[m_side].contains(pending))
+                state.receivers[m_side].remove(pending);
+        }
+        Message* message = pending.message;
+        state.lock.unlock(saved_flags);
+        // Nothing to wait for: the claimed thread still needs its CPU.
+        if (hand_off_target) {
+            Tasks::Scheduler::run_claimed(*hand_off_target);
+            hand_off_target = nullptr;
+        }
+        // Handed over: it is this reader's whatever else happened meanwhile.
+        if (message) {
+            needed_bytes = message->byte_count();
+            needed_handles = message->handle_count();
+            accept(*message);
+            return message;
+        }
+        auto taken = take(bytes_capacity, handles_capacity, needed_bytes, needed_handles);
+        if (!taken.is_error() || taken.error().code() != Core::ErrorCode::WouldBlock)
+            return taken;
+        if (waited.is_error())
+            return waited.error();
+        // Another reader took what woke this one: wait again.
+    }
 }
 
 void ChannelEndpoint::put_back(Message* message)

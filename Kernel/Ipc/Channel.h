@@ -28,11 +28,21 @@
 #include <Kernel/Objects/KernelObject.h>
 #include <Kernel/Objects/Signals.h>
 
+namespace Kernel::Tasks {
+class Thread;
+}
+
 namespace Kernel::Ipc {
 
-// One message: its bytes and handle entries, in one allocation (create()).
+// One message: its bytes and handle entries, in one allocation (create()). Small messages
+// (at most small_message_bytes and small_message_handles) get a block of one fixed size,
+// which the thread that frees one keeps as its spare for the next it makes: a call and its
+// reply then cost no heap work at all.
 class Message {
 public:
+    static constexpr Core::u32 small_message_bytes = 256;
+    static constexpr Core::u32 small_message_handles = 4;
+
     // Room for `byte_count` bytes and `handle_count` entries; OutOfMemory. The entries start
     // empty; the writer fills them (handles()) and the bytes (bytes()).
     [[nodiscard]] static Core::Result<Message*> create(Core::u32 byte_count, Core::u32 handle_count);
@@ -55,10 +65,11 @@ public:
     Core::u32 m_caller_rank { 0 };
 
 private:
-    Message(
-        Core::u32 byte_count, Core::u32 handle_count, Objects::HandleTable::Entry* handles, Core::u8* bytes)
+    Message(Core::u32 byte_count, Core::u32 handle_count, Objects::HandleTable::Entry* handles,
+        Core::u8* bytes, bool is_small)
         : m_byte_count(byte_count)
         , m_handle_count(handle_count)
+        , m_is_small(is_small)
         , m_handles(handles)
         , m_bytes(bytes)
     {
@@ -66,6 +77,8 @@ private:
 
     Core::u32 m_byte_count;
     Core::u32 m_handle_count;
+    // The block has the small size (any thread's spare can hold it).
+    bool m_is_small;
     Objects::HandleTable::Entry* m_handles;
     Core::u8* m_bytes;
 };
@@ -89,7 +102,12 @@ public:
     // channel takes the message on success; on failure the caller keeps it. Errors:
     // PeerClosed, TimedOut (latency-sensitive: no room within the park limit), WouldBlock
     // (bulk: the spill is full), Interrupted (the caller's process is terminating).
-    [[nodiscard]] Core::Result<void> write(Message* message);
+    //
+    // `claimed`, when given, says the writer blocks right after this write, with interrupts
+    // off since before it: the thread the message wakes (a reader waiting in receive(), or
+    // the caller a reply answers) is then claimed for a hand-off rather than woken, and
+    // returned there (or null), for the writer's wait to switch to (Scheduler::hand_off).
+    [[nodiscard]] Core::Result<void> write(Message* message, Tasks::Thread** claimed = nullptr);
     // Waits, for a latency-sensitive channel, until the peer's queue has room or the park
     // limit passes (counted as parked). Called before the writer gives up its handles, so
     // that a write that times out leaves them where they were. PeerClosed, TimedOut,
@@ -104,6 +122,14 @@ public:
         Core::u32& needed_bytes, Core::u32& needed_handles);
     // Puts a taken message back at the head (a read that could not deliver it).
     void put_back(Message* message);
+    // take(), waiting until `deadline_ns` for a message when none is queued. A reader that
+    // waits is handed the next message written to this side directly, past the queue, when
+    // it fits the capacities. `hand_off_target` is as for WaitQueue::wait_until_interruptible
+    // (a thread claimed by the write that came just before, in the same interrupts-off
+    // stretch). Errors: take()'s but WouldBlock, TimedOut, Interrupted.
+    [[nodiscard]] Core::Result<Message*> receive(Core::u64 bytes_capacity, Core::u64 handles_capacity,
+        Core::u64 deadline_ns, Tasks::Thread* hand_off_target, Core::u32& needed_bytes,
+        Core::u32& needed_handles);
 
     // A synchronous call: gives `request` a transaction id, sends it as write() does, and
     // waits until the peer writes a message carrying the same id, which it returns
@@ -112,9 +138,9 @@ public:
     // TimedOut at `deadline_ns` (a reply that comes later is queued as a message),
     // Interrupted.
     [[nodiscard]] Core::Result<Message*> call(Message* request, Core::u64 deadline_ns);
-    // Whether a write of `message` through this endpoint would answer a call waiting on the
-    // peer (such a write neither waits for room nor queues).
-    [[nodiscard]] bool is_reply_to_waiting_call(const Message& message) const;
+    // wait_for_room(), except for a message that answers a call waiting on the peer: such a
+    // write neither waits for room nor queues.
+    [[nodiscard]] Core::Result<void> wait_for_room_unless_reply(const Message& message);
 
     // Frees messages that leave a channel unread (dropped, refused, or queued for a closed
     // endpoint), with their handles, without recursing: see Channel.cpp.
@@ -131,7 +157,29 @@ public:
 
 private:
     using MessageQueue = Core::IntrusiveList<Message, &Message::m_queue_node>;
-    static void dispose(MessageQueue& messages);
+    enum class WriteStatus : Core::u8 {
+        Written,
+        PeerClosed,
+        NoRoom, // latency-sensitive, full: the writer waits for room and tries again
+        SpillFull, // bulk, the spill at its limit
+    };
+    // write()'s work under the channel's lock: hands the message to a waiting caller or
+    // reader, or queues it by the QoS policy (messages dropped for it go to `dropped`, to
+    // be freed after the lock). `claimed` as for write().
+    WriteStatus write_locked(
+        Message* message, Core::u64 transaction, Tasks::Thread** claimed, MessageQueue& dropped);
+    static Core::Result<void> write_status_result(WriteStatus status);
+    // Inline for the common case, nothing to free.
+    static void dispose(MessageQueue& messages)
+    {
+        if (!messages.is_empty())
+            dispose_now(messages);
+    }
+    static void dispose_now(MessageQueue& messages);
+    // A call's request reaching the thread that will serve it: that thread runs at least at
+    // the caller's rank until it replies (write() ends the loan); a later request replaces
+    // the loan.
+    static void accept(Message& message);
     ChannelEndpoint(Core::RefPtr<ChannelState> state, Core::u32 side);
     ChannelEndpoint* peer() const;
     friend class ChannelState;

@@ -1,13 +1,46 @@
-// The channel_call round trip between two processes (Userland/Tests/IpcBenchmark.cpp): from
-// the client's call, through the request, the server's read and reply, back to the client.
-// Where the two processes run is the balancer's choice (the bench boot has two CPUs).
+// The IPC benchmarks (Userland/Tests/IpcBenchmark.cpp): channel_call round trips between two
+// processes on one CPU (the direct hand-off of docs/ipc.md#fast-path) and across two, from
+// the client's call, through the server's channel_serve, back to the client; and the cost
+// per message of one-way writes to a server that reads them. The bench boot has two CPUs.
 
 #include <Kernel/Tasks/ProgramTestSupport.h>
 #include <Kernel/Test/KernelBenchmark.h>
 
-KERNEL_BENCHMARK(ipc, call_round_trip)
+namespace {
+
+constexpr Core::u64 same_cpu_mode = 0;
+constexpr Core::u64 cross_cpu_mode = 1;
+constexpr Core::u64 one_way_mode = 2;
+
+constexpr Core::u64 benchmark_argument(Core::u64 count, Core::u64 mode)
 {
-    constexpr Core::u64 round_trips = 1000;
+    return count | (mode << 32);
+}
+
+} // namespace
+
+KERNEL_BENCHMARK(ipc, call_round_trip_same_cpu)
+{
     Kernel::Tasks::TestSupport::report_program_fastest_and_median(test_context, "tests/ipc-benchmark",
-        round_trips, "fastest call round trip"_sv, "median call round trip"_sv);
+        benchmark_argument(1000, same_cpu_mode), "fastest call round trip, same CPU"_sv,
+        "median call round trip, same CPU"_sv);
+}
+
+KERNEL_BENCHMARK(ipc, call_round_trip_cross_cpu)
+{
+    Kernel::Tasks::TestSupport::report_program_fastest_and_median(test_context, "tests/ipc-benchmark",
+        benchmark_argument(1000, cross_cpu_mode), "fastest call round trip, across CPUs"_sv,
+        "median call round trip, across CPUs"_sv);
+}
+
+KERNEL_BENCHMARK(ipc, one_way_throughput)
+{
+    auto status = Kernel::Tasks::TestSupport::run_to_exit(
+        test_context, "tests/ipc-benchmark", benchmark_argument(2000, one_way_mode));
+    if (!status.has_value())
+        return;
+    EXPECT(status.value() > 0);
+    if (status.value() > 0)
+        Kernel::Test::report_value(test_context, "instructions per one-way message"_sv,
+            static_cast<Core::u64>(status.value()), "ticks"_sv);
 }

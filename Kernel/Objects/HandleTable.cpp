@@ -124,31 +124,6 @@ void HandleTable::close_all()
     }
 }
 
-Core::Result<u32> HandleTable::live_index(HandleValue handle) const
-{
-    u32 index = index_of(handle);
-    if (index >= m_slots.size())
-        return ErrorCode::BadHandle;
-    const Slot& slot = m_slots[index];
-    // A free or retired slot has no object; a stale or forged value has another generation
-    // (and a value of 0 has generation 0, which no slot ever holds while live).
-    if (!slot.object || slot.generation != generation_of(handle))
-        return ErrorCode::BadHandle;
-    return index;
-}
-
-Core::Result<Core::RefPtr<KernelObject>> HandleTable::lookup_object(
-    HandleValue handle, Core::Optional<ObjectType> expected_type, Rights required) const
-{
-    u32 index = TRY(live_index(handle));
-    const Slot& slot = m_slots[index];
-    if (expected_type.has_value() && slot.object->type() != expected_type.value())
-        return ErrorCode::WrongType;
-    if (!slot.rights.contains(required))
-        return ErrorCode::AccessDenied;
-    return slot.object;
-}
-
 Core::Result<u32> HandleTable::acquire_slot()
 {
     if (m_free_head != no_slot)

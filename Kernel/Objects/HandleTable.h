@@ -205,9 +205,30 @@ private:
         Core::u32 next_free { no_slot };
     };
 
-    [[nodiscard]] Core::Result<Core::u32> live_index(HandleValue handle) const;
+    // Both inline: every system call that takes a handle goes through them.
+    [[nodiscard]] Core::Result<Core::u32> live_index(HandleValue handle) const
+    {
+        Core::u32 index = index_of(handle);
+        if (index >= m_slots.size())
+            return Core::ErrorCode::BadHandle;
+        const Slot& slot = m_slots[index];
+        // A free or retired slot has no object; a stale or forged value has another
+        // generation (and a value of 0 has generation 0, which no slot ever holds while live).
+        if (!slot.object || slot.generation != generation_of(handle))
+            return Core::ErrorCode::BadHandle;
+        return index;
+    }
     [[nodiscard]] Core::Result<Core::RefPtr<KernelObject>> lookup_object(
-        HandleValue handle, Core::Optional<ObjectType> expected_type, Rights required) const;
+        HandleValue handle, Core::Optional<ObjectType> expected_type, Rights required) const
+    {
+        Core::u32 index = TRY(live_index(handle));
+        const Slot& slot = m_slots[index];
+        if (expected_type.has_value() && slot.object->type() != expected_type.value())
+            return Core::ErrorCode::WrongType;
+        if (!slot.rights.contains(required))
+            return Core::ErrorCode::AccessDenied;
+        return slot.object;
+    }
     [[nodiscard]] Core::Result<Core::u32> acquire_slot();
     // Frees a live slot and returns its reference, for the caller to drop once the table
     // is consistent.

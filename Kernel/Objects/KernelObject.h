@@ -7,8 +7,9 @@
 //
 // The kernel has no RTTI, so an object says what it is through type(), and a typed handle
 // lookup compares that with what the caller expects before it downcasts. Concrete objects
-// derive from TypedKernelObject<Type>, which fixes type() (final) and publishes the same
-// value as `object_type` for the lookup, so the two cannot disagree. Exactly one class may
+// derive from TypedKernelObject<Type>, which sets the type (a field, so that every system
+// call's lookup reads it without a virtual call) and publishes the same value as
+// `object_type` for the lookup, so the two cannot disagree. Exactly one class may
 // derive from each TypedKernelObject<Type>; HandleTable::lookup<T> relies on it when it
 // downcasts an object of type T::object_type to T.
 //
@@ -31,24 +32,31 @@ public:
     // concrete object's destructor.
     virtual ~KernelObject() = default;
 
-    [[nodiscard]] virtual ObjectType type() const = 0;
+    [[nodiscard]] ObjectType type() const { return m_type; }
 
     // The object's signals, or null for an object that has none. The object owns them:
     // they live as long as it does.
     [[nodiscard]] virtual Signals* signals() { return nullptr; }
 
 protected:
-    KernelObject() = default;
+    explicit KernelObject(ObjectType type)
+        : m_type(type)
+    {
+    }
+
+private:
+    const ObjectType m_type;
 };
 
 template<ObjectType Type> class TypedKernelObject : public KernelObject {
 public:
     static constexpr ObjectType object_type = Type;
 
-    ObjectType type() const final { return Type; }
-
 protected:
-    TypedKernelObject() = default;
+    TypedKernelObject()
+        : KernelObject(Type)
+    {
+    }
 };
 
 } // namespace Kernel::Objects

@@ -74,6 +74,8 @@ CallResult port_queue(const Arguments&);
 // FutexCalls.cpp
 CallResult futex_wait(const Arguments&);
 CallResult futex_wake(const Arguments&);
+CallResult channel_serve(const Arguments&);
+CallResult thread_set_affinity(const Arguments&);
 
 // DeviceCalls.cpp
 CallResult interrupt_create(const Arguments&);

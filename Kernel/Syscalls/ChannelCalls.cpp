@@ -1,6 +1,8 @@
-// channel_create, channel_write, channel_read, channel_statistics (docs/ipc.md).
+// channel_create, channel_write, channel_read, channel_call, channel_serve,
+// channel_statistics (docs/ipc.md).
 
 #include <ABI/Channel.h>
+#include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Ipc/Channel.h>
 #include <Kernel/Memory/UserCopy.h>
 #include <Kernel/Security/AuditLog.h>
@@ -76,22 +78,20 @@ Core::Result<void> prepare_outgoing(Tasks::Process& process, Ipc::ChannelEndpoin
     }
     // Each handle must be movable, and none may be an endpoint of this channel (Channel.h).
     // A refusal is audited after the table's lock is released (auditing reads the table).
-    Core::u64 refused_index = 0;
-    // With no handles, the audit below sees a success and reads no handle; still, no
-    // uninitialised value sits where it would look.
-    if (handle_count == 0)
-        handles[0] = ABI::invalid_handle;
-    auto checked = process.with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
-        for (Core::u64 index = 0; index < handle_count; ++index) {
-            refused_index = index;
-            TRY(table.check_transfer(handles[index]));
-            auto object = TRY(table.lookup<Objects::KernelObject>(handles[index], ABI::no_rights));
-            if (endpoint.is_end_of_same_channel(*object))
-                return Core::ErrorCode::InvalidArgument;
-        }
-        return {};
-    });
-    TRY(audited(process, handles[refused_index], ABI::Right::Transfer, checked));
+    if (handle_count > 0) {
+        Core::u64 refused_index = 0;
+        auto checked = process.with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
+            for (Core::u64 index = 0; index < handle_count; ++index) {
+                refused_index = index;
+                TRY(table.check_transfer(handles[index]));
+                auto object = TRY(table.lookup<Objects::KernelObject>(handles[index], ABI::no_rights));
+                if (endpoint.is_end_of_same_channel(*object))
+                    return Core::ErrorCode::InvalidArgument;
+            }
+            return {};
+        });
+        TRY(audited(process, handles[refused_index], ABI::Right::Transfer, checked));
+    }
     Ipc::Message* message
         = TRY(Ipc::Message::create(static_cast<Core::u32>(byte_count), static_cast<Core::u32>(handle_count)));
     auto copied = Memory::copy_from_user(message->bytes(), bytes_address, byte_count);
@@ -106,7 +106,7 @@ Core::Result<void> prepare_outgoing(Tasks::Process& process, Ipc::ChannelEndpoin
 
 // Moves the handles into the message: checked again and taken all at once under the
 // table's lock, then audited.
-Core::Result<void> move_handles_into(Tasks::Process& process, OutgoingMessage& outgoing)
+Core::Result<void> move_handles_into_now(Tasks::Process& process, OutgoingMessage& outgoing)
 {
     TRY(process.with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
         for (Core::u64 index = 0; index < outgoing.handle_count; ++index)
@@ -122,6 +122,25 @@ Core::Result<void> move_handles_into(Tasks::Process& process, OutgoingMessage& o
     return {};
 }
 
+// The sizes of a delivered message, written into the two out fields of the caller's
+// ChannelReadBuffer at `buffer_address` (its other fields are the caller's and unchanged).
+Core::Result<void> report_sizes(Core::u64 buffer_address, Core::u64 byte_count, Core::u64 handle_count)
+{
+    static_assert(__builtin_offsetof(ABI::ChannelReadBuffer, handle_count)
+        == __builtin_offsetof(ABI::ChannelReadBuffer, byte_count) + sizeof(Core::u64));
+    Core::u64 sizes[2] = { byte_count, handle_count };
+    return Memory::copy_to_user(
+        buffer_address + __builtin_offsetof(ABI::ChannelReadBuffer, byte_count), sizes, sizeof(sizes));
+}
+
+// move_handles_into_now, inline for messages without handles.
+Core::Result<void> move_handles_into(Tasks::Process& process, OutgoingMessage& outgoing)
+{
+    if (outgoing.handle_count == 0)
+        return {};
+    return move_handles_into_now(process, outgoing);
+}
+
 // Hands a message taken from `endpoint` to the calling program: its bytes, then its
 // handles into the caller's table, then the sizes into `buffer` at `buffer_address`. A
 // message that cannot be delivered whole goes back to the head of the queue, except when
@@ -134,6 +153,12 @@ Core::Result<void> deliver(Tasks::Process& process, Ipc::ChannelEndpoint& endpoi
     if (copied.is_error()) {
         endpoint.put_back(message);
         return copied.error();
+    }
+    // Bytes alone (most messages): nothing to add to the table.
+    if (message->handle_count() == 0) {
+        Core::u32 byte_count = message->byte_count();
+        Ipc::Message::destroy(message);
+        return report_sizes(buffer_address, byte_count, 0);
     }
     // Then the handles, into room reserved first so that adding cannot fail halfway.
     Objects::HandleValue values[ABI::channel_maximum_message_handles];
@@ -158,7 +183,7 @@ Core::Result<void> deliver(Tasks::Process& process, Ipc::ChannelEndpoint& endpoi
         if (handle_count > 0)
             TRY(Memory::copy_to_user(
                 buffer.handles_address, values, handle_count * sizeof(Objects::HandleValue)));
-        return Memory::copy_to_user(buffer_address, &buffer, sizeof(buffer));
+        return report_sizes(buffer_address, buffer.byte_count, buffer.handle_count);
     }();
     if (reported.is_error()) {
         // The handles are in the table but the program cannot learn their values: closed,
@@ -185,8 +210,7 @@ CallResult channel_write(const Arguments& arguments)
     // A latency-sensitive writer waits for room before its handles leave its table, so
     // that a write that times out leaves them where they were. A reply to a waiting call
     // never waits: it goes to its caller, not into the queue.
-    auto room = endpoint->is_reply_to_waiting_call(*outgoing.message) ? Core::Result<void> {}
-                                                                      : endpoint->wait_for_room();
+    auto room = endpoint->wait_for_room_unless_reply(*outgoing.message);
     if (room.is_error()) {
         Ipc::Message::destroy(outgoing.message);
         return room.error();
@@ -273,6 +297,96 @@ CallResult channel_call(const Arguments& arguments)
     }
     TRY(deliver(*process, *endpoint, message, call.reply,
         arguments_address + __builtin_offsetof(ABI::ChannelCallArguments, reply)));
+    return 0;
+}
+
+CallResult channel_serve(const Arguments& arguments)
+{
+    Core::u64 arguments_address = arguments.second;
+    ABI::ChannelServeArguments serve;
+    TRY(Memory::copy_from_user(&serve, arguments_address, sizeof(serve)));
+    // From here on a failure says whether the reply went out (the block is known to be
+    // readable, and a write that fails now is the program's own doing).
+    auto report_reply = [&](bool sent) {
+        Core::u64 value = sent ? 1 : 0;
+        return Memory::copy_to_user(
+            arguments_address + __builtin_offsetof(ABI::ChannelServeArguments, reply_sent), &value,
+            sizeof(value));
+    };
+    constexpr Core::u64 reply_flag = static_cast<Core::u64>(ABI::ChannelServeFlag::Reply);
+    bool replies = (serve.flags & reply_flag) != 0;
+    auto decoded = [&]() -> Core::Result<Core::RefPtr<Ipc::ChannelEndpoint>> {
+        TRY(check_flags(serve.flags, reply_flag));
+        return lookup_handle<Ipc::ChannelEndpoint>(
+            arguments.first, replies ? ABI::Right::Read | ABI::Right::Write : ABI::Rights(ABI::Right::Read));
+    }();
+    if (decoded.is_error()) {
+        (void)report_reply(false);
+        return decoded.error();
+    }
+    auto endpoint = decoded.release_value();
+    Tasks::Process* process = TRY(calling_process());
+    // The reply is made, checked and its handles moved as channel_write does, before the
+    // stretch with interrupts off.
+    OutgoingMessage outgoing;
+    if (replies) {
+        auto prepared = [&]() -> Core::Result<void> {
+            TRY(prepare_outgoing(*process, *endpoint, serve.reply_bytes_address, serve.reply_byte_count,
+                serve.reply_handles_address, serve.reply_handle_count, outgoing));
+            auto room = endpoint->wait_for_room_unless_reply(*outgoing.message);
+            if (!room.is_error())
+                room = move_handles_into(*process, outgoing);
+            if (room.is_error()) {
+                Ipc::Message::destroy(outgoing.message);
+                outgoing.message = nullptr;
+            }
+            return room;
+        }();
+        if (prepared.is_error()) {
+            (void)report_reply(false);
+            return prepared.error();
+        }
+    }
+    Core::Result<void> written = {};
+    Core::u32 needed_bytes = 0;
+    Core::u32 needed_handles = 0;
+    auto received = [&]() -> Core::Result<Ipc::Message*> {
+        // From the reply to the wait: a caller the reply answers on this CPU is claimed by
+        // the write and switched to by the wait, directly (docs/ipc.md#fast-path).
+        Arch::InterruptsDisabled interrupts_disabled;
+        Tasks::Thread* caller = nullptr;
+        if (replies) {
+            Core::u64 transaction = outgoing.message->transaction_id();
+            written = endpoint->write(outgoing.message, &caller);
+            // A reply ends the priority its caller lent, whether it reached the caller or not.
+            Ipc::ChannelEndpoint::finish_serving(transaction);
+            if (written.is_error())
+                return written.error();
+        }
+        return endpoint->receive(serve.request.bytes_capacity, serve.request.handles_capacity,
+            serve.deadline_ns, caller, needed_bytes, needed_handles);
+    }();
+    if (written.is_error()) {
+        // As for channel_write: the handles have left the table, and go with the message.
+        Ipc::ChannelEndpoint::dispose(outgoing.message);
+        (void)report_reply(false);
+        return written.error();
+    }
+    Core::u64 request_address = arguments_address + __builtin_offsetof(ABI::ChannelServeArguments, request);
+    if (received.is_error()) {
+        if (received.error().code() == Core::ErrorCode::BufferTooSmall) {
+            serve.request.byte_count = needed_bytes;
+            serve.request.handle_count = needed_handles;
+            (void)Memory::copy_to_user(request_address, &serve.request, sizeof(serve.request));
+        }
+        (void)report_reply(replies);
+        return received.error();
+    }
+    auto delivered = deliver(*process, *endpoint, received.value(), serve.request, request_address);
+    if (delivered.is_error()) {
+        (void)report_reply(replies);
+        return delivered.error();
+    }
     return 0;
 }
 

@@ -11,21 +11,6 @@
 
 namespace Kernel::Syscalls {
 
-Core::Result<Objects::HandleValue> decode_handle(Core::u64 raw)
-{
-    if (raw > 0xFFFFFFFFull)
-        return Core::ErrorCode::BadHandle;
-    return static_cast<Objects::HandleValue>(raw);
-}
-
-Core::Result<Tasks::Process*> calling_process()
-{
-    Tasks::Process* process = Tasks::Scheduler::current().process();
-    if (!process)
-        return Core::ErrorCode::NotSupported;
-    return process;
-}
-
 void audit_refusal(
     Tasks::Process& process, Objects::HandleValue handle, ABI::Rights requested, Core::ErrorCode error)
 {
@@ -162,6 +147,10 @@ Handler handler_for(Core::u64 number)
         return futex_wait;
     case ABI::Syscall::FutexWake:
         return futex_wake;
+    case ABI::Syscall::ChannelServe:
+        return channel_serve;
+    case ABI::Syscall::ThreadSetAffinity:
+        return thread_set_affinity;
     }
     return nullptr;
 }

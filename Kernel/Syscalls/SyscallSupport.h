@@ -16,6 +16,7 @@
 #include <Core/Types.h>
 #include <Kernel/Objects/HandleTable.h>
 #include <Kernel/Tasks/Process.h>
+#include <Kernel/Tasks/Scheduler.h>
 
 namespace Kernel::Syscalls {
 
@@ -34,11 +35,22 @@ using CallResult = Core::Result<Core::u64>;
 
 // The handle value as the ABI defines it: the low 32 bits of the register; anything above
 // them makes the value no handle at all (BadHandle).
-[[nodiscard]] Core::Result<Objects::HandleValue> decode_handle(Core::u64 raw);
+[[nodiscard]] inline Core::Result<Objects::HandleValue> decode_handle(Core::u64 raw)
+{
+    if (raw > 0xFFFFFFFFull)
+        return Core::ErrorCode::BadHandle;
+    return static_cast<Objects::HandleValue>(raw);
+}
 
 // The process of the calling thread. Every thread that makes system calls has one; kernel
 // tests that run user code on a bare address space get NotSupported.
-[[nodiscard]] Core::Result<Tasks::Process*> calling_process();
+[[nodiscard]] inline Core::Result<Tasks::Process*> calling_process()
+{
+    Tasks::Process* process = Tasks::Scheduler::current().process();
+    if (!process)
+        return Core::ErrorCode::NotSupported;
+    return process;
+}
 
 // Records a refused handle use (BadHandle, WrongType, AccessDenied) in the audit log
 // (docs/abi/audit.md); other errors and successes pass through unrecorded.

@@ -1,4 +1,4 @@
-// thread_exit, thread_create, thread_join.
+// thread_exit, thread_create, thread_join, thread_set_affinity.
 
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Objects/ThreadObject.h>
@@ -48,6 +48,14 @@ CallResult thread_join(const Arguments& arguments)
     auto object = TRY(lookup_handle<Objects::ThreadObject>(arguments.first, ABI::Right::Wait));
     auto status = TRY(Tasks::Scheduler::join_interruptible(object->thread()));
     return static_cast<Core::u64>(status);
+}
+
+CallResult thread_set_affinity(const Arguments& arguments)
+{
+    // Only the calling thread: restricting itself is all a thread may do to its placement.
+    auto mask = Scheduling::CpuMask::from_bits(arguments.first);
+    TRY(Tasks::Scheduler::set_affinity(Tasks::Scheduler::current(), mask));
+    return 0;
 }
 
 } // namespace Kernel::Syscalls

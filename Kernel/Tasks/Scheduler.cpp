@@ -261,11 +261,34 @@ public:
         queue.need_reschedule = true;
     }
 
+    // Turns a hand-off (Scheduler::hand_off) back into the ordinary form, in which every
+    // Runnable thread sits in its own class queue: the running thread, if it runs in the
+    // place of a caller, takes a place of its own (when Runnable), and the caller leaves the
+    // queues (when still Blocked; one woken meanwhile stays, as a thread woken before it
+    // switched away does). Every scheduler path that charges the running thread does this
+    // first, so that a hand-off lasts only while nothing else happens on the CPU: a
+    // preemption, a wake-up here, a block, a policy change all end it.
+    static void settle_loan(RunQueue& queue, Core::u64 now)
+    {
+        Thread& borrower = *queue.current;
+        Thread* lender = borrower.m_running_for;
+        if (!lender)
+            return;
+        borrower.m_running_for = nullptr;
+        (void)change_state(*lender, Thread::State::Waking, Thread::State::Runnable);
+        if (lender->state() != Thread::State::Runnable)
+            remove_from_class_queue(queue, *lender, now);
+        (void)change_state(borrower, Thread::State::Waking, Thread::State::Runnable);
+        if (borrower.state() == Thread::State::Runnable)
+            insert_into_class_queue(queue, borrower, now);
+    }
+
     // Charges the running thread for the time since it was last charged, in its class.
     // May move it (a spent deadline budget, a finished round-robin quantum): schedule()
     // must follow before it runs on.
     static void charge_current(RunQueue& queue, Core::u64 now)
     {
+        settle_loan(queue, now);
         Thread& thread = *queue.current;
         Core::u64 ran = now - queue.running_since_ns;
         queue.running_since_ns = now;
@@ -399,16 +422,25 @@ public:
             return;
         }
         queue.current = next;
+        Arch::set_current_thread_pointer(next);
         publish_load(queue);
-        if (previous->state() == Thread::State::Exiting)
-            queue.exited = previous;
-        else if (previous->m_fpu_state)
-            Arch::save_fpu_state(previous->m_fpu_state);
-        if (next->m_fpu_state)
-            Arch::restore_fpu_state(next->m_fpu_state);
+        switch_to(queue, *previous, *next);
+    }
+
+    // Interrupts are off; `next` is queue.current already. Switches the CPU's state (FPU,
+    // address space, entry stack) and stack from `previous` to `next`, and returns when
+    // `previous` runs again.
+    static void switch_to(RunQueue& queue, Thread& previous, Thread& next)
+    {
+        if (previous.state() == Thread::State::Exiting)
+            queue.exited = &previous;
+        else if (previous.m_fpu_state)
+            Arch::save_fpu_state(previous.m_fpu_state);
+        if (next.m_fpu_state)
+            Arch::restore_fpu_state(next.m_fpu_state);
         // The next thread's address space: its own for a user thread, the kernel's for a
         // kernel thread (which so never keeps a user space's tables alive by running on them).
-        Memory::AddressSpace* space = next->m_address_space;
+        Memory::AddressSpace* space = next.m_address_space;
         Core::u64 root = space ? space->root() : Memory::kernel_page_table_root();
         if (root != queue.loaded_root) {
             // With PCIDs a user space keeps its TLB entries across switches while its
@@ -424,9 +456,9 @@ public:
         }
         // Entries from user mode (system calls, interrupts) land on the next thread's stack.
         // A CPU's first thread runs on a stack it did not allocate and never enters user mode.
-        if (next->m_stack.top != 0)
-            Arch::set_kernel_entry_stack(next->m_stack.top);
-        switch_kernel_stack(&previous->m_saved_stack_pointer, next->m_saved_stack_pointer);
+        if (next.m_stack.top != 0)
+            Arch::set_kernel_entry_stack(next.m_stack.top);
+        switch_kernel_stack(&previous.m_saved_stack_pointer, next.m_saved_stack_pointer);
         // Back on this thread.
         finish_switch(this_run_queue());
     }
@@ -435,7 +467,8 @@ public:
     // hands over what is migrating, now that neither runs on this CPU any more.
     static void finish_switch(RunQueue& queue)
     {
-        reap_exited(queue);
+        if (queue.exited)
+            reap_exited(queue);
         if (Thread* migrating = queue.migrating) {
             queue.migrating = nullptr;
             // The target owns its run queue and enqueues the thread itself. This waits
@@ -464,6 +497,8 @@ public:
             Memory::free(exited->m_fpu_allocation);
         exited->m_fpu_allocation = nullptr;
         exited->m_fpu_state = nullptr;
+        Memory::free(exited->m_spare_message);
+        exited->m_spare_message = nullptr;
         // Its process (and with the last reference, the address space it ran on) may go
         // now that nothing runs on that address space here: CR3 holds the next thread's.
         if (Process* process = exited->m_process) {
@@ -595,8 +630,10 @@ public:
             return;
         Scheduling::FairEntity* candidate = queue.fair.find_first([&](Scheduling::FairEntity& entity) {
             Thread& thread = *thread_of(&entity);
-            return &thread != queue.current && thread.state() == Thread::State::Runnable
-                && thread.m_affinity.contains(request.puller) && thread.inherited_priority() == 0;
+            // A caller whose place the running thread uses (Scheduler::hand_off) stays too.
+            return &thread != queue.current && &thread != queue.current->m_running_for
+                && thread.state() == Thread::State::Runnable && thread.m_affinity.contains(request.puller)
+                && thread.inherited_priority() == 0;
         });
         if (!candidate)
             return;
@@ -852,6 +889,7 @@ void Scheduler::initialize_on_this_cpu(const char* current_context_name)
     queue.balance_timer.callback = SchedulerInternals::request_balance;
     queue.balance_timer.context = &queue;
     queue.current = first;
+    Arch::set_current_thread_pointer(first);
     queue.loaded_root = Memory::kernel_page_table_root();
     queue.fair.enqueue(*first, Time::monotonic_nanoseconds());
     queue.running_since_ns = Time::monotonic_nanoseconds();
@@ -891,14 +929,6 @@ bool Scheduler::wait_until_ready_everywhere(Core::u64 limit_ns)
 bool Scheduler::is_active_on_this_cpu()
 {
     return SchedulerInternals::this_run_queue().active;
-}
-
-Thread& Scheduler::current()
-{
-    // With interrupts off the thread cannot be moved between reading the CPU index and
-    // that CPU's current thread.
-    Arch::InterruptsDisabled interrupts_disabled;
-    return *SchedulerInternals::this_run_queue().current;
 }
 
 Core::u64 Scheduler::current_runtime_ns()
@@ -1213,6 +1243,102 @@ Core::Result<void> Scheduler::set_affinity(Thread& thread, CpuMask affinity)
     __atomic_add_fetch(&thread.m_migrations, 1, __ATOMIC_RELAXED);
     queue.migrating = &thread;
     SchedulerInternals::schedule(queue);
+    return {};
+}
+
+bool Scheduler::claim_for_hand_off(Thread& thread)
+{
+    VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
+    // Blocked on this CPU and not the running thread means switched away from for good
+    // (a thread blocks only on its own CPU), so nothing runs on its stack. Another waker
+    // that got there first has made it Waking, and the CAS fails.
+    if (thread.cpu() != Arch::current_processor_index()
+        || &thread == SchedulerInternals::this_run_queue().current)
+        return false;
+    return SchedulerInternals::change_state(thread, Thread::State::Blocked, Thread::State::Runnable);
+}
+
+void Scheduler::run_claimed(Thread& thread)
+{
+    VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
+    // A caller whose place the running thread uses is queued already: settled, it keeps it.
+    SchedulerInternals::queue_here(thread);
+}
+
+void Scheduler::hand_off(Thread& next)
+{
+    Locking::assert_may_sleep();
+    VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
+    RunQueue& queue = SchedulerInternals::this_run_queue();
+    Thread& self = *queue.current;
+    if (self.m_running_for == &next) {
+        // The reply: `next` is still queued in the place this thread used; this thread,
+        // Blocked, was in no queue of its own.
+        self.m_running_for = nullptr;
+    } else if (!self.m_running_for && !next.m_running_for && SchedulerInternals::is_in_a_class_queue(self)
+        && !SchedulerInternals::is_in_a_class_queue(next)) {
+        // The call: the caller stays queued, Blocked, and `next` runs in its place until it
+        // replies or anything else happens here (settle_loan).
+        next.m_running_for = &self;
+    } else {
+        run_claimed(next);
+        block_current();
+        return;
+    }
+    queue.current = &next;
+    Arch::set_current_thread_pointer(&next);
+    SchedulerInternals::switch_to(queue, self, next);
+}
+
+Core::Result<void> Scheduler::block_under(
+    Locking::Spinlock& lock, Core::u64 saved_flags, Core::u64 deadline_ns, Thread* hand_off_target)
+{
+    VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
+    Thread& self = current();
+    // Blocked before the flag, and the flag before the termination check: the pairing
+    // WaitQueue::wait_interruptible describes, so a termination either is seen here or
+    // wakes this thread.
+    SchedulerInternals::set_state(self, Thread::State::Blocked);
+    __atomic_store_n(&self.m_in_interruptible_wait, true, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    bool give_up = termination_requested(self)
+        || (deadline_ns != no_deadline && Time::monotonic_nanoseconds() >= deadline_ns);
+    lock.unlock(saved_flags);
+    bool timer_armed = false;
+    if (give_up) {
+        if (hand_off_target)
+            run_claimed(*hand_off_target);
+        // Blocked, but it must not sleep: made runnable again, the switch only yields.
+        wake(self);
+        block_current();
+    } else {
+        if (deadline_ns != no_deadline) {
+            self.m_wake_timer_cpu = Arch::current_processor_index();
+            Time::arm_timer(self.m_wake_timer, deadline_ns);
+            timer_armed = true;
+        }
+        if (hand_off_target)
+            hand_off(*hand_off_target);
+        else
+            block_current();
+    }
+    __atomic_store_n(&self.m_in_interruptible_wait, false, __ATOMIC_RELAXED);
+    // A timer still armed must not fire into a later wait; it lives on the CPU it was armed
+    // on (this thread may have moved since).
+    if (timer_armed && self.m_wake_timer.is_armed()) {
+        Arch::run_on_processor(
+            self.m_wake_timer_cpu,
+            // The argument is this thread's timer, alive for as long as the thread.
+            [](void* timer) { (void)Time::cancel_timer(*static_cast<Time::Timer*>(timer)); },
+            &self.m_wake_timer);
+    }
+    // Interrupts are off (the caller's), so the flags this returns add nothing to
+    // `saved_flags`, which the caller's unlock restores.
+    (void)lock.lock();
+    if (termination_requested(self))
+        return Core::ErrorCode::Interrupted;
+    if (deadline_ns != no_deadline && Time::monotonic_nanoseconds() >= deadline_ns)
+        return Core::ErrorCode::TimedOut;
     return {};
 }
 

@@ -17,6 +17,7 @@
 #include <Core/IntrusiveList.h>
 #include <Core/Types.h>
 #include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Locking/Spinlock.h>
 #include <Kernel/Tasks/Thread.h>
 
@@ -40,7 +41,11 @@ public:
 
     // Makes a created thread runnable on its CPU (once; later calls do nothing).
     static void start(Thread& thread);
-    [[nodiscard]] static Thread& current();
+    [[nodiscard]] static Thread& current()
+    {
+        // The scheduler sets the pointer at every switch, to a live Thread.
+        return *static_cast<Thread*>(Arch::current_thread_pointer());
+    }
     // The calling thread's runtime including the stretch it is running now.
     [[nodiscard]] static Core::u64 current_runtime_ns();
 
@@ -95,6 +100,34 @@ public:
     // Switches away from the calling thread, which its caller has already marked Blocked
     // and recorded where a waker will find it. Interrupts must be off.
     static void block_current();
+    // Direct hand-off, for synchronous IPC (docs/scheduling.md#hand-off). All three need
+    // interrupts off, from the claim until the claimed thread is handed off or run.
+    //
+    // Makes `thread`, which the caller just took off the wait it was Blocked in, Runnable
+    // and the caller's to dispatch: true if it lives on this CPU and nobody else is waking
+    // it. False leaves it as it was (Blocked, or being woken by someone else); the caller
+    // then wakes it the ordinary way.
+    [[nodiscard]] static bool claim_for_hand_off(Thread& thread);
+    // Switches from the calling thread, already Blocked and recorded where a waker will find
+    // it, straight to `next` (claimed), with no scheduling decision: `next` runs in the
+    // caller's place in the class queues (it serves the caller's call), or, when the caller
+    // was running in next's place, gives that place back (the reply). Anything else falls
+    // back to run_claimed() and an ordinary switch.
+    static void hand_off(Thread& next);
+    // Queues a claimed thread that is not handed off.
+    static void run_claimed(Thread& thread);
+
+    // One interruptible block for a wait whose waiters are recorded under a lock of the
+    // caller's own (a channel's), rather than on a WaitQueue: the caller holds `lock`
+    // (lock() returned `saved_flags`, with interrupts off since before the caller's own
+    // InterruptsDisabled), and has recorded the calling thread where its wakers look, who
+    // take the same lock and wake (or claim) it under it. This releases the lock, blocks
+    // (handing off to `hand_off_target`, claimed, if given), and takes the lock again
+    // before it returns. Then Interrupted if the process is being terminated, TimedOut if
+    // `deadline_ns` has passed, else nothing: the caller looks at its record to tell a
+    // wake-up from a stray one, and blocks again if it must.
+    [[nodiscard]] static Core::Result<void> block_under(
+        Locking::Spinlock& lock, Core::u64 saved_flags, Core::u64 deadline_ns, Thread* hand_off_target);
     // Moves a thread whose inherited priority changed to the class queue it now belongs
     // in, on its CPU (Mutex's priority inheritance). Interrupts must be off.
     static void requeue_after_priority_change(Thread& thread);

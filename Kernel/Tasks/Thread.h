@@ -21,7 +21,8 @@ class AddressSpace;
 }
 namespace Kernel::Ipc {
 class ChannelEndpoint;
-}
+class Message;
+} // namespace Kernel::Ipc
 
 namespace Kernel::Tasks {
 
@@ -128,6 +129,7 @@ private:
     friend void lend_call_priority(Thread&, Core::u32);
     friend void end_call_priority_loan(Thread&);
     friend class Ipc::ChannelEndpoint;
+    friend class Ipc::Message;
 
     Thread(const char* name, Entry entry, void* argument, Core::u32 cpu, int nice);
 
@@ -208,6 +210,15 @@ private:
     // Set while the thread frees channel messages (ChannelEndpoint::dispose), so that nested
     // endpoint teardowns hand their messages to it instead of recursing.
     bool m_disposing_messages { false };
+    // A spare block for a small channel message (Ipc::Message), kept from the last one this
+    // thread freed for the next one it makes, so that a call and its reply need no heap
+    // work. Only the thread itself touches it; it is freed when the thread exits.
+    void* m_spare_message { nullptr };
+    // While the thread serves a call handed to it directly (Scheduler::hand_off), the caller
+    // it runs for: the caller is Blocked but keeps its place in the class queues, and this
+    // thread runs in that place, in none of its own. Set and cleared only by this CPU with
+    // interrupts off, and only while this thread is the running one (docs/scheduling.md).
+    Thread* m_running_for { nullptr };
     // The contended mutexes the thread holds (under the priority-inheritance lock).
     Core::IntrusiveList<ContendedMutexLink, &ContendedMutexLink::m_contended_node> m_contended_mutexes;
 };

@@ -295,6 +295,16 @@ inline int64_t channel_call(uint32_t channel, ABI::ChannelCallArguments* argumen
     return system_call(ABI::Syscall::ChannelCall, channel, reinterpret_cast<uint64_t>(arguments));
 }
 
+inline int64_t channel_serve(uint32_t channel, ABI::ChannelServeArguments* arguments)
+{
+    return system_call(ABI::Syscall::ChannelServe, channel, reinterpret_cast<uint64_t>(arguments));
+}
+
+inline int64_t thread_set_affinity(uint64_t cpu_mask)
+{
+    return system_call(ABI::Syscall::ThreadSetAffinity, cpu_mask);
+}
+
 inline int64_t channel_statistics(uint32_t audit_log, uint32_t channel, ABI::ChannelStatistics* statistics)
 {
     return system_call(

@@ -1,7 +1,8 @@
-// User-space tests of channels: channel_create, channel_write, channel_read and
-// channel_statistics, success and failure paths: ordering, size and handle-count limits,
-// handles that move (and the writer's loss of them), a closed peer, signals, and each
-// backpressure policy, alone and under load from a reader thread. The kernel test
+// User-space tests of channels: channel_create, channel_write, channel_read, channel_call,
+// channel_serve and channel_statistics, success and failure paths: ordering, size and
+// handle-count limits, handles that move (and the writer's loss of them), a closed peer,
+// signals, each backpressure policy, alone and under load from a reader thread, and a
+// server thread that answers calls through channel_serve. The kernel test
 // kernel.ipc.channel_calls_from_user_space runs it with the audit log (the diagnostics
 // privilege channel_statistics needs) as its one start-up handle. It exits with 0, or with
 // the number of the first check that failed.
@@ -91,6 +92,7 @@ uint32_t s_server_channel;
 uint64_t s_calls_to_serve;
 constexpr uint64_t server_thread_argument = 2;
 constexpr uint64_t closer_thread_argument = 3;
+constexpr uint64_t serve_thread_argument = 4;
 
 struct CallMessage {
     uint8_t header[ABI::channel_call_minimum_bytes];
@@ -118,10 +120,45 @@ int64_t serve_calls()
     return static_cast<int64_t>(served);
 }
 
+// The channel_serve server: answers every call on `s_server_channel` with the payload
+// tripled and the request's handles moved back, until the caller's end closes. Exits with
+// how many calls it answered, or a negative number if anything else happened.
+int64_t serve_with_channel_serve()
+{
+    CallMessage message {};
+    uint32_t handles[4] = {};
+    ABI::ChannelServeArguments serve {};
+    serve.request.bytes_address = reinterpret_cast<uint64_t>(&message);
+    serve.request.bytes_capacity = sizeof(message);
+    serve.request.handles_address = reinterpret_cast<uint64_t>(handles);
+    serve.request.handles_capacity = 4;
+    serve.deadline_ns = ABI::no_deadline;
+    int64_t answered = 0;
+    for (;;) {
+        bool replying = serve.flags != 0;
+        int64_t served = System::channel_serve(s_server_channel, &serve);
+        // The caller gone: its last reply counts if it went out first.
+        if (served == failure(ErrorCode::PeerClosed))
+            return answered + (replying ? static_cast<int64_t>(serve.reply_sent) : 0);
+        if (served != 0 || serve.request.byte_count != sizeof(message))
+            return -1;
+        if (replying)
+            ++answered;
+        message.payload *= 3;
+        serve.reply_bytes_address = reinterpret_cast<uint64_t>(&message);
+        serve.reply_byte_count = sizeof(message);
+        serve.reply_handles_address = reinterpret_cast<uint64_t>(handles);
+        serve.reply_handle_count = serve.request.handle_count;
+        serve.flags = static_cast<uint64_t>(ABI::ChannelServeFlag::Reply);
+    }
+}
+
 } // namespace
 
 extern "C" int64_t thread_main(uint64_t argument, uint64_t)
 {
+    if (argument == serve_thread_argument)
+        return serve_with_channel_serve();
     if (argument == releaser_thread_argument)
         return release_one();
     if (argument == server_thread_argument)
@@ -574,6 +611,112 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
     // The server gone, the peer closed: a call says so.
     if (!expect(System::handle_close(service.second) == 0
             && System::channel_call(service.first, &call) == failure(ErrorCode::PeerClosed)))
+        return check;
+
+    // ---- channel_serve ------------------------------------------------------------------
+    Channel served;
+    if (!expect(make_channel(ABI::ChannelQos::LatencySensitive, served)))
+        return check;
+    uint64_t number = 0;
+    ABI::ChannelServeArguments serve {};
+    serve.request.bytes_address = reinterpret_cast<uint64_t>(&number);
+    serve.request.bytes_capacity = sizeof(number);
+    serve.deadline_ns = ABI::no_deadline;
+    // Refusals: unknown flags, a bad block, an end without Read, or without Write for a
+    // reply. Each says no reply went out.
+    auto flagged_serve = serve;
+    flagged_serve.flags = 2;
+    flagged_serve.reply_sent = 7;
+    int64_t write_only_served
+        = System::handle_duplicate(served.second, (ABI::Right::Write | ABI::Right::Duplicate).raw());
+    int64_t read_only_served
+        = System::handle_duplicate(served.second, (ABI::Right::Read | ABI::Right::Duplicate).raw());
+    auto reply_serve = serve;
+    reply_serve.flags = static_cast<uint64_t>(ABI::ChannelServeFlag::Reply);
+    reply_serve.reply_bytes_address = reinterpret_cast<uint64_t>(&number);
+    reply_serve.reply_byte_count = sizeof(number);
+    reply_serve.reply_sent = 7;
+    if (!expect(System::channel_serve(served.second, &flagged_serve) == failure(ErrorCode::InvalidArgument)
+            && flagged_serve.reply_sent == 0
+            && System::channel_serve(served.second, nullptr) == failure(ErrorCode::BadAddress)
+            && write_only_served > 0 && read_only_served > 0
+            && System::channel_serve(static_cast<uint32_t>(write_only_served), &serve)
+                == failure(ErrorCode::AccessDenied)
+            && System::channel_serve(static_cast<uint32_t>(read_only_served), &reply_serve)
+                == failure(ErrorCode::AccessDenied)
+            && reply_serve.reply_sent == 0))
+        return check;
+    // A plain message written before is read; with nothing queued, the deadline ends the
+    // wait.
+    auto timed_serve = serve;
+    timed_serve.deadline_ns = System::clock_monotonic() + 1'000'000;
+    if (!expect(write_number(served.first, 7) == 0 && System::channel_serve(served.second, &serve) == 0
+            && serve.request.byte_count == sizeof(number) && number == 7
+            && System::channel_serve(served.second, &timed_serve) == failure(ErrorCode::TimedOut)
+            && timed_serve.reply_sent == 0))
+        return check;
+    // Too large for the buffer: BufferTooSmall with the sizes, and the message stays.
+    uint64_t pair[2] = { 11, 12 };
+    auto small_serve = serve;
+    small_serve.request.byte_count = 0;
+    if (!expect(System::channel_write(served.first, pair, sizeof(pair)) == 0
+            && System::channel_serve(served.second, &small_serve) == failure(ErrorCode::BufferTooSmall)
+            && small_serve.request.byte_count == sizeof(pair)))
+        return check;
+    uint64_t read_back[2] = {};
+    ABI::ChannelReadBuffer pair_buffer {};
+    pair_buffer.bytes_address = reinterpret_cast<uint64_t>(read_back);
+    pair_buffer.bytes_capacity = sizeof(read_back);
+    if (!expect(System::channel_read(served.second, &pair_buffer) == 0 && read_back[0] == 11
+            && read_back[1] == 12))
+        return check;
+    // A reply that goes out, then a read that times out: reply_sent tells the two apart. The
+    // reply (to no call) is queued for the peer like any message.
+    number = 21;
+    auto reply_then_wait = reply_serve;
+    reply_then_wait.deadline_ns = System::clock_monotonic() + 1'000'000;
+    uint64_t replied = 0;
+    if (!expect(System::channel_serve(served.second, &reply_then_wait) == failure(ErrorCode::TimedOut)
+            && reply_then_wait.reply_sent == 1 && read_number(served.first, replied) == 0 && replied == 21))
+        return check;
+    // A server thread answers 100 calls through channel_serve, the last one with a handle
+    // that travelled in the request and comes back in the reply.
+    s_server_channel = served.second;
+    int64_t serve_thread = System::thread_create(
+        _thread_start, s_reader_stack + sizeof(s_reader_stack), serve_thread_argument);
+    if (!expect(serve_thread > 0))
+        return check;
+    bool all_served = true;
+    for (uint64_t round = 1; round <= 100 && all_served; ++round) {
+        request.payload = round;
+        reply.payload = 0;
+        all_served = System::channel_call(served.first, &call) == 0 && reply.payload == round * 3
+            && call.reply.byte_count == sizeof(reply) && call.reply.handle_count == 0;
+    }
+    if (!expect(all_served))
+        return check;
+    int64_t round_trip_event = System::event_create();
+    auto travelling_handle = static_cast<uint32_t>(round_trip_event);
+    uint32_t returned_handle = 0;
+    auto handle_call = call;
+    handle_call.handles_address = reinterpret_cast<uint64_t>(&travelling_handle);
+    handle_call.handle_count = 1;
+    handle_call.reply.handles_address = reinterpret_cast<uint64_t>(&returned_handle);
+    handle_call.reply.handles_capacity = 1;
+    request.payload = 1000;
+    if (!expect(round_trip_event > 0 && System::channel_call(served.first, &handle_call) == 0
+            && reply.payload == 3000 && handle_call.reply.handle_count == 1
+            && System::handle_info(travelling_handle) == failure(ErrorCode::BadHandle)
+            && (System::handle_info(returned_handle) >> 32) == static_cast<int64_t>(ABI::ObjectType::Event)))
+        return check;
+    // The caller's end closed: the server's next serve hears PeerClosed, and it ends.
+    if (!expect(System::handle_close(served.first) == 0
+            && System::thread_join(static_cast<uint32_t>(serve_thread)) == 101))
+        return check;
+    // A reply to a peer that is gone is not sent.
+    auto orphan_reply = reply_serve;
+    if (!expect(System::channel_serve(served.second, &orphan_reply) == failure(ErrorCode::PeerClosed)
+            && orphan_reply.reply_sent == 0))
         return check;
 
     // ---- endpoints inside endpoints: closing the outermost frees 2000 levels -----------------

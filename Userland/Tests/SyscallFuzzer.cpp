@@ -8,6 +8,7 @@
 // Argument: the number of calls in the upper 32 bits, the seed in the lower 32. Every run
 // with the same seed makes the same calls.
 
+#include <ABI/Channel.h>
 #include <ABI/Memory.h>
 #include <Userland/Runtime/System.h>
 
@@ -162,6 +163,30 @@ extern "C" int64_t main(uint64_t argument, uint64_t self)
             || number == static_cast<uint64_t>(ABI::Syscall::PortWait)
             || number == static_cast<uint64_t>(ABI::Syscall::FutexWait))
             arguments[2] = choice % 4 == 0 ? 0 : System::clock_monotonic() + (arguments[2] % 100'000);
+        // channel_call and channel_serve read their deadline from the block they are given:
+        // one made here, of random fields but a deadline as short, so that a call on a
+        // channel the fuzzer made (with nobody to answer) ends too.
+        ABI::ChannelServeArguments channel_block {};
+        if (number == static_cast<uint64_t>(ABI::Syscall::ChannelCall)
+            || number == static_cast<uint64_t>(ABI::Syscall::ChannelServe)) {
+            // The two blocks agree on where the deadline and flags are, and the serve block
+            // is the larger: one block serves both calls.
+            static_assert(sizeof(ABI::ChannelServeArguments) >= sizeof(ABI::ChannelCallArguments));
+            static_assert(__builtin_offsetof(ABI::ChannelServeArguments, deadline_ns)
+                == __builtin_offsetof(ABI::ChannelCallArguments, deadline_ns));
+            static_assert(__builtin_offsetof(ABI::ChannelServeArguments, flags)
+                == __builtin_offsetof(ABI::ChannelCallArguments, flags));
+            uint64_t fields[sizeof(channel_block) / sizeof(uint64_t)];
+            for (uint64_t& field : fields)
+                field = random_argument(random);
+            __builtin_memcpy(&channel_block, fields, sizeof(channel_block));
+            channel_block.deadline_ns
+                = choice % 4 == 0 ? 0 : System::clock_monotonic() + (arguments[2] % 100'000);
+            // Mostly flags the calls know, so that they get past decoding.
+            if ((choice >> 20) % 4 != 0)
+                channel_block.flags = (choice >> 22) % 2;
+            arguments[1] = reinterpret_cast<uint64_t>(&channel_block);
+        }
         // Syscall is 64 bits wide, so numbers the ABI does not define pass through unchanged.
         (void)System::system_call(static_cast<ABI::Syscall>(number), arguments[0], arguments[1], arguments[2],
             arguments[3], arguments[4], arguments[5]);

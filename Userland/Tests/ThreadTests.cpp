@@ -69,5 +69,13 @@ extern "C" int64_t main(uint64_t, uint64_t self_value)
         return checks.failed_check();
     if (!checks.expect(System::thread_join(0) == failure(ErrorCode::BadHandle)))
         return checks.failed_check();
+
+    // thread_set_affinity: a mask with no online CPU is refused (none at all, or only CPUs
+    // far beyond any this machine has); one with CPU 0, or every CPU, is taken, and the
+    // thread keeps running.
+    if (!checks.expect(System::thread_set_affinity(0) == failure(ErrorCode::InvalidArgument)
+            && System::thread_set_affinity(1ull << 63) == failure(ErrorCode::InvalidArgument)
+            && System::thread_set_affinity(1) == 0 && System::thread_set_affinity(~0ull) == 0))
+        return checks.failed_check();
     return 0;
 }

@@ -5,9 +5,9 @@
 
 namespace Kernel::Arch {
 
-namespace {
+CpuFeatures Detail::detected_features;
 
-CpuFeatures s_features;
+namespace {
 
 constexpr u64 cr4_machine_check = 1ull << 6;
 constexpr u64 cr4_umip = 1ull << 11;
@@ -53,16 +53,6 @@ CpuFeatures detect_cpu_features()
     return features;
 }
 
-const CpuFeatures& cpu_features()
-{
-    return s_features;
-}
-
-bool pcids_enabled()
-{
-    return s_features.pcid && s_features.global_pages;
-}
-
 void apply_cpu_protections_on_this_cpu()
 {
     u64 cr4 = read_cr4();
@@ -70,13 +60,13 @@ void apply_cpu_protections_on_this_cpu()
         if (present)
             cr4 |= bit;
     };
-    enable_if(s_features.smep, cr4_smep);
-    enable_if(s_features.smap, cr4_smap);
-    enable_if(s_features.umip, cr4_umip);
+    enable_if(Detail::detected_features.smep, cr4_smep);
+    enable_if(Detail::detected_features.smap, cr4_smap);
+    enable_if(Detail::detected_features.umip, cr4_umip);
     // Without CR4.MCE a machine check shuts the CPU down instead of reaching the #MC
     // handler on its own stack.
-    enable_if(s_features.machine_check, cr4_machine_check);
-    enable_if(s_features.global_pages, cr4_pge);
+    enable_if(Detail::detected_features.machine_check, cr4_machine_check);
+    enable_if(Detail::detected_features.global_pages, cr4_pge);
     // PCID may only be turned on while CR3's low 12 bits are zero, which they are: CR3
     // holds the boot page tables (Boot.S) on the boot CPU, the kernel's root on the others,
     // both page-aligned, and everything loaded before user space uses PCID 0. PCIDs are used only with global
@@ -88,7 +78,7 @@ void apply_cpu_protections_on_this_cpu()
     // PAT: keep the power-on entries 0 (write-back), 2 (UC-) and 3 (uncached), and make
     // entry 1 write-combining, so that PWT alone selects WC (used for framebuffers). Every
     // CPU must agree, or the same page would be cached differently on different CPUs.
-    if (s_features.page_attribute_table) {
+    if (Detail::detected_features.page_attribute_table) {
         constexpr u64 write_back = 0x06;
         constexpr u64 write_combining = 0x01;
         constexpr u64 uncached_minus = 0x07;
@@ -106,30 +96,35 @@ void apply_cpu_protections_on_this_cpu()
 
 void enable_cpu_protections()
 {
-    s_features = detect_cpu_features();
+    Detail::detected_features = detect_cpu_features();
     apply_cpu_protections_on_this_cpu();
     // A missing protection is a warning; a missing speed-up is only information.
     auto report_missing = [](bool present, Log::Level level, const char* name, const char* consequence) {
         if (!present)
             Log::log(level, "cpu: no {}: {}", name, consequence);
     };
-    report_missing(s_features.smep, Log::Level::Warning, "SMEP", "the kernel can be made to run user pages");
-    report_missing(
-        s_features.smap, Log::Level::Warning, "SMAP", "stray kernel accesses to user memory are not caught");
-    report_missing(
-        s_features.umip, Log::Level::Warning, "UMIP", "user code can read descriptor-table addresses");
-    report_missing(s_features.machine_check, Log::Level::Warning, "machine-check exception",
+    report_missing(Detail::detected_features.smep, Log::Level::Warning, "SMEP",
+        "the kernel can be made to run user pages");
+    report_missing(Detail::detected_features.smap, Log::Level::Warning, "SMAP",
+        "stray kernel accesses to user memory are not caught");
+    report_missing(Detail::detected_features.umip, Log::Level::Warning, "UMIP",
+        "user code can read descriptor-table addresses");
+    report_missing(Detail::detected_features.machine_check, Log::Level::Warning, "machine-check exception",
         "hardware errors reset the machine without a report");
-    report_missing(s_features.global_pages, Log::Level::Info, "global pages",
+    report_missing(Detail::detected_features.global_pages, Log::Level::Info, "global pages",
         "kernel TLB entries are flushed on every switch");
-    report_missing(s_features.pcid, Log::Level::Info, "PCID", "address-space switches flush the whole TLB");
-    report_missing(
-        s_features.invpcid, Log::Level::Info, "INVPCID", "full TLB flushes toggle CR4.PGE instead");
-    report_missing(s_features.no_execute, Log::Level::Warning, "NX",
+    report_missing(Detail::detected_features.pcid, Log::Level::Info, "PCID",
+        "address-space switches flush the whole TLB");
+    report_missing(Detail::detected_features.invpcid, Log::Level::Info, "INVPCID",
+        "full TLB flushes toggle CR4.PGE instead");
+    report_missing(Detail::detected_features.no_execute, Log::Level::Warning, "NX",
         "data pages are executable, so W^X cannot be enforced");
     Log::info("cpu: NX {} SMEP {} SMAP {} UMIP {} PGE {} PCID {} INVPCID {} 1G-pages {} RDRAND {} RDSEED {}",
-        s_features.no_execute, s_features.smep, s_features.smap, s_features.umip, s_features.global_pages,
-        s_features.pcid, s_features.invpcid, s_features.huge_pages_1g, s_features.rdrand, s_features.rdseed);
+        Detail::detected_features.no_execute, Detail::detected_features.smep, Detail::detected_features.smap,
+        Detail::detected_features.umip, Detail::detected_features.global_pages,
+        Detail::detected_features.pcid, Detail::detected_features.invpcid,
+        Detail::detected_features.huge_pages_1g, Detail::detected_features.rdrand,
+        Detail::detected_features.rdseed);
 }
 
 } // namespace Kernel::Arch

@@ -24,10 +24,23 @@ struct CpuFeatures {
 
 // Reads CPUID. Safe to call before anything else is set up.
 [[nodiscard]] CpuFeatures detect_cpu_features();
-[[nodiscard]] const CpuFeatures& cpu_features();
+
+namespace Detail {
+// What enable_cpu_protections found, written once during boot before any other CPU runs.
+extern CpuFeatures detected_features;
+} // namespace Detail
+
+// Inline, as every user copy and every switch asks.
+[[nodiscard]] inline const CpuFeatures& cpu_features()
+{
+    return Detail::detected_features;
+}
 
 // Whether address spaces are tagged with PCIDs: the CPU has PCIDs and global pages.
-[[nodiscard]] bool pcids_enabled();
+[[nodiscard]] inline bool pcids_enabled()
+{
+    return Detail::detected_features.pcid && Detail::detected_features.global_pages;
+}
 
 // Enables the protections that are present (SMEP, SMAP, UMIP, global pages, PCID, and
 // write-combining in the PAT) and logs the ones that are missing. NX is already on from

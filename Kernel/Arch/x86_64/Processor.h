@@ -25,6 +25,9 @@ struct Processor {
     Core::u64 kernel_stack_top;
     // Where SyscallEntry.S keeps the user stack pointer while it switches stacks.
     Core::u64 user_stack_scratch;
+    // The thread running on this CPU (a Tasks::Thread, which this layer does not know), set
+    // by the scheduler at every switch (current_thread_pointer()).
+    void* current_thread;
     // null, kernel code and data, user data and code, then the TSS descriptor.
     Core::u64 gdt[gdt_entry_count];
     TaskStateSegment task_state;
@@ -65,6 +68,24 @@ void mark_processor_online(Processor& processor);
     // Invariant: as above; `index` is at a fixed offset in Processor.
     asm volatile("movl %%gs:%c1, %0" : "=r"(index) : "i"(__builtin_offsetof(Processor, index)));
     return index;
+}
+
+// The thread running on this CPU, as the scheduler last set it. One gs-relative load, so
+// it needs no interrupts off: a thread that moves to another CPU around the load finds
+// itself there too.
+[[nodiscard]] inline void* current_thread_pointer()
+{
+    void* thread;
+    // Invariant: as above; `current_thread` is at a fixed offset in Processor.
+    asm volatile("mov %%gs:%c1, %0" : "=r"(thread) : "i"(__builtin_offsetof(Processor, current_thread)));
+    return thread;
+}
+
+// Records the thread this CPU runs from now on. Interrupts must be off (the scheduler's
+// switch), so that the record and the switch cannot be separated.
+inline void set_current_thread_pointer(void* thread)
+{
+    current_processor().current_thread = thread;
 }
 
 // Adds a processor (an application processor found in the MADT) to the table, with the

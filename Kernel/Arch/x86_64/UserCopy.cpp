@@ -4,20 +4,17 @@
 #include <Kernel/Arch/x86_64/UserCopy.h>
 #include <Kernel/Memory/UserRange.h>
 
-extern "C" Core::u64 copy_user_bytes(void* destination, const void* source, Core::u64 count);
+extern "C" char user_copy_words_instruction[];
+extern "C" char user_copy_words_fault[];
 extern "C" char user_copy_instruction[];
 extern "C" char user_copy_fault[];
 
 namespace Kernel::Arch {
 
-Core::u64 copy_user_memory(void* destination, const void* source, Core::u64 count)
-{
-    return copy_user_bytes(destination, source, count);
-}
-
 bool is_user_copy_instruction(Core::u64 instruction_pointer)
 {
-    return instruction_pointer == reinterpret_cast<Core::u64>(user_copy_instruction);
+    return instruction_pointer == reinterpret_cast<Core::u64>(user_copy_words_instruction)
+        || instruction_pointer == reinterpret_cast<Core::u64>(user_copy_instruction);
 }
 
 bool redirect_fault_in_user_copy(RegisterState& registers)
@@ -28,9 +25,11 @@ bool redirect_fault_in_user_copy(RegisterState& registers)
     // kernel address would be a kernel bug, and stays a panic.
     if (!Memory::is_user_range(read_cr2(), 1))
         return false;
-    // Resume at the routine's exit path, which returns the count still to copy (RCX); the
-    // routine touches no other state, so nothing else needs unwinding.
-    registers.rip = reinterpret_cast<Core::u64>(user_copy_fault);
+    // Resume at the exit path of the instruction that faulted, which returns the count still
+    // to copy (from RCX, and RDX for the word loop); the routine touches no other state, so
+    // nothing else needs unwinding.
+    bool in_word_loop = registers.rip == reinterpret_cast<Core::u64>(user_copy_words_instruction);
+    registers.rip = reinterpret_cast<Core::u64>(in_word_loop ? user_copy_words_fault : user_copy_fault);
     return true;
 }
 

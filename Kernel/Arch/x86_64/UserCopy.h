@@ -5,6 +5,8 @@
 
 #include <Core/Types.h>
 
+extern "C" Core::u64 copy_user_bytes(void* destination, const void* source, Core::u64 count);
+
 namespace Kernel::Arch {
 
 struct RegisterState;
@@ -12,10 +14,14 @@ struct RegisterState;
 // Copies `count` bytes; returns how many were not copied because a user page was missing
 // (0 on success). The user side must already be checked to lie in user space, and the SMAP
 // window must be open.
-[[nodiscard]] Core::u64 copy_user_memory(void* destination, const void* source, Core::u64 count);
+[[nodiscard]] inline Core::u64 copy_user_memory(void* destination, const void* source, Core::u64 count)
+{
+    // UserCopy.S: touches only the two ranges and caller-saved registers.
+    return copy_user_bytes(destination, source, count);
+}
 
-// Whether `instruction_pointer` is the user-copy instruction, the only kernel instruction
-// that touches user memory.
+// Whether `instruction_pointer` is one of the two user-copy instructions (words, then the
+// bytes left), the only kernel instructions that touch user memory.
 [[nodiscard]] bool is_user_copy_instruction(Core::u64 instruction_pointer);
 
 // Called by the exception dispatcher: if `registers` describe a page fault raised by the
