@@ -103,32 +103,18 @@ void ChannelEndpoint::dispose(Message* message)
     dispose(single);
 }
 
-Core::Result<Message*> Message::create(Core::u32 byte_count, Core::u32 handle_count)
+Core::Result<Message*> Message::create_allocated(Core::u32 byte_count, Core::u32 handle_count)
 {
-    // One block: the Message, the entries (aligned for their RefPtr), then the bytes. A small
-    // message's block has room for the small maxima whatever it carries, so that any small
-    // block can be reused for any small message.
     bool is_small = byte_count <= small_message_bytes && handle_count <= small_message_handles;
-    Core::u32 handle_room = is_small ? small_message_handles : handle_count;
-    Core::u32 byte_room = is_small ? small_message_bytes : byte_count;
-    constexpr Core::usize entries_offset = (sizeof(Message) + alignof(Objects::HandleTable::Entry) - 1)
-        & ~(alignof(Objects::HandleTable::Entry) - 1);
-    Core::usize bytes_offset = entries_offset + handle_room * sizeof(Objects::HandleTable::Entry);
-    Tasks::Thread& self = Tasks::Scheduler::current();
-    void* block = nullptr;
-    if (is_small && self.m_spare_message) {
-        block = self.m_spare_message;
-        self.m_spare_message = nullptr;
-    } else {
-        block = TRY(Memory::allocate(bytes_offset + byte_room));
-    }
-    // The block is large enough for all three parts at those offsets, and the heap aligns
-    // it for any kernel type; each part is constructed in place before use.
-    auto* storage = static_cast<Core::u8*>(block);
-    auto* entries = reinterpret_cast<Objects::HandleTable::Entry*>(storage + entries_offset);
-    for (Core::u32 index = 0; index < handle_count; ++index)
-        new (&entries[index]) Objects::HandleTable::Entry();
-    return new (storage) Message(byte_count, handle_count, entries, storage + bytes_offset, is_small);
+    Core::usize size = is_small ? block_size(small_message_bytes, small_message_handles)
+                                : block_size(byte_count, handle_count);
+    void* block = TRY(Memory::allocate(size));
+    return construct(block, byte_count, handle_count, is_small);
+}
+
+void Message::free_block(void* block)
+{
+    Memory::free(block);
 }
 
 Core::u64 Message::footprint() const
@@ -145,22 +131,6 @@ Core::u64 Message::transaction_id() const
     Core::u64 value = 0;
     __builtin_memcpy(&value, m_bytes + ABI::channel_transaction_id_offset, sizeof(value));
     return value;
-}
-
-void Message::destroy(Message* message)
-{
-    for (Core::u32 index = 0; index < message->m_handle_count; ++index)
-        message->m_handles[index].~Entry();
-    bool is_small = message->m_is_small;
-    message->~Message();
-    // The block came from Memory::allocate in create(); a small one becomes this thread's
-    // spare if it has none.
-    Tasks::Thread& self = Tasks::Scheduler::current();
-    if (is_small && !self.m_spare_message) {
-        self.m_spare_message = message;
-        return;
-    }
-    Memory::free(message);
 }
 
 // What the two endpoints share. Side s reads queue[s]; the other side writes it.
@@ -244,6 +214,8 @@ public:
 ChannelEndpoint::ChannelEndpoint(Core::RefPtr<ChannelState> state, Core::u32 side)
     : m_state(Core::move(state))
     , m_side(side)
+    , m_writes_may_park(m_state->qos == ABI::ChannelQos::LatencySensitive)
+    , m_peer_queue_length(&m_state->queued[1 - side])
     , m_signals(readable | writable | peer_closed)
 {
 }
@@ -310,7 +282,7 @@ ChannelEndpoint* ChannelEndpoint::peer() const
     return m_state->endpoints[1 - m_side];
 }
 
-Core::Result<void> ChannelEndpoint::wait_for_room()
+Core::Result<void> ChannelEndpoint::wait_for_room_slow()
 {
     ChannelState& state = *m_state;
     Core::u32 target = 1 - m_side;
@@ -449,7 +421,7 @@ void ChannelEndpoint::finish_serving(Core::u64 transaction)
     Tasks::Scheduler::yield_if_due();
 }
 
-Core::Result<void> ChannelEndpoint::wait_for_room_unless_reply(const Message& message)
+Core::Result<void> ChannelEndpoint::wait_for_room_unless_reply_slow(const Message& message)
 {
     // Room (or any QoS but latency-sensitive) means no wait, reply or not.
     ChannelState& state = *m_state;

@@ -27,10 +27,7 @@
 #include <Kernel/Objects/HandleTable.h>
 #include <Kernel/Objects/KernelObject.h>
 #include <Kernel/Objects/Signals.h>
-
-namespace Kernel::Tasks {
-class Thread;
-}
+#include <Kernel/Tasks/Scheduler.h>
 
 namespace Kernel::Ipc {
 
@@ -44,10 +41,34 @@ public:
     static constexpr Core::u32 small_message_handles = 4;
 
     // Room for `byte_count` bytes and `handle_count` entries; OutOfMemory. The entries start
-    // empty; the writer fills them (handles()) and the bytes (bytes()).
-    [[nodiscard]] static Core::Result<Message*> create(Core::u32 byte_count, Core::u32 handle_count);
-    // Frees the message, dropping the references of the handles still in it.
-    static void destroy(Message* message);
+    // empty; the writer fills them (handles()) and the bytes (bytes()). Inline for the
+    // common case, a small message in the calling thread's spare block.
+    [[nodiscard]] static Core::Result<Message*> create(Core::u32 byte_count, Core::u32 handle_count)
+    {
+        if (byte_count <= small_message_bytes && handle_count <= small_message_handles) {
+            Tasks::Thread& self = Tasks::Scheduler::current();
+            if (void* spare = self.m_spare_message) {
+                self.m_spare_message = nullptr;
+                return construct(spare, byte_count, handle_count, true);
+            }
+        }
+        return create_allocated(byte_count, handle_count);
+    }
+    // Frees the message, dropping the references of the handles still in it. A small
+    // block becomes the calling thread's spare if it has none.
+    static void destroy(Message* message)
+    {
+        for (Core::u32 index = 0; index < message->m_handle_count; ++index)
+            message->m_handles[index].~Entry();
+        bool is_small = message->m_is_small;
+        message->~Message();
+        Tasks::Thread& self = Tasks::Scheduler::current();
+        if (is_small && !self.m_spare_message) {
+            self.m_spare_message = message;
+            return;
+        }
+        free_block(message);
+    }
 
     [[nodiscard]] Core::u32 byte_count() const { return m_byte_count; }
     [[nodiscard]] Core::u32 handle_count() const { return m_handle_count; }
@@ -65,6 +86,34 @@ public:
     Core::u32 m_caller_rank { 0 };
 
 private:
+    // One block: the Message, the entries (aligned for their RefPtr), then the bytes. A small
+    // message's block has room for the small maxima whatever it carries, so that any small
+    // block can be reused for any small message.
+    static constexpr Core::usize entries_offset
+        = (sizeof(Core::u64) * 8 + alignof(Objects::HandleTable::Entry) - 1)
+        & ~(alignof(Objects::HandleTable::Entry) - 1);
+    static constexpr Core::usize block_size(Core::u32 byte_room, Core::u32 handle_room)
+    {
+        return entries_offset + handle_room * sizeof(Objects::HandleTable::Entry) + byte_room;
+    }
+    // Builds the message in `block`, of block_size() for the small maxima when `is_small`,
+    // else for exactly these sizes.
+    static Message* construct(void* block, Core::u32 byte_count, Core::u32 handle_count, bool is_small)
+    {
+        // The block is large enough for all three parts at those offsets, and the heap aligns
+        // it for any kernel type; each part is constructed in place before use.
+        auto* storage = static_cast<Core::u8*>(block);
+        auto* entries = reinterpret_cast<Objects::HandleTable::Entry*>(storage + entries_offset);
+        for (Core::u32 index = 0; index < handle_count; ++index)
+            new (&entries[index]) Objects::HandleTable::Entry();
+        Core::u32 handle_room = is_small ? small_message_handles : handle_count;
+        Core::u8* bytes = storage + entries_offset + handle_room * sizeof(Objects::HandleTable::Entry);
+        return new (storage) Message(byte_count, handle_count, entries, bytes, is_small);
+    }
+    [[nodiscard]] static Core::Result<Message*> create_allocated(
+        Core::u32 byte_count, Core::u32 handle_count);
+    static void free_block(void* block);
+
     Message(Core::u32 byte_count, Core::u32 handle_count, Objects::HandleTable::Entry* handles,
         Core::u8* bytes, bool is_small)
         : m_byte_count(byte_count)
@@ -82,6 +131,8 @@ private:
     Objects::HandleTable::Entry* m_handles;
     Core::u8* m_bytes;
 };
+static_assert(
+    sizeof(Message) <= sizeof(Core::u64) * 8, "Message::entries_offset leaves room for the Message");
 
 class ChannelState;
 
@@ -112,7 +163,14 @@ public:
     // limit passes (counted as parked). Called before the writer gives up its handles, so
     // that a write that times out leaves them where they were. PeerClosed, TimedOut,
     // Interrupted.
-    [[nodiscard]] Core::Result<void> wait_for_room();
+    [[nodiscard, gnu::always_inline]] Core::Result<void> wait_for_room()
+    {
+        // Inline for the common case: room, or a class that never parks.
+        if (!m_writes_may_park
+            || __atomic_load_n(m_peer_queue_length, __ATOMIC_ACQUIRE) < ABI::channel_queue_capacity)
+            return {};
+        return wait_for_room_slow();
+    }
 
     // The first message queued for this side, taken off the queue, if it fits the given
     // capacities. Otherwise BufferTooSmall with the sizes it needs in `needed_*` (the
@@ -140,7 +198,13 @@ public:
     [[nodiscard]] Core::Result<Message*> call(Message* request, Core::u64 deadline_ns);
     // wait_for_room(), except for a message that answers a call waiting on the peer: such a
     // write neither waits for room nor queues.
-    [[nodiscard]] Core::Result<void> wait_for_room_unless_reply(const Message& message);
+    [[nodiscard, gnu::always_inline]] Core::Result<void> wait_for_room_unless_reply(const Message& message)
+    {
+        if (!m_writes_may_park
+            || __atomic_load_n(m_peer_queue_length, __ATOMIC_ACQUIRE) < ABI::channel_queue_capacity)
+            return {};
+        return wait_for_room_unless_reply_slow(message);
+    }
 
     // Frees messages that leave a channel unread (dropped, refused, or queued for a closed
     // endpoint), with their handles, without recursing: see Channel.cpp.
@@ -181,11 +245,17 @@ private:
     // the loan.
     static void accept(Message& message);
     ChannelEndpoint(Core::RefPtr<ChannelState> state, Core::u32 side);
+    [[nodiscard]] Core::Result<void> wait_for_room_slow();
+    [[nodiscard]] Core::Result<void> wait_for_room_unless_reply_slow(const Message& message);
     ChannelEndpoint* peer() const;
     friend class ChannelState;
 
     Core::RefPtr<ChannelState> m_state;
     Core::u32 m_side;
+    // Whether the channel is latency-sensitive, and how many messages wait in the peer's
+    // queue (the state's counter, read without the lock): what wait_for_room looks at.
+    bool m_writes_may_park;
+    const Core::u32* m_peer_queue_length;
     Objects::Signals m_signals;
 };
 

@@ -106,7 +106,7 @@ Core::Result<void> prepare_outgoing(Tasks::Process& process, Ipc::ChannelEndpoin
 
 // Moves the handles into the message: checked again and taken all at once under the
 // table's lock, then audited.
-Core::Result<void> move_handles_into_now(Tasks::Process& process, OutgoingMessage& outgoing)
+[[gnu::noinline]] Core::Result<void> move_handles_into_now(Tasks::Process& process, OutgoingMessage& outgoing)
 {
     TRY(process.with_handles([&](Objects::HandleTable& table) -> Core::Result<void> {
         for (Core::u64 index = 0; index < outgoing.handle_count; ++index)
@@ -134,7 +134,8 @@ Core::Result<void> report_sizes(Core::u64 buffer_address, Core::u64 byte_count, 
 }
 
 // move_handles_into_now, inline for messages without handles.
-Core::Result<void> move_handles_into(Tasks::Process& process, OutgoingMessage& outgoing)
+[[gnu::always_inline]] inline Core::Result<void> move_handles_into(
+    Tasks::Process& process, OutgoingMessage& outgoing)
 {
     if (outgoing.handle_count == 0)
         return {};
