@@ -205,6 +205,14 @@ public:
         }
     }
 
+    // Wakes the oldest reader waiting on `side`, if any; its record stays, and it finds the
+    // queue as it is when it runs. The lock is held.
+    void wake_first_reader(Core::u32 side)
+    {
+        if (PendingReceive* reader = receivers[side].first())
+            Tasks::Scheduler::wake(*reader->reader);
+    }
+
     void set_queued(Core::u32 queue, Core::u32 count)
     {
         __atomic_store_n(&queued[queue], count, __ATOMIC_RELEASE);
@@ -326,9 +334,10 @@ ChannelEndpoint::WriteStatus ChannelEndpoint::write_locked(
     }
     MessageQueue& queue = state.queues[target];
     // Nothing queued and a reader waiting: the message goes straight to it, if it fits.
-    // Otherwise it is queued, and the reader woken to find it (and learn the sizes).
-    PendingReceive* reader = queue.is_empty() ? state.receivers[target].first() : nullptr;
-    if (reader && message->byte_count() <= reader->bytes_capacity
+    // Otherwise it is queued, and the first waiting reader woken to find it (and learn the
+    // sizes) or whatever waits before it.
+    PendingReceive* reader = state.receivers[target].first();
+    if (reader && queue.is_empty() && message->byte_count() <= reader->bytes_capacity
         && message->handle_count() <= reader->handles_capacity) {
         state.receivers[target].remove(*reader);
         reader->message = message;
@@ -511,11 +520,17 @@ Core::Result<Message*> ChannelEndpoint::take(
             return state.closed[1 - m_side] ? Core::ErrorCode::PeerClosed : Core::ErrorCode::WouldBlock;
         needed_bytes = message->byte_count();
         needed_handles = message->handle_count();
-        if (needed_bytes > bytes_capacity || needed_handles > handles_capacity)
+        if (needed_bytes > bytes_capacity || needed_handles > handles_capacity) {
+            // The message stays: a waiting reader with larger buffers may take it.
+            state.wake_first_reader(m_side);
             return Core::ErrorCode::BufferTooSmall;
+        }
         queue.remove(*message);
         Core::u32 count = static_cast<Core::u32>(queue.size());
         state.set_queued(m_side, count);
+        // More left: a waiting reader takes the next one.
+        if (count > 0)
+            state.wake_first_reader(m_side);
         // The spill drains as the queue does: once back under the capacity nothing is
         // beyond it any more.
         if (count < ABI::channel_queue_capacity)
@@ -595,6 +610,9 @@ void ChannelEndpoint::put_back(Message* message)
     queue.push_front(*message);
     state.set_queued(m_side, static_cast<Core::u32>(queue.size()));
     state.update_signals();
+    // Writes wake a waiting reader only for what they add: one waiting now would otherwise
+    // sleep past a message that is back.
+    state.wake_first_reader(m_side);
 }
 
 bool ChannelEndpoint::is_end_of_same_channel(const Objects::KernelObject& object) const

@@ -245,6 +245,8 @@ public:
         Core::u64 now = Time::monotonic_nanoseconds();
         if (thread.m_policy != SchedulingPolicy::Deadline || !thread.m_waiting_for_budget)
             return;
+        // The queues below are changed in the ordinary form.
+        charge_current(queue, now);
         auto& server = *thread.m_deadline_server;
         (void)server.replenish_if_due(now);
         if (server.is_throttled()) {
@@ -283,18 +285,28 @@ public:
             insert_into_class_queue(queue, borrower, now);
     }
 
-    // Charges the running thread for the time since it was last charged, in its class.
-    // May move it (a spent deadline budget, a finished round-robin quantum): schedule()
-    // must follow before it runs on.
+    // Charges the running thread for the time since it was last charged, then settles a
+    // hand-off (settle_loan), so that every caller continues with the ordinary form.
+    // Charging may move a thread (a spent deadline budget, a finished round-robin quantum):
+    // schedule() must follow before it runs on.
     static void charge_current(RunQueue& queue, Core::u64 now)
     {
+        charge_place(queue, now);
         settle_loan(queue, now);
-        Thread& thread = *queue.current;
+    }
+
+    // Charges the time since the last charge: to the running thread's runtime, and in the
+    // class queues to the place it runs in: its own, or during a hand-off its caller's
+    // (the caller's class, slice and budget pay for the call it made).
+    static void charge_place(RunQueue& queue, Core::u64 now)
+    {
+        Thread& running = *queue.current;
         Core::u64 ran = now - queue.running_since_ns;
         queue.running_since_ns = now;
-        if (&thread == queue.idle)
+        if (&running == queue.idle)
             return;
-        __atomic_store_n(&thread.m_runtime_ns, thread.m_runtime_ns + ran, __ATOMIC_RELAXED);
+        __atomic_store_n(&running.m_runtime_ns, running.m_runtime_ns + ran, __ATOMIC_RELAXED);
+        Thread& thread = running.m_running_for ? *running.m_running_for : running;
         if (is_in_deadline_queue(thread)) {
             auto& server = *thread.m_deadline_server;
             server.charge(ran);
@@ -560,13 +572,21 @@ public:
         // The run queue is this CPU's, guarded only by interrupts being off.
         VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
         RunQueue& queue = this_run_queue();
-        // Still queued means it never left: it was woken before its CPU switched away.
-        if (is_in_a_class_queue(thread) || thread.m_waiting_for_budget)
-            return;
         Core::u64 now = Time::monotonic_nanoseconds();
         // Charge the running thread first, so the fair queue's average virtual time (where
-        // a newcomer is placed) and budgets are current.
+        // a newcomer is placed) and budgets are current; this also ends a hand-off, so the
+        // checks below see every thread in its own place.
         charge_current(queue, now);
+        // Still queued means it never left: it was woken before its CPU switched away, or it
+        // is a caller whose place a hand-off used. The latter, not running, competes now.
+        if (is_in_a_class_queue(thread) || thread.m_waiting_for_budget) {
+            if (&thread != queue.current) {
+                queue.need_reschedule = true;
+                if (pick_next(queue, now) != queue.current)
+                    Time::arm_timer(queue.decision_timer, now);
+            }
+            return;
+        }
         if (thread.m_policy == SchedulingPolicy::Deadline) {
             // The CBS wake-up rule: keep the deadline if the budget left fits, else a new
             // period; a server woken with no budget waits for its replenishment.
@@ -707,14 +727,15 @@ public:
             return;
         request.done = true;
         RunQueue& queue = this_run_queue();
+        // Charged (and a hand-off settled) first, so that a server running in its caller's
+        // place has a place of its own to be re-filed in.
+        Core::u64 now = Time::monotonic_nanoseconds();
+        charge_current(queue, now);
         // Not queued here (blocked, or in flight to this CPU): whoever queues it reads the
         // new priority then.
         if (thread.state() != Thread::State::Runnable
             || !(is_in_a_class_queue(thread) || thread.m_waiting_for_budget))
             return;
-        Core::u64 now = Time::monotonic_nanoseconds();
-        if (&thread == queue.current)
-            charge_current(queue, now);
         remove_from_class_queue(queue, thread, now);
         insert_into_class_queue(queue, thread, now);
         queue.need_reschedule = true;
@@ -1276,9 +1297,11 @@ void Scheduler::hand_off(Thread& next)
         // Blocked, was in no queue of its own.
         self.m_running_for = nullptr;
     } else if (!self.m_running_for && !next.m_running_for && SchedulerInternals::is_in_a_class_queue(self)
-        && !SchedulerInternals::is_in_a_class_queue(next)) {
+        && !SchedulerInternals::is_in_a_class_queue(next) && !next.m_waiting_for_budget) {
         // The call: the caller stays queued, Blocked, and `next` runs in its place until it
-        // replies or anything else happens here (settle_loan).
+        // replies or anything else happens here (settle_loan). Nothing is charged now: the
+        // next charge bills the caller's place for the caller's time and the call's
+        // (charge_place), which is what a hand-off means.
         next.m_running_for = &self;
     } else {
         run_claimed(next);

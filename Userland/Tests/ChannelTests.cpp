@@ -93,6 +93,11 @@ uint64_t s_calls_to_serve;
 constexpr uint64_t server_thread_argument = 2;
 constexpr uint64_t closer_thread_argument = 3;
 constexpr uint64_t serve_thread_argument = 4;
+constexpr uint64_t late_serve_thread_argument = 5;
+constexpr uint64_t busy_server_thread_argument = 6;
+constexpr uint64_t failing_reader_thread_argument = 7;
+constexpr uint64_t patient_reader_thread_argument = 8;
+alignas(16) char s_second_stack[16384];
 
 struct CallMessage {
     uint8_t header[ABI::channel_call_minimum_bytes];
@@ -153,12 +158,101 @@ int64_t serve_with_channel_serve()
     }
 }
 
+// Sleeps about `milliseconds` (a futex wait on a word nobody wakes), so that a thread just
+// started reaches its wait before this one goes on.
+void pause_milliseconds(uint64_t milliseconds)
+{
+    uint32_t word = 0;
+    (void)System::futex_wait(&word, 0, System::clock_monotonic() + milliseconds * 1'000'000);
+}
+
+// Serves one call (handed to it while it waits, on CPU 0 with the caller), then replies
+// with a deadline already past: the reply goes out and the wait gives up at once. Exits
+// with 0 when both serves said so.
+int64_t serve_then_reply_late()
+{
+    if (System::thread_set_affinity(1) != 0)
+        return -1;
+    CallMessage message {};
+    ABI::ChannelServeArguments serve {};
+    serve.request.bytes_address = reinterpret_cast<uint64_t>(&message);
+    serve.request.bytes_capacity = sizeof(message);
+    serve.deadline_ns = ABI::no_deadline;
+    if (System::channel_serve(s_server_channel, &serve) != 0)
+        return -2;
+    serve.reply_bytes_address = reinterpret_cast<uint64_t>(&message);
+    serve.reply_byte_count = sizeof(message);
+    serve.flags = static_cast<uint64_t>(ABI::ChannelServeFlag::Reply);
+    serve.deadline_ns = 1;
+    if (System::channel_serve(s_server_channel, &serve) != failure(ErrorCode::TimedOut)
+        || serve.reply_sent != 1)
+        return -3;
+    return 0;
+}
+
+// Serves one call (handed to it, on CPU 0 with the caller), replies with channel_write and
+// then computes until the caller, woken by the reply, has run and said so (or two seconds
+// pass). Exits with how many milliseconds it computed.
+volatile uint64_t s_caller_ran;
+int64_t reply_then_compute()
+{
+    if (System::thread_set_affinity(1) != 0)
+        return -1;
+    CallMessage message {};
+    ABI::ChannelServeArguments serve {};
+    serve.request.bytes_address = reinterpret_cast<uint64_t>(&message);
+    serve.request.bytes_capacity = sizeof(message);
+    serve.deadline_ns = ABI::no_deadline;
+    if (System::channel_serve(s_server_channel, &serve) != 0)
+        return -2;
+    if (System::channel_write(s_server_channel, &message, sizeof(message)) != 0)
+        return -3;
+    uint64_t start = System::clock_monotonic();
+    while (!s_caller_ran && System::clock_monotonic() - start < 2'000'000'000ull) { }
+    return static_cast<int64_t>((System::clock_monotonic() - start) / 1'000'000);
+}
+
+// Two readers waiting in channel_serve: the first is handed a message it cannot deliver (its
+// buffer is not mapped), which goes back to the queue; the second must be woken for it.
+int64_t read_into_nowhere()
+{
+    ABI::ChannelServeArguments serve {};
+    serve.request.bytes_address = 0x1000;
+    serve.request.bytes_capacity = sizeof(uint64_t);
+    serve.deadline_ns = ABI::no_deadline;
+    return System::channel_serve(s_server_channel, &serve);
+}
+
+// Exits with the value read, or -1 if it came only after a second: a reader left asleep
+// finds the message when its two-second deadline ends its wait.
+int64_t read_patiently()
+{
+    uint64_t value = 0;
+    ABI::ChannelServeArguments serve {};
+    serve.request.bytes_address = reinterpret_cast<uint64_t>(&value);
+    serve.request.bytes_capacity = sizeof(value);
+    uint64_t start = System::clock_monotonic();
+    serve.deadline_ns = start + 2'000'000'000ull;
+    int64_t result = System::channel_serve(s_server_channel, &serve);
+    if (System::clock_monotonic() - start > 1'000'000'000ull)
+        return -1;
+    return result == 0 ? static_cast<int64_t>(value) : result;
+}
+
 } // namespace
 
 extern "C" int64_t thread_main(uint64_t argument, uint64_t)
 {
     if (argument == serve_thread_argument)
         return serve_with_channel_serve();
+    if (argument == late_serve_thread_argument)
+        return serve_then_reply_late();
+    if (argument == busy_server_thread_argument)
+        return reply_then_compute();
+    if (argument == failing_reader_thread_argument)
+        return read_into_nowhere();
+    if (argument == patient_reader_thread_argument)
+        return read_patiently();
     if (argument == releaser_thread_argument)
         return release_one();
     if (argument == server_thread_argument)
@@ -717,6 +811,53 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
     auto orphan_reply = reply_serve;
     if (!expect(System::channel_serve(served.second, &orphan_reply) == failure(ErrorCode::PeerClosed)
             && orphan_reply.reply_sent == 0))
+        return check;
+
+    // ---- channel_serve and the hand-off: the awkward cases --------------------------------
+    // Client and server share CPU 0, so each call is handed to the waiting server directly.
+    if (!expect(System::thread_set_affinity(1) == 0))
+        return check;
+    // A server that replies with a deadline already past: the reply reaches the caller and
+    // the server's wait ends at once (it used to be queued twice and stop the kernel).
+    Channel late;
+    if (!expect(make_channel(ABI::ChannelQos::LatencySensitive, late)))
+        return check;
+    s_server_channel = late.second;
+    int64_t late_server = System::thread_create(
+        _thread_start, s_reader_stack + sizeof(s_reader_stack), late_serve_thread_argument);
+    pause_milliseconds(20);
+    request.payload = 5;
+    if (!expect(late_server > 0 && System::channel_call(late.first, &call) == 0 && reply.payload == 5
+            && System::thread_join(static_cast<uint32_t>(late_server)) == 0))
+        return check;
+    // A server that replies and computes on: the caller, woken by the reply, must get the
+    // CPU soon, not only when the server blocks (it runs in the caller's place until then).
+    s_caller_ran = 0;
+    int64_t busy_server = System::thread_create(
+        _thread_start, s_reader_stack + sizeof(s_reader_stack), busy_server_thread_argument);
+    pause_milliseconds(20);
+    bool busy_answered = busy_server > 0 && System::channel_call(late.first, &call) == 0;
+    s_caller_ran = 1;
+    int64_t computed_ms = busy_server > 0 ? System::thread_join(static_cast<uint32_t>(busy_server)) : -1;
+    if (!expect(busy_answered && computed_ms >= 0 && computed_ms < 1000))
+        return check;
+    // A message handed to a reader that cannot take it goes back to the queue, and the next
+    // waiting reader is woken for it.
+    Channel readers;
+    if (!expect(make_channel(ABI::ChannelQos::LatencySensitive, readers)))
+        return check;
+    s_server_channel = readers.second;
+    int64_t failing_reader = System::thread_create(
+        _thread_start, s_reader_stack + sizeof(s_reader_stack), failing_reader_thread_argument);
+    pause_milliseconds(20);
+    int64_t patient_reader = System::thread_create(
+        _thread_start, s_second_stack + sizeof(s_second_stack), patient_reader_thread_argument);
+    pause_milliseconds(20);
+    if (!expect(failing_reader > 0 && patient_reader > 0 && write_number(readers.first, 42) == 0
+            && System::thread_join(static_cast<uint32_t>(failing_reader)) == failure(ErrorCode::BadAddress)
+            && System::thread_join(static_cast<uint32_t>(patient_reader)) == 42))
+        return check;
+    if (!expect(System::thread_set_affinity(~0ull) == 0))
         return check;
 
     // ---- endpoints inside endpoints: closing the outermost frees 2000 levels -----------------
