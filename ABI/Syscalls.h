@@ -248,6 +248,10 @@ enum class Syscall : uint64_t {
     // are set (bit n: CPU n), moving it at once if it runs elsewhere. -InvalidArgument (no
     // online CPU in the mask, or a deadline-class thread whose CPU the mask leaves out).
     ThreadSetAffinity = 51,
+    // thread_yield(): lets other runnable threads of the calling thread's CPU run first (the
+    // rest of its turn: a fair thread its current request, a fixed-priority one its place
+    // in its level). Always 0.
+    ThreadYield = 52,
 };
 
 // The longest text debug_log accepts.

@@ -90,6 +90,10 @@ extern "C" [[noreturn]] __attribute__((no_stack_protector)) void kernel_main(
     if (first_program.is_error()) {
         Log::warning("init: cannot start /{}: {}", Tasks::first_program_path, first_program.error().name());
     } else {
+        // ./raeen bench reads this line: boot to the first user process, on the kernel's
+        // own clock (which starts early in the kernel, before the other CPUs).
+        Log::info("init: /{} started as process 1 at {} ns", Tasks::first_program_path,
+            Time::monotonic_nanoseconds());
         auto status = Tasks::Scheduler::join(*first_program.value());
         if (!status.is_error() && status.value() == 0)
             Log::info("init: /{} exited with status 0", Tasks::first_program_path);

@@ -76,6 +76,7 @@ CallResult futex_wait(const Arguments&);
 CallResult futex_wake(const Arguments&);
 CallResult channel_serve(const Arguments&);
 CallResult thread_set_affinity(const Arguments&);
+CallResult thread_yield(const Arguments&);
 
 // DeviceCalls.cpp
 CallResult interrupt_create(const Arguments&);

@@ -151,6 +151,8 @@ Handler handler_for(Core::u64 number)
         return channel_serve;
     case ABI::Syscall::ThreadSetAffinity:
         return thread_set_affinity;
+    case ABI::Syscall::ThreadYield:
+        return thread_yield;
     }
     return nullptr;
 }

@@ -7,6 +7,6 @@
 KERNEL_BENCHMARK(syscalls, null_call_round_trip)
 {
     constexpr Core::u64 round_trips = 2000;
-    Kernel::Tasks::TestSupport::report_program_fastest_and_median(
-        test_context, "tests/null-syscall", round_trips, "fastest round trip"_sv, "median round trip"_sv);
+    Kernel::Tasks::TestSupport::report_program_samples(
+        test_context, "tests/null-syscall", round_trips, "round trip"_sv);
 }

@@ -1,4 +1,4 @@
-// thread_exit, thread_create, thread_join, thread_set_affinity.
+// thread_exit, thread_create, thread_join, thread_set_affinity, thread_yield.
 
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Objects/ThreadObject.h>
@@ -55,6 +55,12 @@ CallResult thread_set_affinity(const Arguments& arguments)
     // Only the calling thread: restricting itself is all a thread may do to its placement.
     auto mask = Scheduling::CpuMask::from_bits(arguments.first);
     TRY(Tasks::Scheduler::set_affinity(Tasks::Scheduler::current(), mask));
+    return 0;
+}
+
+CallResult thread_yield(const Arguments&)
+{
+    Tasks::Scheduler::yield();
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <Core/StringView.h>
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Memory/MemoryManager.h>
+#include <Kernel/Memory/MemoryObject.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/FirstProgram.h>
 #include <Kernel/Tasks/Scheduler.h>
@@ -48,23 +49,41 @@ inline void expect_program_passes(Test::TestContext& test_context, const char* p
         EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
 }
 
-// Runs a user-space benchmark program, which exits with the fastest of its samples in bits
-// 0-31 and their median in bits 32-62 (Userland/Runtime/TimeStampCounter.h), and reports both
-// under the given metrics.
-inline void report_program_fastest_and_median(Test::TestContext& test_context, const char* path,
-    Core::u64 argument, Core::StringView fastest_metric, Core::StringView median_metric)
+// Runs a user-space benchmark program that leaves its samples in a memory object, its first
+// start-up handle (Userland/Runtime/BenchmarkSamples.h), and reports them under `metric`
+// (n, min, median, p99, max, mean). The program must exit with 0.
+inline void report_program_samples(Test::TestContext& test_context, const char* path, Core::u64 argument,
+    Core::StringView metric, Core::StringView unit = "ticks"_sv)
 {
-    auto status = run_to_exit(test_context, path, argument);
+    // The layout of Benchmark::SampleBlock: a count, then the samples.
+    constexpr Core::u64 capacity = 4096;
+    constexpr Core::u64 block_bytes
+        = Core::align_up<Core::u64>((1 + capacity) * sizeof(Core::u64), Memory::page_size);
+    auto block = Memory::MemoryObject::create_anonymous(block_bytes);
+    EXPECT(!block.is_error());
+    if (block.is_error())
+        return;
+    Objects::HandleTable::Entry handles[] = {
+        { Core::RefPtr<Objects::KernelObject>(block.value()),
+            ABI::Right::Read | ABI::Right::Write | ABI::Right::Map },
+    };
+    auto status = run_to_exit(test_context, path, argument, handles);
     if (!status.has_value())
         return;
-    // 0 would mean no samples, a negative status an error code.
-    EXPECT(status.value() > 0);
-    if (status.value() <= 0)
+    EXPECT_EQ(status.value(), 0);
+    Core::u64 count = 0;
+    EXPECT(
+        !block.value()->read(0, Core::Bytes(reinterpret_cast<Core::u8*>(&count), sizeof(count))).is_error());
+    EXPECT(count > 0 && count <= capacity);
+    if (status.value() != 0 || count == 0 || count > capacity)
         return;
-    auto result = static_cast<Core::u64>(status.value());
-    // Time-stamp counter ticks: instructions under -icount 0 (the two rdtsc included).
-    Test::report_value(test_context, fastest_metric, result & 0xFFFFFFFF, "ticks"_sv);
-    Test::report_value(test_context, median_metric, result >> 32, "ticks"_sv);
+    // Kept static: 32 KiB is too much for a kernel stack, and benchmarks run one at a time.
+    static Core::u64 samples[capacity];
+    EXPECT(!block.value()
+                ->read(sizeof(Core::u64),
+                    Core::Bytes(reinterpret_cast<Core::u8*>(samples), count * sizeof(Core::u64)))
+                .is_error());
+    Test::report_samples(test_context, metric, { samples, count }, unit);
 }
 
 // Room for the whole audit log: too large for a kernel stack, and tests run one at a time.

@@ -305,6 +305,11 @@ inline int64_t thread_set_affinity(uint64_t cpu_mask)
     return system_call(ABI::Syscall::ThreadSetAffinity, cpu_mask);
 }
 
+inline int64_t thread_yield()
+{
+    return system_call(ABI::Syscall::ThreadYield);
+}
+
 inline int64_t channel_statistics(uint32_t audit_log, uint32_t channel, ABI::ChannelStatistics* statistics)
 {
     return system_call(

@@ -2,19 +2,20 @@
 // started here with one end of the channel), and one-way writes to it, timed with the
 // time-stamp counter, which counts guest instructions under `./raeen bench` (-icount 0).
 //
-// Argument: bits 0-31, how many round trips or messages (at most 4096; the first 100 warm
-// up and are not timed); bits 32-39, the mode:
+// Argument: bits 0-31, how many round trips or messages are timed (after 100 that warm up);
+// bits 32-39, the mode:
 //   0, same CPU: client and server both on CPU 0, where a call hands the CPU to the server
 //      directly and the reply hands it back (docs/ipc.md#fast-path);
 //   1, across CPUs: the client on CPU 0, the server on CPU 1;
 //   2, one-way throughput: the client (CPU 0) writes messages that the server (CPU 0) reads
 //      without answering, then one call to know that all were read.
-// Exits, for modes 0 and 1, with the fastest round trip in bits 0-31 and the median in bits
-// 32-62; for mode 2, with the instructions per message over the whole run. The kernel
-// benchmarks in Kernel/Ipc/IpcBenchmarks.cpp report them.
+// Modes 0 and 1 leave each round trip as a sample (Userland/Runtime/BenchmarkSamples.h) and
+// exit with 0; mode 2 exits with the instructions per message over the whole run. The
+// kernel benchmarks in Kernel/Ipc/IpcBenchmarks.cpp report them.
 
 #include <ABI/Channel.h>
 #include <ABI/Process.h>
+#include <Userland/Runtime/BenchmarkSamples.h>
 #include <Userland/Runtime/System.h>
 #include <Userland/Runtime/TimeStampCounter.h>
 
@@ -23,9 +24,7 @@ extern "C" const char ipc_server_image_end[];
 
 namespace {
 
-constexpr uint64_t maximum_samples = 4096;
 constexpr uint64_t warm_up_rounds = 100;
-uint64_t s_samples[maximum_samples];
 
 enum class Mode : uint64_t {
     SameCpu = 0,
@@ -54,7 +53,7 @@ int64_t start_server(uint32_t channel_end, uint64_t cpu_mask)
 }
 
 // Round trips: each one timed on its own.
-int64_t time_calls(uint32_t channel, uint64_t count)
+int64_t time_calls(uint32_t channel, uint64_t count, Benchmark::SampleSink& sink)
 {
     Request request {};
     Request reply {};
@@ -66,7 +65,7 @@ int64_t time_calls(uint32_t channel, uint64_t count)
             return -1;
         uint64_t elapsed = TimeStampCounter::read() - before;
         if (round >= warm_up_rounds)
-            s_samples[round - warm_up_rounds] = elapsed;
+            sink.record(elapsed);
     }
     return 0;
 }
@@ -95,12 +94,14 @@ int64_t time_one_way(uint32_t channel, uint64_t count, uint64_t& per_message)
 
 } // namespace
 
-extern "C" int64_t main(uint64_t argument, uint64_t)
+extern "C" int64_t main(uint64_t argument, uint64_t self, const ABI::StartupHandles* startup)
 {
-    uint64_t requested = argument & 0xFFFFFFFF;
+    uint64_t count = argument & 0xFFFFFFFF;
     auto mode = static_cast<Mode>((argument >> 32) & 0xFF);
-    uint64_t count = requested < maximum_samples ? requested : maximum_samples;
     if (count == 0 || mode > Mode::OneWay)
+        return -1;
+    Benchmark::SampleSink sink;
+    if (mode != Mode::OneWay && !sink.open(self, startup))
         return -1;
     constexpr uint64_t first_cpu = 1;
     constexpr uint64_t second_cpu = 2;
@@ -114,7 +115,7 @@ extern "C" int64_t main(uint64_t argument, uint64_t)
         return -4;
     uint64_t per_message = 0;
     int64_t timed
-        = mode == Mode::OneWay ? time_one_way(ends[0], count, per_message) : time_calls(ends[0], count);
+        = mode == Mode::OneWay ? time_one_way(ends[0], count, per_message) : time_calls(ends[0], count, sink);
     if (timed != 0)
         return -5;
     // Closing the client's end tells the server to finish.
@@ -122,7 +123,5 @@ extern "C" int64_t main(uint64_t argument, uint64_t)
     int64_t status = -1;
     if (System::process_wait(static_cast<uint32_t>(server), &status) != 0 || status != 0)
         return -6;
-    if (mode == Mode::OneWay)
-        return static_cast<int64_t>(per_message);
-    return TimeStampCounter::fastest_and_median_status(s_samples, count);
+    return mode == Mode::OneWay ? static_cast<int64_t>(per_message) : 0;
 }

@@ -77,5 +77,8 @@ extern "C" int64_t main(uint64_t, uint64_t self_value)
             && System::thread_set_affinity(1ull << 63) == failure(ErrorCode::InvalidArgument)
             && System::thread_set_affinity(1) == 0 && System::thread_set_affinity(~0ull) == 0))
         return checks.failed_check();
+    // thread_yield always succeeds, and the thread runs on after it.
+    if (!checks.expect(System::thread_yield() == 0 && System::thread_yield() == 0))
+        return checks.failed_check();
     return 0;
 }
