@@ -1,0 +1,405 @@
+#!/usr/bin/env python3
+"""RaeenOS's benchmarks side by side with Linux (`./raeen bench`, docs/perf/README.md).
+
+  bench.py run --build-dir DIR [--check] [--record] [--modes instructions,time] [--no-linux]
+  bench.py check --results FILE [--gates FILE]
+
+`run` boots the release test kernel with `test=bench` and the release ISO (for boot to the
+first process), and a Debian kernel with a static benchmark program as /init
+(Tests/Bench/LinuxPeer.cpp, Tools/linux_peer.py), each in QEMU with the same fixed flags:
+
+  - instruction mode, `-icount shift=0,sleep=off`: the guest clock, and so rdtsc, counts
+    guest instructions, the same on every host and every run;
+  - time mode, plain TCG: wall time on this host, noisy.
+
+Single-CPU metrics come from `-smp 1` boots, cross-CPU ones from `-smp 2`. It writes
+build/bench/results.md (one table, both systems, the ratio), results.json (everything
+parsed) and slo_results.json (the instruction-mode figures under the keys of the gates
+file, in the format of the project rules' section 93). `--check` then fails if any metric is
+past its gate in Tests/Bench/slo_gates.toml; `--record` copies the table to
+docs/perf/results.md with the QEMU version and the host CPU.
+"""
+import argparse
+import dataclasses
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import linux_peer  # noqa: E402
+import qemu_runner  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GATES_FILE = os.path.join(ROOT, "Tests", "Bench", "slo_gates.toml")
+RECORD_FILE = os.path.join(ROOT, "docs", "perf", "results.md")
+MODES = ("instructions", "time")
+
+SAMPLES_LINE = re.compile(
+    r"\[BENCH\] (?P<test>\S+) (?P<metric>[^:]+): n=(?P<n>\d+) min=(?P<min>\d+) median=(?P<median>\d+) "
+    r"p99=(?P<p99>\d+) max=(?P<max>\d+) mean=(?P<mean>\d+) (?P<unit>\S+)")
+VALUE_LINE = re.compile(r"\[BENCH\] (?P<test>\S+) (?P<metric>[^:]+): (?P<value>\d+) (?P<unit>\S+)\s*$")
+TSC_LINE = re.compile(r"TSC measured against it: (\d+) kHz|TSC runs at (\d+) kHz")
+FIRST_PROCESS_LINE = re.compile(r"started as process 1 at (\d+) ns")
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """One metric both systems measure the same way."""
+    key: str
+    title: str
+    raeenos_test: str  # suite.name of the kernel benchmark, or "boot" for the boot log
+    smp: int
+    linux_key: str
+
+
+COMPARISONS = [
+    Comparison("null_syscall", "null system call round trip (Linux: getppid)",
+               "syscalls.null_call_round_trip", 1, "null_syscall"),
+    Comparison("ipc_round_trip_same_cpu", "IPC call and reply, same CPU (Linux: pipe ping-pong)",
+               "ipc.call_round_trip_same_cpu", 1, "ipc_round_trip_same_cpu"),
+    Comparison("ipc_round_trip_cross_cpu", "IPC call and reply, across CPUs (Linux: pipe ping-pong)",
+               "ipc.call_round_trip_cross_cpu", 2, "ipc_round_trip_cross_cpu"),
+    Comparison("yield_round_trip", "yield round trip between two processes, one CPU",
+               "tasks.yield_round_trip_between_processes", 1, "yield_round_trip"),
+    Comparison("anonymous_first_touch", "anonymous page, first touch", "memory.anonymous_first_touch_fault",
+               1, "anonymous_first_touch"),
+    Comparison("thread_create_join", "thread create and join", "tasks.thread_create_and_join", 1,
+               "thread_create_join"),
+    Comparison("process_spawn", "process spawn, run to exit, wait (Linux: fork, exec, wait)",
+               "tasks.process_spawn_and_wait", 1, "process_spawn"),
+    Comparison("boot_to_first_process", "boot to the first user process (kernel clock)", "boot", 1,
+               "boot_to_first_process"),
+]
+
+
+def parse_raeenos_benchmarks(text):
+    """{test: {"n","min","median","p99","max","mean","unit"} or {"value","unit"}} from a test=bench log.
+    A test that reports several metrics keeps the first (the kernel ones report one each that
+    a comparison uses)."""
+    results = {}
+    for line in text.splitlines():
+        match = SAMPLES_LINE.search(line)
+        if match:
+            entry = {name: int(match.group(name)) for name in ("n", "min", "median", "p99", "max", "mean")}
+            entry["unit"] = match.group("unit")
+            entry["metric"] = match.group("metric")
+            results.setdefault(match.group("test"), entry)
+            continue
+        match = VALUE_LINE.search(line)
+        if match:
+            results.setdefault(match.group("test"),
+                               {"value": int(match.group("value")), "unit": match.group("unit"),
+                                "metric": match.group("metric")})
+    return results
+
+
+def parse_tsc_ticks_per_microsecond(text):
+    """The kernel's TSC frequency as it measured it (the last such line), in ticks per µs."""
+    frequency_khz = None
+    for match in TSC_LINE.finditer(text):
+        frequency_khz = int(match.group(1) or match.group(2))
+    if frequency_khz is None:
+        raise ValueError("no TSC frequency in the kernel log")
+    return frequency_khz / 1000.0
+
+
+def parse_first_process_ns(text):
+    match = FIRST_PROCESS_LINE.search(text)
+    if not match:
+        raise ValueError("the kernel never said it started process 1")
+    return int(match.group(1))
+
+
+def qemu_version():
+    output = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout
+    return output.splitlines()[0].strip() if output else "unknown"
+
+
+def host_cpu():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+class RunArguments:
+    """What qemu_runner.run_with_timeout reads from its argparse namespace."""
+
+    def __init__(self, timeout, log, until=None, expect_exit=None):
+        self.timeout = timeout
+        self.log = log
+        self.until = until
+        self.expect = None
+        self.reject = None
+        self.expect_exit = expect_exit
+
+
+def boot_raeenos(build_dir, smp, icount, log_path, timeout):
+    """Runs every kernel benchmark; returns the console text."""
+    release = os.path.join(build_dir, "kernel-release")
+    iso = os.path.join(build_dir, "bench", "raeenos-bench.iso")
+    qemu_runner.make_iso.make_iso(os.path.join(release, "raeenos-test.elf"), iso,
+                                  "test=bench panic=qemu-exit log=info",
+                                  initrd=os.path.join(release, "initrd.tar"))
+    command = qemu_runner.qemu_command(iso, False, smp, "256M", test_device=True,
+                                       icount=0 if icount else None)
+    return run_quietly(command, RunArguments(timeout, log_path, expect_exit="tests-passed"))
+
+
+def boot_raeenos_to_first_process(build_dir, icount, log_path, timeout):
+    iso = os.path.join(build_dir, "raeenos-release.iso")
+    command = qemu_runner.qemu_command(iso, False, 1, "256M", test_device=True, icount=0 if icount else None)
+    return run_quietly(command, RunArguments(timeout, log_path, until=FIRST_PROCESS_LINE.pattern, expect_exit="pattern"))
+
+
+def run_quietly(command, arguments):
+    """qemu_runner's run, with its echo of the console kept out of the bench output; stops
+    the bench if the boot did not end as expected."""
+    saved = sys.stdout
+    try:
+        with open(os.devnull, "w") as sink:
+            sys.stdout = sink
+            status = qemu_runner.run_with_timeout(command, arguments)
+    finally:
+        sys.stdout = saved
+    if status != 0:
+        raise SystemExit(f"bench: the boot logged in {arguments.log} did not end as expected")
+    with open(arguments.log) as log:
+        return log.read()
+
+
+def measure(build_dir, modes, with_linux, timeout):
+    """Every boot of the comparison; returns the results dictionary (also the JSON file)."""
+    bench_dir = os.path.join(build_dir, "bench")
+    os.makedirs(bench_dir, exist_ok=True)
+    results = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "qemu": qemu_version(),
+        "host_cpu": host_cpu(),
+        "qemu_flags": "-machine q35 -cpu max -m 256M, -smp 1 or 2; instruction mode adds -icount shift=0,sleep=off",
+        "modes": {},
+    }
+    kernel = None
+    initramfs = os.path.join(bench_dir, "linux", "initramfs.cpio")
+    if with_linux:
+        kernel = linux_peer.fetch_kernel(os.path.join(bench_dir, "linux"))
+        peer_binary = os.path.join(bench_dir, "linux", "linux-peer")
+        linux_peer.build_peer(os.path.join(ROOT, "Tests", "Bench", "LinuxPeer.cpp"), peer_binary)
+        linux_peer.make_initramfs(peer_binary, initramfs)
+        results["linux_kernel"] = f"{kernel.package} {kernel.version}"
+    for mode in modes:
+        icount = mode == "instructions"
+        mode_results = {"raeenos": {}, "linux": {}}
+        for smp in (1, 2):
+            log_path = os.path.join(bench_dir, f"raeenos-{mode}-smp{smp}.log")
+            print(f"bench: RaeenOS, {mode} mode, {smp} CPU(s)", flush=True)
+            text = boot_raeenos(build_dir, smp, icount, log_path, timeout)
+            mode_results["raeenos"][f"smp{smp}"] = {
+                "benchmarks": parse_raeenos_benchmarks(text),
+                "tsc_ticks_per_microsecond": parse_tsc_ticks_per_microsecond(text),
+            }
+        log_path = os.path.join(bench_dir, f"raeenos-{mode}-boot.log")
+        print(f"bench: RaeenOS, {mode} mode, boot to the first process", flush=True)
+        mode_results["raeenos"]["boot_to_first_process_ns"] = parse_first_process_ns(
+            boot_raeenos_to_first_process(build_dir, icount, log_path, timeout))
+        if with_linux:
+            for smp in (1, 2):
+                log_path = os.path.join(bench_dir, f"linux-{mode}-smp{smp}.log")
+                print(f"bench: Linux, {mode} mode, {smp} CPU(s)", flush=True)
+                text = linux_peer.boot(kernel.path, initramfs, smp, icount, timeout, log_path)
+                mode_results["linux"][f"smp{smp}"] = linux_peer.parse_results(text)
+        results["modes"][mode] = mode_results
+    with open(os.path.join(bench_dir, "results.json"), "w") as output:
+        json.dump(results, output, indent=2)
+    return results
+
+
+def comparison_figures(mode, mode_results, comparison):
+    """(RaeenOS {"median","p99"}, Linux {"median","p99"}) for one comparison, in the mode's
+    unit (instructions, or ns in time mode); None where a side has no figure."""
+    def to_unit(ticks, ticks_per_microsecond):
+        if mode == "instructions":
+            return ticks
+        return round(ticks * 1000.0 / ticks_per_microsecond)
+
+    smp_key = f"smp{comparison.smp}"
+    raeenos = None
+    if comparison.raeenos_test == "boot":
+        value = mode_results["raeenos"].get("boot_to_first_process_ns")
+        if value is not None:
+            raeenos = {"median": value, "p99": None}
+    else:
+        run = mode_results["raeenos"].get(smp_key, {})
+        entry = run.get("benchmarks", {}).get(comparison.raeenos_test)
+        if entry and "median" in entry:
+            rate = run["tsc_ticks_per_microsecond"]
+            raeenos = {"median": to_unit(entry["median"], rate), "p99": to_unit(entry["p99"], rate)}
+    linux = None
+    run = mode_results["linux"].get(smp_key)
+    if run:
+        entry = run.get(comparison.linux_key)
+        if entry and "value" in entry:
+            linux = {"median": entry["value"], "p99": None}
+        elif entry:
+            rate = run["tsc_ticks_per_microsecond"]
+            linux = {"median": to_unit(entry["median"], rate), "p99": to_unit(entry["p99"], rate)}
+    return raeenos, linux
+
+
+def format_figure(figure, field):
+    if figure is None or figure.get(field) is None:
+        return "—"
+    return f"{figure[field]:,}"
+
+
+def ratio(raeenos, linux):
+    if not raeenos or not linux or not linux["median"]:
+        return "—"
+    return f"{raeenos['median'] / linux['median']:.2f}"
+
+
+def results_table(results):
+    """The Markdown report: one table per mode, RaeenOS next to Linux, and the ratio of the
+    medians (below 1: RaeenOS is faster)."""
+    lines = [
+        "# RaeenOS and Linux, side by side",
+        "",
+        f"Measured {results['date']} by `./raeen bench` on {results['host_cpu']}, {results['qemu']}.",
+        f"QEMU: {results['qemu_flags']}.",
+    ]
+    if "linux_kernel" in results:
+        lines.append(f"Linux: Debian's `{results['linux_kernel']}`, `/init` = Tests/Bench/LinuxPeer.cpp.")
+    lines.append("")
+    for mode, mode_results in results["modes"].items():
+        heading = "Instruction mode (guest instructions)" if mode == "instructions" else "Time mode (ns of wall time)"
+        lines += [f"## {heading}", "",
+                  "| metric | CPUs | RaeenOS median | RaeenOS p99 | Linux median | Linux p99 | ratio |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        for comparison in COMPARISONS:
+            raeenos, linux = comparison_figures(mode, mode_results, comparison)
+            lines.append(f"| {comparison.title} | {comparison.smp} | {format_figure(raeenos, 'median')} | "
+                         f"{format_figure(raeenos, 'p99')} | {format_figure(linux, 'median')} | "
+                         f"{format_figure(linux, 'p99')} | {ratio(raeenos, linux)} |")
+        lines += ["", "RaeenOS alone (kernel benchmarks, `-smp 2`):", "",
+                  "| benchmark | metric | median | p99 | unit |", "| --- | --- | --- | --- | --- |"]
+        run = mode_results["raeenos"].get("smp2", {})
+        for test, entry in sorted(run.get("benchmarks", {}).items()):
+            median = entry.get("median", entry.get("value"))
+            p99 = entry.get("p99")
+            unit = entry["unit"]
+            if mode == "time" and unit == "ticks":
+                # Each side's own TSC rate turns ticks into ns (instruction mode: 1 per ns).
+                rate = run["tsc_ticks_per_microsecond"]
+                median = round(median * 1000.0 / rate)
+                p99 = None if p99 is None else round(p99 * 1000.0 / rate)
+                unit = "ns"
+            shown_p99 = "—" if p99 is None else f"{p99:,}"
+            lines.append(f"| `{test}` | {entry['metric']} | {median:,} | {shown_p99} | {unit} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def slo_results(results):
+    """The instruction-mode figures of RaeenOS under the gates' keys: KEY_median and KEY_p99."""
+    metrics = {}
+    mode_results = results["modes"].get("instructions")
+    if mode_results:
+        for comparison in COMPARISONS:
+            raeenos, _ = comparison_figures("instructions", mode_results, comparison)
+            if raeenos is None:
+                continue
+            metrics[f"{comparison.key}_median_instructions"] = raeenos["median"]
+            if raeenos.get("p99") is not None:
+                metrics[f"{comparison.key}_p99_instructions"] = raeenos["p99"]
+    return {"platform": f"qemu-tcg-q35 ({results['qemu']}, {results['host_cpu']})", "mode": "instructions",
+            "metrics": metrics}
+
+
+def check_gates(slo, gates_path):
+    """The gate violations: (key, value, limit) for every gated metric past its max, and a
+    missing figure for a gated metric is a violation too (value None)."""
+    with open(gates_path, "rb") as gates_file:
+        gates = tomllib.load(gates_file)["slo_gates"]
+    violations = []
+    for key, gate in gates.items():
+        value = slo["metrics"].get(key)
+        if value is None or value > gate["max"]:
+            violations.append((key, value, gate["max"]))
+    return violations
+
+
+def report_violations(violations):
+    for key, value, limit in violations:
+        shown = "missing" if value is None else f"{value:,}"
+        print(f"bench: gate failed: {key} = {shown} (max {limit:,})", file=sys.stderr)
+
+
+def run(arguments):
+    modes = [mode.strip() for mode in arguments.modes.split(",") if mode.strip()]
+    for mode in modes:
+        if mode not in MODES:
+            raise SystemExit(f"unknown mode {mode!r} (modes: {', '.join(MODES)})")
+    if arguments.check and "instructions" not in modes:
+        raise SystemExit("--check needs the instruction mode")
+    results = measure(arguments.build_dir, modes, not arguments.no_linux, arguments.timeout)
+    bench_dir = os.path.join(arguments.build_dir, "bench")
+    table = results_table(results)
+    with open(os.path.join(bench_dir, "results.md"), "w") as output:
+        output.write(table)
+    slo = slo_results(results)
+    with open(os.path.join(bench_dir, "slo_results.json"), "w") as output:
+        json.dump(slo, output, indent=2)
+    print(table)
+    if arguments.record:
+        os.makedirs(os.path.dirname(RECORD_FILE), exist_ok=True)
+        shutil.copyfile(os.path.join(bench_dir, "results.md"), RECORD_FILE)
+        print(f"bench: recorded in {os.path.relpath(RECORD_FILE, ROOT)}")
+    if arguments.check:
+        violations = check_gates(slo, arguments.gates)
+        report_violations(violations)
+        if violations:
+            return 1
+        print("bench: every metric is within its gate")
+    return 0
+
+
+def check(arguments):
+    with open(arguments.results) as results_file:
+        slo = json.load(results_file)
+    violations = check_gates(slo, arguments.gates)
+    report_violations(violations)
+    return 1 if violations else 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run")
+    run_parser.add_argument("--build-dir", required=True)
+    run_parser.add_argument("--modes", default="instructions,time")
+    run_parser.add_argument("--check", action="store_true")
+    run_parser.add_argument("--record", action="store_true")
+    run_parser.add_argument("--no-linux", action="store_true")
+    run_parser.add_argument("--gates", default=GATES_FILE)
+    run_parser.add_argument("--timeout", type=float, default=900)
+    check_parser = commands.add_parser("check")
+    check_parser.add_argument("--results", required=True)
+    check_parser.add_argument("--gates", default=GATES_FILE)
+    arguments = parser.parse_args()
+    if arguments.command == "run":
+        return run(arguments)
+    return check(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
