@@ -180,27 +180,30 @@ def kernel_timer_frequency(vmlinuz):
     return int(match.group(1))
 
 
-def kernel_command_line(vmlinuz, icount):
-    """The kernel's command line; under icount it also presets the delay-loop calibration.
+def kernel_command_line(vmlinuz, smp, icount):
+    """The kernel's command line, with two additions for several CPUs under icount.
 
-    Every CPU but the first measures its own loops_per_jiffy by timing delay loops against
-    the timer tick. Under -icount QEMU runs the CPUs in turn on one host thread, so the
-    second CPU sees the tick advance only when the first gets its turn, and that
-    measurement does not converge: a two-CPU boot stays at "Booting SMP configuration".
-    With the TSC at exactly 1 GHz the right figure is known, ticks per second over CONFIG_HZ,
-    and `lpj=` hands it to every CPU; the first CPU's own calibration (from the PIT) lands
-    within a few parts per million of it.
+    Under -icount QEMU runs the CPUs in turn on one host thread, and a turn lasts until
+    the next timer deadline unless the CPU halts or executes `pause`.
+    - Every CPU but the first measures its own loops_per_jiffy by timing delay loops
+      against the tick, which it sees advance only between turns: the measurement does
+      not converge. With the TSC at exactly 1 GHz the right figure is known, ticks per
+      second over CONFIG_HZ, and `lpj=` hands it to every CPU (the first CPU's own
+      calibration from the PIT lands within a few parts per million of it).
+    - The boot CPU waits for each starting CPU in a loop that only calls schedule(), so it
+      keeps every turn and the starting CPU can wait minutes. `maxcpus=1` boots on one CPU;
+      the peer, as init, brings the others online with a `pause` loop running beside it.
     """
-    if not icount:
+    if not icount or smp < 2:
         return KERNEL_COMMAND_LINE
     loops_per_jiffy = ICOUNT_TSC_HZ // kernel_timer_frequency(vmlinuz)
-    return f"{KERNEL_COMMAND_LINE} lpj={loops_per_jiffy}"
+    return f"{KERNEL_COMMAND_LINE} lpj={loops_per_jiffy} maxcpus=1"
 
 
 def qemu_command(vmlinuz, initramfs, smp, icount):
     command = [
         "qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-smp", str(smp), "-m", "256M",
-        "-kernel", vmlinuz, "-initrd", initramfs, "-append", kernel_command_line(vmlinuz, icount),
+        "-kernel", vmlinuz, "-initrd", initramfs, "-append", kernel_command_line(vmlinuz, smp, icount),
         "-serial", "stdio", "-display", "none", "-monitor", "none", "-no-reboot",
     ]
     if icount:

@@ -15,11 +15,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <new>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -412,6 +416,69 @@ void report_tsc_calibration()
     std::fflush(stdout);
 }
 
+constexpr char cpu_directory[] = "/sys/devices/system/cpu";
+
+// Reads the first byte of a sysfs attribute; 0 when it cannot be read.
+char read_attribute_byte(const char* path)
+{
+    int descriptor = open(path, O_RDONLY | O_CLOEXEC);
+    if (descriptor < 0)
+        return 0;
+    char value = 0;
+    if (read(descriptor, &value, 1) != 1)
+        value = 0;
+    close(descriptor);
+    return value;
+}
+
+// Under `-icount` QEMU runs the emulated CPUs in turn on one host thread and hands each
+// turn the instructions left until the next timer deadline; the first CPU uses them all
+// unless it halts or executes `pause`. Linux's boot CPU waits for a starting CPU in a loop
+// that only calls schedule(), so the second CPU can wait minutes for a turn. linux_peer.py
+// therefore boots such machines with `maxcpus=1`, and init brings the other CPUs online
+// here, with a helper on the boot CPU spinning on `pause` so the starting CPU gets turns.
+// Without offline CPUs (every other run) this mounts sysfs and changes nothing.
+void bring_offline_cpus_online()
+{
+    if (mkdir("/sys", 0755) != 0 && errno != EEXIST)
+        fail("mkdir /sys");
+    if (mount("sysfs", "/sys", "sysfs", 0, nullptr) != 0 && errno != EBUSY)
+        fail("mount sysfs");
+    char path[128];
+    std::snprintf(path, sizeof(path), "%s/offline", cpu_directory);
+    char first_offline = read_attribute_byte(path);
+    if (first_offline < '0' || first_offline > '9')
+        return;
+
+    std::fflush(stdout);
+    pid_t spinner = fork();
+    if (spinner < 0)
+        fail("fork (pause spinner)");
+    if (spinner == 0) {
+        while (true)
+            _mm_pause();
+    }
+    for (int cpu = 1; cpu < CPU_SETSIZE; ++cpu) {
+        std::snprintf(path, sizeof(path), "%s/cpu%d/online", cpu_directory, cpu);
+        char state = read_attribute_byte(path);
+        if (state == 0)
+            break;
+        if (state != '0')
+            continue;
+        int descriptor = open(path, O_WRONLY | O_CLOEXEC);
+        if (descriptor < 0 || write(descriptor, "1", 1) != 1)
+            fail("bringing a CPU online");
+        close(descriptor);
+    }
+    if (kill(spinner, SIGKILL) != 0)
+        fail("kill (pause spinner)");
+    int status = 0;
+    while (waitpid(spinner, &status, 0) < 0) {
+        if (errno != EINTR)
+            fail("waitpid (pause spinner)");
+    }
+}
+
 } // namespace
 
 int main(int argument_count, char** arguments)
@@ -438,6 +505,7 @@ int main(int argument_count, char** arguments)
     if (s_running_as_init) {
         std::printf("[BENCH] boot_to_first_process: %lld ns\n", static_cast<long long>(boot_nanoseconds));
         std::fflush(stdout);
+        bring_offline_cpus_online();
     }
 
     CpuChoice cpus = choose_cpus();
