@@ -225,7 +225,7 @@ def measure(build_dir, modes, with_linux, timeout):
 
 
 def comparison_figures(mode, mode_results, comparison):
-    """(RaeenOS {"median","p99"}, Linux {"median","p99"}) for one comparison, in the mode's
+    """(RaeenOS {"min","median","p99"}, Linux {...}) for one comparison, in the mode's
     unit (instructions, or ns in time mode); None where a side has no figure."""
     def to_unit(ticks, ticks_per_microsecond):
         if mode == "instructions":
@@ -237,22 +237,22 @@ def comparison_figures(mode, mode_results, comparison):
     if comparison.raeenos_test == "boot":
         value = mode_results["raeenos"].get("boot_to_first_process_ns")
         if value is not None:
-            raeenos = {"median": value, "p99": None}
+            raeenos = {"min": None, "median": value, "p99": None}
     else:
         run = mode_results["raeenos"].get(smp_key, {})
         entry = run.get("benchmarks", {}).get(comparison.raeenos_test)
         if entry and "median" in entry:
             rate = run["tsc_ticks_per_microsecond"]
-            raeenos = {"median": to_unit(entry["median"], rate), "p99": to_unit(entry["p99"], rate)}
+            raeenos = {field: to_unit(entry[field], rate) for field in ("min", "median", "p99")}
     linux = None
     run = mode_results["linux"].get(smp_key)
     if run:
         entry = run.get(comparison.linux_key)
         if entry and "value" in entry:
-            linux = {"median": entry["value"], "p99": None}
+            linux = {"min": None, "median": entry["value"], "p99": None}
         elif entry:
             rate = run["tsc_ticks_per_microsecond"]
-            linux = {"median": to_unit(entry["median"], rate), "p99": to_unit(entry["p99"], rate)}
+            linux = {field: to_unit(entry[field], rate) for field in ("min", "median", "p99")}
     return raeenos, linux
 
 
@@ -260,6 +260,15 @@ def format_figure(figure, field):
     if figure is None or figure.get(field) is None:
         return "—"
     return f"{figure[field]:,}"
+
+
+def format_triple(figure):
+    """min / median / p99, or the one value of a single-figure metric."""
+    if figure is None:
+        return "—"
+    if figure.get("min") is None and figure.get("p99") is None:
+        return format_figure(figure, "median")
+    return " / ".join(format_figure(figure, field) for field in ("min", "median", "p99"))
 
 
 def ratio(raeenos, linux):
@@ -283,13 +292,12 @@ def results_table(results):
     for mode, mode_results in results["modes"].items():
         heading = "Instruction mode (guest instructions)" if mode == "instructions" else "Time mode (ns of wall time)"
         lines += [f"## {heading}", "",
-                  "| metric | CPUs | RaeenOS median | RaeenOS p99 | Linux median | Linux p99 | ratio |",
-                  "| --- | --- | --- | --- | --- | --- | --- |"]
+                  "| metric | CPUs | RaeenOS min / median / p99 | Linux min / median / p99 | ratio of medians |",
+                  "| --- | --- | --- | --- | --- |"]
         for comparison in COMPARISONS:
             raeenos, linux = comparison_figures(mode, mode_results, comparison)
-            lines.append(f"| {comparison.title} | {comparison.smp} | {format_figure(raeenos, 'median')} | "
-                         f"{format_figure(raeenos, 'p99')} | {format_figure(linux, 'median')} | "
-                         f"{format_figure(linux, 'p99')} | {ratio(raeenos, linux)} |")
+            lines.append(f"| {comparison.title} | {comparison.smp} | {format_triple(raeenos)} | "
+                         f"{format_triple(linux)} | {ratio(raeenos, linux)} |")
         lines += ["", "RaeenOS alone (kernel benchmarks, `-smp 2`):", "",
                   "| benchmark | metric | median | p99 | unit |", "| --- | --- | --- | --- | --- |"]
         run = mode_results["raeenos"].get("smp2", {})

@@ -43,6 +43,6 @@ KERNEL_BENCHMARK(ipc, one_way_throughput)
         return;
     EXPECT(status.value() > 0);
     if (status.value() > 0)
-        Kernel::Test::report_value(test_context, "instructions per one-way message"_sv,
-            static_cast<Core::u64>(status.value()), "ticks"_sv);
+        Kernel::Test::report_value(
+            test_context, "per one-way message"_sv, static_cast<Core::u64>(status.value()), "ticks"_sv);
 }

@@ -94,7 +94,8 @@ class FigureTests(unittest.TestCase):
         results = {"date": "d", "qemu": "QEMU 7.2", "host_cpu": "cpu", "qemu_flags": "flags",
                    "modes": {"instructions": mode_results(100, 400)}}
         table = bench.results_table(results)
-        self.assertIn("| null system call round trip (Linux: getppid) | 1 | 100 | 200 | 400 | 1,200 | 0.25 |", table)
+        self.assertIn("| null system call round trip (Linux: getppid) | 1 | 1 / 100 / 200 | 1 / 400 / 1,200 | 0.25 |", table)
+        self.assertIn("| boot to the first user process (kernel clock) | 1 | 42,000,000 | 84,000,000 | 0.50 |", table)
         slo = bench.slo_results(results)
         self.assertEqual(slo["metrics"]["null_syscall_median_instructions"], 100)
         self.assertEqual(slo["metrics"]["null_syscall_p99_instructions"], 200)
