@@ -14,31 +14,26 @@ constexpr Core::u64 same_cpu_mode = 0;
 constexpr Core::u64 cross_cpu_mode = 1;
 constexpr Core::u64 one_way_mode = 2;
 
-constexpr Core::u64 benchmark_argument(Core::u64 count, Core::u64 mode)
-{
-    return count | (mode << 32);
-}
-
 } // namespace
 
 KERNEL_BENCHMARK(ipc, call_round_trip_same_cpu)
 {
-    Kernel::Tasks::TestSupport::report_program_samples(
-        test_context, "tests/ipc-benchmark", benchmark_argument(1000, same_cpu_mode), "call round trip"_sv);
+    Kernel::Tasks::TestSupport::report_program_samples(test_context, "tests/ipc-benchmark",
+        Kernel::Tasks::TestSupport::benchmark_argument(1000, same_cpu_mode), "call round trip"_sv);
 }
 
 KERNEL_BENCHMARK(ipc, call_round_trip_cross_cpu)
 {
     if (Kernel::Arch::processor_count() < 2)
         return;
-    Kernel::Tasks::TestSupport::report_program_samples(
-        test_context, "tests/ipc-benchmark", benchmark_argument(1000, cross_cpu_mode), "call round trip"_sv);
+    Kernel::Tasks::TestSupport::report_program_samples(test_context, "tests/ipc-benchmark",
+        Kernel::Tasks::TestSupport::benchmark_argument(1000, cross_cpu_mode), "call round trip"_sv);
 }
 
 KERNEL_BENCHMARK(ipc, one_way_throughput)
 {
-    auto status = Kernel::Tasks::TestSupport::run_to_exit(
-        test_context, "tests/ipc-benchmark", benchmark_argument(2000, one_way_mode));
+    auto status = Kernel::Tasks::TestSupport::run_to_exit(test_context, "tests/ipc-benchmark",
+        Kernel::Tasks::TestSupport::benchmark_argument(2000, one_way_mode));
     if (!status.has_value())
         return;
     EXPECT(status.value() > 0);

@@ -49,6 +49,13 @@ inline void expect_program_passes(Test::TestContext& test_context, const char* p
         EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
 }
 
+// The argument of a benchmark program that runs in several modes (IpcBenchmark.cpp,
+// LifecycleBenchmark.cpp): the sample count in bits 0-31, the mode in bits 32-39.
+constexpr Core::u64 benchmark_argument(Core::u64 count, Core::u64 mode)
+{
+    return count | (mode << 32);
+}
+
 // Runs a user-space benchmark program that leaves its samples in a memory object, its first
 // start-up handle (Userland/Runtime/BenchmarkSamples.h), and reports them under `metric`
 // (n, min, median, p99, max, mean). The program must exit with 0.

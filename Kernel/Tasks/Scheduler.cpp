@@ -210,6 +210,21 @@ public:
         return static_cast<Core::u32>(queue.fair.count() + (real_time_running ? 1 : 0));
     }
 
+    // Disarms the thread's own wake timer if it is still armed after a wait ended some
+    // other way, so that it cannot fire into whatever the thread blocks on next. The timer
+    // lives on the CPU it was armed on (m_wake_timer_cpu), which may no longer be this one.
+    // Only the thread itself arms it, so once seen unarmed it stays so.
+    static void cancel_wake_timer(Thread& self)
+    {
+        if (!self.m_wake_timer.is_armed())
+            return;
+        Arch::run_on_processor(
+            self.m_wake_timer_cpu,
+            // The argument is this thread's timer, alive for as long as the thread.
+            [](void* timer) { (void)Time::cancel_timer(*static_cast<Time::Timer*>(timer)); },
+            &self.m_wake_timer);
+    }
+
     static void publish_load(RunQueue& queue)
     {
         PublishedLoad& load = s_published_loads[Arch::current_processor_index()];
@@ -1069,17 +1084,8 @@ void Scheduler::sleep_until(Core::u64 deadline_ns)
     self.m_wake_timer_cpu = Arch::current_processor_index();
     Time::arm_timer(self.m_wake_timer, deadline_ns);
     block_current();
-    // Woken before the deadline by someone else (Scheduler::wake is public): the timer must
-    // not fire later into whatever the thread blocks on next. It lives on the CPU where it
-    // was armed, which may no longer be this one. Only this thread arms it, so once seen
-    // unarmed it stays so.
-    if (self.m_wake_timer.is_armed()) {
-        Arch::run_on_processor(
-            self.m_wake_timer_cpu,
-            // The argument is this thread's timer, alive for as long as the thread.
-            [](void* timer) { (void)Time::cancel_timer(*static_cast<Time::Timer*>(timer)); },
-            &self.m_wake_timer);
-    }
+    // Woken before the deadline by someone else (Scheduler::wake is public).
+    SchedulerInternals::cancel_wake_timer(self);
 }
 
 void Scheduler::exit_current(Core::i64 status)
@@ -1346,15 +1352,8 @@ Core::Result<void> Scheduler::block_under(
             block_current();
     }
     __atomic_store_n(&self.m_in_interruptible_wait, false, __ATOMIC_RELAXED);
-    // A timer still armed must not fire into a later wait; it lives on the CPU it was armed
-    // on (this thread may have moved since).
-    if (timer_armed && self.m_wake_timer.is_armed()) {
-        Arch::run_on_processor(
-            self.m_wake_timer_cpu,
-            // The argument is this thread's timer, alive for as long as the thread.
-            [](void* timer) { (void)Time::cancel_timer(*static_cast<Time::Timer*>(timer)); },
-            &self.m_wake_timer);
-    }
+    if (timer_armed)
+        SchedulerInternals::cancel_wake_timer(self);
     // Interrupts are off (the caller's), so the flags this returns add nothing to
     // `saved_flags`, which the caller's unlock restores.
     (void)lock.lock();
@@ -1467,15 +1466,8 @@ Core::Result<void> WaitQueue::wait_interruptible(ConditionCheck check, void* con
             __atomic_store_n(&self.m_in_interruptible_wait, false, __ATOMIC_RELAXED);
         }
     }
-    // As in sleep_until: a timer still armed must not fire into a later wait; it lives on
-    // the CPU it was armed on.
-    if (timer_armed && self.m_wake_timer.is_armed()) {
-        Arch::run_on_processor(
-            self.m_wake_timer_cpu,
-            // The argument is this thread's timer, alive for as long as the thread.
-            [](void* timer) { (void)Time::cancel_timer(*static_cast<Time::Timer*>(timer)); },
-            &self.m_wake_timer);
-    }
+    if (timer_armed)
+        SchedulerInternals::cancel_wake_timer(self);
     if (wake_consumed)
         (void)wake_one();
     return result;

@@ -125,6 +125,17 @@ int64_t serve_calls()
     return static_cast<int64_t>(served);
 }
 
+// channel_serve's arguments for reading requests into `message`, waiting as long as it
+// takes, with no reply yet.
+ABI::ChannelServeArguments serve_into(CallMessage& message)
+{
+    ABI::ChannelServeArguments serve {};
+    serve.request.bytes_address = reinterpret_cast<uint64_t>(&message);
+    serve.request.bytes_capacity = sizeof(message);
+    serve.deadline_ns = ABI::no_deadline;
+    return serve;
+}
+
 // The channel_serve server: answers every call on `s_server_channel` with the payload
 // tripled and the request's handles moved back, until the caller's end closes. Exits with
 // how many calls it answered, or a negative number if anything else happened.
@@ -132,12 +143,9 @@ int64_t serve_with_channel_serve()
 {
     CallMessage message {};
     uint32_t handles[4] = {};
-    ABI::ChannelServeArguments serve {};
-    serve.request.bytes_address = reinterpret_cast<uint64_t>(&message);
-    serve.request.bytes_capacity = sizeof(message);
+    ABI::ChannelServeArguments serve = serve_into(message);
     serve.request.handles_address = reinterpret_cast<uint64_t>(handles);
     serve.request.handles_capacity = 4;
-    serve.deadline_ns = ABI::no_deadline;
     int64_t answered = 0;
     for (;;) {
         bool replying = serve.flags != 0;
@@ -174,10 +182,7 @@ int64_t serve_then_reply_late()
     if (System::thread_set_affinity(1) != 0)
         return -1;
     CallMessage message {};
-    ABI::ChannelServeArguments serve {};
-    serve.request.bytes_address = reinterpret_cast<uint64_t>(&message);
-    serve.request.bytes_capacity = sizeof(message);
-    serve.deadline_ns = ABI::no_deadline;
+    ABI::ChannelServeArguments serve = serve_into(message);
     if (System::channel_serve(s_server_channel, &serve) != 0)
         return -2;
     serve.reply_bytes_address = reinterpret_cast<uint64_t>(&message);
@@ -199,10 +204,7 @@ int64_t reply_then_compute()
     if (System::thread_set_affinity(1) != 0)
         return -1;
     CallMessage message {};
-    ABI::ChannelServeArguments serve {};
-    serve.request.bytes_address = reinterpret_cast<uint64_t>(&message);
-    serve.request.bytes_capacity = sizeof(message);
-    serve.deadline_ns = ABI::no_deadline;
+    ABI::ChannelServeArguments serve = serve_into(message);
     if (System::channel_serve(s_server_channel, &serve) != 0)
         return -2;
     if (System::channel_write(s_server_channel, &message, sizeof(message)) != 0)
