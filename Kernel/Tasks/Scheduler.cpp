@@ -307,7 +307,9 @@ public:
     static void charge_current(RunQueue& queue, Core::u64 now)
     {
         charge_place(queue, now);
-        settle_loan(queue, now);
+        // Checked here, so that the common case (no hand-off) costs no call.
+        if (queue.current->m_running_for)
+            settle_loan(queue, now);
     }
 
     // Charges the time since the last charge: to the running thread's runtime, and in the
@@ -457,7 +459,7 @@ public:
     // Interrupts are off; `next` is queue.current already. Switches the CPU's state (FPU,
     // address space, entry stack) and stack from `previous` to `next`, and returns when
     // `previous` runs again.
-    static void switch_to(RunQueue& queue, Thread& previous, Thread& next)
+    [[gnu::always_inline]] static void switch_to(RunQueue& queue, Thread& previous, Thread& next)
     {
         if (previous.state() == Thread::State::Exiting)
             queue.exited = &previous;
