@@ -174,6 +174,15 @@ void pause_milliseconds(uint64_t milliseconds)
     (void)System::futex_wait(&word, 0, System::clock_monotonic() + milliseconds * 1'000'000);
 }
 
+// Starts a thread of this program on `stack` with `argument` and gives it about 20 ms to
+// reach its wait; the thread's handle, or a negated error.
+int64_t start_waiting_thread(char* stack_top, uint64_t argument)
+{
+    int64_t thread = System::thread_create(_thread_start, stack_top, argument);
+    pause_milliseconds(20);
+    return thread;
+}
+
 // Serves one call (handed to it while it waits, on CPU 0 with the caller), then replies
 // with a deadline already past: the reply goes out and the wait gives up at once. Exits
 // with 0 when both serves said so.
@@ -825,9 +834,8 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
     if (!expect(make_channel(ABI::ChannelQos::LatencySensitive, late)))
         return check;
     s_server_channel = late.second;
-    int64_t late_server = System::thread_create(
-        _thread_start, s_reader_stack + sizeof(s_reader_stack), late_serve_thread_argument);
-    pause_milliseconds(20);
+    int64_t late_server
+        = start_waiting_thread(s_reader_stack + sizeof(s_reader_stack), late_serve_thread_argument);
     request.payload = 5;
     if (!expect(late_server > 0 && System::channel_call(late.first, &call) == 0 && reply.payload == 5
             && System::thread_join(static_cast<uint32_t>(late_server)) == 0))
@@ -835,9 +843,8 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
     // A server that replies and computes on: the caller, woken by the reply, must get the
     // CPU soon, not only when the server blocks (it runs in the caller's place until then).
     s_caller_ran = 0;
-    int64_t busy_server = System::thread_create(
-        _thread_start, s_reader_stack + sizeof(s_reader_stack), busy_server_thread_argument);
-    pause_milliseconds(20);
+    int64_t busy_server
+        = start_waiting_thread(s_reader_stack + sizeof(s_reader_stack), busy_server_thread_argument);
     bool busy_answered = busy_server > 0 && System::channel_call(late.first, &call) == 0;
     s_caller_ran = 1;
     int64_t computed_ms = busy_server > 0 ? System::thread_join(static_cast<uint32_t>(busy_server)) : -1;
@@ -849,12 +856,10 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
     if (!expect(make_channel(ABI::ChannelQos::LatencySensitive, readers)))
         return check;
     s_server_channel = readers.second;
-    int64_t failing_reader = System::thread_create(
-        _thread_start, s_reader_stack + sizeof(s_reader_stack), failing_reader_thread_argument);
-    pause_milliseconds(20);
-    int64_t patient_reader = System::thread_create(
-        _thread_start, s_second_stack + sizeof(s_second_stack), patient_reader_thread_argument);
-    pause_milliseconds(20);
+    int64_t failing_reader
+        = start_waiting_thread(s_reader_stack + sizeof(s_reader_stack), failing_reader_thread_argument);
+    int64_t patient_reader
+        = start_waiting_thread(s_second_stack + sizeof(s_second_stack), patient_reader_thread_argument);
     if (!expect(failing_reader > 0 && patient_reader > 0 && write_number(readers.first, 42) == 0
             && System::thread_join(static_cast<uint32_t>(failing_reader)) == failure(ErrorCode::BadAddress)
             && System::thread_join(static_cast<uint32_t>(patient_reader)) == 42))
