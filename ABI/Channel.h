@@ -49,6 +49,13 @@ inline constexpr uint64_t channel_transaction_id_offset = 16;
 inline constexpr uint64_t channel_call_minimum_bytes = channel_transaction_id_offset + 8;
 inline constexpr uint64_t channel_kernel_transaction_bit = 1ull << 63;
 
+// The register form of channel_call and channel_serve (docs/ipc.md#register-form): a
+// message of at most channel_register_message_bytes and no handles travels in the message
+// registers, byte 8*i to 8*i+7 in the i-th of them, little-endian. In order: RDX, R8, R9,
+// R10, R12, R13, R14, R15. The transaction id of a call (byte 16) is the third.
+inline constexpr uint64_t channel_register_message_words = 8;
+inline constexpr uint64_t channel_register_message_bytes = channel_register_message_words * 8;
+
 // channel_call's arguments: the request, where the reply goes (and, out, its sizes), and
 // an absolute monotonic deadline for the reply (no_deadline: none).
 struct ChannelCallArguments {

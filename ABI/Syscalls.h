@@ -252,6 +252,24 @@ enum class Syscall : uint64_t {
     // rest of its turn: a fair thread its current request, a fixed-priority one its place
     // in its level). Always 0.
     ThreadYield = 52,
+    // channel_call_registers: channel_call for a short request and reply held in registers
+    // (docs/ipc.md#register-form; the layout is ABI/Channel.h's channel_register_*). In:
+    // RDI the channel (needs Read and Write), RSI the request's byte count
+    // (channel_call_minimum_bytes to channel_register_message_bytes), RBX the deadline
+    // (no_deadline: none), the message registers the request's bytes; the kernel sets the
+    // transaction id in its header. Out: RSI the reply's byte count and the message
+    // registers its bytes (the registers beyond them keep what they held). A reply with
+    // handles or more bytes stays queued: -BufferTooSmall, with RSI its byte count and
+    // RDX its handle count. Otherwise channel_call's errors.
+    ChannelCallRegisters = 53,
+    // channel_serve_registers: channel_serve with the reply and the next message in
+    // registers (docs/ipc.md#register-form). In: RDI the channel (needs Read; Write too with
+    // a reply), RSI the reply's byte count (0: no reply; else up to
+    // channel_register_message_bytes), RBX the deadline, the message registers the reply's
+    // bytes. Out: RDI 1 if the reply went out, else 0; RSI and the message registers the
+    // message read, as for channel_call_registers (-BufferTooSmall likewise: the message
+    // stays queued for channel_read or channel_serve). Otherwise channel_serve's errors.
+    ChannelServeRegisters = 54,
 };
 
 // The longest text debug_log accepts.

@@ -48,7 +48,22 @@ public:
     [[nodiscard]] static T* next(const T& element) { return node(element).m_next; }
     [[nodiscard]] static T* previous(const T& element) { return node(element).m_previous; }
 
-    void push_back(T& element) { insert_after(m_last, element); }
+    // At the back: insert_after(last()), without its check that the position is on this
+    // list (the last element is, by construction). Every wait record goes through here.
+    void push_back(T& element)
+    {
+        IntrusiveListNode<T>& element_node = node(element);
+        VERIFY(!element_node.is_linked());
+        element_node.m_previous = m_last;
+        element_node.m_next = nullptr;
+        element_node.m_list = this;
+        if (m_last)
+            node(*m_last).m_next = &element;
+        else
+            m_first = &element;
+        m_last = &element;
+        ++m_size;
+    }
     void push_front(T& element) { insert_after(nullptr, element); }
 
     // Links `element` right after `position` (at the front when `position` is null).

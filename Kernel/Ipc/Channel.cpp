@@ -2,7 +2,9 @@
 #include <Core/NoThrow.h>
 #include <Core/PlacementNew.h>
 #include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/MessageRegisters.h>
 #include <Kernel/Ipc/Channel.h>
+#include <Kernel/Ipc/ChannelState.h>
 #include <Kernel/Memory/Heap.h>
 #include <Kernel/Tasks/Mutex.h>
 #include <Kernel/Tasks/Scheduler.h>
@@ -12,54 +14,7 @@ namespace Kernel::Ipc {
 
 namespace {
 
-constexpr Core::u32 readable = ABI::signal_bits(ABI::Signal::Readable);
-constexpr Core::u32 writable = ABI::signal_bits(ABI::Signal::Writable);
-constexpr Core::u32 peer_closed = ABI::signal_bits(ABI::Signal::PeerClosed);
-
 using MessageQueue = Core::IntrusiveList<Message, &Message::m_queue_node>;
-
-// A caller waiting in ChannelEndpoint::call, on its own stack for the length of the call.
-struct PendingCall {
-    Core::u64 transaction_id;
-    Tasks::Thread* caller;
-    // Set, under the channel's lock, by the write that answers it.
-    Message* reply { nullptr };
-    Core::IntrusiveListNode<PendingCall> m_node;
-};
-using PendingCalls = Core::IntrusiveList<PendingCall, &PendingCall::m_node>;
-
-// A reader waiting in ChannelEndpoint::receive, on its own stack while it waits.
-struct PendingReceive {
-    Tasks::Thread* reader;
-    Core::u64 bytes_capacity;
-    Core::u64 handles_capacity;
-    // Set, under the channel's lock, by a write that hands its message over directly.
-    Message* message { nullptr };
-    Core::IntrusiveListNode<PendingReceive> m_node;
-};
-using PendingReceives = Core::IntrusiveList<PendingReceive, &PendingReceive::m_node>;
-
-// Under the channel's lock: wakes a waiter a write has served (a reader or a caller), or,
-// when the writer is about to block (`claimed` given), claims it for the writer's hand-off
-// (Scheduler::hand_off). Under the lock, because the waiter takes it before it looks at its
-// record: so it cannot have left this wait (and entered another) before the wake-up lands.
-void wake_or_claim(Tasks::Thread& thread, Tasks::Thread** claimed)
-{
-    if (claimed && !*claimed && Tasks::Scheduler::claim_for_hand_off(thread)) {
-        *claimed = &thread;
-        return;
-    }
-    Tasks::Scheduler::wake(thread);
-}
-
-PendingCall* find_call(PendingCalls& calls, Core::u64 transaction_id)
-{
-    for (PendingCall* call = calls.first(); call; call = PendingCalls::next(*call)) {
-        if (call->transaction_id == transaction_id)
-            return call;
-    }
-    return nullptr;
-}
 
 // Messages waiting to be freed by ChannelEndpoint::dispose. Leaf: nothing is taken under it.
 Locking::SpinlockProtected<MessageQueue> s_doomed_messages { "doomed messages", Locking::LockRank::Leaf };
@@ -132,92 +87,6 @@ Core::u64 Message::transaction_id() const
     __builtin_memcpy(&value, m_bytes + ABI::channel_transaction_id_offset, sizeof(value));
     return value;
 }
-
-// What the two endpoints share. Side s reads queue[s]; the other side writes it.
-class ChannelState final : public Core::RefCounted<ChannelState> {
-public:
-    explicit ChannelState(ABI::ChannelQos qos)
-        : qos(qos)
-    {
-    }
-
-    Locking::Spinlock lock { "channel", Locking::LockRank::Channel };
-    const ABI::ChannelQos qos;
-    MessageQueue queues[2];
-    // Bytes queued beyond the capacity (bulk), per queue.
-    Core::u64 spilled_bytes[2] {};
-    // Set when the side's endpoint is gone (its last handle closed).
-    bool closed[2] {};
-    // The live endpoints, cleared by their destructors under the lock.
-    ChannelEndpoint* endpoints[2] {};
-    // Messages queued per queue, readable without the lock by room waiters.
-    Core::u32 queued[2] {};
-    // Writers of a latency-sensitive channel waiting for room.
-    Tasks::WaitQueue room_waiters;
-    // Calls made through side s, waiting for their replies, which arrive in queue s. The
-    // callers block under this lock (Scheduler::block_under).
-    PendingCalls pending_calls[2];
-    // Readers waiting in receive() on side s, oldest first; they block as callers do.
-    PendingReceives receivers[2];
-    Core::u64 next_transaction { 0 };
-    ABI::ChannelStatistics counters {};
-
-    [[nodiscard]] bool has_room(Core::u32 queue) const
-    {
-        return __atomic_load_n(&queued[queue], __ATOMIC_ACQUIRE) < ABI::channel_queue_capacity;
-    }
-    [[nodiscard]] bool is_closed(Core::u32 side) const
-    {
-        return __atomic_load_n(&closed[side], __ATOMIC_ACQUIRE);
-    }
-
-    // Whether a write into `queue` would go through now, for the writer's Writable signal.
-    [[nodiscard]] bool accepts_write(Core::u32 queue) const
-    {
-        switch (qos) {
-        case ABI::ChannelQos::LatencySensitive:
-            return has_room(queue);
-        case ABI::ChannelQos::BestEffort:
-            return true;
-        case ABI::ChannelQos::Bulk:
-            // Room for at least an empty message (Message::footprint).
-            return has_room(queue)
-                || spilled_bytes[queue] + sizeof(Message) <= ABI::channel_spill_limit_bytes;
-        }
-        return false;
-    }
-
-    // Brings the signals of both endpoints up to date. The lock is held.
-    void update_signals()
-    {
-        for (Core::u32 side = 0; side < 2; ++side) {
-            ChannelEndpoint* endpoint = endpoints[side];
-            if (!endpoint)
-                continue;
-            Core::u32 raise = 0;
-            Core::u32 clear = 0;
-            (queues[side].is_empty() ? clear : raise) |= readable;
-            bool peer_gone = closed[1 - side];
-            (peer_gone ? raise : clear) |= peer_closed;
-            (!peer_gone && accepts_write(1 - side) ? raise : clear) |= writable;
-            endpoint->m_signals.clear(clear);
-            endpoint->m_signals.raise(raise);
-        }
-    }
-
-    // Wakes the oldest reader waiting on `side`, if any; its record stays, and it finds the
-    // queue as it is when it runs. The lock is held.
-    void wake_first_reader(Core::u32 side)
-    {
-        if (PendingReceive* reader = receivers[side].first())
-            Tasks::Scheduler::wake(*reader->reader);
-    }
-
-    void set_queued(Core::u32 queue, Core::u32 count)
-    {
-        __atomic_store_n(&queued[queue], count, __ATOMIC_RELEASE);
-    }
-};
 
 ChannelEndpoint::ChannelEndpoint(Core::RefPtr<ChannelState> state, Core::u32 side)
     : m_state(Core::move(state))
@@ -328,7 +197,7 @@ ChannelEndpoint::WriteStatus ChannelEndpoint::write_locked(
             state.pending_calls[target].remove(*call);
             call->reply = message;
             ++state.counters.sent;
-            wake_or_claim(*call->caller, claimed);
+            wake_or_claim(*call->caller, claimed, call->handed_off);
             return WriteStatus::Written;
         }
     }
@@ -342,7 +211,7 @@ ChannelEndpoint::WriteStatus ChannelEndpoint::write_locked(
         state.receivers[target].remove(*reader);
         reader->message = message;
         ++state.counters.sent;
-        wake_or_claim(*reader->reader, claimed);
+        wake_or_claim(*reader->reader, claimed, reader->handed_off);
         return WriteStatus::Written;
     }
     if (queue.size() >= ABI::channel_queue_capacity) {
@@ -449,9 +318,8 @@ Core::Result<Message*> ChannelEndpoint::call(Message* request, Core::u64 deadlin
 {
     ChannelState& state = *m_state;
     Tasks::Thread& self = Tasks::Scheduler::current();
-    PendingCall pending { 0, &self, nullptr, {} };
+    PendingCall pending { 0, &self, nullptr, nullptr, false, false, {} };
     request->m_caller_rank = Tasks::call_priority_of(self);
-    Core::u32 peer_side = 1 - m_side;
     MessageQueue dropped;
     // From the write to the wait, interrupts stay off: a server thread the request reaches
     // on this CPU is claimed by the write and switched to by the block, directly
@@ -486,25 +354,116 @@ Core::Result<Message*> ChannelEndpoint::call(Message* request, Core::u64 deadlin
     }
     // Recorded before the lock goes: no reply can come sooner.
     state.pending_calls[m_side].push_back(pending);
-    Core::Result<void> waited = {};
-    while (state.pending_calls[m_side].contains(pending) && !state.closed[peer_side]) {
-        waited = Tasks::Scheduler::block_under(state.lock, saved_flags, deadline_ns, server);
-        server = nullptr;
-        if (waited.is_error())
-            break;
-    }
-    // Unanswered (timed out, interrupted, the server gone): a later reply finds no caller
-    // and is queued like any message.
-    if (state.pending_calls[m_side].contains(pending))
-        state.pending_calls[m_side].remove(pending);
-    Message* reply = pending.reply;
-    state.lock.unlock(saved_flags);
+    // The peer is alive (the request was just written under this lock): the first block
+    // always happens.
+    auto waited = Tasks::Scheduler::block_under(state.lock, saved_flags, deadline_ns, server);
+    auto reply = state.await_reply(m_side, pending, saved_flags, deadline_ns, waited);
     dispose(dropped);
-    if (reply)
-        return reply;
-    if (waited.is_error())
-        return waited.error();
-    return Core::ErrorCode::PeerClosed;
+    return reply;
+}
+
+Core::Result<void> ChannelEndpoint::call_in_registers_slow(
+    Arch::RegisterState& registers, Core::u64 deadline_ns)
+{
+    // The request becomes a Message and goes as channel_call's does.
+    Core::u64 byte_count = Arch::message_byte_count(registers);
+    Message* request = TRY(Message::create(static_cast<Core::u32>(byte_count), 0));
+    Arch::store_message(request->bytes(), registers);
+    auto room = wait_for_room();
+    if (room.is_error()) {
+        Message::destroy(request);
+        return room.error();
+    }
+    Message* reply = TRY(call(request, deadline_ns));
+    return deliver_to_registers(reply, registers);
+}
+
+Core::Result<void> ChannelEndpoint::finish_call_in_registers(
+    PendingCall& pending, Arch::RegisterState& registers, Core::u64 saved_flags, Core::u64 deadline_ns)
+{
+    ChannelState& state = *m_state;
+    // Interrupts are off (the fast path's), so the flags this returns add nothing.
+    (void)state.lock.lock();
+    auto waited = Tasks::Scheduler::wait_outcome(deadline_ns);
+    Message* reply = TRY(state.await_reply(m_side, pending, saved_flags, deadline_ns, waited));
+    if (!reply)
+        return {};
+    return deliver_to_registers(reply, registers);
+}
+
+Core::Result<void> ChannelEndpoint::deliver_to_registers(Message* message, Arch::RegisterState& registers)
+{
+    if (message->byte_count() > ABI::channel_register_message_bytes || message->handle_count() != 0) {
+        Arch::set_needed_sizes(registers, message->byte_count(), message->handle_count());
+        put_back(message);
+        return Core::ErrorCode::BufferTooSmall;
+    }
+    Arch::load_message(registers, message->bytes(), message->byte_count());
+    Message::destroy(message);
+    return {};
+}
+
+Core::Result<void> ChannelEndpoint::receive_into_registers(
+    Arch::RegisterState& registers, Core::u64 deadline_ns, Tasks::Thread* hand_off_target)
+{
+    Core::u32 needed_bytes = 0;
+    Core::u32 needed_handles = 0;
+    auto received = receive(ABI::channel_register_message_bytes, 0, deadline_ns, hand_off_target,
+        needed_bytes, needed_handles, &registers);
+    if (received.is_error()) {
+        if (received.error().code() == Core::ErrorCode::BufferTooSmall)
+            Arch::set_needed_sizes(registers, needed_bytes, needed_handles);
+        return received.error();
+    }
+    if (!received.value())
+        return {};
+    return deliver_to_registers(received.value(), registers);
+}
+
+Core::Result<void> ChannelEndpoint::finish_serve_in_registers(
+    PendingReceive& pending, Arch::RegisterState& registers, Core::u64 saved_flags, Core::u64 deadline_ns)
+{
+    ChannelState& state = *m_state;
+    // Interrupts are off (the fast path's), so the flags this returns add nothing.
+    (void)state.lock.lock();
+    if (pending.filled_in_registers) {
+        state.lock.unlock(saved_flags);
+        accept(pending.caller_rank, pending.transaction);
+        return {};
+    }
+    // Anything else (a Message handed over, one queued, the peer gone, the deadline,
+    // termination, a stray wake-up) is the general wait's to sort out.
+    if (state.receivers[m_side].contains(pending))
+        state.receivers[m_side].remove(pending);
+    Message* message = pending.message;
+    state.lock.unlock(saved_flags);
+    if (message) {
+        accept(message->m_caller_rank, message->transaction_id());
+        return deliver_to_registers(message, registers);
+    }
+    return receive_into_registers(registers, deadline_ns, nullptr);
+}
+
+Core::Result<void> ChannelEndpoint::serve_in_registers_slow(
+    Arch::RegisterState& registers, Core::u64 transaction, Core::u64 deadline_ns)
+{
+    // The reply becomes a Message and goes as channel_serve's does.
+    Message* reply = TRY(Message::create(static_cast<Core::u32>(Arch::message_byte_count(registers)), 0));
+    Arch::store_message(reply->bytes(), registers);
+    auto room = wait_for_room_unless_reply(*reply);
+    if (room.is_error()) {
+        Message::destroy(reply);
+        return room.error();
+    }
+    auto written = write(reply);
+    // A reply ends the priority its caller lent, whether it reached the caller or not.
+    finish_serving(transaction);
+    if (written.is_error()) {
+        Message::destroy(reply);
+        return written.error();
+    }
+    Arch::set_reply_sent(registers, true);
+    return receive_into_registers(registers, deadline_ns, nullptr);
 }
 
 Core::Result<Message*> ChannelEndpoint::take(
@@ -538,25 +497,25 @@ Core::Result<Message*> ChannelEndpoint::take(
         state.update_signals();
     }
     state.room_waiters.wake_all();
-    accept(*message);
+    accept(message->m_caller_rank, message->transaction_id());
     return message;
 }
 
-void ChannelEndpoint::accept(Message& message)
+void ChannelEndpoint::change_loan(Core::u32 caller_rank, Core::u64 transaction)
 {
     Tasks::Thread& self = Tasks::Scheduler::current();
-    if (message.m_caller_rank != 0 || self.m_call_loan_transaction != 0) {
-        self.m_call_loan_transaction = message.m_caller_rank != 0 ? message.transaction_id() : 0;
-        Tasks::lend_call_priority(self, message.m_caller_rank);
-    }
+    self.m_call_loan_transaction = caller_rank != 0 ? transaction : 0;
+    Tasks::lend_call_priority(self, caller_rank);
 }
 
 Core::Result<Message*> ChannelEndpoint::receive(Core::u64 bytes_capacity, Core::u64 handles_capacity,
-    Core::u64 deadline_ns, Tasks::Thread* hand_off_target, Core::u32& needed_bytes, Core::u32& needed_handles)
+    Core::u64 deadline_ns, Tasks::Thread* hand_off_target, Core::u32& needed_bytes, Core::u32& needed_handles,
+    Arch::RegisterState* registers)
 {
     ChannelState& state = *m_state;
     Core::u32 peer_side = 1 - m_side;
-    PendingReceive pending { &Tasks::Scheduler::current(), bytes_capacity, handles_capacity, nullptr, {} };
+    PendingReceive pending { &Tasks::Scheduler::current(), bytes_capacity, handles_capacity, nullptr,
+        registers, false, 0, 0, false, {} };
     // Interrupts stay off so that a thread claimed by the caller's write can be handed the
     // CPU by the block below.
     Arch::InterruptsDisabled interrupts_disabled;
@@ -580,6 +539,7 @@ Core::Result<Message*> ChannelEndpoint::receive(Core::u64 bytes_capacity, Core::
                 state.receivers[m_side].remove(pending);
         }
         Message* message = pending.message;
+        bool filled_in_registers = pending.filled_in_registers;
         state.lock.unlock(saved_flags);
         // Nothing to wait for: the claimed thread still needs its CPU.
         if (hand_off_target) {
@@ -587,10 +547,14 @@ Core::Result<Message*> ChannelEndpoint::receive(Core::u64 bytes_capacity, Core::
             hand_off_target = nullptr;
         }
         // Handed over: it is this reader's whatever else happened meanwhile.
+        if (filled_in_registers) {
+            accept(pending.caller_rank, pending.transaction);
+            return nullptr;
+        }
         if (message) {
             needed_bytes = message->byte_count();
             needed_handles = message->handle_count();
-            accept(*message);
+            accept(message->m_caller_rank, message->transaction_id());
             return message;
         }
         auto taken = take(bytes_capacity, handles_capacity, needed_bytes, needed_handles);

@@ -29,6 +29,10 @@
 #include <Kernel/Objects/Signals.h>
 #include <Kernel/Tasks/Scheduler.h>
 
+namespace Kernel::Arch {
+struct RegisterState;
+}
+
 namespace Kernel::Ipc {
 
 // One message: its bytes and handle entries, in one allocation (create()). Small messages
@@ -135,6 +139,8 @@ static_assert(
     sizeof(Message) <= sizeof(Core::u64) * 8, "Message::entries_offset leaves room for the Message");
 
 class ChannelState;
+struct PendingCall;
+struct PendingReceive;
 
 class ChannelEndpoint final : public Objects::TypedKernelObject<ABI::ObjectType::Channel> {
 public:
@@ -185,9 +191,13 @@ public:
     // it fits the capacities. `hand_off_target` is as for WaitQueue::wait_until_interruptible
     // (a thread claimed by the write that came just before, in the same interrupts-off
     // stretch). Errors: take()'s but WouldBlock, TimedOut, Interrupted.
+    //
+    // `registers`, when given, is the reader's saved system-call frame, for a reader in the
+    // register form: a call in the register form made while it waits puts its request
+    // there directly, and receive() then returns null.
     [[nodiscard]] Core::Result<Message*> receive(Core::u64 bytes_capacity, Core::u64 handles_capacity,
         Core::u64 deadline_ns, Tasks::Thread* hand_off_target, Core::u32& needed_bytes,
-        Core::u32& needed_handles);
+        Core::u32& needed_handles, Arch::RegisterState* registers = nullptr);
 
     // A synchronous call: gives `request` a transaction id, sends it as write() does, and
     // waits until the peer writes a message carrying the same id, which it returns
@@ -196,6 +206,27 @@ public:
     // TimedOut at `deadline_ns` (a reply that comes later is queued as a message),
     // Interrupted.
     [[nodiscard]] Core::Result<Message*> call(Message* request, Core::u64 deadline_ns);
+
+    // The register form (docs/ipc.md#register-form), on the calling thread's saved
+    // system-call frame `registers` (Arch/MessageRegisters.h), whose message the system call
+    // has checked (its size). call() with the request taken from, and the reply put into,
+    // the frame. When the server waits in serve_in_registers() the request is copied
+    // straight into its frame, and a reply from there straight into this one, with no
+    // Message made. A reply that has handles or too many bytes stays queued:
+    // BufferTooSmall, with its sizes in the frame (Arch::set_needed_sizes). Errors:
+    // call()'s, OutOfMemory.
+    // Inline, in ChannelRegisterForm.h.
+    [[nodiscard]] inline Core::Result<void> call_in_registers(
+        Arch::RegisterState& registers, Core::u64 deadline_ns);
+    // A server's turn in the register form: with `replies`, writes the frame's message as
+    // the reply (straight into the frame of a caller in the register form that waits for
+    // it), and marks the frame when it went out (Arch::set_reply_sent; the system call
+    // cleared it); then receive()s the next message into the frame. Errors: write()'s
+    // (nothing read), receive()'s (BufferTooSmall for a message with handles or too many
+    // bytes, which stays queued, its sizes in the frame), OutOfMemory.
+    // Inline, in ChannelRegisterForm.h.
+    [[nodiscard]] inline Core::Result<void> serve_in_registers(
+        Arch::RegisterState& registers, bool replies, Core::u64 deadline_ns);
     // wait_for_room(), except for a message that answers a call waiting on the peer: such a
     // write neither waits for room nor queues.
     [[nodiscard, gnu::always_inline]] Core::Result<void> wait_for_room_unless_reply(const Message& message)
@@ -243,7 +274,38 @@ private:
     // A call's request reaching the thread that will serve it: that thread runs at least at
     // the caller's rank until it replies (write() ends the loan); a later request replaces
     // the loan.
-    static void accept(Message& message);
+    static void accept(Core::u32 caller_rank, Core::u64 transaction)
+    {
+        // Inline for the common case: no loan to take or end.
+        if (caller_rank != 0 || Tasks::Scheduler::current().m_call_loan_transaction != 0)
+            change_loan(caller_rank, transaction);
+    }
+    static void change_loan(Core::u32 caller_rank, Core::u64 transaction);
+    // The register form's parts beyond its fast paths (Channel.cpp). Puts a message this
+    // side received into the frame and frees it, or, when it has handles or too many
+    // bytes, puts it back (BufferTooSmall, its sizes in the frame).
+    Core::Result<void> deliver_to_registers(Message* message, Arch::RegisterState& registers);
+    // A call whose server does not wait in the register form: as call(), with a Message.
+    Core::Result<void> call_in_registers_slow(Arch::RegisterState& registers, Core::u64 deadline_ns);
+    // The rest of a fast call woken other than by a reply in registers handed back to it.
+    Core::Result<void> finish_call_in_registers(
+        PendingCall& pending, Arch::RegisterState& registers, Core::u64 saved_flags, Core::u64 deadline_ns);
+    // receive() into the frame.
+    Core::Result<void> receive_into_registers(
+        Arch::RegisterState& registers, Core::u64 deadline_ns, Tasks::Thread* hand_off_target);
+    // The rest of a fast serve woken other than by a call in registers handing it the CPU.
+    Core::Result<void> finish_serve_in_registers(PendingReceive& pending, Arch::RegisterState& registers,
+        Core::u64 saved_flags, Core::u64 deadline_ns);
+    // A reply that must travel as a Message (no caller in the register form waits for it),
+    // then receive_into_registers().
+    Core::Result<void> serve_in_registers_slow(
+        Arch::RegisterState& registers, Core::u64 transaction, Core::u64 deadline_ns);
+    // Under the lock: copies the reply in the frame straight into the frame of the caller in
+    // the register form that waits for it, if there is one, and wakes it or claims it as
+    // write() does. False when the reply must travel as a Message. Inline, in
+    // ChannelRegisterForm.h.
+    inline bool reply_in_registers_locked(
+        Arch::RegisterState& registers, Core::u64 transaction, Tasks::Thread** claimed);
     ChannelEndpoint(Core::RefPtr<ChannelState> state, Core::u32 side);
     [[nodiscard]] Core::Result<void> wait_for_room_slow();
     [[nodiscard]] Core::Result<void> wait_for_room_unless_reply_slow(const Message& message);

@@ -1,6 +1,7 @@
 // Channels from user space (Userland/Tests/ChannelTests.cpp).
 
 #include <Kernel/Ipc/Channel.h>
+#include <Kernel/Ipc/ChannelRegisterForm.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/ProgramTestSupport.h>
 #include <Kernel/Tasks/SchedulerTestSupport.h>
@@ -19,6 +20,23 @@ KERNEL_TEST(ipc, channel_calls_from_user_space)
         { Core::RefPtr<Kernel::Objects::KernelObject>(audit_log.value()), ABI::Right::Read },
     };
     auto status = run_to_exit(test_context, "tests/channels", 0, handles);
+    EXPECT(status.has_value());
+    if (status.has_value())
+        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+}
+
+// The register form (docs/ipc.md#register-form), with both forms and both fast paths;
+// the audit log is its one start-up handle, for channel_statistics.
+KERNEL_TEST(ipc, register_form_calls_from_user_space)
+{
+    auto audit_log = Kernel::Security::AuditLogObject::instance();
+    EXPECT(!audit_log.is_error());
+    if (audit_log.is_error())
+        return;
+    Kernel::Objects::HandleTable::Entry handles[] = {
+        { Core::RefPtr<Kernel::Objects::KernelObject>(audit_log.value()), ABI::Right::Read },
+    };
+    auto status = run_to_exit(test_context, "tests/register-channels", 0, handles);
     EXPECT(status.has_value());
     if (status.has_value())
         EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
@@ -98,6 +116,78 @@ KERNEL_TEST(ipc, a_call_lends_the_callers_priority_until_the_reply)
     EXPECT(!Scheduler::join(*client.value()).is_error());
     EXPECT(!Scheduler::join(*server.value()).is_error());
     EXPECT(s_call_answered);
+    EXPECT_EQ(s_rank_while_serving, 40u);
+    EXPECT_EQ(s_rank_after_reply, 0u);
+}
+
+// The same in the register form: the request reaches the server waiting in
+// serve_in_registers() straight into its frame (the fast path), and the rank the caller lends
+// lasts until the server's reply, which goes out through the path that ends the loan.
+KERNEL_TEST(ipc, a_call_in_registers_lends_the_callers_priority_until_the_reply)
+{
+    using Kernel::Ipc::ChannelEndpoint;
+    using Kernel::Tasks::Scheduler;
+    using Kernel::Tasks::Thread;
+    auto pair = ChannelEndpoint::create_pair(ABI::ChannelQos::LatencySensitive);
+    EXPECT(!pair.is_error());
+    if (pair.is_error())
+        return;
+    static ChannelEndpoint* s_client_end;
+    static ChannelEndpoint* s_server_end;
+    static Core::u32 s_rank_while_serving;
+    static Core::u32 s_rank_after_reply;
+    static bool s_served;
+    static bool s_call_answered;
+    s_client_end = pair.value().first.get();
+    s_server_end = pair.value().second.get();
+    s_rank_while_serving = 0;
+    s_rank_after_reply = 99;
+    s_served = false;
+    s_call_answered = false;
+    Core::u32 cpu = Kernel::Tasks::TestSupport::test_cpu();
+    auto server = Thread::create(
+        "register server",
+        [](void*) {
+            // The frames of the register form are ordinary saved states; these stand in for
+            // the system calls' own.
+            Kernel::Arch::RegisterState frame {};
+            if (s_server_end->serve_in_registers(frame, false, Kernel::Tasks::no_deadline).is_error())
+                return;
+            Thread& self = Scheduler::current();
+            s_rank_while_serving = self.inherited_priority();
+            // The request, transaction id included, goes back as the reply; the wait after
+            // it has a deadline already past, so the serve ends there.
+            s_served = frame.rsi == ABI::channel_call_minimum_bytes
+                && s_server_end->serve_in_registers(frame, true, 1).error().code()
+                    == Core::ErrorCode::TimedOut
+                && frame.rdi == 1;
+            s_rank_after_reply = self.inherited_priority();
+        },
+        nullptr, cpu);
+    auto client = Thread::create(
+        "register client",
+        [](void*) {
+            Kernel::Arch::RegisterState frame {};
+            frame.rsi = ABI::channel_call_minimum_bytes;
+            if (s_client_end->call_in_registers(frame, Kernel::Tasks::no_deadline).is_error())
+                return;
+            s_call_answered = frame.rsi == ABI::channel_call_minimum_bytes
+                && (frame.r9 & ABI::channel_kernel_transaction_bit);
+        },
+        nullptr, cpu);
+    EXPECT(!server.is_error() && !client.is_error());
+    if (server.is_error() || client.is_error())
+        return;
+    EXPECT(!Scheduler::set_fixed_priority(*client.value(), 40).is_error());
+    // The server first, and waiting, so that the call takes the fast path.
+    Scheduler::start(*server.value());
+    while (server.value()->state() != Thread::State::Blocked)
+        Scheduler::yield();
+    Scheduler::start(*client.value());
+    EXPECT(!Scheduler::join(*client.value()).is_error());
+    EXPECT(!Scheduler::join(*server.value()).is_error());
+    EXPECT(s_call_answered);
+    EXPECT(s_served);
     EXPECT_EQ(s_rank_while_serving, 40u);
     EXPECT_EQ(s_rank_after_reply, 0u);
 }

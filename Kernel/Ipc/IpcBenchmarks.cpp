@@ -1,6 +1,7 @@
 // The IPC benchmarks (Userland/Tests/IpcBenchmark.cpp): channel_call round trips between two
 // processes on one CPU (the direct hand-off of docs/ipc.md#fast-path) and across two, from
-// the client's call, through the server's channel_serve, back to the client; and the cost
+// the client's call, through the server's channel_serve, back to the client; the same in the
+// register form (channel_call_registers, channel_serve_registers); and the cost
 // per message of one-way writes to a server that reads them. The cross-CPU one needs two
 // CPUs and reports nothing on one.
 
@@ -13,6 +14,8 @@ namespace {
 constexpr Core::u64 same_cpu_mode = 0;
 constexpr Core::u64 cross_cpu_mode = 1;
 constexpr Core::u64 one_way_mode = 2;
+constexpr Core::u64 same_cpu_registers_mode = 3;
+constexpr Core::u64 cross_cpu_registers_mode = 4;
 
 } // namespace
 
@@ -28,6 +31,20 @@ KERNEL_BENCHMARK(ipc, call_round_trip_cross_cpu)
         return;
     Kernel::Tasks::TestSupport::report_program_samples(test_context, "tests/ipc-benchmark",
         Kernel::Tasks::TestSupport::benchmark_argument(1000, cross_cpu_mode), "call round trip"_sv);
+}
+
+KERNEL_BENCHMARK(ipc, register_call_round_trip_same_cpu)
+{
+    Kernel::Tasks::TestSupport::report_program_samples(test_context, "tests/ipc-benchmark",
+        Kernel::Tasks::TestSupport::benchmark_argument(1000, same_cpu_registers_mode), "call round trip"_sv);
+}
+
+KERNEL_BENCHMARK(ipc, register_call_round_trip_cross_cpu)
+{
+    if (Kernel::Arch::processor_count() < 2)
+        return;
+    Kernel::Tasks::TestSupport::report_program_samples(test_context, "tests/ipc-benchmark",
+        Kernel::Tasks::TestSupport::benchmark_argument(1000, cross_cpu_registers_mode), "call round trip"_sv);
 }
 
 KERNEL_BENCHMARK(ipc, one_way_throughput)

@@ -54,10 +54,8 @@ void check_lock_release(const Spinlock& lock)
     }
 }
 
-void assert_may_sleep()
+void check_may_sleep()
 {
-    if constexpr (!is_debug_build)
-        return;
     Arch::InterruptsDisabled interrupts_disabled;
     HeldLocks& held = held_locks_of_this_cpu();
     if (auto violation = held.check_may_sleep(); violation.has_value())

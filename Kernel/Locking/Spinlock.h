@@ -24,8 +24,13 @@ void check_not_held_before_spinning(const Spinlock& lock);
 void check_lock_acquisition(const Spinlock& lock);
 void check_lock_release(const Spinlock& lock);
 // Panics if this CPU holds any spinlock: a thread must never block while holding one. The
-// scheduler (M1.4) calls it before blocking.
-void assert_may_sleep();
+// scheduler calls it before blocking. Release kernels skip it, inline.
+void check_may_sleep();
+inline void assert_may_sleep()
+{
+    if constexpr (is_debug_build)
+        check_may_sleep();
+}
 
 class Spinlock {
 public:

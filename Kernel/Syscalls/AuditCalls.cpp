@@ -9,10 +9,10 @@ namespace Kernel::Syscalls {
 
 CallResult audit_read(const Arguments& arguments)
 {
-    Core::u64 user_buffer = arguments.second;
-    Core::u64 buffer_size = arguments.third;
-    Core::u64 first_sequence = arguments.fourth;
-    auto handle = TRY(decode_handle(arguments.first));
+    Core::u64 user_buffer = arguments.second();
+    Core::u64 buffer_size = arguments.third();
+    Core::u64 first_sequence = arguments.fourth();
+    auto handle = TRY(decode_handle(arguments.first()));
     if (buffer_size < sizeof(ABI::AuditRecord))
         return Core::ErrorCode::BufferTooSmall;
     // Only the right to read matters; the object is the one audit log.

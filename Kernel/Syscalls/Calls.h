@@ -27,6 +27,8 @@ CallResult event_wait(const Arguments&);
 [[noreturn]] CallResult thread_exit(const Arguments&);
 CallResult thread_create(const Arguments&);
 CallResult thread_join(const Arguments&);
+CallResult thread_set_affinity(const Arguments&);
+CallResult thread_yield(const Arguments&);
 
 // ProcessCalls.cpp
 CallResult process_create(const Arguments&);
@@ -41,6 +43,11 @@ CallResult channel_write(const Arguments&);
 CallResult channel_read(const Arguments&);
 CallResult channel_call(const Arguments&);
 CallResult channel_statistics(const Arguments&);
+CallResult channel_serve(const Arguments&);
+// The register form (docs/ipc.md#register-form): these read and write the caller's saved
+// frame (Arguments::frame) beyond the six argument registers (Arch/MessageRegisters.h).
+CallResult channel_call_registers(const Arguments&);
+CallResult channel_serve_registers(const Arguments&);
 
 // AuditCalls.cpp
 CallResult audit_read(const Arguments&);
@@ -74,9 +81,6 @@ CallResult port_queue(const Arguments&);
 // FutexCalls.cpp
 CallResult futex_wait(const Arguments&);
 CallResult futex_wake(const Arguments&);
-CallResult channel_serve(const Arguments&);
-CallResult thread_set_affinity(const Arguments&);
-CallResult thread_yield(const Arguments&);
 
 // DeviceCalls.cpp
 CallResult interrupt_create(const Arguments&);

@@ -1,9 +1,12 @@
 // channel_create, channel_write, channel_read, channel_call, channel_serve,
-// channel_statistics (docs/ipc.md).
+// channel_statistics, and the register forms channel_call_registers and
+// channel_serve_registers (docs/ipc.md).
 
 #include <ABI/Channel.h>
 #include <Kernel/Arch/x86_64/CPU.h>
+#include <Kernel/Arch/x86_64/MessageRegisters.h>
 #include <Kernel/Ipc/Channel.h>
+#include <Kernel/Ipc/ChannelRegisterForm.h>
 #include <Kernel/Memory/UserCopy.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Syscalls/Calls.h>
@@ -21,8 +24,8 @@ constexpr ABI::Rights endpoint_rights
 
 CallResult channel_create(const Arguments& arguments)
 {
-    Core::u64 qos_value = arguments.first;
-    Core::u64 handles_address = arguments.second;
+    Core::u64 qos_value = arguments.first();
+    Core::u64 handles_address = arguments.second();
     if (qos_value >= ABI::channel_qos_count)
         return Core::ErrorCode::InvalidArgument;
     // The destination is checked before anything is made, so that a bad pointer leaves
@@ -202,12 +205,12 @@ Core::Result<void> deliver(Tasks::Process& process, Ipc::ChannelEndpoint& endpoi
 
 CallResult channel_write(const Arguments& arguments)
 {
-    TRY(check_flags(arguments.sixth, 0));
-    auto endpoint = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.first, ABI::Right::Write));
+    TRY(check_flags(arguments.sixth(), 0));
+    auto endpoint = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.first(), ABI::Right::Write));
     Tasks::Process* process = TRY(calling_process());
     OutgoingMessage outgoing;
-    TRY(prepare_outgoing(
-        *process, *endpoint, arguments.second, arguments.third, arguments.fourth, arguments.fifth, outgoing));
+    TRY(prepare_outgoing(*process, *endpoint, arguments.second(), arguments.third(), arguments.fourth(),
+        arguments.fifth(), outgoing));
     // A latency-sensitive writer waits for room before its handles leave its table, so
     // that a write that times out leaves them where they were. A reply to a waiting call
     // never waits: it goes to its caller, not into the queue.
@@ -236,11 +239,11 @@ CallResult channel_write(const Arguments& arguments)
 
 CallResult channel_read(const Arguments& arguments)
 {
-    Core::u64 buffer_address = arguments.second;
-    TRY(check_flags(arguments.third, 0));
+    Core::u64 buffer_address = arguments.second();
+    TRY(check_flags(arguments.third(), 0));
     ABI::ChannelReadBuffer buffer;
     TRY(Memory::copy_from_user(&buffer, buffer_address, sizeof(buffer)));
-    auto endpoint = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.first, ABI::Right::Read));
+    auto endpoint = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.first(), ABI::Right::Read));
     Tasks::Process* process = TRY(calling_process());
     Core::u32 needed_bytes = 0;
     Core::u32 needed_handles = 0;
@@ -259,7 +262,7 @@ CallResult channel_read(const Arguments& arguments)
 
 CallResult channel_call(const Arguments& arguments)
 {
-    Core::u64 arguments_address = arguments.second;
+    Core::u64 arguments_address = arguments.second();
     ABI::ChannelCallArguments call;
     TRY(Memory::copy_from_user(&call, arguments_address, sizeof(call)));
     TRY(check_flags(call.flags, 0));
@@ -267,7 +270,7 @@ CallResult channel_call(const Arguments& arguments)
     if (call.byte_count < ABI::channel_call_minimum_bytes)
         return Core::ErrorCode::InvalidArgument;
     auto endpoint
-        = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.first, ABI::Right::Read | ABI::Right::Write));
+        = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.first(), ABI::Right::Read | ABI::Right::Write));
     Tasks::Process* process = TRY(calling_process());
     OutgoingMessage outgoing;
     TRY(prepare_outgoing(*process, *endpoint, call.bytes_address, call.byte_count, call.handles_address,
@@ -303,7 +306,7 @@ CallResult channel_call(const Arguments& arguments)
 
 CallResult channel_serve(const Arguments& arguments)
 {
-    Core::u64 arguments_address = arguments.second;
+    Core::u64 arguments_address = arguments.second();
     ABI::ChannelServeArguments serve;
     TRY(Memory::copy_from_user(&serve, arguments_address, sizeof(serve)));
     // From here on a failure says whether the reply went out (the block is known to be
@@ -318,8 +321,8 @@ CallResult channel_serve(const Arguments& arguments)
     bool replies = (serve.flags & reply_flag) != 0;
     auto decoded = [&]() -> Core::Result<Core::RefPtr<Ipc::ChannelEndpoint>> {
         TRY(check_flags(serve.flags, reply_flag));
-        return lookup_handle<Ipc::ChannelEndpoint>(
-            arguments.first, replies ? ABI::Right::Read | ABI::Right::Write : ABI::Rights(ABI::Right::Read));
+        return lookup_handle<Ipc::ChannelEndpoint>(arguments.first(),
+            replies ? ABI::Right::Read | ABI::Right::Write : ABI::Rights(ABI::Right::Read));
     }();
     if (decoded.is_error()) {
         (void)report_reply(false);
@@ -391,13 +394,47 @@ CallResult channel_serve(const Arguments& arguments)
     return 0;
 }
 
+// No canary: -fstack-protector-strong gives one to every function with a local array, and
+// Core::Result<T> keeps its value in one, but this fast-path function has no stack buffer
+// for a canary to guard (its only locals are scalars, Results and wait records).
+__attribute__((no_stack_protector)) CallResult channel_call_registers(const Arguments& arguments)
+{
+    Arch::RegisterState& registers = *arguments.frame;
+    Core::u64 byte_count = Arch::message_byte_count(registers);
+    if (byte_count < ABI::channel_call_minimum_bytes || byte_count > ABI::channel_register_message_bytes)
+        return Core::ErrorCode::InvalidArgument;
+    auto endpoint = TRY(lookup_handle<Ipc::ChannelEndpoint>(
+        Arch::register_call_handle(registers), ABI::Right::Read | ABI::Right::Write));
+    TRY(endpoint->call_in_registers(registers, Arch::register_call_deadline(registers)));
+    return 0;
+}
+
+// No canary: -fstack-protector-strong gives one to every function with a local array, and
+// Core::Result<T> keeps its value in one, but this fast-path function has no stack buffer
+// for a canary to guard (its only locals are scalars, Results and wait records).
+__attribute__((no_stack_protector)) CallResult channel_serve_registers(const Arguments& arguments)
+{
+    Arch::RegisterState& registers = *arguments.frame;
+    Core::u64 handle = Arch::register_call_handle(registers);
+    Core::u64 reply_bytes = Arch::message_byte_count(registers);
+    bool replies = reply_bytes != 0;
+    // Until a reply goes out, the report says none did (it takes the handle's register).
+    Arch::set_reply_sent(registers, false);
+    if (reply_bytes > ABI::channel_register_message_bytes)
+        return Core::ErrorCode::InvalidArgument;
+    auto endpoint = TRY(lookup_handle<Ipc::ChannelEndpoint>(
+        handle, replies ? ABI::Right::Read | ABI::Right::Write : ABI::Rights(ABI::Right::Read)));
+    TRY(endpoint->serve_in_registers(registers, replies, Arch::register_call_deadline(registers)));
+    return 0;
+}
+
 CallResult channel_statistics(const Arguments& arguments)
 {
-    Core::u64 statistics_address = arguments.third;
+    Core::u64 statistics_address = arguments.third();
     // The privilege to read system diagnostics is the audit log's Read right, which only
     // process 1 holds; the channel is named by any handle to either endpoint.
-    (void)TRY(lookup_handle<Security::AuditLogObject>(arguments.first, ABI::Right::Read));
-    auto endpoint = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.second, ABI::no_rights));
+    (void)TRY(lookup_handle<Security::AuditLogObject>(arguments.first(), ABI::Right::Read));
+    auto endpoint = TRY(lookup_handle<Ipc::ChannelEndpoint>(arguments.second(), ABI::no_rights));
     ABI::ChannelStatistics statistics = endpoint->statistics();
     TRY(Memory::copy_to_user(statistics_address, &statistics, sizeof(statistics)));
     return 0;

@@ -10,8 +10,8 @@ namespace Kernel::Syscalls {
 
 CallResult debug_log(const Arguments& arguments)
 {
-    Core::u64 user_text = arguments.first;
-    Core::u64 length = arguments.second;
+    Core::u64 user_text = arguments.first();
+    Core::u64 length = arguments.second();
     if (length > ABI::debug_log_maximum_length)
         return Core::ErrorCode::InvalidArgument;
     char text[ABI::debug_log_maximum_length];

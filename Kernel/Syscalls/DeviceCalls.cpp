@@ -84,10 +84,10 @@ Core::Result<ResourceHandle> lookup_resource(Tasks::Process& process, Core::u64 
 
 CallResult interrupt_create(const Arguments& arguments)
 {
-    TRY(check_flags(arguments.third, ABI::known_interrupt_flags));
-    Devices::InterruptLine line = TRY(resolve_line(arguments.second, arguments.third));
+    TRY(check_flags(arguments.third(), ABI::known_interrupt_flags));
+    Devices::InterruptLine line = TRY(resolve_line(arguments.second(), arguments.third()));
     Tasks::Process* process = TRY(calling_process());
-    auto range = TRY(lookup_handle<Devices::InterruptRange>(arguments.first, ABI::Right::Manage));
+    auto range = TRY(lookup_handle<Devices::InterruptRange>(arguments.first(), ABI::Right::Manage));
     if (!range->range().contains(line.gsi, 1))
         return Core::ErrorCode::OutOfRange;
     auto interrupt = TRY(Devices::Interrupt::create(line));
@@ -97,44 +97,44 @@ CallResult interrupt_create(const Arguments& arguments)
 
 CallResult interrupt_ack(const Arguments& arguments)
 {
-    TRY(lookup_handle<Devices::Interrupt>(arguments.first, ABI::Right::Signal))->acknowledge();
+    TRY(lookup_handle<Devices::Interrupt>(arguments.first(), ABI::Right::Signal))->acknowledge();
     return 0;
 }
 
 CallResult ioport_read(const Arguments& arguments)
 {
-    Core::u64 port = arguments.second;
-    Core::u64 width = arguments.third;
+    Core::u64 port = arguments.second();
+    Core::u64 width = arguments.third();
     if (!ABI::is_valid_io_port_width(width))
         return Core::ErrorCode::InvalidArgument;
     if (port >= ABI::io_port_count)
         return Core::ErrorCode::OutOfRange;
-    auto range = TRY(lookup_handle<Devices::IoPortRange>(arguments.first, ABI::Right::Read));
+    auto range = TRY(lookup_handle<Devices::IoPortRange>(arguments.first(), ABI::Right::Read));
     return TRY(range->read(port, width));
 }
 
 CallResult ioport_write(const Arguments& arguments)
 {
-    Core::u64 port = arguments.second;
-    Core::u64 width = arguments.third;
-    Core::u64 value = arguments.fourth;
+    Core::u64 port = arguments.second();
+    Core::u64 width = arguments.third();
+    Core::u64 value = arguments.fourth();
     if (!ABI::is_valid_io_port_width(width) || (value >> (width * 8)) != 0)
         return Core::ErrorCode::InvalidArgument;
     if (port >= ABI::io_port_count)
         return Core::ErrorCode::OutOfRange;
-    auto range = TRY(lookup_handle<Devices::IoPortRange>(arguments.first, ABI::Right::Write));
+    auto range = TRY(lookup_handle<Devices::IoPortRange>(arguments.first(), ABI::Right::Write));
     TRY(range->write(port, width, static_cast<Core::u32>(value)));
     return 0;
 }
 
 CallResult resource_narrow(const Arguments& arguments)
 {
-    Core::u64 base = arguments.second;
-    Core::u64 count = arguments.third;
+    Core::u64 base = arguments.second();
+    Core::u64 count = arguments.third();
     if (count == 0)
         return Core::ErrorCode::InvalidArgument;
     Tasks::Process* process = TRY(calling_process());
-    ResourceHandle resource = TRY(lookup_resource(*process, arguments.first));
+    ResourceHandle resource = TRY(lookup_resource(*process, arguments.first()));
     Core::RefPtr<Objects::KernelObject> narrowed;
     // lookup_resource checked the type, and only these classes derive from
     // TypedKernelObject<that type> (KernelObject.h), so each downcast names the object's
@@ -157,19 +157,19 @@ CallResult resource_narrow(const Arguments& arguments)
 
 CallResult memory_object_create_physical(const Arguments& arguments)
 {
-    Core::u64 physical_base = arguments.second;
-    Core::u64 size = arguments.third;
-    TRY(check_flags(arguments.fourth, ABI::physical_memory_flag_bits));
+    Core::u64 physical_base = arguments.second();
+    Core::u64 size = arguments.third();
+    TRY(check_flags(arguments.fourth(), ABI::physical_memory_flag_bits));
     if (size == 0 || physical_base % ABI::memory_page_size != 0 || size % ABI::memory_page_size != 0)
         return Core::ErrorCode::InvalidArgument;
-    auto range = TRY(lookup_handle_with_rights<Devices::MmioRange>(arguments.first, ABI::Right::Map));
+    auto range = TRY(lookup_handle_with_rights<Devices::MmioRange>(arguments.first(), ABI::Right::Map));
     if (!range.object->range().contains(physical_base, size))
         return Core::ErrorCode::OutOfRange;
     // The kernel's own device registers are never a driver's (KernelDeviceMemory.h).
     if (Devices::overlaps_kernel_device_memory(physical_base, size))
         return Core::ErrorCode::AccessDenied;
-    auto cache = (arguments.fourth & ABI::physical_write_combining) ? Arch::CacheMode::WriteCombining
-                                                                    : Arch::CacheMode::Uncached;
+    auto cache = (arguments.fourth() & ABI::physical_write_combining) ? Arch::CacheMode::WriteCombining
+                                                                      : Arch::CacheMode::Uncached;
     auto memory = TRY(Memory::MemoryObject::create_physical(physical_base, size, cache));
     // The object carries no more than the range's handle: read, written, mapped, passed on
     // and duplicated as far as that handle allowed, so process 1 can confine a driver's

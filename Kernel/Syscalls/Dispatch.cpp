@@ -153,6 +153,10 @@ Handler handler_for(Core::u64 number)
         return thread_set_affinity;
     case ABI::Syscall::ThreadYield:
         return thread_yield;
+    case ABI::Syscall::ChannelCallRegisters:
+        return channel_call_registers;
+    case ABI::Syscall::ChannelServeRegisters:
+        return channel_serve_registers;
     }
     return nullptr;
 }
@@ -161,7 +165,10 @@ Handler handler_for(Core::u64 number)
 
 } // namespace Kernel::Syscalls
 
-extern "C" void syscall_dispatch(Kernel::Arch::RegisterState* registers)
+// No canary: every system call comes through here, and its locals are the argument block
+// and the handler's Result, which -fstack-protector-strong guards only because Result keeps
+// its value in a byte array; nothing here indexes a buffer.
+extern "C" __attribute__((no_stack_protector)) void syscall_dispatch(Kernel::Arch::RegisterState* registers)
 {
     using namespace Kernel;
     Syscalls::Handler handler = Syscalls::handler_for(registers->rax);
@@ -169,8 +176,7 @@ extern "C" void syscall_dispatch(Kernel::Arch::RegisterState* registers)
         registers->rax = static_cast<Core::u64>(-static_cast<Core::i64>(Core::ErrorCode::NotSupported));
         return;
     }
-    Syscalls::Arguments arguments { registers->rdi, registers->rsi, registers->rdx, registers->r10,
-        registers->r8, registers->r9 };
+    Syscalls::Arguments arguments { registers };
     Syscalls::CallResult result = handler(arguments);
     // A thread of a terminating process never returns to user mode (Process::terminate).
     // Interrupts go off first (the return path turns them off anyway): a termination that

@@ -15,19 +15,19 @@ CallResult event_create(const Arguments&)
 
 CallResult event_signal(const Arguments& arguments)
 {
-    TRY(lookup_handle<Objects::Event>(arguments.first, ABI::Right::Signal))->signal();
+    TRY(lookup_handle<Objects::Event>(arguments.first(), ABI::Right::Signal))->signal();
     return 0;
 }
 
 CallResult event_reset(const Arguments& arguments)
 {
-    TRY(lookup_handle<Objects::Event>(arguments.first, ABI::Right::Signal))->reset();
+    TRY(lookup_handle<Objects::Event>(arguments.first(), ABI::Right::Signal))->reset();
     return 0;
 }
 
 CallResult event_wait(const Arguments& arguments)
 {
-    TRY(TRY(lookup_handle<Objects::Event>(arguments.first, ABI::Right::Wait))->wait());
+    TRY(TRY(lookup_handle<Objects::Event>(arguments.first(), ABI::Right::Wait))->wait());
     return 0;
 }
 

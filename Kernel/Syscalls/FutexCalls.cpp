@@ -9,18 +9,18 @@ namespace Kernel::Syscalls {
 CallResult futex_wait(const Arguments& arguments)
 {
     // The word is 32 bits: an expected value wider than that could never match.
-    if (arguments.second > 0xFFFFFFFFull)
+    if (arguments.second() > 0xFFFFFFFFull)
         return Core::ErrorCode::InvalidArgument;
     Tasks::Process* process = TRY(calling_process());
-    TRY(Tasks::futex_wait(process->address_space(), arguments.first, static_cast<Core::u32>(arguments.second),
-        arguments.third));
+    TRY(Tasks::futex_wait(process->address_space(), arguments.first(),
+        static_cast<Core::u32>(arguments.second()), arguments.third()));
     return 0;
 }
 
 CallResult futex_wake(const Arguments& arguments)
 {
     Tasks::Process* process = TRY(calling_process());
-    return TRY(Tasks::futex_wake(process->address_space(), arguments.first, arguments.second));
+    return TRY(Tasks::futex_wake(process->address_space(), arguments.first(), arguments.second()));
 }
 
 } // namespace Kernel::Syscalls

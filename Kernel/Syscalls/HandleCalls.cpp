@@ -7,7 +7,7 @@ namespace Kernel::Syscalls {
 
 CallResult handle_close(const Arguments& arguments)
 {
-    auto handle = TRY(decode_handle(arguments.first));
+    auto handle = TRY(decode_handle(arguments.first()));
     Tasks::Process* process = TRY(calling_process());
     TRY(audited(*process, handle, ABI::no_rights,
         process->with_handles([&](Objects::HandleTable& table) { return table.close(handle); })));
@@ -16,8 +16,8 @@ CallResult handle_close(const Arguments& arguments)
 
 CallResult handle_duplicate(const Arguments& arguments)
 {
-    auto handle = TRY(decode_handle(arguments.first));
-    Core::u64 raw_rights = arguments.second;
+    auto handle = TRY(decode_handle(arguments.first()));
+    Core::u64 raw_rights = arguments.second();
     if (raw_rights > 0xFFFFFFFFull || !ABI::Rights::is_valid(static_cast<Core::u32>(raw_rights)))
         return Core::ErrorCode::InvalidArgument;
     auto rights = ABI::Rights::from_raw(static_cast<Core::u32>(raw_rights));
@@ -34,7 +34,7 @@ CallResult handle_duplicate(const Arguments& arguments)
 
 CallResult handle_info(const Arguments& arguments)
 {
-    auto handle = TRY(decode_handle(arguments.first));
+    auto handle = TRY(decode_handle(arguments.first()));
     Tasks::Process* process = TRY(calling_process());
     return audited(*process, handle, ABI::no_rights,
         process->with_handles([&](Objects::HandleTable& table) -> Core::Result<Core::u64> {
@@ -46,7 +46,7 @@ CallResult handle_info(const Arguments& arguments)
 
 CallResult handle_revoke(const Arguments& arguments)
 {
-    auto handle = TRY(decode_handle(arguments.first));
+    auto handle = TRY(decode_handle(arguments.first()));
     Tasks::Process* process = TRY(calling_process());
     return TRY(audited(*process, handle, ABI::no_rights,
         process->with_handles([&](Objects::HandleTable& table) { return table.revoke(handle); })));

@@ -82,8 +82,8 @@ Core::Result<Objects::HandleValue> add_memory_handle(Core::RefPtr<Memory::Memory
 
 CallResult memory_object_create(const Arguments& arguments)
 {
-    Core::u64 size = arguments.first;
-    TRY(check_flags(arguments.second, ABI::memory_object_flag_bits));
+    Core::u64 size = arguments.first();
+    TRY(check_flags(arguments.second(), ABI::memory_object_flag_bits));
     if (size == 0 || !is_page_aligned(size))
         return Core::ErrorCode::InvalidArgument;
     if (size > ABI::memory_object_maximum_size)
@@ -94,35 +94,35 @@ CallResult memory_object_create(const Arguments& arguments)
 
 CallResult memory_object_create_child(const Arguments& arguments)
 {
-    Core::u64 offset = arguments.second;
-    Core::u64 size = arguments.third;
-    TRY(check_flags(arguments.fourth, ABI::memory_object_flag_bits));
+    Core::u64 offset = arguments.second();
+    Core::u64 size = arguments.third();
+    TRY(check_flags(arguments.fourth(), ABI::memory_object_flag_bits));
     if (size == 0 || !is_page_aligned(size) || !is_page_aligned(offset))
         return Core::ErrorCode::InvalidArgument;
     // Read: the child starts as a copy of what the parent holds, so making one is reading it.
-    auto parent = TRY(lookup_handle<Memory::MemoryObject>(arguments.first, ABI::Right::Read));
+    auto parent = TRY(lookup_handle<Memory::MemoryObject>(arguments.first(), ABI::Right::Read));
     auto child = TRY(Memory::MemoryObject::create_child(Core::move(parent), offset, size));
     return TRY(add_memory_handle(Core::move(child)));
 }
 
 CallResult memory_object_read(const Arguments& arguments)
 {
-    Core::u64 offset = arguments.second;
-    Core::u64 user_buffer = arguments.third;
-    Core::u64 length = arguments.fourth;
+    Core::u64 offset = arguments.second();
+    Core::u64 user_buffer = arguments.third();
+    Core::u64 length = arguments.fourth();
     TRY(check_transfer(user_buffer, length));
-    auto object = TRY(lookup_handle<Memory::MemoryObject>(arguments.first, ABI::Right::Read));
+    auto object = TRY(lookup_handle<Memory::MemoryObject>(arguments.first(), ABI::Right::Read));
     TRY(object->read_to_user(offset, user_buffer, length));
     return 0;
 }
 
 CallResult memory_object_write(const Arguments& arguments)
 {
-    Core::u64 offset = arguments.second;
-    Core::u64 user_buffer = arguments.third;
-    Core::u64 length = arguments.fourth;
+    Core::u64 offset = arguments.second();
+    Core::u64 user_buffer = arguments.third();
+    Core::u64 length = arguments.fourth();
     TRY(check_transfer(user_buffer, length));
-    auto object = TRY(lookup_handle<Memory::MemoryObject>(arguments.first, ABI::Right::Write));
+    auto object = TRY(lookup_handle<Memory::MemoryObject>(arguments.first(), ABI::Right::Write));
     TRY(object->write_from_user(offset, user_buffer, length));
     return 0;
 }
@@ -131,15 +131,15 @@ CallResult memory_object_size(const Arguments& arguments)
 {
     // No right: the size says nothing of the contents, and a holder with Map alone needs it
     // to map the object.
-    return TRY(lookup_handle<Memory::MemoryObject>(arguments.first, ABI::no_rights))->size();
+    return TRY(lookup_handle<Memory::MemoryObject>(arguments.first(), ABI::no_rights))->size();
 }
 
 CallResult vm_map(const Arguments& arguments)
 {
-    Core::u64 offset = arguments.third;
-    Core::u64 length = arguments.fourth;
-    Core::u64 flags = arguments.fifth;
-    Core::u64 address = arguments.sixth;
+    Core::u64 offset = arguments.third();
+    Core::u64 length = arguments.fourth();
+    Core::u64 flags = arguments.fifth();
+    Core::u64 address = arguments.sixth();
     TRY(check_flags(flags, ABI::vm_map_flag_bits));
     Core::u64 protection = flags & ABI::vm_protection_bits;
     if (!Memory::is_valid_protection(protection))
@@ -154,9 +154,9 @@ CallResult vm_map(const Arguments& arguments)
         // The kernel places the mapping: an address would be a hint it does not take.
         return Core::ErrorCode::InvalidArgument;
     }
-    auto process = TRY(lookup_handle<Tasks::Process>(arguments.first, ABI::Right::Write));
-    auto memory = TRY(
-        lookup_handle_with_rights<Memory::MemoryObject>(arguments.second, rights_for_protection(protection)));
+    auto process = TRY(lookup_handle<Tasks::Process>(arguments.first(), ABI::Right::Write));
+    auto memory = TRY(lookup_handle_with_rights<Memory::MemoryObject>(
+        arguments.second(), rights_for_protection(protection)));
     // The mapping keeps the most the handle allowed: vm_protect may raise it that far, no
     // further, even after the handle is gone.
     return TRY(process->address_space().map(Core::move(memory.object), offset, length,
@@ -165,24 +165,24 @@ CallResult vm_map(const Arguments& arguments)
 
 CallResult vm_unmap(const Arguments& arguments)
 {
-    Core::u64 address = arguments.second;
-    Core::u64 length = arguments.third;
+    Core::u64 address = arguments.second();
+    Core::u64 length = arguments.third();
     TRY(check_mapping_range(address, length));
-    auto process = TRY(lookup_handle<Tasks::Process>(arguments.first, ABI::Right::Write));
+    auto process = TRY(lookup_handle<Tasks::Process>(arguments.first(), ABI::Right::Write));
     TRY(process->address_space().unmap(address, length));
     return 0;
 }
 
 CallResult vm_protect(const Arguments& arguments)
 {
-    Core::u64 address = arguments.second;
-    Core::u64 length = arguments.third;
-    Core::u64 flags = arguments.fourth;
+    Core::u64 address = arguments.second();
+    Core::u64 length = arguments.third();
+    Core::u64 flags = arguments.fourth();
     TRY(check_flags(flags, ABI::vm_protection_bits));
     if (!Memory::is_valid_protection(flags))
         return Core::ErrorCode::InvalidArgument;
     TRY(check_mapping_range(address, length));
-    auto process = TRY(lookup_handle<Tasks::Process>(arguments.first, ABI::Right::Write));
+    auto process = TRY(lookup_handle<Tasks::Process>(arguments.first(), ABI::Right::Write));
     TRY(process->address_space().protect(address, length, static_cast<Core::u8>(flags)));
     return 0;
 }

@@ -11,7 +11,7 @@ namespace Kernel::Syscalls {
 
 CallResult port_create(const Arguments& arguments)
 {
-    TRY(check_flags(arguments.first, 0));
+    TRY(check_flags(arguments.first(), 0));
     Tasks::Process* process = TRY(calling_process());
     auto port = TRY(Objects::Port::create());
     return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(port),
@@ -21,14 +21,14 @@ CallResult port_create(const Arguments& arguments)
 CallResult port_bind(const Arguments& arguments)
 {
     // Decode: the mask and flags first, then the port, then the object.
-    if (!ABI::is_valid_signal_mask(arguments.third))
+    if (!ABI::is_valid_signal_mask(arguments.third()))
         return Core::ErrorCode::InvalidArgument;
-    auto watched = static_cast<Core::u32>(arguments.third);
-    Core::u64 key = arguments.fourth;
-    TRY(check_flags(arguments.fifth, ABI::port_bind_known_flags));
-    bool persistent = (arguments.fifth & static_cast<Core::u64>(ABI::PortBindFlag::Persistent)) != 0;
-    auto port = TRY(lookup_handle<Objects::Port>(arguments.first, ABI::Right::Write));
-    auto object = TRY(lookup_handle<Objects::KernelObject>(arguments.second, ABI::Right::Wait));
+    auto watched = static_cast<Core::u32>(arguments.third());
+    Core::u64 key = arguments.fourth();
+    TRY(check_flags(arguments.fifth(), ABI::port_bind_known_flags));
+    bool persistent = (arguments.fifth() & static_cast<Core::u64>(ABI::PortBindFlag::Persistent)) != 0;
+    auto port = TRY(lookup_handle<Objects::Port>(arguments.first(), ABI::Right::Write));
+    auto object = TRY(lookup_handle<Objects::KernelObject>(arguments.second(), ABI::Right::Wait));
     Objects::Signals* signals = object->signals();
     if (!signals)
         return Core::ErrorCode::NotSupported;
@@ -42,11 +42,11 @@ CallResult port_bind(const Arguments& arguments)
 
 CallResult port_wait(const Arguments& arguments)
 {
-    Core::u64 destination = arguments.second;
+    Core::u64 destination = arguments.second();
     if (!Memory::is_user_range(destination, sizeof(ABI::PortPacket)))
         return Core::ErrorCode::BadAddress;
-    Core::u64 deadline_ns = arguments.third;
-    auto port = TRY(lookup_handle<Objects::Port>(arguments.first, ABI::Right::Read));
+    Core::u64 deadline_ns = arguments.third();
+    auto port = TRY(lookup_handle<Objects::Port>(arguments.first(), ABI::Right::Read));
     // A destination that cannot be written fails before a packet is taken, so a bad
     // pointer never costs a packet. (A program that unmaps the buffer while it waits loses
     // the packet it is handed: BadAddress.)
@@ -60,13 +60,13 @@ CallResult port_wait(const Arguments& arguments)
 CallResult port_queue(const Arguments& arguments)
 {
     ABI::PortPacket packet {};
-    TRY(Memory::copy_from_user(&packet, arguments.second, sizeof(packet)));
+    TRY(Memory::copy_from_user(&packet, arguments.second(), sizeof(packet)));
     // The kernel fills signals, count and timestamp; type must say what the packet is and
     // signals must be 0, so those fields can take a meaning later. count and timestamp_ns
     // are overwritten whatever they hold.
     if (packet.type != ABI::PortPacketType::User || packet.signals != 0)
         return Core::ErrorCode::InvalidArgument;
-    auto port = TRY(lookup_handle<Objects::Port>(arguments.first, ABI::Right::Write));
+    auto port = TRY(lookup_handle<Objects::Port>(arguments.first(), ABI::Right::Write));
     TRY(port->queue_user_packet(packet.key, packet.payload));
     return 0;
 }

@@ -45,9 +45,9 @@ private:
 
 CallResult process_create(const Arguments& arguments)
 {
-    Core::u64 name_address = arguments.first;
-    Core::u64 name_length = arguments.second;
-    TRY(check_flags(arguments.third, 0));
+    Core::u64 name_address = arguments.first();
+    Core::u64 name_length = arguments.second();
+    TRY(check_flags(arguments.third(), 0));
     if (name_length == 0 || name_length > Tasks::Process::maximum_name_length)
         return Core::ErrorCode::InvalidArgument;
     char name[Tasks::Process::maximum_name_length];
@@ -61,9 +61,9 @@ CallResult process_start(const Arguments& arguments)
 {
     // Decode everything first: the arguments, the handle list and the image. Nothing of
     // the target process or the caller's table changes until all of it is known good.
-    auto process = TRY(lookup_handle<Tasks::Process>(arguments.first, ABI::Right::Manage));
+    auto process = TRY(lookup_handle<Tasks::Process>(arguments.first(), ABI::Right::Manage));
     ABI::ProcessStartArguments start;
-    TRY(Memory::copy_from_user(&start, arguments.second, sizeof(start)));
+    TRY(Memory::copy_from_user(&start, arguments.second(), sizeof(start)));
     TRY(check_flags(start.flags, 0));
     if (start.handle_count > ABI::maximum_startup_handles || start.image_size == 0
         || start.image_size > ABI::maximum_image_size)
@@ -116,7 +116,7 @@ CallResult process_start(const Arguments& arguments)
 CallResult process_exit(const Arguments& arguments)
 {
     Tasks::Process* process = TRY(calling_process());
-    (void)process->terminate(static_cast<Core::i64>(arguments.first));
+    (void)process->terminate(static_cast<Core::i64>(arguments.first()));
     // The dispatcher ends this thread on its way out, with the process's status (an
     // earlier termination's, if one came first).
     return 0;
@@ -124,9 +124,9 @@ CallResult process_exit(const Arguments& arguments)
 
 CallResult process_wait(const Arguments& arguments)
 {
-    auto process = TRY(lookup_handle<Tasks::Process>(arguments.first, ABI::Right::Wait));
-    Core::u64 status_address = arguments.second;
-    Core::u64 deadline_ns = arguments.third;
+    auto process = TRY(lookup_handle<Tasks::Process>(arguments.first(), ABI::Right::Wait));
+    Core::u64 status_address = arguments.second();
+    Core::u64 deadline_ns = arguments.third();
     // Checked before the wait, so that a bad pointer is reported at once rather than after
     // the process has ended (the copy after the wait checks it again).
     if (!Memory::is_user_range(status_address, sizeof(Core::i64)))
@@ -140,7 +140,7 @@ CallResult process_wait(const Arguments& arguments)
 
 CallResult process_kill(const Arguments& arguments)
 {
-    auto process = TRY(lookup_handle<Tasks::Process>(arguments.first, ABI::Right::Manage));
+    auto process = TRY(lookup_handle<Tasks::Process>(arguments.first(), ABI::Right::Manage));
     (void)process->terminate(ABI::killed_exit_status);
     return 0;
 }

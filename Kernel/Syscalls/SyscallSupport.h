@@ -14,20 +14,26 @@
 #include <Core/Error.h>
 #include <Core/RefPtr.h>
 #include <Core/Types.h>
+#include <Kernel/Arch/x86_64/RegisterState.h>
 #include <Kernel/Objects/HandleTable.h>
 #include <Kernel/Tasks/Process.h>
 #include <Kernel/Tasks/Scheduler.h>
 
 namespace Kernel::Syscalls {
 
-// The six argument registers of the ABI (ABI/Syscalls.h), in order.
+// A system call's arguments: the six argument registers of the ABI (ABI/Syscalls.h), in
+// order, read from the caller's saved frame, which the calls that use more registers than
+// those (the register form of channel messages, Arch/MessageRegisters.h) reach as `frame`.
+// A view rather than a copy: the dispatcher hands every call the frame as it is.
 struct Arguments {
-    Core::u64 first;
-    Core::u64 second;
-    Core::u64 third;
-    Core::u64 fourth;
-    Core::u64 fifth;
-    Core::u64 sixth;
+    Arch::RegisterState* frame;
+
+    [[nodiscard]] Core::u64 first() const { return frame->rdi; }
+    [[nodiscard]] Core::u64 second() const { return frame->rsi; }
+    [[nodiscard]] Core::u64 third() const { return frame->rdx; }
+    [[nodiscard]] Core::u64 fourth() const { return frame->r10; }
+    [[nodiscard]] Core::u64 fifth() const { return frame->r8; }
+    [[nodiscard]] Core::u64 sixth() const { return frame->r9; }
 };
 
 // A call's result: a non-negative value, or the error the dispatcher negates into RAX.
@@ -71,7 +77,8 @@ template<typename T>
 // and error order), and audits a refusal. The reference keeps the object alive after the
 // table's lock is released, so a call never holds that lock while it blocks or copies.
 template<typename T>
-[[nodiscard]] Core::Result<Core::RefPtr<T>> lookup_handle(Core::u64 raw_handle, ABI::Rights required)
+[[nodiscard, gnu::always_inline]] inline Core::Result<Core::RefPtr<T>> lookup_handle(
+    Core::u64 raw_handle, ABI::Rights required)
 {
     auto handle = TRY(decode_handle(raw_handle));
     Tasks::Process* process = TRY(calling_process());

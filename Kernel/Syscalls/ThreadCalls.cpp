@@ -10,14 +10,14 @@ namespace Kernel::Syscalls {
 
 CallResult thread_exit(const Arguments& arguments)
 {
-    Tasks::Scheduler::exit_current(static_cast<Core::i64>(arguments.first));
+    Tasks::Scheduler::exit_current(static_cast<Core::i64>(arguments.first()));
 }
 
 CallResult thread_create(const Arguments& arguments)
 {
-    Core::u64 entry = arguments.first;
-    Core::u64 stack_top = arguments.second;
-    Core::u64 argument = arguments.third;
+    Core::u64 entry = arguments.first();
+    Core::u64 stack_top = arguments.second();
+    Core::u64 argument = arguments.third();
     Tasks::Process* process = TRY(calling_process());
     // The process's handle the new thread gets in RSI, as its first thread did.
     auto self_handle
@@ -45,7 +45,7 @@ CallResult thread_create(const Arguments& arguments)
 
 CallResult thread_join(const Arguments& arguments)
 {
-    auto object = TRY(lookup_handle<Objects::ThreadObject>(arguments.first, ABI::Right::Wait));
+    auto object = TRY(lookup_handle<Objects::ThreadObject>(arguments.first(), ABI::Right::Wait));
     auto status = TRY(Tasks::Scheduler::join_interruptible(object->thread()));
     return static_cast<Core::u64>(status);
 }
@@ -53,7 +53,7 @@ CallResult thread_join(const Arguments& arguments)
 CallResult thread_set_affinity(const Arguments& arguments)
 {
     // Only the calling thread: restricting itself is all a thread may do to its placement.
-    auto mask = Scheduling::CpuMask::from_bits(arguments.first);
+    auto mask = Scheduling::CpuMask::from_bits(arguments.first());
     TRY(Tasks::Scheduler::set_affinity(Tasks::Scheduler::current(), mask));
     return 0;
 }

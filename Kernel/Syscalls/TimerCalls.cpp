@@ -9,8 +9,8 @@ namespace Kernel::Syscalls {
 
 CallResult timer_create(const Arguments& arguments)
 {
-    TRY(check_flags(arguments.first, ABI::known_timer_flags));
-    bool auto_reset = (arguments.first & static_cast<Core::u64>(ABI::TimerFlag::AutoReset)) != 0;
+    TRY(check_flags(arguments.first(), ABI::known_timer_flags));
+    bool auto_reset = (arguments.first() & static_cast<Core::u64>(ABI::TimerFlag::AutoReset)) != 0;
     Tasks::Process* process = TRY(calling_process());
     auto timer = TRY(Objects::Timer::create(auto_reset));
     // No Signal: only the kernel raises Fired. Manage is what reprogramming needs, so a
@@ -21,17 +21,17 @@ CallResult timer_create(const Arguments& arguments)
 
 CallResult timer_set(const Arguments& arguments)
 {
-    Core::u64 deadline_ns = arguments.second;
-    Core::u64 period_ns = arguments.third;
+    Core::u64 deadline_ns = arguments.second();
+    Core::u64 period_ns = arguments.third();
     if (period_ns != 0 && period_ns < ABI::minimum_timer_period_ns)
         return Core::ErrorCode::InvalidArgument;
-    TRY(lookup_handle<Objects::Timer>(arguments.first, ABI::Right::Manage))->set(deadline_ns, period_ns);
+    TRY(lookup_handle<Objects::Timer>(arguments.first(), ABI::Right::Manage))->set(deadline_ns, period_ns);
     return 0;
 }
 
 CallResult timer_cancel(const Arguments& arguments)
 {
-    TRY(lookup_handle<Objects::Timer>(arguments.first, ABI::Right::Manage))->cancel();
+    TRY(lookup_handle<Objects::Timer>(arguments.first(), ABI::Right::Manage))->cancel();
     return 0;
 }
 

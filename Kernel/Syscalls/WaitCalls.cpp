@@ -15,11 +15,11 @@ static_assert(ABI::no_deadline == Tasks::no_deadline, "object_wait passes its de
 
 CallResult object_wait(const Arguments& arguments)
 {
-    if (!ABI::is_valid_signal_mask(arguments.second))
+    if (!ABI::is_valid_signal_mask(arguments.second()))
         return Core::ErrorCode::InvalidArgument;
-    auto wanted = static_cast<Core::u32>(arguments.second);
-    Core::u64 deadline_ns = arguments.third;
-    auto object = TRY(lookup_handle<Objects::KernelObject>(arguments.first, ABI::Right::Wait));
+    auto wanted = static_cast<Core::u32>(arguments.second());
+    Core::u64 deadline_ns = arguments.third();
+    auto object = TRY(lookup_handle<Objects::KernelObject>(arguments.first(), ABI::Right::Wait));
     Objects::Signals* signals = object->signals();
     if (!signals)
         return Core::ErrorCode::NotSupported;
@@ -53,9 +53,9 @@ Core::Result<void> write_back(WaitManyCall& call, Core::u64 count, Core::u64 use
 
 CallResult object_wait_many(const Arguments& arguments)
 {
-    Core::u64 user_items = arguments.first;
-    Core::u64 count = arguments.second;
-    Core::u64 deadline_ns = arguments.third;
+    Core::u64 user_items = arguments.first();
+    Core::u64 count = arguments.second();
+    Core::u64 deadline_ns = arguments.third();
     if (count == 0 || count > ABI::wait_many_maximum_items)
         return Core::ErrorCode::InvalidArgument;
     auto* call = new (Core::nothrow) WaitManyCall();

@@ -23,25 +23,7 @@ public:
     // Only Mutex derives from ContendedMutexLink, so a link in a contended list is a Mutex.
     static Mutex& mutex_of(ContendedMutexLink& link) { return static_cast<Mutex&>(link); }
 
-    static Core::u32 own_rank(const Thread& thread)
-    {
-        switch (thread.m_policy) {
-        case SchedulingPolicy::Deadline:
-            return Scheduling::inherited_deadline_priority;
-        case SchedulingPolicy::FixedPriority:
-            return thread.m_fixed_priority;
-        case SchedulingPolicy::Fair:
-            break;
-        }
-        return 0;
-    }
-
-    static Core::u32 effective_rank(const Thread& thread)
-    {
-        Core::u32 own = own_rank(thread);
-        Core::u32 inherited = thread.m_inherited_priority;
-        return own > inherited ? own : inherited;
-    }
+    static Core::u32 effective_rank(const Thread& thread) { return Tasks::effective_rank(thread); }
 
     // Inserts a waiter behind every waiter of its rank or higher (FIFO among equals).
     static void insert_waiter(Mutex& mutex, Thread& waiter)
@@ -195,11 +177,6 @@ void Mutex::unlock()
     PriorityInheritance::hand_over(*this, self);
     // Losing an inherited priority may have made another thread due here.
     Scheduler::yield_if_due();
-}
-
-Core::u32 call_priority_of(const Thread& caller)
-{
-    return PriorityInheritance::effective_rank(caller);
 }
 
 void lend_call_priority(Thread& server, Core::u32 rank)

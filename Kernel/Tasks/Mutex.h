@@ -74,11 +74,34 @@ private:
     Mutex& m_mutex;
 };
 
+// A thread's rank for priority inheritance: its own (0 for the fair class, its fixed
+// priority, or Scheduling::inherited_deadline_priority for the deadline class) or what it
+// inherits, whichever is higher. Inline: every synchronous call asks for the caller's.
+[[nodiscard]] inline Core::u32 effective_rank(const Thread& thread)
+{
+    Core::u32 own = 0;
+    switch (thread.policy()) {
+    case SchedulingPolicy::Deadline:
+        own = Scheduling::inherited_deadline_priority;
+        break;
+    case SchedulingPolicy::FixedPriority:
+        own = thread.fixed_priority();
+        break;
+    case SchedulingPolicy::Fair:
+        break;
+    }
+    Core::u32 inherited = thread.inherited_priority();
+    return own > inherited ? own : inherited;
+}
+
 // Priority inheritance across IPC (Ipc/Channel.h): a server thread serving a call runs at
 // least at its caller's rank until it replies. The rank is a class and level as mutexes
 // lend them (0: nothing; a fixed priority; the deadline class), and it joins what the
 // thread inherits through mutexes (the higher counts).
-[[nodiscard]] Core::u32 call_priority_of(const Thread& caller);
+[[nodiscard]] inline Core::u32 call_priority_of(const Thread& caller)
+{
+    return effective_rank(caller);
+}
 // Sets the rank `server` borrows (replacing an earlier loan; 0 ends it) and moves it to the
 // class queue it now belongs in.
 void lend_call_priority(Thread& server, Core::u32 rank);

@@ -67,7 +67,8 @@ public:
 
     // Runs `use(HandleTable&)` with the table's lock held. Closing a handle there may
     // destroy its object, whose destructor never takes a handle-table lock.
-    template<typename Use> decltype(auto) with_handles(Use use)
+    // Inline: every system call that names a handle comes through here.
+    template<typename Use> [[gnu::always_inline]] decltype(auto) with_handles(Use use)
     {
         Locking::SpinlockLocker locker(m_handles_lock);
         return use(m_handles);
@@ -133,5 +134,10 @@ private:
     friend class ProcessReaper;
     Security::AuditBudget m_audit_budget;
 };
+
+inline bool Scheduler::termination_requested(const Thread& thread)
+{
+    return thread.m_process && thread.m_process->is_terminating();
+}
 
 } // namespace Kernel::Tasks

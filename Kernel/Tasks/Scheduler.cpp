@@ -160,7 +160,8 @@ public:
     static bool is_in_fair_queue(const Thread& thread) { return thread.Scheduling::FairEntity::is_queued(); }
     static bool is_in_a_class_queue(const Thread& thread)
     {
-        return is_in_deadline_queue(thread) || is_in_fixed_queue(thread) || is_in_fair_queue(thread);
+        // The fair class first: most threads are in it, and the hand-off asks on every call.
+        return is_in_fair_queue(thread) || is_in_fixed_queue(thread) || is_in_deadline_queue(thread);
     }
 
     // The fixed-priority level the thread runs at: its own or an inherited one, whichever
@@ -1016,11 +1017,6 @@ void Scheduler::wake(Thread& thread)
     make_runnable(thread, Thread::State::Blocked);
 }
 
-bool Scheduler::termination_requested(const Thread& thread)
-{
-    return thread.m_process && thread.m_process->is_terminating();
-}
-
 void Scheduler::interrupt_for_termination(Thread& thread)
 {
     // The caller has published the termination (seq_cst), which pairs with the waiter's
@@ -1275,29 +1271,18 @@ Core::Result<void> Scheduler::set_affinity(Thread& thread, CpuMask affinity)
     return {};
 }
 
-bool Scheduler::claim_for_hand_off(Thread& thread)
-{
-    VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
-    // Blocked on this CPU and not the running thread means switched away from for good
-    // (a thread blocks only on its own CPU), so nothing runs on its stack. Another waker
-    // that got there first has made it Waking, and the CAS fails.
-    if (thread.cpu() != Arch::current_processor_index()
-        || &thread == SchedulerInternals::this_run_queue().current)
-        return false;
-    return SchedulerInternals::change_state(thread, Thread::State::Blocked, Thread::State::Runnable);
-}
-
 void Scheduler::run_claimed(Thread& thread)
 {
-    VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
+    verify_interrupts_off();
     // A caller whose place the running thread uses is queued already: settled, it keeps it.
     SchedulerInternals::queue_here(thread);
 }
 
-void Scheduler::hand_off(Thread& next)
+// Inline into block_under, its caller on every same-CPU call and reply.
+[[gnu::always_inline]] inline void Scheduler::hand_off(Thread& next)
 {
     Locking::assert_may_sleep();
-    VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
+    verify_interrupts_off();
     RunQueue& queue = SchedulerInternals::this_run_queue();
     Thread& self = *queue.current;
     if (self.m_running_for == &next) {
@@ -1321,10 +1306,10 @@ void Scheduler::hand_off(Thread& next)
     SchedulerInternals::switch_to(queue, self, next);
 }
 
-Core::Result<void> Scheduler::block_under(
+void Scheduler::block_releasing(
     Locking::Spinlock& lock, Core::u64 saved_flags, Core::u64 deadline_ns, Thread* hand_off_target)
 {
-    VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
+    verify_interrupts_off();
     Thread& self = current();
     // Blocked before the flag, and the flag before the termination check: the pairing
     // WaitQueue::wait_interruptible describes, so a termination either is seen here or
@@ -1356,14 +1341,25 @@ Core::Result<void> Scheduler::block_under(
     __atomic_store_n(&self.m_in_interruptible_wait, false, __ATOMIC_RELAXED);
     if (timer_armed)
         SchedulerInternals::cancel_wake_timer(self);
-    // Interrupts are off (the caller's), so the flags this returns add nothing to
-    // `saved_flags`, which the caller's unlock restores.
-    (void)lock.lock();
-    if (termination_requested(self))
+}
+
+Core::Result<void> Scheduler::wait_outcome(Core::u64 deadline_ns)
+{
+    if (termination_requested(current()))
         return Core::ErrorCode::Interrupted;
     if (deadline_ns != no_deadline && Time::monotonic_nanoseconds() >= deadline_ns)
         return Core::ErrorCode::TimedOut;
     return {};
+}
+
+Core::Result<void> Scheduler::block_under(
+    Locking::Spinlock& lock, Core::u64 saved_flags, Core::u64 deadline_ns, Thread* hand_off_target)
+{
+    block_releasing(lock, saved_flags, deadline_ns, hand_off_target);
+    // Interrupts are off (the caller's), so the flags this returns add nothing to
+    // `saved_flags`, which the caller's unlock restores.
+    (void)lock.lock();
+    return wait_outcome(deadline_ns);
 }
 
 void Scheduler::requeue_after_priority_change(Thread& thread)

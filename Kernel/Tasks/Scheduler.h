@@ -91,7 +91,8 @@ public:
     static void wake(Thread& thread);
     // Whether the thread's process is being terminated (Process::terminate): the thread
     // must not run user code again. Always false for kernel threads.
-    [[nodiscard]] static bool termination_requested(const Thread& thread);
+    // Inline (Process.h defines it): every system call's return asks.
+    [[nodiscard]] static inline bool termination_requested(const Thread& thread);
     // Gets a thread of a terminating process out of the kernel's way: ends an interruptible
     // wait it is in (WaitQueue::wait_until_interruptible) and interrupts its CPU, so that
     // it leaves user mode at once. It then exits on its way back to user mode. Takes no
@@ -107,12 +108,23 @@ public:
     // and the caller's to dispatch: true if it lives on this CPU and nobody else is waking
     // it. False leaves it as it was (Blocked, or being woken by someone else); the caller
     // then wakes it the ordinary way.
-    [[nodiscard]] static bool claim_for_hand_off(Thread& thread);
+    // Inline: every synchronous call and reply on one CPU makes one.
+    [[nodiscard]] static bool claim_for_hand_off(Thread& thread)
+    {
+        verify_interrupts_off();
+        // Blocked on this CPU and not the running thread means switched away from for good
+        // (a thread blocks only on its own CPU), so nothing runs on its stack. Another waker
+        // that got there first has made it Waking, and the CAS fails.
+        if (thread.cpu() != Arch::current_processor_index() || &thread == &current())
+            return false;
+        return thread.change_state(Thread::State::Blocked, Thread::State::Runnable);
+    }
     // Switches from the calling thread, already Blocked and recorded where a waker will find
     // it, straight to `next` (claimed), with no scheduling decision: `next` runs in the
     // caller's place in the class queues (it serves the caller's call), or, when the caller
     // was running in next's place, gives that place back (the reply). Anything else falls
     // back to run_claimed() and an ordinary switch.
+    // Defined inline in Scheduler.cpp, where block_under() is its one caller.
     static void hand_off(Thread& next);
     // Queues a claimed thread that is not handed off.
     static void run_claimed(Thread& thread);
@@ -128,9 +140,24 @@ public:
     // wake-up from a stray one, and blocks again if it must.
     [[nodiscard]] static Core::Result<void> block_under(
         Locking::Spinlock& lock, Core::u64 saved_flags, Core::u64 deadline_ns, Thread* hand_off_target);
+    // block_under() in two parts, for a caller whose record can say, without the lock,
+    // that the wait is over (a hand-off back, Ipc/Channel.cpp): the block, which returns
+    // without the lock, and the outcome (Interrupted, TimedOut or nothing), which such a
+    // caller asks for only when it takes the lock again to look further.
+    static void block_releasing(
+        Locking::Spinlock& lock, Core::u64 saved_flags, Core::u64 deadline_ns, Thread* hand_off_target);
+    [[nodiscard]] static Core::Result<void> wait_outcome(Core::u64 deadline_ns);
     // Moves a thread whose inherited priority changed to the class queue it now belongs
     // in, on its CPU (Mutex's priority inheritance). Interrupts must be off.
     static void requeue_after_priority_change(Thread& thread);
+
+    // The hand-off paths' precondition, checked in debug kernels: they run on every
+    // same-CPU call and reply.
+    static void verify_interrupts_off()
+    {
+        if constexpr (is_debug_build)
+            VERIFY(!(Arch::read_flags() & Arch::interrupt_flag));
+    }
 };
 
 // Threads waiting for something another thread (or an interrupt) will signal.

@@ -300,6 +300,76 @@ inline int64_t channel_serve(uint32_t channel, ABI::ChannelServeArguments* argum
     return system_call(ABI::Syscall::ChannelServe, channel, reinterpret_cast<uint64_t>(arguments));
 }
 
+// A message in the register form (docs/ipc.md#register-form): at most
+// channel_register_message_bytes, no handles. `words` holds the bytes, little-endian.
+struct RegisterMessage {
+    uint64_t byte_count;
+    uint64_t words[ABI::channel_register_message_words];
+};
+
+namespace Detail {
+
+// The register form's system call: RDI the handle (in) and the reply report (out, serve),
+// RSI the byte count, RBX the deadline, the message registers in ABI/Channel.h's order. No
+// memory is read or written by the kernel, so none is clobbered.
+inline int64_t register_message_call(
+    ABI::Syscall number, uint32_t channel, RegisterMessage& message, uint64_t deadline_ns, uint64_t& report)
+{
+    uint64_t result = static_cast<uint64_t>(number);
+    uint64_t handle_or_report = channel;
+    uint64_t byte_count = message.byte_count;
+    uint64_t word0 = message.words[0];
+    register uint64_t word1 asm("r8") = message.words[1];
+    register uint64_t word2 asm("r9") = message.words[2];
+    register uint64_t word3 asm("r10") = message.words[3];
+    register uint64_t word4 asm("r12") = message.words[4];
+    register uint64_t word5 asm("r13") = message.words[5];
+    register uint64_t word6 asm("r14") = message.words[6];
+    register uint64_t word7 asm("r15") = message.words[7];
+    asm volatile("syscall"
+                 : "+a"(result), "+D"(handle_or_report), "+S"(byte_count), "+d"(word0), "+r"(word1),
+                 "+r"(word2), "+r"(word3), "+r"(word4), "+r"(word5), "+r"(word6), "+r"(word7)
+                 : "b"(deadline_ns)
+                 : "rcx", "r11");
+    message.byte_count = byte_count;
+    message.words[0] = word0;
+    message.words[1] = word1;
+    message.words[2] = word2;
+    message.words[3] = word3;
+    message.words[4] = word4;
+    message.words[5] = word5;
+    message.words[6] = word6;
+    message.words[7] = word7;
+    report = handle_or_report;
+    return static_cast<int64_t>(result);
+}
+
+} // namespace Detail
+
+// channel_call with the request in `message` (its byte count at least
+// channel_call_minimum_bytes), which the reply replaces. On -BufferTooSmall the reply
+// stays queued and message.byte_count and message.words[0] say its byte and handle counts.
+inline int64_t channel_call_registers(
+    uint32_t channel, RegisterMessage& message, uint64_t deadline_ns = ABI::no_deadline)
+{
+    uint64_t unused = 0;
+    return Detail::register_message_call(
+        ABI::Syscall::ChannelCallRegisters, channel, message, deadline_ns, unused);
+}
+
+// channel_serve with the reply in `message` (byte count 0: none), which the next message
+// replaces. `reply_sent` says whether the reply went out; -BufferTooSmall as for
+// channel_call_registers.
+inline int64_t channel_serve_registers(
+    uint32_t channel, RegisterMessage& message, bool& reply_sent, uint64_t deadline_ns = ABI::no_deadline)
+{
+    uint64_t report = 0;
+    int64_t result = Detail::register_message_call(
+        ABI::Syscall::ChannelServeRegisters, channel, message, deadline_ns, report);
+    reply_sent = report != 0;
+    return result;
+}
+
 inline int64_t thread_set_affinity(uint64_t cpu_mask)
 {
     return system_call(ABI::Syscall::ThreadSetAffinity, cpu_mask);

@@ -8,8 +8,10 @@
 //      directly and the reply hands it back (docs/ipc.md#fast-path);
 //   1, across CPUs: the client on CPU 0, the server on CPU 1;
 //   2, one-way throughput: the client (CPU 0) writes messages that the server (CPU 0) reads
-//      without answering, then one call to know that all were read.
-// Modes 0 and 1 leave each round trip as a sample (Userland/Runtime/BenchmarkSamples.h) and
+//      without answering, then one call to know that all were read;
+//   3 and 4, as 0 and 1 in the register form: channel_call_registers to a server in
+//      channel_serve_registers (docs/ipc.md#register-form).
+// Modes 0, 1, 3 and 4 leave each round trip as a sample (Userland/Runtime/BenchmarkSamples.h) and
 // exit with 0; mode 2 exits with the instructions per message over the whole run. The
 // kernel benchmarks in Kernel/Ipc/IpcBenchmarks.cpp report them.
 
@@ -30,7 +32,12 @@ enum class Mode : uint64_t {
     SameCpu = 0,
     CrossCpu = 1,
     OneWay = 2,
+    SameCpuRegisters = 3,
+    CrossCpuRegisters = 4,
 };
+
+// The server's argument bit for the register form (IpcServer.cpp).
+constexpr uint64_t server_in_registers = 1ull << 63;
 
 struct Request {
     uint8_t header[ABI::channel_call_minimum_bytes];
@@ -70,6 +77,25 @@ int64_t time_calls(uint32_t channel, uint64_t count, Benchmark::SampleSink& sink
     return 0;
 }
 
+// Round trips in the register form: a request of the header and one word, echoed.
+int64_t time_register_calls(uint32_t channel, uint64_t count, Benchmark::SampleSink& sink)
+{
+    constexpr uint64_t payload_word = ABI::channel_call_minimum_bytes / 8;
+    System::RegisterMessage message {};
+    for (uint64_t round = 0; round < warm_up_rounds + count; ++round) {
+        message.byte_count = sizeof(Request);
+        message.words[payload_word] = round;
+        uint64_t before = TimeStampCounter::read();
+        if (System::channel_call_registers(channel, message) != 0 || message.byte_count != sizeof(Request)
+            || message.words[payload_word] != round)
+            return -1;
+        uint64_t elapsed = TimeStampCounter::read() - before;
+        if (round >= warm_up_rounds)
+            sink.record(elapsed);
+    }
+    return 0;
+}
+
 // One-way messages: the whole run timed, ending with a call that the server answers only
 // after it has read everything written before it.
 int64_t time_one_way(uint32_t channel, uint64_t count, uint64_t& per_message)
@@ -98,7 +124,7 @@ extern "C" int64_t main(uint64_t argument, uint64_t self, const ABI::StartupHand
 {
     uint64_t count = argument & 0xFFFFFFFF;
     auto mode = static_cast<Mode>((argument >> 32) & 0xFF);
-    if (count == 0 || mode > Mode::OneWay)
+    if (count == 0 || mode > Mode::CrossCpuRegisters)
         return -1;
     Benchmark::SampleSink sink;
     if (mode != Mode::OneWay && !sink.open(self, startup))
@@ -110,12 +136,16 @@ extern "C" int64_t main(uint64_t argument, uint64_t self, const ABI::StartupHand
     uint32_t ends[2] = {};
     if (System::channel_create(ABI::ChannelQos::LatencySensitive, ends) != 0)
         return -3;
-    int64_t server = start_server(ends[1], mode == Mode::CrossCpu ? second_cpu : first_cpu);
+    bool in_registers = mode == Mode::SameCpuRegisters || mode == Mode::CrossCpuRegisters;
+    bool cross_cpu = mode == Mode::CrossCpu || mode == Mode::CrossCpuRegisters;
+    int64_t server = start_server(
+        ends[1], (cross_cpu ? second_cpu : first_cpu) | (in_registers ? server_in_registers : 0));
     if (server < 0)
         return -4;
     uint64_t per_message = 0;
-    int64_t timed
-        = mode == Mode::OneWay ? time_one_way(ends[0], count, per_message) : time_calls(ends[0], count, sink);
+    int64_t timed = mode == Mode::OneWay ? time_one_way(ends[0], count, per_message)
+        : in_registers                   ? time_register_calls(ends[0], count, sink)
+                                         : time_calls(ends[0], count, sink);
     if (timed != 0)
         return -5;
     // Closing the client's end tells the server to finish.

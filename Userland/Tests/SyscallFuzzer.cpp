@@ -187,6 +187,19 @@ extern "C" int64_t main(uint64_t argument, uint64_t self)
                 channel_block.flags = (choice >> 22) % 2;
             arguments[1] = reinterpret_cast<uint64_t>(&channel_block);
         }
+        // The register forms of call and serve take their deadline in RBX: as short.
+        if (number == static_cast<uint64_t>(ABI::Syscall::ChannelCallRegisters)
+            || number == static_cast<uint64_t>(ABI::Syscall::ChannelServeRegisters)) {
+            System::RegisterMessage message {};
+            message.byte_count = arguments[1] % 4 == 0 ? arguments[1] : arguments[1] % 80;
+            for (uint64_t index = 0; index < ABI::channel_register_message_words; ++index)
+                message.words[index] = random.next();
+            uint64_t deadline = choice % 4 == 0 ? 0 : System::clock_monotonic() + (arguments[2] % 100'000);
+            uint64_t report = 0;
+            (void)System::Detail::register_message_call(static_cast<ABI::Syscall>(number),
+                static_cast<uint32_t>(arguments[0]), message, deadline, report);
+            continue;
+        }
         // Syscall is 64 bits wide, so numbers the ABI does not define pass through unchanged.
         (void)System::system_call(static_cast<ABI::Syscall>(number), arguments[0], arguments[1], arguments[2],
             arguments[3], arguments[4], arguments[5]);

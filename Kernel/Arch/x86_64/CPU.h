@@ -137,6 +137,23 @@ private:
     u64 m_saved_flags;
 };
 
+// Puts back, when it goes out of scope, the interrupt flag of `saved_flags`, taken when
+// interrupts were turned off by other means (a spinlock's lock()), for code that keeps them
+// off past the point where it releases that lock (Ipc/ChannelRegisterForm.h).
+class InterruptsRestoredAtExit {
+public:
+    explicit InterruptsRestoredAtExit(u64 saved_flags)
+        : m_saved_flags(saved_flags)
+    {
+    }
+    ~InterruptsRestoredAtExit() { restore_interrupts(m_saved_flags); }
+    InterruptsRestoredAtExit(const InterruptsRestoredAtExit&) = delete;
+    InterruptsRestoredAtExit& operator=(const InterruptsRestoredAtExit&) = delete;
+
+private:
+    u64 m_saved_flags;
+};
+
 // Stops this CPU for good: interrupts off, then halt (NMIs can wake hlt, hence the loop).
 [[noreturn]] inline void halt_forever()
 {

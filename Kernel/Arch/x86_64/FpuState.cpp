@@ -5,6 +5,11 @@
 
 namespace Kernel::Arch {
 
+// Written by the boot CPU's initialize_fpu_on_this_cpu() before any other CPU starts, and
+// only read afterwards; starting a CPU (INIT-SIPI and its wait for the CPU to come
+// online) orders the writes before that CPU's reads.
+Detail::FpuConfiguration Detail::fpu_configuration;
+
 using Core::uptr;
 using Core::usize;
 
@@ -54,17 +59,7 @@ struct XsaveHeader {
 };
 static_assert(sizeof(XsaveHeader) == xsave_minimum_area_size - fxsave_area_size);
 
-struct FpuConfiguration {
-    bool configured;
-    bool uses_xsave;
-    u64 xcr0;
-    usize state_size;
-};
-
-// Written by the boot CPU's initialize_fpu_on_this_cpu() before any other CPU starts, and
-// only read afterwards; starting a CPU (INIT-SIPI and its wait for the CPU to come
-// online) orders the writes before that CPU's reads.
-FpuConfiguration s_configuration;
+using Detail::fpu_configuration;
 
 void write_cr0(u64 value)
 {
@@ -115,23 +110,24 @@ u64 choose_xcr0()
 
 void log_configuration()
 {
-    if (!s_configuration.uses_xsave) {
-        Log::info("cpu: FPU state by FXSAVE (no XSAVE), {} bytes per thread", s_configuration.state_size);
+    if (!fpu_configuration.uses_xsave) {
+        Log::info("cpu: FPU state by FXSAVE (no XSAVE), {} bytes per thread", fpu_configuration.state_size);
         return;
     }
     Log::info("cpu: FPU state by XSAVE, {} bytes per thread, XCR0 {:#x} (AVX {} AVX-512 {})",
-        s_configuration.state_size, s_configuration.xcr0, (s_configuration.xcr0 & xsave_component_avx) != 0,
-        (s_configuration.xcr0 & xsave_components_avx512) != 0);
+        fpu_configuration.state_size, fpu_configuration.xcr0,
+        (fpu_configuration.xcr0 & xsave_component_avx) != 0,
+        (fpu_configuration.xcr0 & xsave_components_avx512) != 0);
 }
 
 } // namespace
 
 void initialize_fpu_on_this_cpu()
 {
-    bool first_cpu = !s_configuration.configured;
+    bool first_cpu = !fpu_configuration.configured;
     if (first_cpu) {
-        s_configuration.xcr0 = choose_xcr0();
-        s_configuration.uses_xsave = s_configuration.xcr0 != 0;
+        fpu_configuration.xcr0 = choose_xcr0();
+        fpu_configuration.uses_xsave = fpu_configuration.xcr0 != 0;
     }
 
     // FXSR, SSE and SSE2 are architectural in 64-bit mode, so OSFXSR and OSXMMEXCPT need
@@ -140,11 +136,11 @@ void initialize_fpu_on_this_cpu()
     write_cr0(
         (read_cr0() | cr0_monitor_coprocessor | cr0_numeric_error) & ~(cr0_emulation | cr0_task_switched));
     u64 cr4 = read_cr4() | cr4_osfxsr | cr4_osxmmexcpt;
-    if (s_configuration.uses_xsave)
+    if (fpu_configuration.uses_xsave)
         cr4 |= cr4_osxsave;
     write_cr4(cr4);
-    if (s_configuration.uses_xsave)
-        write_xcr0(s_configuration.xcr0);
+    if (fpu_configuration.uses_xsave)
+        write_xcr0(fpu_configuration.xcr0);
 
     // fninit resets the x87 unit (FCW 0x037F, empty stack, no pending exceptions); CR0.EM
     // and CR0.TS are clear, so it cannot trap. It touches only x87 state, which the kernel
@@ -154,27 +150,27 @@ void initialize_fpu_on_this_cpu()
     if (first_cpu) {
         // EBX of leaf 0xD reports the size for the components currently set in XCR0 on
         // this CPU, so it is read only after write_xcr0.
-        s_configuration.state_size
-            = s_configuration.uses_xsave ? cpuid(cpuid_leaf_xsave, 0).ebx : fxsave_area_size;
-        s_configuration.configured = true;
+        fpu_configuration.state_size
+            = fpu_configuration.uses_xsave ? cpuid(cpuid_leaf_xsave, 0).ebx : fxsave_area_size;
+        fpu_configuration.configured = true;
         log_configuration();
     }
 }
 
 bool fpu_uses_xsave()
 {
-    return s_configuration.uses_xsave;
+    return fpu_configuration.uses_xsave;
 }
 
 u64 fpu_enabled_xcr0()
 {
-    return s_configuration.xcr0;
+    return fpu_configuration.xcr0;
 }
 
 usize fpu_state_size()
 {
-    VERIFY(s_configuration.configured);
-    return s_configuration.state_size;
+    VERIFY(fpu_configuration.configured);
+    return fpu_configuration.state_size;
 }
 
 void initialize_fpu_state(void* area)
@@ -198,45 +194,6 @@ void initialize_fpu_state(void* area)
     // RFBM[2] (AVX) is set, whatever XSTATE_BV says (SDM Vol. 1, 13.8.1), so the 0x1F80
     // written above is what a new thread gets, and it must be a legal value or XRSTOR
     // raises #GP.
-}
-
-void save_fpu_state(void* area)
-{
-    if (s_configuration.uses_xsave) {
-        u64 mask = s_configuration.xcr0;
-        // Invariant: `area` is a prepared area of fpu_state_size() bytes aligned to 64 and
-        // CR4.OSXSAVE is set on this CPU. xsave64 writes the components in EDX:EAX & XCR0
-        // (all enabled ones) into it and reads only EDX:EAX and its own state; the
-        // "memory" clobber makes the compiler treat the area as written.
-        asm volatile(
-            "xsave64 (%0)" ::"r"(area), "a"(static_cast<u32>(mask)), "d"(static_cast<u32>(mask >> 32))
-            : "memory");
-        return;
-    }
-    // Invariant: `area` holds 512 bytes aligned to 16 (it is aligned to 64); fxsave64
-    // writes exactly those bytes, with 64-bit instruction and data pointers, and no
-    // registers. The "memory" clobber makes the compiler treat the area as written.
-    asm volatile("fxsave64 (%0)" ::"r"(area) : "memory");
-}
-
-void restore_fpu_state(const void* area)
-{
-    if (s_configuration.uses_xsave) {
-        u64 mask = s_configuration.xcr0;
-        // Invariant: `area` is a prepared area aligned to 64 whose header has XCOMP_BV 0
-        // and zero reserved bytes, and whose MXCSR is legal (initialize_fpu_state wrote
-        // them, XSAVE keeps them), so xrstor64 cannot fault. It loads the enabled
-        // components and writes no general register or memory; the "memory" clobber
-        // orders it after the stores that filled the area.
-        asm volatile(
-            "xrstor64 (%0)" ::"r"(area), "a"(static_cast<u32>(mask)), "d"(static_cast<u32>(mask >> 32))
-            : "memory");
-        return;
-    }
-    // Invariant: `area` holds a 512-byte FXSAVE image aligned to 16 with a legal MXCSR;
-    // fxrstor64 reads it and writes no general register or memory. The "memory" clobber
-    // orders it after the stores that filled the area.
-    asm volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
 }
 
 } // namespace Kernel::Arch

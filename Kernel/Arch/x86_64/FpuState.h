@@ -54,9 +54,59 @@ void initialize_fpu_on_this_cpu();
 // faults when they are not zero.
 void initialize_fpu_state(void* area);
 
-// Saves the calling CPU's FPU registers into `area` (a prepared area, as above).
-void save_fpu_state(void* area);
+namespace Detail {
+
+struct FpuConfiguration {
+    bool configured;
+    bool uses_xsave;
+    Core::u64 xcr0;
+    Core::usize state_size;
+};
+// The configuration the boot CPU chose (FpuState.cpp), read inline by the switch.
+extern FpuConfiguration fpu_configuration;
+
+} // namespace Detail
+
+// Saves the calling CPU's FPU registers into `area` (a prepared area, as above). Inline:
+// every switch between threads with FPU state does it.
+[[gnu::always_inline]] inline void save_fpu_state(void* area)
+{
+    if (Detail::fpu_configuration.uses_xsave) {
+        Core::u64 mask = Detail::fpu_configuration.xcr0;
+        // Invariant: `area` is a prepared area of fpu_state_size() bytes aligned to 64 and
+        // CR4.OSXSAVE is set on this CPU. xsave64 writes the components in EDX:EAX & XCR0
+        // (all enabled ones) into it and reads only EDX:EAX and its own state; the
+        // "memory" clobber makes the compiler treat the area as written.
+        asm volatile("xsave64 (%0)" ::"r"(area), "a"(static_cast<Core::u32>(mask)),
+                     "d"(static_cast<Core::u32>(mask >> 32))
+                     : "memory");
+        return;
+    }
+    // Invariant: `area` holds 512 bytes aligned to 16 (it is aligned to 64); fxsave64
+    // writes exactly those bytes, with 64-bit instruction and data pointers, and no
+    // registers. The "memory" clobber makes the compiler treat the area as written.
+    asm volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+}
+
 // Loads the calling CPU's FPU registers from `area` (a prepared area, as above).
-void restore_fpu_state(const void* area);
+[[gnu::always_inline]] inline void restore_fpu_state(const void* area)
+{
+    if (Detail::fpu_configuration.uses_xsave) {
+        Core::u64 mask = Detail::fpu_configuration.xcr0;
+        // Invariant: `area` is a prepared area aligned to 64 whose header has XCOMP_BV 0
+        // and zero reserved bytes, and whose MXCSR is legal (initialize_fpu_state wrote
+        // them, XSAVE keeps them), so xrstor64 cannot fault. It loads the enabled
+        // components and writes no general register or memory; the "memory" clobber
+        // orders it after the stores that filled the area.
+        asm volatile("xrstor64 (%0)" ::"r"(area), "a"(static_cast<Core::u32>(mask)),
+                     "d"(static_cast<Core::u32>(mask >> 32))
+                     : "memory");
+        return;
+    }
+    // Invariant: `area` holds a 512-byte FXSAVE image aligned to 16 with a legal MXCSR;
+    // fxrstor64 reads it and writes no general register or memory. The "memory" clobber
+    // orders it after the stores that filled the area.
+    asm volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+}
 
 } // namespace Kernel::Arch

@@ -41,11 +41,4 @@ void initialize_syscalls_on_this_cpu()
     write_msr(kernel_gs_base_msr, 0);
 }
 
-void set_kernel_entry_stack(Core::u64 stack_top)
-{
-    Processor& processor = current_processor();
-    processor.kernel_stack_top = stack_top;
-    processor.task_state.rsp[0] = stack_top;
-}
-
 } // namespace Kernel::Arch

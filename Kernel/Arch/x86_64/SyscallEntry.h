@@ -4,6 +4,7 @@
 // mode. The dispatcher (Kernel/Syscalls) decides what each call does.
 
 #include <Core/Types.h>
+#include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Arch/x86_64/RegisterState.h>
 
 namespace Kernel::Arch {
@@ -19,8 +20,13 @@ void initialize_syscalls_on_this_cpu();
 
 // Records the kernel stack the running thread enters on from user mode: by `syscall`
 // (the Processor field SyscallEntry.S reads) and by interrupts (TSS.rsp0). The scheduler
-// calls it on every switch.
-void set_kernel_entry_stack(Core::u64 stack_top);
+// calls it on every switch, so it is inline.
+inline void set_kernel_entry_stack(Core::u64 stack_top)
+{
+    Processor& processor = current_processor();
+    processor.kernel_stack_top = stack_top;
+    processor.task_state.rsp[0] = stack_top;
+}
 
 // Whether the saved state was interrupted in user mode.
 [[nodiscard]] inline bool came_from_user_mode(const RegisterState& registers)
