@@ -18,8 +18,10 @@ public:
                 if (process)
                     list.remove(*process);
             });
-            if (process)
+            if (process) {
                 tear_down(*process);
+                __atomic_sub_fetch(&s_pending, 1, __ATOMIC_RELEASE);
+            }
         }
     }
 
@@ -36,6 +38,8 @@ public:
     static inline Locking::SpinlockProtected<List> s_waiting { "process reaper", Locking::LockRank::Leaf };
     static inline Semaphore s_work { 0 };
     static inline bool s_running { false };
+    // Processes handed over and not yet torn down.
+    static inline Core::u32 s_pending { 0 };
 };
 
 Process::Process(Core::StringView name, Memory::AddressSpace* address_space)
@@ -170,8 +174,14 @@ void Process::release_from_exited_thread(Process& process, Thread& thread)
         ProcessReaper::tear_down(process);
         return;
     }
+    __atomic_add_fetch(&ProcessReaper::s_pending, 1, __ATOMIC_RELAXED);
     ProcessReaper::s_waiting.with([&](ProcessReaper::List& list) { list.push_back(process); });
     ProcessReaper::s_work.up();
+}
+
+bool Process::teardowns_pending()
+{
+    return __atomic_load_n(&ProcessReaper::s_pending, __ATOMIC_ACQUIRE) != 0;
 }
 
 void Process::start_reaper()

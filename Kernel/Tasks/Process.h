@@ -99,6 +99,10 @@ public:
     // Starts the reaper thread. Called once at boot, once every CPU schedules; until then
     // (and if it cannot start) the last thread's CPU tears the process down itself.
     static void start_reaper();
+    // Whether processes handed to the reaper still wait for, or are in, their teardown. The
+    // kernel benchmarks start once none are (Test/KernelTest.cpp), so that the teardowns an
+    // earlier test left do not run beside them.
+    [[nodiscard]] static bool teardowns_pending();
 
 private:
     Process(Core::StringView name, Memory::AddressSpace* address_space);

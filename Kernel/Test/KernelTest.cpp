@@ -1,8 +1,11 @@
 #include <Core/Span.h>
 #include <Kernel/Log/KernelLog.h>
+#include <Kernel/Tasks/Process.h>
+#include <Kernel/Tasks/Scheduler.h>
 #include <Kernel/Test/KernelBenchmark.h>
 #include <Kernel/Test/KernelTest.h>
 #include <Kernel/Test/QemuExit.h>
+#include <Kernel/Time/Clock.h>
 
 extern "C" const Kernel::Test::TestCase __kernel_tests_start[];
 extern "C" const Kernel::Test::TestCase __kernel_tests_end[];
@@ -82,6 +85,21 @@ bool kernel_has_tests()
     return !registered_tests().is_empty();
 }
 
+namespace {
+
+// A benchmark measures only itself: it starts once the processes earlier tests left are
+// torn down (the reaper would otherwise run beside it, on whichever CPU it is, and a
+// runnable fair thread there changes what the scheduler does on every switch), or after a
+// second at most.
+void wait_for_process_teardowns()
+{
+    Core::u64 give_up_at = Time::monotonic_nanoseconds() + 1'000'000'000;
+    while (Tasks::Process::teardowns_pending() && Time::monotonic_nanoseconds() < give_up_at)
+        Tasks::Scheduler::sleep_until(Time::monotonic_nanoseconds() + 1'000'000);
+}
+
+} // namespace
+
 void run_selected_tests_and_exit(Core::StringView selector)
 {
     Core::u32 selected = 0;
@@ -97,6 +115,8 @@ void run_selected_tests_and_exit(Core::StringView selector)
         if (!selector_matches(selector, test))
             continue;
         report("[TEST] RUN {}.{}", test.suite, test.name);
+        if (test.kind == TestKind::Benchmark)
+            wait_for_process_teardowns();
         TestContext context(test);
         test.function(context);
         if (context.failed()) {
