@@ -98,6 +98,9 @@ struct ChannelStatistics {
     uint64_t spilled; // bulk messages queued beyond the capacity
     uint64_t timed_out; // parked writes that gave up after channel_park_limit_ns
     uint64_t qos; // the ChannelQos
+    // Of `sent`: messages of the register form copied from the sender's saved registers
+    // straight into a waiting receiver's (docs/ipc.md#register-form), with no Message.
+    uint64_t sent_in_registers;
 };
 
 } // namespace ABI

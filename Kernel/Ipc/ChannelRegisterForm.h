@@ -29,6 +29,7 @@ namespace Kernel::Ipc {
     call->answered_in_registers = true;
     state.pending_calls[target].remove(*call);
     ++state.counters.sent;
+    ++state.counters.sent_in_registers;
     wake_or_claim(*call->caller, claimed, call->handed_off);
     return true;
 }
@@ -60,14 +61,18 @@ namespace Kernel::Ipc {
             reader->transaction = pending.transaction_id;
             state.receivers[peer_side].remove(*reader);
             ++state.counters.sent;
+            ++state.counters.sent_in_registers;
             Tasks::Thread* server = nullptr;
             wake_or_claim(*reader->reader, &server, reader->handed_off);
             // Recorded before the lock goes: no reply can come sooner.
             state.pending_calls[m_side].push_back(pending);
             Tasks::Scheduler::block_releasing(state.lock, saved_flags, deadline_ns, server);
             // Handed back by a reply in registers: it is in this frame, and the record final
-            // (wake_or_claim).
-            if (pending.handed_off && pending.answered_in_registers)
+            // (wake_or_claim). The loads are atomic: a record that was woken instead may
+            // still be written under the lock by another CPU (finish_call_in_registers
+            // takes it before it looks).
+            if (__atomic_load_n(&pending.handed_off, __ATOMIC_RELAXED)
+                && __atomic_load_n(&pending.answered_in_registers, __ATOMIC_RELAXED))
                 return {};
             return finish_call_in_registers(pending, registers, saved_flags, deadline_ns);
         }
@@ -106,8 +111,9 @@ namespace Kernel::Ipc {
             state.receivers[m_side].push_back(pending);
             Tasks::Scheduler::block_releasing(state.lock, saved_flags, deadline_ns, caller);
             // Handed the CPU by a call in registers: its request is in this frame, and the
-            // record final (wake_or_claim).
-            if (pending.handed_off && pending.filled_in_registers) {
+            // record final (wake_or_claim). Atomic loads, as in call_in_registers().
+            if (__atomic_load_n(&pending.handed_off, __ATOMIC_RELAXED)
+                && __atomic_load_n(&pending.filled_in_registers, __ATOMIC_RELAXED)) {
                 accept(pending.caller_rank, pending.transaction);
                 return {};
             }

@@ -188,6 +188,8 @@ KERNEL_TEST(ipc, a_call_in_registers_lends_the_callers_priority_until_the_reply)
     EXPECT(!Scheduler::join(*server.value()).is_error());
     EXPECT(s_call_answered);
     EXPECT(s_served);
+    // Both went from frame to frame: the loan was lent and ended on the fast path.
+    EXPECT_EQ(pair.value().first->statistics().sent_in_registers, 2u);
     EXPECT_EQ(s_rank_while_serving, 40u);
     EXPECT_EQ(s_rank_after_reply, 0u);
 }

@@ -310,8 +310,9 @@ struct RegisterMessage {
 namespace Detail {
 
 // The register form's system call: RDI the handle (in) and the reply report (out, serve),
-// RSI the byte count, RBX the deadline, the message registers in ABI/Channel.h's order. No
-// memory is read or written by the kernel, so none is clobbered.
+// RSI the byte count, RBX the deadline, the message registers in ABI/Channel.h's order.
+// The kernel touches no user memory here, but a call is where two programs meet (one that
+// writes a shared buffer and then calls, say), so memory is clobbered, as for every call.
 inline int64_t register_message_call(
     ABI::Syscall number, uint32_t channel, RegisterMessage& message, uint64_t deadline_ns, uint64_t& report)
 {
@@ -330,7 +331,7 @@ inline int64_t register_message_call(
                  : "+a"(result), "+D"(handle_or_report), "+S"(byte_count), "+d"(word0), "+r"(word1),
                  "+r"(word2), "+r"(word3), "+r"(word4), "+r"(word5), "+r"(word6), "+r"(word7)
                  : "b"(deadline_ns)
-                 : "rcx", "r11");
+                 : "rcx", "r11", "memory");
     message.byte_count = byte_count;
     message.words[0] = word0;
     message.words[1] = word1;

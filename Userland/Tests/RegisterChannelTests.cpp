@@ -56,9 +56,17 @@ RegisterMessage request_of(uint64_t payload)
     return message;
 }
 
+// What the server keeps in its message registers past the words of a reply: none of it may
+// reach the caller, and it must stay the server's.
+constexpr uint64_t server_sentinel = 0x5555'5555'5555'5555ull;
+// What the client keeps past the words of its requests, likewise.
+constexpr uint64_t client_sentinel = 0xAAAA'AAAA'AAAA'AAAAull;
+
 // The register server: answers every call in registers with its words as they came, the
-// payload word tripled in a request of call_bytes, until the caller's end closes. A request
-// of 30 bytes (its last word partly the payload's) must
+// payload word tripled in a request of call_bytes, until the caller's end closes. The words
+// past a request must be its own (the server sentinel), never the client's; otherwise the
+// reply is cut to the header, which the client sees. A request of 30 bytes (its last word
+// partly the payload's) must
 // arrive with the two bytes past its end cleared (the client sends them set); otherwise the
 // reply is cut to the header, which the client sees. Exits with how many calls it answered.
 int64_t serve_in_registers()
@@ -66,6 +74,8 @@ int64_t serve_in_registers()
     if (System::thread_set_affinity(1) != 0)
         return -1;
     RegisterMessage message {};
+    for (uint64_t& word : message.words)
+        word = server_sentinel;
     int64_t answered = 0;
     for (;;) {
         bool reply_sent = false;
@@ -81,8 +91,16 @@ int64_t serve_in_registers()
             message.byte_count = 0;
             continue;
         }
+        bool own_words_kept = true;
+        for (uint64_t word = (message.byte_count + 7) / 8; word < ABI::channel_register_message_words; ++word)
+            own_words_kept = own_words_kept && message.words[word] == server_sentinel;
+        if (!own_words_kept)
+            message.byte_count = ABI::channel_call_minimum_bytes;
         if (message.byte_count == 30 && message.words[3] != 0x0000'FFFF'FFFF'FFFFull)
             message.byte_count = ABI::channel_call_minimum_bytes;
+        // The reply's last word set past its 30 bytes: the kernel must not pass that on.
+        if (message.byte_count == 30)
+            message.words[3] |= 0xFFFF'0000'0000'0000ull;
         if (message.byte_count == call_bytes)
             message.words[payload_word] *= 3;
     }
@@ -171,10 +189,12 @@ extern "C" int64_t main(uint64_t, uint64_t, const ABI::StartupHandles* startup)
     uint64_t previous_transaction = 0;
     for (uint64_t round = 1; round <= rounds; ++round) {
         RegisterMessage message = request_of(round);
-        message.words[7] = 0xAAAA; // beyond the message: must come back untouched
+        // Beyond the message: must stay this side's (the server checks it sees its own).
+        for (uint64_t word = call_bytes / 8; word < ABI::channel_register_message_words; ++word)
+            message.words[word] = client_sentinel;
         bool answered = System::channel_call_registers(fast.first, message) == 0
             && message.byte_count == call_bytes && message.words[payload_word] == round * 3
-            && message.words[7] == 0xAAAA;
+            && message.words[7] == client_sentinel && message.words[4] == client_sentinel;
         // Each call has its own kernel transaction id, echoed back in the reply.
         uint64_t transaction = message.words[transaction_word];
         if (!checks.expect(answered && (transaction & ABI::channel_kernel_transaction_bit) != 0
@@ -182,17 +202,21 @@ extern "C" int64_t main(uint64_t, uint64_t, const ABI::StartupHandles* startup)
             return checks.failed_check();
         previous_transaction = transaction;
     }
-    // A request that ends inside a word: the bytes past its end do not travel.
+    // A request that ends inside a word: the bytes past its end do not travel, either way
+    // (the server sets them in its reply).
     RegisterMessage partial = request_of(0);
     partial.byte_count = 30;
     partial.words[3] = ~0ull;
+    for (uint64_t word = 4; word < ABI::channel_register_message_words; ++word)
+        partial.words[word] = client_sentinel;
     if (!checks.expect(System::channel_call_registers(fast.first, partial) == 0 && partial.byte_count == 30
             && partial.words[3] == 0x0000'FFFF'FFFF'FFFFull))
         return checks.failed_check();
-    // Every fast-path message counts as sent: the calls and their replies.
+    // Every call and reply went from frame to frame (the fast path), with no Message.
     ABI::ChannelStatistics statistics {};
     if (!checks.expect(System::channel_statistics(audit_log, fast.first, &statistics) == 0
-            && statistics.sent == 2 * (rounds + 1) && statistics.dropped == 0))
+            && statistics.sent == 2 * (rounds + 1) && statistics.sent_in_registers == 2 * (rounds + 1)
+            && statistics.dropped == 0))
         return checks.failed_check();
     // The block form's call reaches a register server, and its reply comes back to it.
     uint8_t request[call_bytes] = {};
@@ -239,6 +263,20 @@ extern "C" int64_t main(uint64_t, uint64_t, const ABI::StartupHandles* startup)
     RegisterMessage plain {};
     if (!checks.expect(System::channel_serve_registers(loopback.first, plain, reply_sent) == 0
             && plain.byte_count == sizeof(bytes) && plain.words[0] == 0x1234))
+        return checks.failed_check();
+    // A message of 30 bytes from memory: its last word has nothing past the 30th byte, and
+    // the words past it stay the reader's.
+    uint8_t thirty[32];
+    for (uint8_t& byte : thirty)
+        byte = 0xFF;
+    RegisterMessage from_memory {};
+    from_memory.words[4] = server_sentinel;
+    from_memory.words[7] = server_sentinel;
+    if (!checks.expect(System::channel_write(loopback.second, thirty, 30) == 0
+            && System::channel_serve_registers(loopback.first, from_memory, reply_sent) == 0
+            && from_memory.byte_count == 30 && from_memory.words[3] == 0x0000'FFFF'FFFF'FFFFull
+            && from_memory.words[2] == ~0ull && from_memory.words[4] == server_sentinel
+            && from_memory.words[7] == server_sentinel))
         return checks.failed_check();
     // A serve with nothing queued and its deadline passed gives up at once.
     RegisterMessage nothing {};
