@@ -270,6 +270,11 @@ enum class Syscall : uint64_t {
     // message read, as for channel_call_registers (-BufferTooSmall likewise: the message
     // stays queued for channel_read or channel_serve). Otherwise channel_serve's errors.
     ChannelServeRegisters = 54,
+    // thread_set_pointer(address): makes `address` the calling thread's thread pointer, the
+    // base of its FS segment (thread-local storage: %fs:0 reads the word at `address`). Each
+    // thread has its own, 0 when it starts, kept across switches. -InvalidArgument (an
+    // address outside user space).
+    ThreadSetPointer = 55,
 };
 
 // The longest text debug_log accepts.

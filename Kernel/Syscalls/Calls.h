@@ -29,6 +29,7 @@ CallResult thread_create(const Arguments&);
 CallResult thread_join(const Arguments&);
 CallResult thread_set_affinity(const Arguments&);
 CallResult thread_yield(const Arguments&);
+CallResult thread_set_pointer(const Arguments&);
 
 // ProcessCalls.cpp
 CallResult process_create(const Arguments&);

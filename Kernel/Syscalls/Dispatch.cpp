@@ -157,6 +157,8 @@ Handler handler_for(Core::u64 number)
         return channel_call_registers;
     case ABI::Syscall::ChannelServeRegisters:
         return channel_serve_registers;
+    case ABI::Syscall::ThreadSetPointer:
+        return thread_set_pointer;
     }
     return nullptr;
 }

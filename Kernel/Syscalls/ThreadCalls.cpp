@@ -1,5 +1,6 @@
 // thread_exit, thread_create, thread_join, thread_set_affinity, thread_yield.
 
+#include <Kernel/Arch/x86_64/AddressSpaceLayout.h>
 #include <Kernel/Arch/x86_64/Processor.h>
 #include <Kernel/Objects/ThreadObject.h>
 #include <Kernel/Syscalls/Calls.h>
@@ -61,6 +62,17 @@ CallResult thread_set_affinity(const Arguments& arguments)
 CallResult thread_yield(const Arguments&)
 {
     Tasks::Scheduler::yield();
+    return 0;
+}
+
+CallResult thread_set_pointer(const Arguments& arguments)
+{
+    // Any address of user space, or 0: one outside it would let a program aim FS at the
+    // kernel, and a non-canonical one would make the MSR write fault in the kernel.
+    Core::u64 address = arguments.first();
+    if (address >= Arch::user_space_end)
+        return Core::ErrorCode::InvalidArgument;
+    Tasks::Scheduler::set_thread_pointer(address);
     return 0;
 }
 

@@ -53,6 +53,9 @@ struct RunQueue {
     // The page-table root in this CPU's CR3, so a switch between threads of one address
     // space (or between kernel threads) does not reload it and flush the TLB.
     Core::u64 loaded_root { 0 };
+    // The FS base this CPU holds: the thread pointer of the last user thread that ran here
+    // (0 at reset).
+    Core::u64 loaded_thread_pointer { 0 };
     // Which PCID each recently run user address space has on this CPU.
     Memory::PcidCache pcids;
 };
@@ -483,6 +486,12 @@ public:
                 Arch::load_page_table_root(root);
             }
             queue.loaded_root = root;
+        }
+        // A user thread's thread pointer, when this CPU holds another; kernel threads never
+        // use FS and leave it as it is.
+        if (space && next.m_thread_pointer != queue.loaded_thread_pointer) {
+            Arch::write_msr(Arch::fs_base_msr, next.m_thread_pointer);
+            queue.loaded_thread_pointer = next.m_thread_pointer;
         }
         // Entries from user mode (system calls, interrupts) land on the next thread's stack.
         // A CPU's first thread runs on a stack it did not allocate and never enters user mode.
@@ -1341,6 +1350,17 @@ void Scheduler::block_releasing(
     __atomic_store_n(&self.m_in_interruptible_wait, false, __ATOMIC_RELAXED);
     if (timer_armed)
         SchedulerInternals::cancel_wake_timer(self);
+}
+
+void Scheduler::set_thread_pointer(Core::u64 address)
+{
+    // Interrupts off: the thread and the CPU agree on the value before any switch.
+    Arch::InterruptsDisabled interrupts_disabled;
+    Thread& self = current();
+    self.m_thread_pointer = address;
+    RunQueue& queue = SchedulerInternals::this_run_queue();
+    Arch::write_msr(Arch::fs_base_msr, address);
+    queue.loaded_thread_pointer = address;
 }
 
 Core::Result<void> Scheduler::wait_outcome(Core::u64 deadline_ns)

@@ -147,6 +147,10 @@ public:
     static void block_releasing(
         Locking::Spinlock& lock, Core::u64 saved_flags, Core::u64 deadline_ns, Thread* hand_off_target);
     [[nodiscard]] static Core::Result<void> wait_outcome(Core::u64 deadline_ns);
+    // Sets the calling thread's thread pointer (its FS base, for thread-local storage in
+    // user mode) and loads it. The caller has checked `address` (a user address: wrmsr
+    // faults on a non-canonical one).
+    static void set_thread_pointer(Core::u64 address);
     // Moves a thread whose inherited priority changed to the class queue it now belongs
     // in, on its CPU (Mutex's priority inheritance). Interrupts must be off.
     static void requeue_after_priority_change(Thread& thread);

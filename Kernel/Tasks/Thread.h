@@ -154,6 +154,9 @@ private:
     Memory::KernelStack m_stack {};
     // 64-byte aligned FPU state inside m_fpu_allocation, or null for kernel-only threads.
     void* m_fpu_state { nullptr };
+    // The thread pointer of a thread that runs user code: its FS base, loaded at every
+    // switch to it when the CPU holds another (Scheduler::set_thread_pointer).
+    Core::u64 m_thread_pointer { 0 };
     void* m_fpu_allocation { nullptr };
 
     // Policy: changed only by the thread itself or before it starts.

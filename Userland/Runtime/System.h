@@ -381,6 +381,22 @@ inline int64_t thread_yield()
     return system_call(ABI::Syscall::ThreadYield);
 }
 
+// Makes `address` the calling thread's thread pointer (FS base): %fs:0 reads its first word.
+inline int64_t thread_set_pointer(const void* address)
+{
+    return system_call(ABI::Syscall::ThreadSetPointer, reinterpret_cast<uint64_t>(address));
+}
+
+// The word at offset `offset` from the calling thread's thread pointer.
+inline uint64_t thread_pointer_word(uint64_t offset)
+{
+    uint64_t value;
+    // A load through FS, which the kernel based at this thread's pointer; it reads user
+    // memory only, like any load the program makes.
+    asm volatile("mov %%fs:(%1), %0" : "=r"(value) : "r"(offset) : "memory");
+    return value;
+}
+
 inline int64_t channel_statistics(uint32_t audit_log, uint32_t channel, ABI::ChannelStatistics* statistics)
 {
     return system_call(

@@ -82,6 +82,10 @@ inline void write_msr(u32 index, u64 value)
                  : "memory");
 }
 
+// IA32_FS_BASE: the base of FS, which user threads use as their thread pointer
+// (thread_set_pointer); the kernel itself never uses FS.
+inline constexpr u32 fs_base_msr = 0xC0000100;
+
 inline u64 read_timestamp_counter()
 {
     u32 low;
