@@ -48,6 +48,13 @@ KERNEL_TEST(syscalls, threads_from_user_space)
     expect_program_passes(test_context, "tests/threads", 0);
 }
 
+// Userland/Tests/LibCTests.cpp: the C library through its headers (snprintf, strtol and
+// errno in each thread's block, strings, qsort), in user space.
+KERNEL_TEST(syscalls, the_c_library_from_user_space)
+{
+    expect_program_passes(test_context, "tests/libc", 0);
+}
+
 // A process whose thread has ended gives its memory back (the reaper tears it down): its
 // 64 KiB stack, program pages and page tables. Left allocated would be 80 KiB or more.
 KERNEL_TEST(syscalls, a_finished_process_gives_its_memory_back)

@@ -3,10 +3,25 @@
 // process in RSI; main(argument, self) runs with both as they are, and its return value
 // becomes the thread's exit status (system call thread_exit, 2, ABI/Syscalls.h).
 
+// Both entry points first reserve the thread's block (Runtime/ThreadBlock.h, 64 bytes) at
+// the top of its stack, which keeps the stack pointer 16-byte aligned, and have
+// raeen_thread_setup point FS at it. The entry arguments wait in callee-saved registers
+// across that call; the entry points have no caller whose values those registers hold.
+    .set thread_block_size, 64
+
     .section .text, "ax"
     .global _start
 _start:
     xor %ebp, %ebp
+    mov %rdi, %r12
+    mov %rsi, %r13
+    mov %rdx, %r14
+    sub $thread_block_size, %rsp
+    mov %rsp, %rdi
+    call raeen_thread_setup
+    mov %r12, %rdi
+    mov %r13, %rsi
+    mov %r14, %rdx
     call main
     mov %rax, %rdi
     mov $2, %eax
@@ -21,6 +36,13 @@ _start:
     .global _thread_start
 _thread_start:
     xor %ebp, %ebp
+    mov %rdi, %r12
+    mov %rsi, %r13
+    sub $thread_block_size, %rsp
+    mov %rsp, %rdi
+    call raeen_thread_setup
+    mov %r12, %rdi
+    mov %r13, %rsi
     call thread_main
     mov %rax, %rdi
     mov $2, %eax

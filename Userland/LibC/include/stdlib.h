@@ -1,0 +1,30 @@
+#pragma once
+
+// stdlib.h (C17 7.22), the parts there so far: integer conversions, searching and sorting,
+// integer arithmetic. Userland/LibC/Conversions.cpp.
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+long strtol(const char* text, char** end, int base);
+long long strtoll(const char* text, char** end, int base);
+unsigned long strtoul(const char* text, char** end, int base);
+unsigned long long strtoull(const char* text, char** end, int base);
+int atoi(const char* text);
+long atol(const char* text);
+long long atoll(const char* text);
+
+void qsort(void* elements, size_t count, size_t size, int (*compare)(const void*, const void*));
+void* bsearch(const void* key, const void* elements, size_t count, size_t size,
+    int (*compare)(const void*, const void*));
+
+int abs(int value);
+long labs(long value);
+long long llabs(long long value);
+
+#ifdef __cplusplus
+}
+#endif

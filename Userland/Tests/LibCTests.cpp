@@ -1,0 +1,103 @@
+// The C library from a user program, through its C headers (Userland/LibC/include): what
+// the host tests cannot show, that the exported symbols, errno in each thread's block and
+// the formatting work in RaeenOS's user space. The kernel test kernel.libc.c_library_from_user_space
+// runs it; it exits with 0, or with the number of the first check that failed.
+
+#include <Userland/Runtime/System.h>
+#include <Userland/Tests/Checks.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern "C" void _thread_start();
+
+namespace {
+
+alignas(16) char s_stack[16384];
+
+int compare_integers(const void* first, const void* second)
+{
+    int left = *static_cast<const int*>(first);
+    int right = *static_cast<const int*>(second);
+    return (left > right) - (left < right);
+}
+
+} // namespace
+
+// A second thread: its errno is its own. Sets it, yields to main (which sets its own), and
+// exits with 1 if its value survived.
+extern "C" int64_t thread_main(uint64_t, uint64_t)
+{
+    errno = 0;
+    if (strtol("99999999999999999999", nullptr, 10) != __LONG_MAX__ || errno != ERANGE)
+        return -1;
+    for (int round = 0; round < 50; ++round)
+        (void)System::thread_yield();
+    return errno == ERANGE ? 1 : -2;
+}
+
+extern "C" int64_t main(uint64_t, uint64_t, const void*)
+{
+    CheckCounter checks;
+    char buffer[128];
+    // Formatting, through snprintf and its varargs.
+    int length = snprintf(
+        buffer, sizeof(buffer), "%s=%d %5.2f %x %c %e|%-4s|", "answer", 42, 3.14159, 255u, 'z', 1e-10, "ab");
+    if (!checks.expect(length == static_cast<int>(strlen(buffer))
+            && strcmp(buffer, "answer=42  3.14 ff z 1.000000e-10|ab  |") == 0))
+        return checks.failed_check();
+    // A small buffer: cut, terminated, the whole length counted.
+    char small[6];
+    if (!checks.expect(snprintf(small, sizeof(small), "%d", 1234567) == 7 && strcmp(small, "12345") == 0))
+        return checks.failed_check();
+    // A refused conversion fails with EINVAL.
+    errno = 0;
+    int count = 0;
+    if (!checks.expect(snprintf(buffer, sizeof(buffer), "%n", &count) == -1 && errno == EINVAL))
+        return checks.failed_check();
+    // Conversions and errno.
+    char* end = nullptr;
+    errno = 0;
+    if (!checks.expect(strtol("  -0x1fz", &end, 0) == -31 && *end == 'z' && errno == 0))
+        return checks.failed_check();
+    if (!checks.expect(strtoul("18446744073709551616", nullptr, 10) == ~0ul && errno == ERANGE))
+        return checks.failed_check();
+    errno = 0;
+    if (!checks.expect(atoi("  77 trombones") == 77 && errno == 0 && abs(-5) == 5 && llabs(-6) == 6))
+        return checks.failed_check();
+    // Strings and characters.
+    char text[] = "alpha, beta;gamma";
+    char* saved = nullptr;
+    const char* tokens[3] = {};
+    int token_count = 0;
+    for (char* token = strtok_r(text, ",; ", &saved); token && token_count < 3;
+         token = strtok_r(nullptr, ",; ", &saved))
+        tokens[token_count++] = token;
+    if (!checks.expect(
+            token_count == 3 && strcmp(tokens[0], "alpha") == 0 && strcmp(tokens[2], "gamma") == 0))
+        return checks.failed_check();
+    if (!checks.expect(isalpha('q') && !isalpha('1') && toupper('q') == 'Q' && isspace('\t')
+            && strstr("haystack", "st") != nullptr && memcmp("abc", "abd", 3) < 0))
+        return checks.failed_check();
+    // Sorting and searching.
+    int values[] = { 5, -3, 9, 0, 5, 2 };
+    qsort(values, 6, sizeof(int), compare_integers);
+    int key = 5;
+    if (!checks.expect(values[0] == -3 && values[5] == 9
+            && bsearch(&key, values, 6, sizeof(int), compare_integers) != nullptr))
+        return checks.failed_check();
+    // errno is per thread: another thread's ERANGE does not reach this one, nor this
+    // one's value that thread.
+    errno = EDOM;
+    int64_t thread = System::thread_create(_thread_start, s_stack + sizeof(s_stack), 0);
+    if (!checks.expect(thread > 0))
+        return checks.failed_check();
+    for (int round = 0; round < 50; ++round)
+        (void)System::thread_yield();
+    if (!checks.expect(
+            errno == EDOM && System::thread_join(static_cast<uint32_t>(thread)) == 1 && errno == EDOM))
+        return checks.failed_check();
+    return 0;
+}
