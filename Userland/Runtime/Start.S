@@ -1,7 +1,10 @@
 // The entry point of every user program. The kernel starts a program's first thread here
-// with the stack pointer 16-byte aligned, its start argument in RDI and a handle to its own
-// process in RSI; main(argument, self) runs with both as they are, and its return value
-// becomes the thread's exit status (system call thread_exit, 2, ABI/Syscalls.h).
+// with the stack pointer 16-byte aligned, its start argument in RDI, a handle to its own
+// process in RSI and its start-up handles in RDX. After the thread's block, the global
+// constructors run (raeen_run_constructors), then main(argument, self, startup) with those
+// three as they came; its result goes to raeen_exit() (exit() with a 64-bit status,
+// Userland/LibC/ProgramLifetime.cpp), which runs the atexit handlers and ends the process
+// with it.
 
 // Both entry points first reserve the thread's block (Runtime/ThreadBlock.h, 64 bytes) at
 // the top of its stack, which keeps the stack pointer 16-byte aligned, and have
@@ -19,13 +22,15 @@ _start:
     sub $thread_block_size, %rsp
     mov %rsp, %rdi
     call raeen_thread_setup
+    call raeen_run_constructors
     mov %r12, %rdi
     mov %r13, %rsi
     mov %r14, %rdx
     call main
+    // Returning from main is exit() with its result, all 64 bits of it (RaeenOS's main
+    // returns an int64_t).
     mov %rax, %rdi
-    mov $2, %eax
-    syscall
+    call raeen_exit
     ud2
 
 // Where threads a program creates with thread_create start (when it passes this as the

@@ -1,7 +1,8 @@
 // The C library from a user program, through its C headers (Userland/LibC/include): what
 // the host tests cannot show, that the exported symbols, errno in each thread's block and
 // the formatting work in RaeenOS's user space. The kernel test kernel.libc.c_library_from_user_space
-// runs it; it exits with 0, or with the number of the first check that failed.
+// runs it; it exits with 0 (from its exit handlers: main itself returns 50), or with the number
+// of the first check that failed.
 
 #include <Userland/Runtime/System.h>
 #include <Userland/Tests/Checks.h>
@@ -16,6 +17,35 @@ extern "C" void _thread_start();
 namespace {
 
 alignas(16) char s_stack[16384];
+
+// Set by a global's constructor (before main) and by the atexit handlers (after it).
+bool s_constructed;
+int s_exit_steps;
+
+// A global with a constructor and a destructor: the constructor runs before main; the
+// destructor, registered then (so called last), checks that both atexit handlers ran, in
+// reverse order, and only then ends the process with 0. Otherwise main's 50 stands.
+struct Witness {
+    Witness() { s_constructed = true; }
+    ~Witness()
+    {
+        if (s_exit_steps == 2)
+            System::process_exit(0);
+    }
+};
+Witness s_witness;
+
+void registered_first()
+{
+    if (s_exit_steps == 1)
+        s_exit_steps = 2;
+}
+
+void registered_second()
+{
+    if (s_exit_steps == 0)
+        s_exit_steps = 1;
+}
 
 int compare_integers(const void* first, const void* second)
 {
@@ -99,5 +129,9 @@ extern "C" int64_t main(uint64_t, uint64_t, const void*)
     if (!checks.expect(
             errno == EDOM && System::thread_join(static_cast<uint32_t>(thread)) == 1 && errno == EDOM))
         return checks.failed_check();
-    return 0;
+    // Global constructors ran before main; exit handlers and destructors run after it, in
+    // reverse order of registration, and the last one turns this 50 into 0.
+    if (!checks.expect(s_constructed && atexit(registered_first) == 0 && atexit(registered_second) == 0))
+        return checks.failed_check();
+    return 50;
 }

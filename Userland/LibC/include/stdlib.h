@@ -1,7 +1,8 @@
 #pragma once
 
 // stdlib.h (C17 7.22), the parts there so far: integer conversions, searching and sorting,
-// integer arithmetic. Userland/LibC/Conversions.cpp.
+// integer arithmetic (Userland/LibC/Conversions.cpp), and ending the program
+// (Userland/LibC/ProgramLifetime.cpp).
 
 #include <stddef.h>
 
@@ -20,6 +21,16 @@ long long atoll(const char* text);
 void qsort(void* elements, size_t count, size_t size, int (*compare)(const void*, const void*));
 void* bsearch(const void* key, const void* elements, size_t count, size_t size,
     int (*compare)(const void*, const void*));
+
+#define EXIT_SUCCESS 0
+#define EXIT_FAILURE 1
+
+// Runs the atexit handlers (and the destructors of globals), last registered first, then
+// ends the process, every thread, with `status`. Returning from main is exit(its result).
+__attribute__((noreturn)) void exit(int status);
+int atexit(void (*function)(void));
+// Ends the process at once with status 134 (128 + SIGABRT), running no handler.
+__attribute__((noreturn)) void abort(void);
 
 int abs(int value);
 long labs(long value);
