@@ -12,34 +12,14 @@ using Kernel::Tasks::TestSupport::run_to_exit;
 // the audit log is its one start-up handle, for channel_statistics.
 KERNEL_TEST(ipc, channel_calls_from_user_space)
 {
-    auto audit_log = Kernel::Security::AuditLogObject::instance();
-    EXPECT(!audit_log.is_error());
-    if (audit_log.is_error())
-        return;
-    Kernel::Objects::HandleTable::Entry handles[] = {
-        { Core::RefPtr<Kernel::Objects::KernelObject>(audit_log.value()), ABI::Right::Read },
-    };
-    auto status = run_to_exit(test_context, "tests/channels", 0, handles);
-    EXPECT(status.has_value());
-    if (status.has_value())
-        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+    Kernel::Tasks::TestSupport::expect_program_passes_with_audit_log(test_context, "tests/channels");
 }
 
 // The register form (docs/ipc.md#register-form), with both forms and both fast paths;
 // the audit log is its one start-up handle, for channel_statistics.
 KERNEL_TEST(ipc, register_form_calls_from_user_space)
 {
-    auto audit_log = Kernel::Security::AuditLogObject::instance();
-    EXPECT(!audit_log.is_error());
-    if (audit_log.is_error())
-        return;
-    Kernel::Objects::HandleTable::Entry handles[] = {
-        { Core::RefPtr<Kernel::Objects::KernelObject>(audit_log.value()), ABI::Right::Read },
-    };
-    auto status = run_to_exit(test_context, "tests/register-channels", 0, handles);
-    EXPECT(status.has_value());
-    if (status.has_value())
-        EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
+    Kernel::Tasks::TestSupport::expect_program_passes_with_audit_log(test_context, "tests/register-channels");
 }
 
 // Priority inheritance across IPC: a fixed-priority caller's request makes the fair thread

@@ -66,12 +66,5 @@ KERNEL_TEST(syscalls, a_finished_process_gives_its_memory_back)
 // bad pointer. The audit log is its one start-up handle, for audit_read's buffer.
 KERNEL_TEST(syscalls, bad_pointers_to_every_call)
 {
-    auto audit_log = Kernel::Security::AuditLogObject::instance();
-    EXPECT(!audit_log.is_error());
-    if (audit_log.is_error())
-        return;
-    Kernel::Objects::HandleTable::Entry handles[] = {
-        { Core::RefPtr<Kernel::Objects::KernelObject>(audit_log.value()), ABI::Right::Read },
-    };
-    expect_program_passes(test_context, "tests/pointers", 0, handles);
+    Kernel::Tasks::TestSupport::expect_program_passes_with_audit_log(test_context, "tests/pointers");
 }

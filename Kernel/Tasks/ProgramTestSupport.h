@@ -49,6 +49,20 @@ inline void expect_program_passes(Test::TestContext& test_context, const char* p
         EXPECT_EQ(status.value(), 0); // otherwise: the number of the check that failed
 }
 
+// expect_program_passes for a program whose one start-up handle is the audit log with Read:
+// the diagnostics privilege (audit_read, channel_statistics) that only process 1 has else.
+inline void expect_program_passes_with_audit_log(Test::TestContext& test_context, const char* path)
+{
+    auto audit_log = Security::AuditLogObject::instance();
+    EXPECT(!audit_log.is_error());
+    if (audit_log.is_error())
+        return;
+    Objects::HandleTable::Entry handles[] = {
+        { Core::RefPtr<Objects::KernelObject>(audit_log.value()), ABI::Right::Read },
+    };
+    expect_program_passes(test_context, path, 0, handles);
+}
+
 // The argument of a benchmark program that runs in several modes (IpcBenchmark.cpp,
 // LifecycleBenchmark.cpp): the sample count in bits 0-31, the mode in bits 32-39.
 constexpr Core::u64 benchmark_argument(Core::u64 count, Core::u64 mode)
