@@ -21,6 +21,7 @@ _start:
     mov %rdx, %r14
     sub $thread_block_size, %rsp
     mov %rsp, %rdi
+    mov %r13, %rsi
     call raeen_thread_setup
     call raeen_run_constructors
     mov %r12, %rdi
@@ -45,6 +46,7 @@ _thread_start:
     mov %rsi, %r13
     sub $thread_block_size, %rsp
     mov %rsp, %rdi
+    mov %r13, %rsi
     call raeen_thread_setup
     mov %r12, %rdi
     mov %r13, %rsi

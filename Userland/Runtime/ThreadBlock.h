@@ -29,4 +29,12 @@ inline ThreadBlock* current_thread_block()
     return block;
 }
 
+// The program's handle to its own process, with every right (the `self` of main), kept by
+// each thread's start: what the library maps memory with (malloc).
+extern uint32_t g_process_handle;
+inline uint32_t process_handle()
+{
+    return g_process_handle;
+}
+
 } // namespace Runtime

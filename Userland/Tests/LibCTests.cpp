@@ -58,8 +58,43 @@ int compare_integers(const void* first, const void* second)
 
 // A second thread: its errno is its own. Sets it, yields to main (which sets its own), and
 // exits with 1 if its value survived.
-extern "C" int64_t thread_main(uint64_t, uint64_t)
+namespace {
+
+// Allocates and frees blocks of many sizes, each filled with `pattern` and checked before
+// it goes: what two threads do at once to show the heap's lock. True if every block held.
+bool churn_the_heap(unsigned char pattern)
 {
+    void* blocks[16] = {};
+    size_t sizes[16] = {};
+    for (int round = 0; round < 600; ++round) {
+        int slot = round % 16;
+        if (blocks[slot]) {
+            auto* bytes = static_cast<unsigned char*>(blocks[slot]);
+            for (size_t index = 0; index < sizes[slot]; ++index) {
+                if (bytes[index] != pattern)
+                    return false;
+            }
+            free(blocks[slot]);
+        }
+        sizes[slot] = static_cast<size_t>((round * 37) % 3000 + 1);
+        blocks[slot] = malloc(sizes[slot]);
+        if (!blocks[slot])
+            return false;
+        memset(blocks[slot], pattern, sizes[slot]);
+    }
+    for (void* block : blocks)
+        free(block);
+    return true;
+}
+
+constexpr uint64_t heap_thread_argument = 1;
+
+} // namespace
+
+extern "C" int64_t thread_main(uint64_t argument, uint64_t)
+{
+    if (argument == heap_thread_argument)
+        return churn_the_heap(0xB2) ? 1 : -3;
     errno = 0;
     if (strtol("99999999999999999999", nullptr, 10) != __LONG_MAX__ || errno != ERANGE)
         return -1;
@@ -128,6 +163,46 @@ extern "C" int64_t main(uint64_t, uint64_t, const void*)
         (void)System::thread_yield();
     if (!checks.expect(
             errno == EDOM && System::thread_join(static_cast<uint32_t>(thread)) == 1 && errno == EDOM))
+        return checks.failed_check();
+    // The heap: calloc's zeros, realloc keeping contents, a large block, new and delete,
+    // and two threads allocating at once.
+    auto* numbers = static_cast<int*>(calloc(1000, sizeof(int)));
+    bool zeroed = numbers != nullptr;
+    for (int index = 0; zeroed && index < 1000; ++index)
+        zeroed = numbers[index] == 0;
+    if (!checks.expect(zeroed))
+        return checks.failed_check();
+    for (int index = 0; index < 1000; ++index)
+        numbers[index] = index;
+    numbers = static_cast<int*>(realloc(numbers, 5000 * sizeof(int)));
+    bool kept = numbers != nullptr;
+    for (int index = 0; kept && index < 1000; ++index)
+        kept = numbers[index] == index;
+    free(numbers);
+    if (!checks.expect(kept && reinterpret_cast<uintptr_t>(malloc(24)) % 16 == 0))
+        return checks.failed_check();
+    auto* large = static_cast<unsigned char*>(malloc(4 << 20));
+    if (!checks.expect(large != nullptr))
+        return checks.failed_check();
+    memset(large, 0x77, 4 << 20);
+    bool large_kept = large[0] == 0x77 && large[(4 << 20) - 1] == 0x77;
+    free(large);
+    errno = 0;
+    if (!checks.expect(
+            large_kept && malloc(~0ul - 8) == nullptr && errno == ENOMEM && calloc(~0ul / 2, 4) == nullptr))
+        return checks.failed_check();
+    struct Node {
+        int value;
+        Node* next;
+    };
+    Node* node = new Node { 7, nullptr };
+    bool constructed = node->value == 7 && node->next == nullptr;
+    delete node;
+    int64_t heap_thread
+        = System::thread_create(_thread_start, s_stack + sizeof(s_stack), heap_thread_argument);
+    bool churned = heap_thread > 0 && churn_the_heap(0x4D);
+    if (!checks.expect(
+            constructed && churned && System::thread_join(static_cast<uint32_t>(heap_thread)) == 1))
         return checks.failed_check();
     // Global constructors ran before main; exit handlers and destructors run after it, in
     // reverse order of registration, and the last one turns this 50 into 0.

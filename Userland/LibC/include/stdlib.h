@@ -32,6 +32,13 @@ int atexit(void (*function)(void));
 // Ends the process at once with status 134 (128 + SIGABRT), running no handler.
 __attribute__((noreturn)) void abort(void);
 
+// Memory (Userland/LibC/Memory.cpp): blocks aligned to 16 bytes, from memory objects.
+// ENOMEM when none is left.
+void* malloc(size_t size);
+void* calloc(size_t count, size_t size);
+void* realloc(void* block, size_t size);
+void free(void* block);
+
 int abs(int value);
 long labs(long value);
 long long llabs(long long value);
