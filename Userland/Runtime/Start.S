@@ -55,3 +55,16 @@ _thread_start:
     mov $2, %eax
     syscall
     ud2
+
+// Where the threads of pthread_create start (Userland/LibC/Threads.cpp): the same block,
+// then raeen_pthread_main(record), which does not return.
+    .global raeen_pthread_start
+raeen_pthread_start:
+    xor %ebp, %ebp
+    mov %rdi, %r12
+    sub $thread_block_size, %rsp
+    mov %rsp, %rdi
+    call raeen_thread_setup
+    mov %r12, %rdi
+    call raeen_pthread_main
+    ud2

@@ -15,7 +15,9 @@ struct ThreadBlock {
     // errno (Userland/LibC/include/errno.h).
     int error_number;
     int reserved_int;
-    uint64_t reserved[6];
+    // The thread's pthread record (Userland/LibC/Threads.cpp), null until it has one.
+    void* posix_thread;
+    uint64_t reserved[5];
 };
 static_assert(sizeof(ThreadBlock) == 64, "Start.S reserves 64 bytes");
 

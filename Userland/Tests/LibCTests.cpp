@@ -8,6 +8,7 @@
 #include <Userland/Tests/Checks.h>
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,52 @@ bool churn_the_heap(unsigned char pattern)
 }
 
 constexpr uint64_t heap_thread_argument = 1;
+
+// pthreads: workers that add to a counter under a mutex, a producer and a consumer on a
+// condition variable, and a thread that ends with pthread_exit.
+pthread_mutex_t s_counter_mutex = PTHREAD_MUTEX_INITIALIZER;
+uint64_t s_counter;
+constexpr int counter_workers = 4;
+constexpr int increments_per_worker = 2000;
+
+void* add_to_counter(void* argument)
+{
+    for (int round = 0; round < increments_per_worker; ++round) {
+        pthread_mutex_lock(&s_counter_mutex);
+        // A read and a write apart, so that an unprotected race would lose increments.
+        uint64_t value = s_counter;
+        (void)System::thread_yield();
+        s_counter = value + 1;
+        pthread_mutex_unlock(&s_counter_mutex);
+    }
+    // Each worker's result is its argument, and its pthread_self its own.
+    static_cast<pthread_t*>(argument)[0] = pthread_self();
+    return argument;
+}
+
+pthread_mutex_t s_queue_mutex = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t s_queue_changed = PTHREAD_COND_INITIALIZER;
+int s_queue[8];
+int s_queue_length;
+constexpr int produced_items = 200;
+
+void* produce(void*)
+{
+    for (int item = 1; item <= produced_items; ++item) {
+        pthread_mutex_lock(&s_queue_mutex);
+        while (s_queue_length == 8)
+            pthread_cond_wait(&s_queue_changed, &s_queue_mutex);
+        s_queue[s_queue_length++] = item;
+        pthread_cond_broadcast(&s_queue_changed);
+        pthread_mutex_unlock(&s_queue_mutex);
+    }
+    return nullptr;
+}
+
+void* end_early(void* argument)
+{
+    pthread_exit(argument);
+}
 
 } // namespace
 
@@ -203,6 +250,54 @@ extern "C" int64_t main(uint64_t, uint64_t, const void*)
     bool churned = heap_thread > 0 && churn_the_heap(0x4D);
     if (!checks.expect(
             constructed && churned && System::thread_join(static_cast<uint32_t>(heap_thread)) == 1))
+        return checks.failed_check();
+    // pthreads: a mutex keeps 4 x 2000 increments, yielding in the middle, exact.
+    pthread_t workers[counter_workers] = {};
+    pthread_t seen_selves[counter_workers] = {};
+    bool all_created = true;
+    for (int index = 0; index < counter_workers; ++index)
+        all_created = all_created
+            && pthread_create(&workers[index], nullptr, add_to_counter, &seen_selves[index]) == 0;
+    bool all_joined = all_created;
+    for (int index = 0; all_created && index < counter_workers; ++index) {
+        void* result = nullptr;
+        all_joined = all_joined && pthread_join(workers[index], &result) == 0 && result == &seen_selves[index]
+            && pthread_equal(seen_selves[index], workers[index]);
+    }
+    if (!checks.expect(all_joined && s_counter == counter_workers * increments_per_worker))
+        return checks.failed_check();
+    // A condition variable: a producer fills a queue of 8, this thread drains it, 200 items in
+    // order.
+    pthread_t producer = nullptr;
+    bool in_order = pthread_create(&producer, nullptr, produce, nullptr) == 0;
+    for (int expected = 1; in_order && expected <= produced_items; ++expected) {
+        pthread_mutex_lock(&s_queue_mutex);
+        while (s_queue_length == 0)
+            pthread_cond_wait(&s_queue_changed, &s_queue_mutex);
+        in_order = s_queue[0] == expected;
+        for (int index = 1; index < s_queue_length; ++index)
+            s_queue[index - 1] = s_queue[index];
+        --s_queue_length;
+        pthread_cond_broadcast(&s_queue_changed);
+        pthread_mutex_unlock(&s_queue_mutex);
+    }
+    if (!checks.expect(in_order && pthread_join(producer, nullptr) == 0))
+        return checks.failed_check();
+    // pthread_exit's value reaches the joiner; trylock on a held mutex is EBUSY; a thread
+    // cannot join itself; a detached thread is freed later without a join.
+    pthread_t early = nullptr;
+    void* early_result = nullptr;
+    int marker = 0;
+    pthread_t detached = nullptr;
+    pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&held);
+    if (!checks.expect(pthread_create(&early, nullptr, end_early, &marker) == 0
+            && pthread_join(early, &early_result) == 0 && early_result == &marker
+            && pthread_mutex_trylock(&held) == EBUSY && pthread_mutex_destroy(&held) == EBUSY
+            && pthread_mutex_unlock(&held) == 0 && pthread_mutex_trylock(&held) == 0
+            && pthread_join(pthread_self(), nullptr) == EINVAL
+            && pthread_create(&detached, nullptr, end_early, nullptr) == 0 && pthread_detach(detached) == 0
+            && pthread_create(&early, nullptr, end_early, nullptr) == 0 && pthread_join(early, nullptr) == 0))
         return checks.failed_check();
     // Global constructors ran before main; exit handlers and destructors run after it, in
     // reverse order of registration, and the last one turns this 50 into 0.

@@ -20,6 +20,7 @@ int* __errno_location(void);
 #define EACCES 13
 #define EFAULT 14
 #define EBUSY 16
+#define EDEADLK 35
 #define EEXIST 17
 #define ENOTDIR 20
 #define EISDIR 21

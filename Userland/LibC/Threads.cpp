@@ -1,0 +1,225 @@
+// POSIX threads (include/pthread.h) on RaeenOS's threads and futexes. Each pthread has a
+// record, malloc'd, which the thread finds through its block (ThreadBlock::posix_thread):
+// its kernel handle, its start routine, its result and its stack. The joiner frees the
+// stack and the record once the thread has ended; a detached thread's are freed by the next
+// pthread_create, after a thread_join that returns at once (it has ended).
+
+#include <Userland/LibC/Lock.h>
+#include <Userland/LibC/include/errno.h>
+#include <Userland/LibC/include/pthread.h>
+#include <Userland/LibC/include/stdlib.h>
+#include <Userland/Runtime/System.h>
+#include <Userland/Runtime/ThreadBlock.h>
+
+struct raeen_pthread {
+    // The kernel thread's handle; 0 for a thread the library did not create (main's, or one
+    // from thread_create), which cannot be joined.
+    uint32_t handle;
+    void* (*start)(void*);
+    void* argument;
+    void* result;
+    void* stack;
+    bool detached;
+    // On the list of detached threads that ended, for pthread_create to free.
+    raeen_pthread* next_ended;
+};
+
+extern "C" void raeen_pthread_start();
+
+namespace {
+
+constexpr size_t stack_size = 128 * 1024;
+
+LibC::FutexLock s_ended_lock;
+raeen_pthread* s_ended_detached;
+
+// Frees a thread that has ended: its stack, its handle and its record.
+void release(raeen_pthread* thread)
+{
+    free(thread->stack);
+    (void)System::handle_close(thread->handle);
+    free(thread);
+}
+
+// Frees the detached threads that ended: each one's thread_join returns once it is gone
+// from its stack.
+void release_ended_detached()
+{
+    raeen_pthread* ended = nullptr;
+    {
+        LibC::FutexLocker locker(s_ended_lock);
+        ended = s_ended_detached;
+        s_ended_detached = nullptr;
+    }
+    while (ended) {
+        raeen_pthread* next = ended->next_ended;
+        (void)System::thread_join(ended->handle);
+        release(ended);
+        ended = next;
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+// raeen_pthread_start's continuation, on the new thread with its block set up.
+[[noreturn]] void raeen_pthread_main(raeen_pthread* thread)
+{
+    Runtime::current_thread_block()->posix_thread = thread;
+    pthread_exit(thread->start(thread->argument));
+}
+
+int pthread_create(pthread_t* result, const pthread_attr_t* attributes, void* (*start)(void*), void* argument)
+{
+    if (attributes)
+        return EINVAL;
+    release_ended_detached();
+    auto* thread = static_cast<raeen_pthread*>(calloc(1, sizeof(raeen_pthread)));
+    void* stack = malloc(stack_size);
+    if (!thread || !stack) {
+        free(thread);
+        free(stack);
+        return EAGAIN;
+    }
+    *thread = { 0, start, argument, nullptr, stack, false, nullptr };
+    // The stack's top, 16-byte aligned (malloc's blocks are, and the size is a multiple).
+    int64_t handle = System::thread_create(
+        raeen_pthread_start, static_cast<char*>(stack) + stack_size, reinterpret_cast<uint64_t>(thread));
+    if (handle < 0) {
+        free(stack);
+        free(thread);
+        return EAGAIN;
+    }
+    thread->handle = static_cast<uint32_t>(handle);
+    *result = thread;
+    return 0;
+}
+
+int pthread_join(pthread_t thread, void** result)
+{
+    if (!thread || thread->handle == 0 || thread->detached)
+        return EINVAL;
+    if (thread == pthread_self())
+        return EDEADLK;
+    if (System::thread_join(thread->handle) < 0)
+        return EINVAL;
+    if (result)
+        *result = thread->result;
+    release(thread);
+    return 0;
+}
+
+int pthread_detach(pthread_t thread)
+{
+    if (!thread || thread->handle == 0)
+        return EINVAL;
+    LibC::FutexLocker locker(s_ended_lock);
+    thread->detached = true;
+    return 0;
+}
+
+void pthread_exit(void* result)
+{
+    raeen_pthread* self = pthread_self();
+    self->result = result;
+    {
+        // Detached: pthread_create frees it once it has ended. Decided under the lock that
+        // pthread_detach takes, so that a detach racing with the end is seen either way.
+        LibC::FutexLocker locker(s_ended_lock);
+        if (self->detached && self->handle != 0) {
+            self->next_ended = s_ended_detached;
+            s_ended_detached = self;
+        }
+    }
+    System::thread_exit(0);
+}
+
+pthread_t pthread_self(void)
+{
+    Runtime::ThreadBlock* block = Runtime::current_thread_block();
+    if (!block->posix_thread) {
+        // A thread the library did not create: a record of its own, not joinable.
+        auto* record = static_cast<raeen_pthread*>(calloc(1, sizeof(raeen_pthread)));
+        if (!record)
+            abort();
+        block->posix_thread = record;
+    }
+    return static_cast<raeen_pthread*>(block->posix_thread);
+}
+
+int pthread_equal(pthread_t first, pthread_t second)
+{
+    return first == second;
+}
+
+int pthread_mutex_init(pthread_mutex_t* mutex, const pthread_mutexattr_t* attributes)
+{
+    if (attributes)
+        return EINVAL;
+    mutex->state = 0;
+    return 0;
+}
+
+int pthread_mutex_destroy(pthread_mutex_t* mutex)
+{
+    return __atomic_load_n(&mutex->state, __ATOMIC_RELAXED) == 0 ? 0 : EBUSY;
+}
+
+int pthread_mutex_lock(pthread_mutex_t* mutex)
+{
+    LibC::lock_futex_word(mutex->state);
+    return 0;
+}
+
+int pthread_mutex_trylock(pthread_mutex_t* mutex)
+{
+    return LibC::try_lock_futex_word(mutex->state) ? 0 : EBUSY;
+}
+
+int pthread_mutex_unlock(pthread_mutex_t* mutex)
+{
+    LibC::unlock_futex_word(mutex->state);
+    return 0;
+}
+
+int pthread_cond_init(pthread_cond_t* condition, const pthread_condattr_t* attributes)
+{
+    if (attributes)
+        return EINVAL;
+    condition->sequence = 0;
+    return 0;
+}
+
+int pthread_cond_destroy(pthread_cond_t*)
+{
+    return 0;
+}
+
+// A waiter sleeps on the sequence number it saw before it let the mutex go: a signal in
+// between changes the number, so the futex wait returns at once and nothing is lost.
+// Wake-ups may be spurious, as POSIX allows; callers wait in a loop on their predicate.
+int pthread_cond_wait(pthread_cond_t* condition, pthread_mutex_t* mutex)
+{
+    uint32_t seen = __atomic_load_n(&condition->sequence, __ATOMIC_ACQUIRE);
+    LibC::unlock_futex_word(mutex->state);
+    (void)System::futex_wait(&condition->sequence, seen);
+    LibC::lock_futex_word_contended(mutex->state);
+    return 0;
+}
+
+int pthread_cond_signal(pthread_cond_t* condition)
+{
+    __atomic_add_fetch(&condition->sequence, 1, __ATOMIC_RELEASE);
+    (void)System::futex_wake(&condition->sequence, 1);
+    return 0;
+}
+
+int pthread_cond_broadcast(pthread_cond_t* condition)
+{
+    __atomic_add_fetch(&condition->sequence, 1, __ATOMIC_RELEASE);
+    (void)System::futex_wake(&condition->sequence, ~0ull);
+    return 0;
+}
+
+} // extern "C"
