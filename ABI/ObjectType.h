@@ -29,6 +29,12 @@ enum class ObjectType : uint32_t {
     // A queue of packets an event loop waits on: signal packets from bound objects and user
     // packets (port_create, ABI/Port.h).
     Port = 12,
+    // The serial console the kernel shares with the console service: input the UART
+    // received, and output that never splits a kernel log record (docs/console.md).
+    SerialConsole = 13,
+    // The authority over the machine as a whole: power off, reboot, the kernel log and
+    // memory totals (ABI/System.h). Process 1 alone starts with it.
+    SystemControl = 14,
     Count,
 };
 
@@ -61,6 +67,10 @@ constexpr const char* object_type_name(ObjectType type)
         return "InterruptRange";
     case ObjectType::Port:
         return "Port";
+    case ObjectType::SerialConsole:
+        return "SerialConsole";
+    case ObjectType::SystemControl:
+        return "SystemControl";
     case ObjectType::Count:
         break;
     }

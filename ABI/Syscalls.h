@@ -275,7 +275,27 @@ enum class Syscall : uint64_t {
     // thread has its own, 0 when it starts, kept across switches. -InvalidArgument (an
     // address outside user space).
     ThreadSetPointer = 55,
+    // serial_console_read(console, buffer, capacity): moves up to `capacity` bytes the
+    // serial console received into `buffer` and returns how many (needs Read). With none
+    // waiting, -WouldBlock: object_wait for Readable. docs/console.md.
+    SerialConsoleRead = 56,
+    // serial_console_write(console, bytes, count): sends `count` bytes to the serial console
+    // as they are, escapes included, between kernel log records (needs Write). Returns
+    // `count`. At most serial_console_maximum_write bytes per call.
+    SerialConsoleWrite = 57,
+    // system_power(system, action): an ABI::PowerAction (needs Manage on the SystemControl).
+    // Does not return on success; -InvalidArgument for an unknown action.
+    SystemPower = 58,
+    // system_log_read(system, buffer, capacity, skip): copies the kernel log's kept history
+    // (its last 64 KiB), oldest first, from `skip` bytes past its oldest kept byte, and
+    // returns how many bytes it copied: 0 past the end (needs Read).
+    SystemLogRead = 59,
+    // system_memory_info(system, info): writes an ABI::MemoryInfo (needs Read).
+    SystemMemoryInfo = 60,
 };
+
+// The most bytes one serial_console_write sends (the kernel log waits for them).
+inline constexpr uint64_t serial_console_maximum_write = 4096;
 
 // The longest text debug_log accepts.
 inline constexpr uint64_t debug_log_maximum_length = 512;

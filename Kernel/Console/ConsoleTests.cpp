@@ -1,7 +1,10 @@
 #include <Kernel/Arch/x86_64/AddressSpaceLayout.h>
 #include <Kernel/Boot/BootInfo.h>
 #include <Kernel/Console/BootConsoles.h>
+#include <Kernel/Console/SerialConsole.h>
 #include <Kernel/Log/KernelLog.h>
+#include <Kernel/Platform/SystemControl.h>
+#include <Kernel/Tasks/ProgramTestSupport.h>
 #include <Kernel/Test/KernelTest.h>
 
 KERNEL_TEST(console, serial_port_echoes_in_loopback)
@@ -90,4 +93,29 @@ KERNEL_TEST(console, panic_text_reaches_the_framebuffer_in_red)
         }
     }
     EXPECT(red_pixels > 100u);
+}
+
+// Userland/Tests/SystemTests.cpp: process 1's RAM disk, serial console and system control
+// handles, used from user space. The console's input is what a user would have typed: the
+// kernel puts it where the UART's interrupt handler does.
+KERNEL_TEST(console, the_serial_console_and_system_control_from_user_space)
+{
+    auto ramdisk = Kernel::Tasks::initial_ramdisk_object();
+    auto console = Kernel::Console::SerialConsole::instance();
+    auto system = Kernel::Platform::SystemControl::instance();
+    EXPECT(!ramdisk.is_error() && !console.is_error() && !system.is_error());
+    if (ramdisk.is_error() || console.is_error() || system.is_error())
+        return;
+    const char typed[] = "typed\n";
+    console.value()->receive(Core::ReadonlyBytes(reinterpret_cast<const Core::u8*>(typed), sizeof(typed) - 1));
+    Kernel::Objects::HandleTable::Entry handles[] = {
+        { Core::RefPtr<Kernel::Objects::KernelObject>(ramdisk.value()), ABI::Right::Read | ABI::Right::Map },
+        { Core::RefPtr<Kernel::Objects::KernelObject>(console.value()),
+            ABI::Right::Read | ABI::Right::Write | ABI::Right::Wait | ABI::Right::Duplicate },
+        { Core::RefPtr<Kernel::Objects::KernelObject>(system.value()),
+            ABI::Right::Read | ABI::Right::Manage | ABI::Right::Duplicate },
+    };
+    Kernel::Tasks::TestSupport::expect_program_passes(test_context, "tests/system", 0, handles);
+    // Everything typed was read, and nothing was lost.
+    EXPECT_EQ(console.value()->dropped_bytes(), 0u);
 }

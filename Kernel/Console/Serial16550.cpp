@@ -66,11 +66,22 @@ Core::Optional<Core::u8> Serial16550::try_read_byte()
     return Arch::in8(m_base_port + data_register);
 }
 
+void Serial16550::enable_receive_interrupt()
+{
+    constexpr Core::u8 interrupt_on_received_data = 0x01;
+    // OUT2 routes the UART's interrupt output to the PIC/I/O APIC line on PC boards.
+    constexpr Core::u8 modem_control_interrupts = modem_control_normal | 0x08;
+    Arch::out8(m_base_port + interrupt_enable_register, interrupt_on_received_data);
+    Arch::out8(m_base_port + modem_control_register, modem_control_interrupts);
+}
+
 bool Serial16550::passes_loopback_check()
 {
     constexpr Core::u8 probe_byte = 0xAE;
     // Drain anything already received so that only the probe byte can be read back.
     for (Core::u32 drained = 0; drained < 64 && try_read_byte().has_value(); ++drained) { }
+    // Restored afterwards as it was: OUT2 may be on for the receive interrupt.
+    Core::u8 saved_modem_control = Arch::in8(m_base_port + modem_control_register);
     Arch::out8(m_base_port + modem_control_register, modem_control_loopback);
     write_byte(probe_byte);
     bool echoed = false;
@@ -82,7 +93,7 @@ bool Serial16550::passes_loopback_check()
         }
         Arch::pause();
     }
-    Arch::out8(m_base_port + modem_control_register, modem_control_normal);
+    Arch::out8(m_base_port + modem_control_register, saved_modem_control);
     return echoed;
 }
 

@@ -20,6 +20,9 @@ public:
     void write_byte(Core::u8 byte);
     // Returns a received byte, if one is waiting.
     Core::Optional<Core::u8> try_read_byte();
+    // Makes the UART raise its interrupt line when a byte arrives (IER bit 0), for the
+    // serial console's input (SerialConsole.h). Transmission stays polled.
+    void enable_receive_interrupt();
 
     // Puts the UART in loopback mode, sends a byte and checks that it comes back, then
     // restores normal operation. Proves the transmit and receive paths work.

@@ -83,6 +83,11 @@ Core::usize read_history(Core::usize skip, char* destination, Core::usize capaci
     return s_state.with([&](LogState& state) { return state.history.read(skip, destination, capacity); });
 }
 
+void write_outside_records(void (*write)(void* context), void* context)
+{
+    s_state.with([&](LogState&) { write(context); });
+}
+
 void write_to_consoles_for_panic(Core::StringView text, Console::Color color)
 {
     for (auto* console : s_state.unsafe_unlocked_for_panic().consoles)

@@ -33,6 +33,10 @@ void write_record(Level level, Core::StringView message);
 // Copies the kept history, oldest first, skipping `skip` bytes. Returns bytes copied.
 Core::usize read_history(Core::usize skip, char* destination, Core::usize capacity);
 
+// Runs `write(context)` under the log's lock, so that what it sends to a console (the
+// serial console's user output, Console/SerialConsole.h) never lands inside a record.
+// `write` must not log or take any lock.
+void write_outside_records(void (*write)(void* context), void* context);
 // Sends text to every console, bypassing the lock and the ring. Only for the panic path,
 // which must print even when the CPU that panicked holds the log lock.
 void write_to_consoles_for_panic(Core::StringView text, Console::Color color);

@@ -38,6 +38,15 @@ CallResult process_exit(const Arguments&);
 CallResult process_wait(const Arguments&);
 CallResult process_kill(const Arguments&);
 
+// ConsoleCalls.cpp
+CallResult serial_console_read(const Arguments&);
+CallResult serial_console_write(const Arguments&);
+
+// SystemCalls.cpp
+CallResult system_power(const Arguments&);
+CallResult system_log_read(const Arguments&);
+CallResult system_memory_info(const Arguments&);
+
 // ChannelCalls.cpp
 CallResult channel_create(const Arguments&);
 CallResult channel_write(const Arguments&);

@@ -159,6 +159,16 @@ Handler handler_for(Core::u64 number)
         return channel_serve_registers;
     case ABI::Syscall::ThreadSetPointer:
         return thread_set_pointer;
+    case ABI::Syscall::SerialConsoleRead:
+        return serial_console_read;
+    case ABI::Syscall::SerialConsoleWrite:
+        return serial_console_write;
+    case ABI::Syscall::SystemPower:
+        return system_power;
+    case ABI::Syscall::SystemLogRead:
+        return system_log_read;
+    case ABI::Syscall::SystemMemoryInfo:
+        return system_memory_info;
     }
     return nullptr;
 }

@@ -1,5 +1,7 @@
+#include <ABI/Memory.h>
 #include <Kernel/Boot/BootInfo.h>
 #include <Kernel/Boot/InitialRamdisk.h>
+#include <Kernel/Console/SerialConsole.h>
 #include <Kernel/Devices/InterruptRange.h>
 #include <Kernel/Devices/IoPortRange.h>
 #include <Kernel/Devices/MmioRange.h>
@@ -8,6 +10,8 @@
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/AddressSpace.h>
 #include <Kernel/Memory/MemoryManager.h>
+#include <Kernel/Memory/MemoryObject.h>
+#include <Kernel/Platform/SystemControl.h>
 #include <Kernel/Security/AuditLog.h>
 #include <Kernel/Tasks/FirstProgram.h>
 #include <Kernel/Tasks/Process.h>
@@ -57,6 +61,18 @@ Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core:
         });
 }
 
+Core::Result<Core::RefPtr<Memory::MemoryObject>> initial_ramdisk_object()
+{
+    auto archive_bytes = initial_ramdisk_bytes();
+    if (!archive_bytes.has_value())
+        return Core::ErrorCode::NotFound;
+    Core::u64 size = archive_bytes->size();
+    Core::u64 rounded = (size + ABI::memory_page_size - 1) & ~(ABI::memory_page_size - 1);
+    auto object = TRY(Memory::MemoryObject::create_anonymous(rounded));
+    TRY(object->write(0, archive_bytes.value()));
+    return object;
+}
+
 Core::Result<Thread*> start_first_program(Core::u32 cpu)
 {
     // Process 1's privilege: the audit log, which no other process is given, and the root
@@ -65,6 +81,9 @@ Core::Result<Thread*> start_first_program(Core::u32 cpu)
     auto io_ports = TRY(Devices::IoPortRange::create(0, ABI::io_port_count));
     auto mmio = TRY(Devices::MmioRange::create_above_ram());
     auto interrupt_lines = TRY(Devices::InterruptRange::create_for_all_lines());
+    auto ramdisk = TRY(initial_ramdisk_object());
+    auto serial_console = TRY(Console::SerialConsole::instance());
+    auto system_control = TRY(Platform::SystemControl::instance());
     Objects::HandleTable::Entry handles[] = {
         { Core::RefPtr<Objects::KernelObject>(audit_log), ABI::Right::Read },
         { Core::RefPtr<Objects::KernelObject>(io_ports),
@@ -74,6 +93,13 @@ Core::Result<Thread*> start_first_program(Core::u32 cpu)
                 | ABI::Right::Transfer },
         { Core::RefPtr<Objects::KernelObject>(interrupt_lines),
             ABI::Right::Manage | ABI::Right::Duplicate | ABI::Right::Transfer },
+        { Core::RefPtr<Objects::KernelObject>(ramdisk),
+            ABI::Right::Read | ABI::Right::Map | ABI::Right::Duplicate | ABI::Right::Transfer },
+        { Core::RefPtr<Objects::KernelObject>(serial_console),
+            ABI::Right::Read | ABI::Right::Write | ABI::Right::Wait | ABI::Right::Duplicate
+                | ABI::Right::Transfer },
+        { Core::RefPtr<Objects::KernelObject>(system_control),
+            ABI::Right::Read | ABI::Right::Manage | ABI::Right::Duplicate | ABI::Right::Transfer },
     };
     return start_program_from_initial_ramdisk(first_program_path, cpu, 0, handles);
 }

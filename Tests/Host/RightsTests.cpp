@@ -142,7 +142,9 @@ TEST(ObjectTypes, NumbersAreTheAbiAndNamesAreDistinct)
     EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::AuditLog), 10u);
     EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::InterruptRange), 11u);
     EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::Port), 12u);
-    EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::Count), 13u);
+    EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::SerialConsole), 13u);
+    EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::SystemControl), 14u);
+    EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::Count), 15u);
 
     std::set<std::string> names;
     for (uint32_t number = 1; number < static_cast<uint32_t>(ABI::ObjectType::Count); ++number) {

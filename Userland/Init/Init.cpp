@@ -39,11 +39,12 @@ extern "C" int64_t main(uint64_t, uint64_t self, const ABI::StartupHandles* star
 {
     // Process 1's start-up handles: the audit log and the root device resources, in the
     // order Kernel/Tasks/FirstProgram.h lists them.
-    if (startup->count != 4)
+    if (startup->count != 7)
         return 8;
     uint32_t audit_log = startup->handles[0];
     const ABI::ObjectType startup_types[] = { ABI::ObjectType::AuditLog, ABI::ObjectType::IoPortRange,
-        ABI::ObjectType::MmioRange, ABI::ObjectType::InterruptRange };
+        ABI::ObjectType::MmioRange, ABI::ObjectType::InterruptRange, ABI::ObjectType::MemoryObject,
+        ABI::ObjectType::SerialConsole, ABI::ObjectType::SystemControl };
     for (uint64_t index = 0; index < startup->count; ++index) {
         int64_t startup_info = System::handle_info(startup->handles[index]);
         if (startup_info < 0 || (startup_info >> 32) != static_cast<int64_t>(startup_types[index]))

@@ -14,6 +14,7 @@
 #include <ABI/Process.h>
 #include <ABI/Signals.h>
 #include <ABI/Syscalls.h>
+#include <ABI/System.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -442,6 +443,33 @@ inline int64_t futex_wait(const uint32_t* address, uint32_t expected, uint64_t d
 inline int64_t futex_wake(const uint32_t* address, uint64_t count)
 {
     return system_call(ABI::Syscall::FutexWake, reinterpret_cast<uint64_t>(address), count);
+}
+
+// Input the serial console received (-WouldBlock when none waits: object_wait for Readable).
+inline int64_t serial_console_read(uint32_t console, void* buffer, uint64_t capacity)
+{
+    return system_call(ABI::Syscall::SerialConsoleRead, console, reinterpret_cast<uint64_t>(buffer), capacity);
+}
+
+inline int64_t serial_console_write(uint32_t console, const void* bytes, uint64_t count)
+{
+    return system_call(ABI::Syscall::SerialConsoleWrite, console, reinterpret_cast<uint64_t>(bytes), count);
+}
+
+// Returns only on failure.
+inline int64_t system_power(uint32_t system, ABI::PowerAction action)
+{
+    return system_call(ABI::Syscall::SystemPower, system, static_cast<uint64_t>(action));
+}
+
+inline int64_t system_log_read(uint32_t system, void* buffer, uint64_t capacity, uint64_t skip)
+{
+    return system_call(ABI::Syscall::SystemLogRead, system, reinterpret_cast<uint64_t>(buffer), capacity, skip);
+}
+
+inline int64_t system_memory_info(uint32_t system, ABI::MemoryInfo* info)
+{
+    return system_call(ABI::Syscall::SystemMemoryInfo, system, reinterpret_cast<uint64_t>(info));
 }
 
 // The negated error code a failed call returns.

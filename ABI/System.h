@@ -1,0 +1,25 @@
+#pragma once
+
+// The system-control object's calls (ObjectType::SystemControl, docs/abi/syscalls.md):
+// powering off and restarting, and reading what the kernel knows about the machine. Shared
+// by the kernel and user space. Values and layouts are ABI: never renumbered or reordered.
+
+#include <stdint.h>
+
+namespace ABI {
+
+// system_power's action.
+enum class PowerAction : uint64_t {
+    PowerOff = 1, // ACPI S5: QEMU exits
+    Reboot = 2,
+};
+
+// system_memory_info's record: physical memory, in bytes.
+struct MemoryInfo {
+    uint64_t total_bytes; // RAM the kernel manages
+    uint64_t free_bytes; // not handed out
+    uint64_t allocated_bytes; // handed out, to the kernel or to programs
+    uint64_t reserved_bytes; // never handed out: firmware, the kernel image, boot modules
+};
+
+} // namespace ABI
