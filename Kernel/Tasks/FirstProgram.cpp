@@ -1,6 +1,6 @@
 #include <ABI/Memory.h>
 #include <Kernel/Boot/BootInfo.h>
-#include <Kernel/Boot/InitialRamdisk.h>
+#include <Core/UstarArchive.h>
 #include <Kernel/Console/SerialConsole.h>
 #include <Kernel/Devices/InterruptRange.h>
 #include <Kernel/Devices/IoPortRange.h>
@@ -45,7 +45,7 @@ Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core:
     auto archive_bytes = initial_ramdisk_bytes();
     if (!archive_bytes.has_value())
         return Core::ErrorCode::NotFound;
-    auto archive = TRY(Boot::InitialRamdisk::parse(archive_bytes.value()));
+    auto archive = TRY(Core::UstarArchive::parse(archive_bytes.value()));
     auto file = archive.find(Core::StringView(path));
     if (!file.has_value())
         return Core::ErrorCode::NotFound;

@@ -1,17 +1,17 @@
 // libFuzzer target for the initial RAM disk reader. parse() must survive any bytes (the
 // sanitizers catch out-of-bounds reads and overflow; a VERIFY aborts), and an archive it
-// accepts must keep the promises InitialRamdisk.h makes: every entry's data lies inside
+// accepts must keep the promises Core/UstarArchive.h makes: every entry's data lies inside
 // the input, every path is canonical and unique, every regular file can be found by its
 // path, and the counts match what iteration sees. Contents are folded into a checksum so
 // that the optimizer cannot drop the work of producing them.
 
-#include <Kernel/Boot/InitialRamdisk.h>
+#include <Core/UstarArchive.h>
 #include <stddef.h>
 #include <stdint.h>
 
 namespace {
 
-using Kernel::Boot::InitialRamdisk;
+using InitialRamdisk = Core::UstarArchive;
 
 // Stops the run on a broken promise; libFuzzer saves the input that caused it.
 void require(bool condition)

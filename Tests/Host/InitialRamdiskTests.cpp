@@ -2,7 +2,7 @@
 // field by field as POSIX describes it and as Python's tarfile module writes it, so the
 // tests do not share the parser's idea of the format.
 
-#include <Kernel/Boot/InitialRamdisk.h>
+#include <Core/UstarArchive.h>
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -15,7 +15,7 @@
 
 namespace {
 
-using Kernel::Boot::InitialRamdisk;
+using InitialRamdisk = Core::UstarArchive;
 using EntryKind = InitialRamdisk::EntryKind;
 using Blob = std::vector<std::uint8_t>;
 

@@ -16,9 +16,9 @@
 #include <Core/StringView.h>
 #include <Core/Types.h>
 
-namespace Kernel::Boot {
+namespace Core {
 
-class InitialRamdisk {
+class UstarArchive {
 public:
     // Archives are made of blocks of this size: headers, file data rounded up, and the two
     // zero blocks that end the archive.
@@ -55,7 +55,7 @@ public:
     };
 
     // Visits the entries of a validated archive in archive order, skipping the archive's
-    // root directory ("./"). Made only by InitialRamdisk, so it never sees an archive
+    // root directory ("./"). Made only by UstarArchive, so it never sees an archive
     // whose headers parse() has not checked.
     class EntryWalker {
     public:
@@ -67,7 +67,7 @@ public:
         [[nodiscard]] Core::Optional<Entry> next();
 
     private:
-        friend class InitialRamdisk;
+        friend class UstarArchive;
         explicit EntryWalker(Core::ReadonlyBytes archive)
             : m_archive(archive)
         {
@@ -87,7 +87,7 @@ public:
     // ErrorCode::NotSupported: a GNU-format header, an entry that is neither a regular file
     // nor a directory (links, devices, FIFOs, pax and GNU extension headers), or more than
     // maximum_entry_count entries.
-    [[nodiscard]] static Core::Result<InitialRamdisk> parse(Core::ReadonlyBytes archive);
+    [[nodiscard]] static Core::Result<UstarArchive> parse(Core::ReadonlyBytes archive);
 
     // The regular file at `path` (canonical form, as in Entry::path), or nothing when there
     // is no entry with that path or it is a directory.
@@ -115,7 +115,7 @@ public:
     [[nodiscard]] Core::ReadonlyBytes archive() const { return m_archive; }
 
 private:
-    InitialRamdisk(Core::ReadonlyBytes archive, Core::usize file_count, Core::usize directory_count)
+    UstarArchive(Core::ReadonlyBytes archive, Core::usize file_count, Core::usize directory_count)
         : m_archive(archive)
         , m_file_count(file_count)
         , m_directory_count(directory_count)
@@ -127,4 +127,4 @@ private:
     Core::usize m_directory_count { 0 };
 };
 
-} // namespace Kernel::Boot
+} // namespace Core

@@ -1,25 +1,15 @@
-#include <Kernel/Boot/InitialRamdisk.h>
+#include <Core/UstarArchive.h>
 
-namespace Kernel::Boot {
-
-using Core::ErrorCode;
-using Core::Optional;
-using Core::ReadonlyBytes;
-using Core::Result;
-using Core::StringView;
-using Core::u32;
-using Core::u64;
-using Core::u8;
-using Core::usize;
+namespace Core {
 
 // A file's size (below 8^11 = 2^33) plus any offset into the archive must fit in usize.
 static_assert(sizeof(usize) == 8, "the initial RAM disk reader assumes a 64-bit usize");
 
 namespace {
 
-using EntryKind = InitialRamdisk::EntryKind;
+using EntryKind = UstarArchive::EntryKind;
 
-constexpr usize block_size = InitialRamdisk::block_size;
+constexpr usize block_size = UstarArchive::block_size;
 
 // Where a field sits in a header, in bytes (POSIX.1-1988, ustar interchange format).
 struct HeaderField {
@@ -36,7 +26,7 @@ constexpr HeaderField magic_field { 257, 6 };
 constexpr HeaderField version_field { 263, 2 };
 constexpr HeaderField prefix_field { 345, 155 };
 
-static_assert(prefix_field.length + 1 + name_field.length == InitialRamdisk::maximum_path_length);
+static_assert(prefix_field.length + 1 + name_field.length == UstarArchive::maximum_path_length);
 
 // The ustar magic and version, and the GNU format's, which puts other data where ustar
 // has its prefix field.
@@ -172,7 +162,7 @@ struct DecodedHeader {
 // The header's checksum and magic are not looked at: parse() checks them first with
 // check_header_integrity(), and walkers of a validated archive need not again.
 Result<DecodedHeader> decode_header(
-    ReadonlyBytes header, char (&path_buffer)[InitialRamdisk::maximum_path_length])
+    ReadonlyBytes header, char (&path_buffer)[UstarArchive::maximum_path_length])
 {
     DecodedHeader decoded {};
     u8 type = header[type_flag_offset];
@@ -249,7 +239,7 @@ bool is_inside(StringView path, StringView directory)
 }
 
 // Two entries may not have the same path, and a regular file cannot contain anything.
-Result<void> check_no_conflict(const InitialRamdisk::Entry& earlier, const InitialRamdisk::Entry& later)
+Result<void> check_no_conflict(const UstarArchive::Entry& earlier, const UstarArchive::Entry& later)
 {
     if (earlier.path == later.path)
         return ErrorCode::Malformed;
@@ -271,7 +261,7 @@ struct ArchiveShape {
 // zero blocks; counts the entries.
 Result<ArchiveShape> check_headers(ReadonlyBytes archive)
 {
-    char path_buffer[InitialRamdisk::maximum_path_length];
+    char path_buffer[UstarArchive::maximum_path_length];
     ArchiveShape shape { 0, 0, 0 };
     bool has_root = false;
     usize offset = 0;
@@ -302,7 +292,7 @@ Result<ArchiveShape> check_headers(ReadonlyBytes archive)
             if (has_root)
                 return ErrorCode::Malformed;
             has_root = true;
-        } else if (shape.file_count + shape.directory_count == InitialRamdisk::maximum_entry_count) {
+        } else if (shape.file_count + shape.directory_count == UstarArchive::maximum_entry_count) {
             return ErrorCode::NotSupported;
         } else if (decoded.kind == EntryKind::RegularFile) {
             ++shape.file_count;
@@ -315,16 +305,16 @@ Result<ArchiveShape> check_headers(ReadonlyBytes archive)
 
 // Compares every entry's path with every earlier one's. Quadratic, but bounded by
 // maximum_entry_count, and it needs no memory beyond two path buffers.
-Result<void> check_paths_do_not_conflict(const InitialRamdisk& ramdisk)
+Result<void> check_paths_do_not_conflict(const UstarArchive& ramdisk)
 {
-    InitialRamdisk::EntryWalker later_entries = ramdisk.entries();
+    UstarArchive::EntryWalker later_entries = ramdisk.entries();
     for (usize later_index = 0;; ++later_index) {
-        Optional<InitialRamdisk::Entry> later = later_entries.next();
+        Optional<UstarArchive::Entry> later = later_entries.next();
         if (!later.has_value())
             return {};
-        InitialRamdisk::EntryWalker earlier_entries = ramdisk.entries();
+        UstarArchive::EntryWalker earlier_entries = ramdisk.entries();
         for (usize earlier_index = 0; earlier_index < later_index; ++earlier_index) {
-            Optional<InitialRamdisk::Entry> earlier = earlier_entries.next();
+            Optional<UstarArchive::Entry> earlier = earlier_entries.next();
             // The same walk as the outer one, which has already passed this entry.
             VERIFY(earlier.has_value());
             TRY(check_no_conflict(earlier.value(), later.value()));
@@ -334,7 +324,7 @@ Result<void> check_paths_do_not_conflict(const InitialRamdisk& ramdisk)
 
 } // namespace
 
-Optional<InitialRamdisk::Entry> InitialRamdisk::EntryWalker::next()
+Optional<UstarArchive::Entry> UstarArchive::EntryWalker::next()
 {
     while (true) {
         ReadonlyBytes header = m_archive.slice(m_offset, block_size);
@@ -356,17 +346,17 @@ Optional<InitialRamdisk::Entry> InitialRamdisk::EntryWalker::next()
     }
 }
 
-Result<InitialRamdisk> InitialRamdisk::parse(ReadonlyBytes archive)
+Result<UstarArchive> UstarArchive::parse(ReadonlyBytes archive)
 {
     // First every header on its own, in one pass; only an archive whose headers are all
     // sound is walked again to compare paths with each other.
     ArchiveShape shape = TRY(check_headers(archive));
-    InitialRamdisk ramdisk(archive.slice(0, shape.size), shape.file_count, shape.directory_count);
+    UstarArchive ramdisk(archive.slice(0, shape.size), shape.file_count, shape.directory_count);
     TRY(check_paths_do_not_conflict(ramdisk));
     return ramdisk;
 }
 
-Optional<InitialRamdisk::File> InitialRamdisk::find(StringView path) const
+Optional<UstarArchive::File> UstarArchive::find(StringView path) const
 {
     EntryWalker walker = entries();
     while (true) {
@@ -382,4 +372,4 @@ Optional<InitialRamdisk::File> InitialRamdisk::find(StringView path) const
     }
 }
 
-} // namespace Kernel::Boot
+} // namespace Core
