@@ -292,6 +292,9 @@ enum class Syscall : uint64_t {
     SystemLogRead = 59,
     // system_memory_info(system, info): writes an ABI::MemoryInfo (needs Read).
     SystemMemoryInfo = 60,
+    // clock_wall(): the time of day, UTC, as Unix seconds (the RTC read at boot plus the
+    // monotonic time since); 0 when the RTC gave no valid time.
+    ClockWall = 61,
 };
 
 // The most bytes one serial_console_write sends (the kernel log waits for them).

@@ -77,6 +77,7 @@ CallResult timer_create(const Arguments&);
 CallResult timer_set(const Arguments&);
 CallResult timer_cancel(const Arguments&);
 CallResult clock_monotonic(const Arguments&);
+CallResult clock_wall(const Arguments&);
 
 // WaitCalls.cpp
 CallResult object_wait(const Arguments&);

@@ -169,6 +169,8 @@ Handler handler_for(Core::u64 number)
         return system_log_read;
     case ABI::Syscall::SystemMemoryInfo:
         return system_memory_info;
+    case ABI::Syscall::ClockWall:
+        return clock_wall;
     }
     return nullptr;
 }

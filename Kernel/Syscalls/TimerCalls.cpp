@@ -1,8 +1,9 @@
-// timer_create, timer_set, timer_cancel, clock_monotonic.
+// timer_create, timer_set, timer_cancel, clock_monotonic, clock_wall.
 
 #include <ABI/Devices.h>
 #include <Kernel/Objects/Timer.h>
 #include <Kernel/Syscalls/Calls.h>
+#include <Kernel/Time/WallClock.h>
 #include <Kernel/Time/Clock.h>
 
 namespace Kernel::Syscalls {
@@ -38,6 +39,11 @@ CallResult timer_cancel(const Arguments& arguments)
 CallResult clock_monotonic(const Arguments&)
 {
     return Time::monotonic_nanoseconds();
+}
+
+CallResult clock_wall(const Arguments&)
+{
+    return Time::wall_clock_unix_seconds();
 }
 
 } // namespace Kernel::Syscalls

@@ -11,6 +11,10 @@
 extern "C" void (*__init_array_start[])() __attribute__((visibility("hidden")));
 extern "C" void (*__init_array_end[])() __attribute__((visibility("hidden")));
 
+// stdio's flush of every stream (StandardIo.cpp), weak so that a program without streams
+// does not carry them.
+extern "C" __attribute__((weak)) void raeen_flush_streams(void);
+
 // The C++ ABI's handle of this image (one: programs are static).
 extern "C" {
 void* __dso_handle = &__dso_handle;
@@ -91,6 +95,9 @@ int atexit(void (*function)(void))
         unlock_exit_handlers();
         handler.function(handler.argument);
     }
+    // Then the streams' buffered output (C17 7.22.4.4): only programs that use stdio link it.
+    if (raeen_flush_streams)
+        raeen_flush_streams();
     System::process_exit(status);
 }
 

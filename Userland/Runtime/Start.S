@@ -1,8 +1,10 @@
 // The entry point of every user program. The kernel starts a program's first thread here
 // with the stack pointer 16-byte aligned, its start argument in RDI, a handle to its own
 // process in RSI and its start-up handles in RDX. After the thread's block, the global
-// constructors run (raeen_run_constructors), then main(argument, self, startup) with those
-// three as they came; its result goes to raeen_exit() (exit() with a 64-bit status,
+// constructors run (raeen_run_constructors), then raeen_call_main(argument, self, startup)
+// with those three as they came: a native program's main takes them as they are
+// (LibC/NativeMain.cpp), a POSIX program's start turns them into argc, argv and environ
+// (LibC/PosixMain.cpp). Its result goes to raeen_exit() (exit() with a 64-bit status,
 // Userland/LibC/ProgramLifetime.cpp), which runs the atexit handlers and ends the process
 // with it.
 
@@ -27,9 +29,9 @@ _start:
     mov %r12, %rdi
     mov %r13, %rsi
     mov %r14, %rdx
-    call main
-    // Returning from main is exit() with its result, all 64 bits of it (RaeenOS's main
-    // returns an int64_t).
+    call raeen_call_main
+    // Returning from main is exit() with its result, all 64 bits of it (RaeenOS's native
+    // main returns an int64_t).
     mov %rax, %rdi
     call raeen_exit
     ud2

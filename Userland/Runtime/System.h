@@ -472,6 +472,12 @@ inline int64_t system_memory_info(uint32_t system, ABI::MemoryInfo* info)
     return system_call(ABI::Syscall::SystemMemoryInfo, system, reinterpret_cast<uint64_t>(info));
 }
 
+// The time of day, UTC, in Unix seconds; 0 when the kernel has no valid time.
+inline uint64_t clock_wall()
+{
+    return static_cast<uint64_t>(system_call(ABI::Syscall::ClockWall));
+}
+
 // The negated error code a failed call returns.
 constexpr int64_t failure(ABI::ErrorCode code)
 {

@@ -22,6 +22,7 @@ int* __errno_location(void);
 #define EBUSY 16
 #define EDEADLK 35
 #define EEXIST 17
+#define ENODEV 19
 #define ENOTDIR 20
 #define EISDIR 21
 #define EINVAL 22
@@ -33,6 +34,17 @@ int* __errno_location(void);
 #define EOVERFLOW 75
 #define EILSEQ 84
 #define ETIMEDOUT 110
+#define ESRCH 3
+#define E2BIG 7
+#define ENOEXEC 8
+#define ECHILD 10
+#define EMFILE 24
+#define ENOTTY 25
+#define ESPIPE 29
+#define EROFS 30
+#define ENAMETOOLONG 36
+#define ENOTEMPTY 39
+#define ENOTSUP 95
 
 #ifdef __cplusplus
 }

@@ -39,6 +39,11 @@ void* calloc(size_t count, size_t size);
 void* realloc(void* block, size_t size);
 void free(void* block);
 
+// The environment (Userland/LibC/Environment.cpp).
+char* getenv(const char* name);
+int setenv(const char* name, const char* value, int overwrite);
+int unsetenv(const char* name);
+
 int abs(int value);
 long labs(long value);
 long long llabs(long long value);

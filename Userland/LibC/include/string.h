@@ -24,6 +24,10 @@ char* strncat(char* destination, const char* source, size_t count);
 char* strchr(const char* text, int character);
 char* strrchr(const char* text, int character);
 char* strstr(const char* haystack, const char* needle);
+// The message for an errno value (Userland/LibC/Errors.cpp).
+char* strerror(int error);
+// A copy from malloc (POSIX).
+char* strdup(const char* text);
 size_t strspn(const char* text, const char* accepted);
 size_t strcspn(const char* text, const char* rejected);
 char* strpbrk(const char* text, const char* accepted);

@@ -1,0 +1,87 @@
+#pragma once
+
+// A program's launch block: its arguments, its environment and what each of its start-up
+// handles is for, written by the parent (spawn, Userland/LibC/Spawn.cpp) into a memory
+// object that it passes as the child's first start-up handle. The child's start
+// (PosixMain.cpp) reads it back into argc, argv and environ, and into the table of handle
+// roles that stdin, stdout and stderr, the RAM disk and the rest are found by
+// (docs/userland.md#launching-programs).
+//
+// The block comes from another process: decode() trusts nothing in it. It checks every
+// count against the block's size and every string for its terminator, and never reads
+// outside the bytes it is given. Pure, so that host tests and a fuzz target exercise it.
+//
+// Layout (little-endian, no padding):
+//   LaunchHeader
+//   LaunchHandle[handle_count]       start-up handles 1 to handle_count, in order
+//   argument strings, each NUL-terminated, then environment strings, each NUL-terminated
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace LibC {
+
+inline constexpr uint64_t launch_block_magic = 0x4C4E5541'4E454152ull; // "RAENAUNL"
+inline constexpr uint32_t launch_block_version = 1;
+inline constexpr uint32_t launch_maximum_strings = 4096;
+inline constexpr uint64_t launch_maximum_bytes = 256 * 1024;
+
+// What a start-up handle is for. Values are a convention between parent and child: never
+// renumbered, only appended to.
+enum class HandleRole : uint32_t {
+    None = 0,
+    StandardInput = 1, // a stream channel (docs/userland.md#streams)
+    StandardOutput = 2,
+    StandardError = 3,
+    Ramdisk = 4, // the initial RAM disk's memory object (Read, Map)
+    SystemControl = 5, // power off, reboot, the kernel log, memory totals
+    ServiceControl = 6, // a channel to init's service control (Userland/Init)
+    SerialConsole = 7, // the kernel's serial console (the console service's)
+    ConsoleSession = 8, // the console's end of a terminal session (the console service's)
+};
+
+// LaunchHandle flags.
+inline constexpr uint32_t launch_handle_terminal = 1u << 0; // a stream that is a terminal
+
+struct LaunchHeader {
+    uint64_t magic;
+    uint32_t version;
+    uint32_t argument_count;
+    uint32_t environment_count;
+    uint32_t handle_count;
+    uint64_t string_bytes;
+};
+static_assert(sizeof(LaunchHeader) == 32);
+
+struct LaunchHandle {
+    HandleRole role;
+    uint32_t flags;
+};
+static_assert(sizeof(LaunchHandle) == 8);
+
+// The block's size for these strings and handles, or 0 when it would pass a limit.
+// `arguments` and `environment` are null-terminated arrays (either may be null: none).
+size_t launch_block_size(const char* const* arguments, const char* const* environment, uint32_t handle_count);
+
+// Writes the block into `buffer` (at least launch_block_size() bytes). Returns the size.
+size_t encode_launch_block(const char* const* arguments, const char* const* environment,
+    const LaunchHandle* handles, uint32_t handle_count, uint8_t* buffer);
+
+// A decoded block. The string pointers point into the decoded bytes, which must outlive it.
+struct DecodedLaunchBlock {
+    uint32_t argument_count;
+    uint32_t environment_count;
+    uint32_t handle_count;
+    const LaunchHandle* handles; // into the bytes
+    const char* strings; // the first argument string
+};
+
+// Checks a block and describes it; false when anything in it is out of bounds, unterminated
+// or of another version.
+bool decode_launch_block(const uint8_t* bytes, size_t size, DecodedLaunchBlock& decoded);
+
+// Fills `pointers` (argument_count + environment_count entries) with the strings of a
+// decoded block, arguments first.
+void launch_block_strings(const DecodedLaunchBlock& decoded, const char** pointers);
+
+} // namespace LibC

@@ -1,0 +1,189 @@
+// raeen_spawn and raeen_wait (include/raeen/spawn.h).
+
+#include <ABI/Memory.h>
+#include <ABI/Process.h>
+#include <Userland/LibC/Descriptors.h>
+#include <Userland/LibC/LaunchBlock.h>
+#include <Userland/LibC/Ramdisk.h>
+#include <Userland/LibC/Startup.h>
+#include <Userland/LibC/Strings.h>
+#include <Userland/LibC/include/errno.h>
+#include <Userland/LibC/include/raeen/spawn.h>
+#include <Userland/LibC/include/stdlib.h>
+#include <Userland/Runtime/System.h>
+
+extern "C" char** environ;
+
+namespace {
+
+// The roles a child inherits from its parent, when the parent has them.
+constexpr LibC::HandleRole inherited_roles[] = {
+    LibC::HandleRole::Ramdisk,
+    LibC::HandleRole::SystemControl,
+    LibC::HandleRole::ServiceControl,
+};
+
+struct ChildHandles {
+    uint32_t handles[ABI::maximum_startup_handles];
+    LibC::LaunchHandle roles[ABI::maximum_startup_handles];
+    uint32_t count { 0 }; // handles[0] is the launch block
+
+    void close_all()
+    {
+        for (uint32_t index = 0; index < count; ++index)
+            (void)System::handle_close(handles[index]);
+        count = 0;
+    }
+};
+
+int fail(int error)
+{
+    errno = error;
+    return -1;
+}
+
+int add_stream(ChildHandles& child, int descriptor, LibC::HandleRole role)
+{
+    if (descriptor < 0)
+        return 0;
+    uint32_t handle = 0;
+    bool terminal = false;
+    int duplicated = LibC::duplicate_stream_handle(descriptor, handle, terminal);
+    if (duplicated == -ENOTSUP)
+        return 0; // the null device: the child gets nothing there
+    if (duplicated < 0)
+        return duplicated;
+    child.handles[child.count] = handle;
+    child.roles[child.count - 1] = { role, terminal ? LibC::launch_handle_terminal : 0u };
+    ++child.count;
+    return 0;
+}
+
+int add_inherited(ChildHandles& child, LibC::HandleRole role)
+{
+    const LibC::StartupHandle* own = LibC::startup_handle(role);
+    if (!own)
+        return 0;
+    // The same rights as this program's handle: the low half of handle_info.
+    int64_t info = System::handle_info(own->handle);
+    if (info < 0)
+        return 0;
+    int64_t duplicated = System::handle_duplicate(own->handle, static_cast<uint32_t>(info & 0xFFFFFFFF));
+    if (duplicated < 0)
+        return 0; // not passable (no Duplicate): the child goes without
+    child.handles[child.count] = static_cast<uint32_t>(duplicated);
+    child.roles[child.count - 1] = { role, own->flags };
+    ++child.count;
+    return 0;
+}
+
+const char* base_name(const char* path)
+{
+    const char* slash = LibC::strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+} // namespace
+
+extern "C" {
+
+int64_t raeen_spawn(const char* path, char* const arguments[], char* const environment[],
+    const struct raeen_spawn_options* options)
+{
+    LibC::RamdiskNode program;
+    int found = LibC::ramdisk_lookup(path, program);
+    if (found < 0)
+        return fail(-found);
+    if (program.is_directory)
+        return fail(EACCES);
+    if (program.size < 4 || program.data[0] != 0x7F || program.data[1] != 'E' || program.data[2] != 'L'
+        || program.data[3] != 'F')
+        return fail(ENOEXEC);
+
+    ChildHandles child;
+    child.count = 1; // the launch block's place
+    raeen_spawn_options standard = options ? *options : raeen_spawn_options { 0, 1, 2 };
+    int added = add_stream(child, standard.standard_input, LibC::HandleRole::StandardInput);
+    if (added == 0)
+        added = add_stream(child, standard.standard_output, LibC::HandleRole::StandardOutput);
+    if (added == 0)
+        added = add_stream(child, standard.standard_error, LibC::HandleRole::StandardError);
+    for (LibC::HandleRole role : inherited_roles) {
+        if (added == 0)
+            added = add_inherited(child, role);
+    }
+    // Before the launch block exists: the streams and inherited handles go back.
+    auto release = [&](int error) {
+        for (uint32_t index = 1; index < child.count; ++index)
+            (void)System::handle_close(child.handles[index]);
+        return fail(error);
+    };
+    if (added < 0)
+        return release(-added);
+
+    const char* const* environment_strings = environment ? environment : environ;
+    size_t block_size = LibC::launch_block_size(arguments, environment_strings, child.count - 1);
+    if (block_size == 0)
+        return release(E2BIG);
+    size_t object_size = (block_size + ABI::memory_page_size - 1) & ~(ABI::memory_page_size - 1);
+    auto* block = static_cast<uint8_t*>(malloc(block_size));
+    if (!block)
+        return release(ENOMEM);
+    LibC::encode_launch_block(arguments, environment_strings, child.roles, child.count - 1, block);
+    int64_t launch = System::memory_object_create(object_size);
+    if (launch < 0) {
+        free(block);
+        return release(ENOMEM);
+    }
+    int64_t written = System::memory_object_write(static_cast<uint32_t>(launch), 0, block, block_size);
+    free(block);
+    if (written != 0) {
+        (void)System::handle_close(static_cast<uint32_t>(launch));
+        return release(ENOMEM);
+    }
+    child.handles[0] = static_cast<uint32_t>(launch);
+
+    const char* name = base_name(path);
+    int64_t process = System::process_create(name, LibC::strlen(name));
+    if (process < 0) {
+        child.close_all();
+        return fail(ENOMEM);
+    }
+    ABI::ProcessStartArguments start {
+        .image_address = reinterpret_cast<uint64_t>(program.data),
+        .image_size = program.size,
+        .handles_address = reinterpret_cast<uint64_t>(child.handles),
+        .handle_count = child.count,
+        .argument = 0,
+        .flags = 0,
+    };
+    int64_t started = System::process_start(static_cast<uint32_t>(process), &start);
+    if (started < 0) {
+        // A refused start leaves the handles with this program; one that failed while
+        // loading took them with the exited child. Closing what is still here covers both.
+        child.close_all();
+        (void)System::handle_close(static_cast<uint32_t>(process));
+        bool not_executable = started == System::failure(ABI::ErrorCode::Malformed)
+            || started == System::failure(ABI::ErrorCode::NotSupported);
+        return fail(not_executable ? ENOEXEC : ENOMEM);
+    }
+    return process;
+}
+
+int raeen_wait(uint32_t process, int64_t* status, int block)
+{
+    int64_t exit_status = 0;
+    int64_t waited = System::process_wait(process, &exit_status, block ? ABI::no_deadline : 0);
+    if (!block && waited == System::failure(ABI::ErrorCode::TimedOut))
+        return 1;
+    if (waited < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (status)
+        *status = exit_status;
+    (void)System::handle_close(process);
+    return 0;
+}
+
+} // extern "C"
