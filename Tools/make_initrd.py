@@ -1,21 +1,39 @@
 #!/usr/bin/env python3
 """Builds the initial RAM disk: a POSIX ustar archive (docs/initrd.md) of the given files.
 
-Usage: make_initrd.py --output initrd.tar SOURCE=PATH [SOURCE=PATH ...]
+Usage: make_initrd.py --output initrd.tar [--strip OBJCOPY] SOURCE=PATH [SOURCE=PATH ...]
 
 Each PATH is the file's path inside the archive (relative, no leading slash). Entries get
 mode 0755, owner 0 and a fixed timestamp, so the same inputs always give the same bytes.
+With --strip, ELF files go in without their debug information (OBJCOPY --strip-debug): the
+boot loader loads the whole archive and the kernel copies it for user space, so 10 MB of
+DWARF would be paid on every boot. The unstripped programs stay in the build directory.
 """
 
 import argparse
 import io
+import os
+import subprocess
 import sys
 import tarfile
+import tempfile
+
+
+def stripped(objcopy, data):
+    with tempfile.TemporaryDirectory(prefix="raeenos-initrd-") as scratch:
+        source = os.path.join(scratch, "in.elf")
+        output = os.path.join(scratch, "out.elf")
+        with open(source, "wb") as source_file:
+            source_file.write(data)
+        subprocess.run([objcopy, "--strip-debug", source, output], check=True)
+        with open(output, "rb") as output_file:
+            return output_file.read()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", required=True)
+    parser.add_argument("--strip", metavar="OBJCOPY", help="strip debug information from ELF files with OBJCOPY")
     parser.add_argument("files", nargs="+", metavar="SOURCE=PATH")
     arguments = parser.parse_args()
     with tarfile.open(arguments.output, "w", format=tarfile.USTAR_FORMAT) as archive:
@@ -25,6 +43,8 @@ def main():
                 parser.error(f"expected SOURCE=PATH with a relative PATH, got '{entry}'")
             with open(source, "rb") as source_file:
                 data = source_file.read()
+            if arguments.strip and data[:4] == b"\x7fELF":
+                data = stripped(arguments.strip, data)
             info = tarfile.TarInfo(path)
             info.size = len(data)
             info.mode = 0o755

@@ -107,7 +107,8 @@ KERNEL_TEST(console, the_serial_console_and_system_control_from_user_space)
     if (ramdisk.is_error() || console.is_error() || system.is_error())
         return;
     const char typed[] = "typed\n";
-    console.value()->receive(Core::ReadonlyBytes(reinterpret_cast<const Core::u8*>(typed), sizeof(typed) - 1));
+    console.value()->receive(
+        Core::ReadonlyBytes(reinterpret_cast<const Core::u8*>(typed), sizeof(typed) - 1));
     Kernel::Objects::HandleTable::Entry handles[] = {
         { Core::RefPtr<Kernel::Objects::KernelObject>(ramdisk.value()), ABI::Right::Read | ABI::Right::Map },
         { Core::RefPtr<Kernel::Objects::KernelObject>(console.value()),

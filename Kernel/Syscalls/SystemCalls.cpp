@@ -31,7 +31,8 @@ CallResult system_power(const Arguments& arguments)
         return Core::ErrorCode::InvalidArgument;
     TRY(check_authority(arguments.first(), ABI::Right::Manage));
     bool power_off = action == static_cast<Core::u64>(ABI::PowerAction::PowerOff);
-    Log::info("power: {} asked by {}", power_off ? "power off" : "reboot", Tasks::Scheduler::current().name());
+    Log::info(
+        "power: {} asked by {}", power_off ? "power off" : "reboot", Tasks::Scheduler::current().name());
     if (power_off)
         Platform::power_off();
     Platform::reboot();

@@ -3,8 +3,8 @@
 #include <ABI/Devices.h>
 #include <Kernel/Objects/Timer.h>
 #include <Kernel/Syscalls/Calls.h>
-#include <Kernel/Time/WallClock.h>
 #include <Kernel/Time/Clock.h>
+#include <Kernel/Time/WallClock.h>
 
 namespace Kernel::Syscalls {
 

@@ -1,6 +1,6 @@
 #include <ABI/Memory.h>
-#include <Kernel/Boot/BootInfo.h>
 #include <Core/UstarArchive.h>
+#include <Kernel/Boot/BootInfo.h>
 #include <Kernel/Console/SerialConsole.h>
 #include <Kernel/Devices/InterruptRange.h>
 #include <Kernel/Devices/IoPortRange.h>
@@ -73,7 +73,7 @@ Core::Result<Core::RefPtr<Memory::MemoryObject>> initial_ramdisk_object()
     return object;
 }
 
-Core::Result<Thread*> start_first_program(Core::u32 cpu)
+Core::Result<Thread*> start_first_program(Core::u32 cpu, Core::u64 argument)
 {
     // Process 1's privilege: the audit log, which no other process is given, and the root
     // device resources (docs/devices.md), from which it hands narrowed ranges to drivers.
@@ -101,7 +101,7 @@ Core::Result<Thread*> start_first_program(Core::u32 cpu)
         { Core::RefPtr<Objects::KernelObject>(system_control),
             ABI::Right::Read | ABI::Right::Manage | ABI::Right::Duplicate | ABI::Right::Transfer },
     };
-    return start_program_from_initial_ramdisk(first_program_path, cpu, 0, handles);
+    return start_program_from_initial_ramdisk(first_program_path, cpu, argument, handles);
 }
 
 } // namespace Kernel::Tasks

@@ -37,6 +37,9 @@ inline constexpr const char* first_program_path = "init";
 //   4. the initial RAM disk, a copy in a memory object (Read, Map, Duplicate, Transfer);
 //   5. the serial console (Console/SerialConsole.h; Read, Write, Wait, Duplicate, Transfer);
 //   6. the system control (Platform/SystemControl.h; Read, Manage, Duplicate, Transfer).
-[[nodiscard]] Core::Result<Thread*> start_first_program(Core::u32 cpu);
+// `argument` reaches init in RDI: 0 at boot (check, then start and supervise the services);
+// first_program_checks_only for the kernel test that runs it, which checks and exits.
+inline constexpr Core::u64 first_program_checks_only = 1;
+[[nodiscard]] Core::Result<Thread*> start_first_program(Core::u32 cpu, Core::u64 argument = 0);
 
 } // namespace Kernel::Tasks

@@ -342,7 +342,9 @@ KERNEL_TEST(user_mode, address_spaces_are_isolated)
 // makes its system calls and exits with 0 (anything else names the check that failed).
 KERNEL_TEST(user_mode, the_first_program_runs_from_the_initial_ramdisk)
 {
-    auto thread = Kernel::Tasks::start_first_program(Kernel::Tasks::TestSupport::test_cpu());
+    // Checks only: at boot init goes on to supervise the services, and never exits.
+    auto thread = Kernel::Tasks::start_first_program(
+        Kernel::Tasks::TestSupport::test_cpu(), Kernel::Tasks::first_program_checks_only);
     EXPECT(!thread.is_error());
     if (thread.is_error())
         return;

@@ -1,14 +1,41 @@
-// Process 1: the first user program, which the kernel loads from the initial RAM disk
-// (/init) at the end of boot. Today it reports that user space runs, checks its bootstrap
-// handle, and checks that the kernel refuses what it must; starting and supervising
-// services arrives with process creation and IPC.
+// Process 1: the first user program, which the kernel loads from the initial RAM disk (/init)
+// at the end of boot (docs/init.md). It checks what the kernel promised it, then starts the
+// services its manifest (/etc/services) lists, each with only the handles the manifest
+// names, and supervises them: a service that crashes is restarted with growing delays, one
+// that keeps crashing is quarantined (Supervision.h), and every event is logged. Services
+// with service-control reach init over a channel (`service` in the shell).
 
+#include <ABI/Audit.h>
+#include <ABI/Channel.h>
+#include <ABI/Memory.h>
 #include <ABI/ObjectType.h>
 #include <ABI/Process.h>
 #include <ABI/Rights.h>
+#include <ABI/Signals.h>
+#include <Userland/Init/Manifest.h>
+#include <Userland/Init/Supervision.h>
+#include <Userland/LibC/LaunchBlock.h>
+#include <Userland/LibC/Ramdisk.h>
+#include <Userland/LibC/Startup.h>
 #include <Userland/Runtime/System.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 namespace {
+
+// The kernel's start-up handles, in the order Kernel/Tasks/FirstProgram.h lists them.
+enum StartupIndex : uint32_t {
+    AuditLogIndex,
+    IoPortsIndex,
+    MmioIndex,
+    InterruptLinesIndex,
+    RamdiskIndex,
+    SerialConsoleIndex,
+    SystemControlIndex,
+    StartupHandleCount,
+};
 
 // Data reached through a pointer the loader had to relocate (this is a position-
 // independent executable, and the pointer is read from memory because it is volatile):
@@ -16,11 +43,20 @@ namespace {
 const char ready_message[] = "user space is running";
 const char* volatile relocated_message = ready_message;
 
-} // namespace
-
-namespace {
-
 ABI::AuditRecord s_records[16];
+
+void log(const char* format, ...) __attribute__((format(printf, 1, 2)));
+void log(const char* format, ...)
+{
+    char line[ABI::debug_log_maximum_length];
+    va_list arguments;
+    va_start(arguments, format);
+    int length = vsnprintf(line, sizeof(line), format, arguments);
+    va_end(arguments);
+    if (length > 0)
+        System::debug_log(line,
+            static_cast<size_t>(length) < sizeof(line) ? static_cast<size_t>(length) : sizeof(line) - 1);
+}
 
 bool same_name(const char (&field)[16], const char* name)
 {
@@ -33,15 +69,11 @@ bool same_name(const char (&field)[16], const char* name)
     return name[sizeof(field)] == 0;
 }
 
-} // namespace
-
-extern "C" int64_t main(uint64_t, uint64_t self, const ABI::StartupHandles* startup)
+// What the kernel promised process 1; 0, or the number of the broken promise.
+int64_t check_kernel_promises(uint32_t self, const ABI::StartupHandles* startup)
 {
-    // Process 1's start-up handles: the audit log and the root device resources, in the
-    // order Kernel/Tasks/FirstProgram.h lists them.
-    if (startup->count != 7)
+    if (startup->count != StartupHandleCount)
         return 8;
-    uint32_t audit_log = startup->handles[0];
     const ABI::ObjectType startup_types[] = { ABI::ObjectType::AuditLog, ABI::ObjectType::IoPortRange,
         ABI::ObjectType::MmioRange, ABI::ObjectType::InterruptRange, ABI::ObjectType::MemoryObject,
         ABI::ObjectType::SerialConsole, ABI::ObjectType::SystemControl };
@@ -53,7 +85,7 @@ extern "C" int64_t main(uint64_t, uint64_t self, const ABI::StartupHandles* star
     if (System::debug_log(relocated_message, sizeof(ready_message) - 1) != 0)
         return 1;
     // The bootstrap handle names this process, with every right.
-    int64_t info = System::handle_info(static_cast<uint32_t>(self));
+    int64_t info = System::handle_info(self);
     if (info < 0 || (info >> 32) != static_cast<int64_t>(ABI::ObjectType::Process)
         || (info & 0xFFFFFFFF) != ABI::all_rights.raw())
         return 4;
@@ -68,7 +100,8 @@ extern "C" int64_t main(uint64_t, uint64_t self, const ABI::StartupHandles* star
     bool found = false;
     uint64_t next_sequence = 0;
     for (;;) {
-        int64_t read = System::audit_read(audit_log, s_records, sizeof(s_records), next_sequence);
+        int64_t read = System::audit_read(
+            startup->handles[AuditLogIndex], s_records, sizeof(s_records), next_sequence);
         if (read < 0)
             return 6;
         if (read == 0)
@@ -84,4 +117,430 @@ extern "C" int64_t main(uint64_t, uint64_t self, const ABI::StartupHandles* star
     if (!found)
         return 7;
     return 0;
+}
+
+enum class State : uint8_t {
+    Stopped, // manual and not asked for, or ended as its policy wants
+    Running,
+    WaitingToRestart,
+    Quarantined,
+};
+
+const char* state_name(State state)
+{
+    switch (state) {
+    case State::Stopped:
+        return "stopped";
+    case State::Running:
+        return "running";
+    case State::WaitingToRestart:
+        return "restarting";
+    case State::Quarantined:
+        return "quarantined";
+    }
+    return "unknown";
+}
+
+struct Service {
+    Init::ServiceDescription description;
+    State state { State::Stopped };
+    uint32_t process { 0 };
+    uint64_t started_ns { 0 };
+    uint64_t restart_at_ns { 0 };
+    uint32_t starts { 0 };
+    Init::CrashHistory history;
+    // init's end of this instance's service-control channel, 0 when it has none.
+    uint32_t control { 0 };
+};
+
+struct Supervisor {
+    uint32_t self;
+    uint32_t serial_console;
+    uint32_t ramdisk;
+    uint32_t system_control;
+    // Both ends of the terminal session: init keeps them, so a restarted console or shell
+    // finds the session as it was.
+    uint32_t session_console_end;
+    uint32_t session_terminal_end;
+    Init::Manifest manifest;
+    Service services[Init::maximum_services];
+    size_t service_count;
+};
+
+Supervisor s_supervisor;
+
+constexpr ABI::Rights passed_rights
+    = ABI::Right::Read | ABI::Right::Write | ABI::Right::Wait | ABI::Right::Duplicate | ABI::Right::Transfer;
+
+struct LaunchHandles {
+    uint32_t handles[ABI::maximum_startup_handles];
+    LibC::LaunchHandle roles[ABI::maximum_startup_handles];
+    uint32_t count { 1 }; // handles[0] is the launch block
+
+    bool add(uint32_t source, ABI::Rights rights, LibC::HandleRole role, uint32_t flags = 0)
+    {
+        int64_t duplicated = System::handle_duplicate(source, rights.raw());
+        if (duplicated < 0 || count == ABI::maximum_startup_handles)
+            return false;
+        handles[count] = static_cast<uint32_t>(duplicated);
+        roles[count - 1] = { role, flags };
+        ++count;
+        return true;
+    }
+    void close_all()
+    {
+        for (uint32_t index = 1; index < count; ++index)
+            (void)System::handle_close(handles[index]);
+        count = 1;
+    }
+};
+
+bool has(const Service& service, Init::Resource resource)
+{
+    return (service.description.resources & static_cast<uint32_t>(resource)) != 0;
+}
+
+// Starts one instance of the service with the handles its manifest entry names.
+bool start_service(Service& service, uint64_t now)
+{
+    Supervisor& supervisor = s_supervisor;
+    LibC::RamdiskNode program;
+    if (LibC::ramdisk_lookup(service.description.program, program) != 0 || program.is_directory) {
+        log("%s: no program %s", service.description.name, service.description.program);
+        service.state = State::Stopped;
+        return false;
+    }
+    LaunchHandles launch;
+    bool ok = true;
+    uint32_t control_end = 0;
+    if (has(service, Init::Resource::SerialConsole))
+        ok = ok && launch.add(supervisor.serial_console, passed_rights, LibC::HandleRole::SerialConsole);
+    if (has(service, Init::Resource::ConsoleSession))
+        ok = ok
+            && launch.add(supervisor.session_console_end, passed_rights, LibC::HandleRole::ConsoleSession);
+    if (has(service, Init::Resource::Terminal)) {
+        ok = ok
+            && launch.add(supervisor.session_terminal_end, passed_rights, LibC::HandleRole::StandardInput,
+                LibC::launch_handle_terminal)
+            && launch.add(supervisor.session_terminal_end, passed_rights, LibC::HandleRole::StandardOutput,
+                LibC::launch_handle_terminal)
+            && launch.add(supervisor.session_terminal_end, passed_rights, LibC::HandleRole::StandardError,
+                LibC::launch_handle_terminal);
+    }
+    if (has(service, Init::Resource::Ramdisk))
+        ok = ok
+            && launch.add(supervisor.ramdisk,
+                ABI::Right::Read | ABI::Right::Map | ABI::Right::Duplicate | ABI::Right::Transfer,
+                LibC::HandleRole::Ramdisk);
+    if (has(service, Init::Resource::SystemControl))
+        ok = ok
+            && launch.add(supervisor.system_control,
+                ABI::Right::Read | ABI::Right::Manage | ABI::Right::Duplicate | ABI::Right::Transfer,
+                LibC::HandleRole::SystemControl);
+    if (ok && has(service, Init::Resource::ServiceControl)) {
+        uint32_t ends[2];
+        ok = System::channel_create(ABI::ChannelQos::Bulk, ends) == 0;
+        if (ok) {
+            control_end = ends[0];
+            launch.handles[launch.count] = ends[1];
+            launch.roles[launch.count - 1] = { LibC::HandleRole::ServiceControl, 0 };
+            ++launch.count;
+        }
+    }
+    const char* arguments[] = { service.description.name, nullptr };
+    const char* environment[] = { "PATH=/bin", "HOME=/", "TERM=vt100", nullptr };
+    size_t block_size = LibC::launch_block_size(arguments, environment, launch.count - 1);
+    uint8_t block[1024];
+    int64_t launch_block = -1;
+    if (ok && block_size != 0 && block_size <= sizeof(block)) {
+        LibC::encode_launch_block(arguments, environment, launch.roles, launch.count - 1, block);
+        launch_block = System::memory_object_create(ABI::memory_page_size);
+        if (launch_block >= 0
+            && System::memory_object_write(static_cast<uint32_t>(launch_block), 0, block, block_size) != 0) {
+            (void)System::handle_close(static_cast<uint32_t>(launch_block));
+            launch_block = -1;
+        }
+    }
+    int64_t process = launch_block >= 0
+        ? System::process_create(service.description.name, strlen(service.description.name))
+        : -1;
+    if (process < 0) {
+        log("%s: cannot prepare its start", service.description.name);
+        launch.close_all();
+        if (control_end)
+            (void)System::handle_close(control_end);
+        if (launch_block >= 0)
+            (void)System::handle_close(static_cast<uint32_t>(launch_block));
+        service.state = State::Stopped;
+        return false;
+    }
+    launch.handles[0] = static_cast<uint32_t>(launch_block);
+    ABI::ProcessStartArguments start {
+        .image_address = reinterpret_cast<uint64_t>(program.data),
+        .image_size = program.size,
+        .handles_address = reinterpret_cast<uint64_t>(launch.handles),
+        .handle_count = launch.count,
+        .argument = 0,
+        .flags = 0,
+    };
+    int64_t started = System::process_start(static_cast<uint32_t>(process), &start);
+    if (started < 0) {
+        log("%s: start failed (error %lld)", service.description.name, static_cast<long long>(-started));
+        for (uint32_t index = 0; index < launch.count; ++index)
+            (void)System::handle_close(launch.handles[index]);
+        (void)System::handle_close(static_cast<uint32_t>(process));
+        if (control_end)
+            (void)System::handle_close(control_end);
+        service.state = State::Stopped;
+        return false;
+    }
+    service.process = static_cast<uint32_t>(process);
+    service.control = control_end;
+    service.state = State::Running;
+    service.started_ns = now;
+    ++service.starts;
+    log("started %s (%s), start %u", service.description.name, service.description.program, service.starts);
+    return true;
+}
+
+void stop_instance(Service& service)
+{
+    if (service.control) {
+        (void)System::handle_close(service.control);
+        service.control = 0;
+    }
+    if (service.process) {
+        (void)System::handle_close(service.process);
+        service.process = 0;
+    }
+}
+
+void handle_exit(Service& service, uint64_t now)
+{
+    int64_t status = 0;
+    (void)System::process_wait(service.process, &status, 0);
+    stop_instance(service);
+    Init::Decision decision = Init::decide_after_exit(
+        service.history, service.description.restart, status, service.started_ns, now);
+    switch (decision.verdict) {
+    case Init::Verdict::Restart:
+        log("%s exited with status %lld; restarting in %llu ms", service.description.name,
+            static_cast<long long>(status),
+            static_cast<unsigned long long>(decision.restart_delay_ns / 1000000));
+        service.state = State::WaitingToRestart;
+        service.restart_at_ns = now + decision.restart_delay_ns;
+        break;
+    case Init::Verdict::Stay:
+        log("%s exited with status %lld; not restarted", service.description.name,
+            static_cast<long long>(status));
+        service.state = State::Stopped;
+        break;
+    case Init::Verdict::Quarantine:
+        log("%s exited with status %lld; quarantined after %u crashes in %llu s", service.description.name,
+            static_cast<long long>(status), Init::quarantine_crashes,
+            static_cast<unsigned long long>(Init::quarantine_window_ns / 1000000000));
+        service.state = State::Quarantined;
+        break;
+    }
+}
+
+// A service-control reply, built a line at a time.
+struct Reply {
+    char text[2048];
+    size_t length { 0 };
+
+    void add(const char* format, ...) __attribute__((format(printf, 2, 3)))
+    {
+        va_list arguments;
+        va_start(arguments, format);
+        int written = vsnprintf(text + length, sizeof(text) - length, format, arguments);
+        va_end(arguments);
+        if (written > 0)
+            length = length + static_cast<size_t>(written) < sizeof(text)
+                ? length + static_cast<size_t>(written)
+                : sizeof(text) - 1;
+    }
+};
+
+Service* find_service(const char* name)
+{
+    for (size_t index = 0; index < s_supervisor.service_count; ++index) {
+        if (strcmp(s_supervisor.services[index].description.name, name) == 0)
+            return &s_supervisor.services[index];
+    }
+    return nullptr;
+}
+
+// One request on a service-control channel: a line of text, "list", "status NAME",
+// "start NAME" or "stop NAME"; the reply is text, its first line "ok" or "error: ...".
+void serve_control(Service& client, uint64_t now)
+{
+    char request[256];
+    ABI::ChannelReadBuffer buffer { reinterpret_cast<uint64_t>(request), sizeof(request) - 1, 0, 0, 0, 0 };
+    int64_t result = System::channel_read(client.control, &buffer);
+    if (result != 0) {
+        if (result == System::failure(ABI::ErrorCode::PeerClosed)
+            || result == System::failure(ABI::ErrorCode::BufferTooSmall)) {
+            // A client that left, or sent what no request is: its channel goes.
+            (void)System::handle_close(client.control);
+            client.control = 0;
+        }
+        return;
+    }
+    request[buffer.byte_count] = 0;
+    Reply reply;
+
+    char* name = strchr(request, ' ');
+    if (name)
+        *name++ = 0;
+    Service* target = name ? find_service(name) : nullptr;
+    if (strcmp(request, "list") == 0) {
+        reply.add("ok\n");
+        for (size_t index = 0; index < s_supervisor.service_count; ++index) {
+            const Service& service = s_supervisor.services[index];
+            reply.add("%-12s %-12s starts %u\n", service.description.name, state_name(service.state),
+                service.starts);
+        }
+    } else if ((strcmp(request, "status") == 0 || strcmp(request, "start") == 0
+                   || strcmp(request, "stop") == 0)
+        && !target) {
+        reply.add("error: no service %s\n", name ? name : "named");
+    } else if (strcmp(request, "status") == 0) {
+        reply.add("ok\n%s %s\n", target->description.name, state_name(target->state));
+    } else if (strcmp(request, "start") == 0) {
+        if (target->state == State::Running) {
+            reply.add("error: %s is running\n", target->description.name);
+        } else {
+            // Asked for by name: a quarantine ends, with a clean history.
+            target->history = Init::CrashHistory {};
+            if (start_service(*target, now))
+                reply.add("ok\n");
+            else
+                reply.add("error: %s did not start\n", target->description.name);
+        }
+    } else if (strcmp(request, "stop") == 0) {
+        if (target->state == State::Running) {
+            (void)System::process_kill(target->process);
+            (void)System::process_wait(target->process, nullptr, ABI::no_deadline);
+            stop_instance(*target);
+            log("%s stopped on request", target->description.name);
+        }
+        target->state = State::Stopped;
+        reply.add("ok\n");
+    } else {
+        reply.add("error: unknown request (list, status NAME, start NAME, stop NAME)\n");
+    }
+    (void)System::channel_write(client.control, reply.text, reply.length);
+}
+
+[[noreturn]] void supervise()
+{
+    for (;;) {
+        uint64_t now = System::clock_monotonic();
+        uint64_t deadline = ABI::no_deadline;
+        ABI::WaitItem items[2 * Init::maximum_services];
+        Service* owners[2 * Init::maximum_services];
+        bool is_control[2 * Init::maximum_services];
+        uint64_t count = 0;
+        for (size_t index = 0; index < s_supervisor.service_count; ++index) {
+            Service& service = s_supervisor.services[index];
+            if (service.state == State::WaitingToRestart) {
+                if (service.restart_at_ns <= now)
+                    (void)start_service(service, now);
+                else if (service.restart_at_ns < deadline)
+                    deadline = service.restart_at_ns;
+            }
+            if (service.state == State::Running) {
+                items[count] = { service.process, ABI::signal_bits(ABI::Signal::Terminated), 0 };
+                owners[count] = &service;
+                is_control[count++] = false;
+            }
+            if (service.control) {
+                items[count] = { service.control,
+                    ABI::signal_bits(ABI::Signal::Readable) | ABI::signal_bits(ABI::Signal::PeerClosed), 0 };
+                owners[count] = &service;
+                is_control[count++] = true;
+            }
+        }
+        if (count == 0) {
+            if (deadline == ABI::no_deadline) {
+                log("no service left to supervise");
+                uint32_t never_woken = 0;
+                for (;;)
+                    (void)System::futex_wait(&never_woken, 0, ABI::no_deadline);
+            }
+            uint32_t never_woken = 0;
+            (void)System::futex_wait(&never_woken, 0, deadline);
+            continue;
+        }
+        int64_t woken = System::object_wait_many(items, count, deadline);
+        if (woken < 0 && woken != System::failure(ABI::ErrorCode::TimedOut)) {
+            log("waiting failed (error %lld)", static_cast<long long>(-woken));
+            continue;
+        }
+        now = System::clock_monotonic();
+        for (uint64_t index = 0; index < count; ++index) {
+            if (items[index].observed == 0)
+                continue;
+            Service& service = *owners[index];
+            if (is_control[index]) {
+                if (service.control)
+                    serve_control(service, now);
+            } else if (service.state == State::Running && service.process == items[index].handle) {
+                handle_exit(service, now);
+            }
+        }
+    }
+}
+
+bool read_manifest()
+{
+    LibC::RamdiskNode file;
+    if (LibC::ramdisk_lookup("/etc/services", file) != 0 || file.is_directory) {
+        log("no /etc/services in the RAM disk");
+        return false;
+    }
+    Init::parse_manifest(reinterpret_cast<const char*>(file.data), file.size, s_supervisor.manifest);
+    for (size_t index = 0; index < s_supervisor.manifest.problem_count; ++index) {
+        const Init::ManifestProblem& problem = s_supervisor.manifest.problems[index];
+        log("/etc/services line %u skipped: %s", problem.line, problem.reason);
+    }
+    s_supervisor.service_count = s_supervisor.manifest.service_count;
+    for (size_t index = 0; index < s_supervisor.service_count; ++index)
+        s_supervisor.services[index].description = s_supervisor.manifest.services[index];
+    return true;
+}
+
+} // namespace
+
+extern "C" int64_t main(uint64_t argument, uint64_t self_value, const ABI::StartupHandles* startup)
+{
+    auto self = static_cast<uint32_t>(self_value);
+    int64_t broken_promise = check_kernel_promises(self, startup);
+    // Argument 1 (Kernel/Tasks/FirstProgram.h, first_program_checks_only): the kernel test
+    // that runs init wants the checks alone.
+    if (broken_promise != 0 || argument == 1)
+        return broken_promise;
+
+    s_supervisor.self = self;
+    s_supervisor.ramdisk = startup->handles[RamdiskIndex];
+    s_supervisor.serial_console = startup->handles[SerialConsoleIndex];
+    s_supervisor.system_control = startup->handles[SystemControlIndex];
+    // The library reads the RAM disk (the manifest, the programs) through this role.
+    LibC::StartupHandle roles[] = { { LibC::HandleRole::Ramdisk, 0, s_supervisor.ramdisk } };
+    LibC::set_startup_handles(roles, 1);
+    uint32_t session[2];
+    if (System::channel_create(ABI::ChannelQos::Bulk, session) != 0)
+        return 10;
+    s_supervisor.session_console_end = session[0];
+    s_supervisor.session_terminal_end = session[1];
+    if (!read_manifest())
+        return 11;
+    uint64_t now = System::clock_monotonic();
+    for (size_t index = 0; index < s_supervisor.service_count; ++index) {
+        Service& service = s_supervisor.services[index];
+        if (!service.description.manual)
+            (void)start_service(service, now);
+    }
+    supervise();
 }

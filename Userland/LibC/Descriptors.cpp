@@ -103,7 +103,8 @@ int errno_of(int64_t result)
 void wait_readable(uint32_t handle)
 {
     (void)System::object_wait(handle,
-        ABI::signal_bits(ABI::Signal::Readable) | ABI::signal_bits(ABI::Signal::PeerClosed), ABI::no_deadline);
+        ABI::signal_bits(ABI::Signal::Readable) | ABI::signal_bits(ABI::Signal::PeerClosed),
+        ABI::no_deadline);
 }
 
 // The next bytes of the stream, as one message gives them: at most `count`, the rest kept
@@ -182,10 +183,12 @@ int64_t write_stream(uint32_t handle, const void* bytes, size_t count)
             done += step;
             continue;
         }
-        if (result == System::failure(ABI::ErrorCode::WouldBlock) || result == System::failure(ABI::ErrorCode::TimedOut)) {
+        if (result == System::failure(ABI::ErrorCode::WouldBlock)
+            || result == System::failure(ABI::ErrorCode::TimedOut)) {
             // Full: wait for room, or for the reader to go.
             int64_t signals = System::object_wait(handle,
-                ABI::signal_bits(ABI::Signal::Writable) | ABI::signal_bits(ABI::Signal::PeerClosed), ABI::no_deadline);
+                ABI::signal_bits(ABI::Signal::Writable) | ABI::signal_bits(ABI::Signal::PeerClosed),
+                ABI::no_deadline);
             if (signals > 0 && (signals & ABI::signal_bits(ABI::Signal::PeerClosed)))
                 return done != 0 ? static_cast<int64_t>(done) : -EPIPE;
             continue;
@@ -269,7 +272,8 @@ int64_t read_terminal_line(Descriptor& entry, void* buffer, size_t count)
                     continue;
                 do
                     --entry.line_size;
-                while (entry.line_size > 0 && (static_cast<uint8_t>(entry.line[entry.line_size]) & 0xC0) == 0x80);
+                while (entry.line_size > 0
+                    && (static_cast<uint8_t>(entry.line[entry.line_size]) & 0xC0) == 0x80);
                 echo(entry, "\b \b", 3);
             } else if (byte == 0x15) {
                 // ^U: erase the line.
@@ -287,7 +291,8 @@ int64_t read_terminal_line(Descriptor& entry, void* buffer, size_t count)
                 // What came after the line waits for the next read.
                 if (index + 1 < received) {
                     size_t rest = static_cast<size_t>(received - index - 1);
-                    auto* kept = static_cast<uint8_t*>(::malloc(rest + (entry.pending ? entry.pending_size : 0)));
+                    auto* kept
+                        = static_cast<uint8_t*>(::malloc(rest + (entry.pending ? entry.pending_size : 0)));
                     if (kept) {
                         LibC::memcpy(kept, input + index + 1, rest);
                         size_t total = rest;
@@ -488,9 +493,9 @@ int64_t descriptor_seek(int descriptor, int64_t offset, int whence)
     if (entry->kind != Kind::RamdiskFile)
         return -ESPIPE;
     int64_t base = whence == SEEK_SET ? 0
-        : whence == SEEK_CUR         ? static_cast<int64_t>(entry->file_offset)
-        : whence == SEEK_END         ? static_cast<int64_t>(entry->file_size)
-                                     : -1;
+        : whence == SEEK_CUR          ? static_cast<int64_t>(entry->file_offset)
+        : whence == SEEK_END          ? static_cast<int64_t>(entry->file_size)
+                                      : -1;
     if (base < 0 || (offset < 0 && -offset > base))
         return -EINVAL;
     entry->file_offset = static_cast<size_t>(base + offset);

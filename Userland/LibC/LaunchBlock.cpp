@@ -81,7 +81,8 @@ bool decode_launch_block(const uint8_t* bytes, size_t size, DecodedLaunchBlock& 
     if (header.magic != launch_block_magic || header.version != launch_block_version)
         return false;
     uint64_t string_count = uint64_t(header.argument_count) + header.environment_count;
-    if (string_count > launch_maximum_strings || header.handle_count > 64 || header.string_bytes > launch_maximum_bytes)
+    if (string_count > launch_maximum_strings || header.handle_count > 64
+        || header.string_bytes > launch_maximum_bytes)
         return false;
     uint64_t strings_offset = sizeof(LaunchHeader) + uint64_t(header.handle_count) * sizeof(LaunchHandle);
     // The strings may be followed by padding (a memory object is whole pages), never cut.

@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 // The program's own main, reached by its symbol name (C++ may not name main itself).
-extern "C" int64_t native_program_main(uint64_t argument, uint64_t self, const ABI::StartupHandles* startup) __asm__(
-    "main");
+extern "C" int64_t native_program_main(
+    uint64_t argument, uint64_t self, const ABI::StartupHandles* startup) __asm__("main");
 
 extern "C" int64_t raeen_call_main(uint64_t argument, uint64_t self, const ABI::StartupHandles* startup)
 {

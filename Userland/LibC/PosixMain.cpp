@@ -14,7 +14,13 @@
 #include <Userland/Runtime/System.h>
 
 // The program's own main, reached by its symbol name (C++ may not name main itself).
-extern "C" int posix_program_main(int argument_count, char** arguments, char** environment) __asm__("main");
+// Programs are built freestanding, where main is an ordinary function: a C++ main has its
+// signature's mangled name, a C one (or an extern "C" one) the plain name. The program
+// defines exactly one of these; the others stay null.
+extern "C" int main_in_c(int, char**, char**) __asm__("main") __attribute__((weak));
+extern "C" int main_without_arguments() __asm__("_Z4mainv") __attribute__((weak));
+extern "C" int main_with_arguments(int, char**) __asm__("_Z4mainiPPc") __attribute__((weak));
+extern "C" int main_with_environment(int, char**, char**) __asm__("_Z4mainiPPcS0_") __attribute__((weak));
 
 extern "C" char** environ;
 
@@ -43,7 +49,8 @@ uint8_t* read_launch_block(uint32_t handle, size_t& size)
 bool is_memory_object(uint32_t handle)
 {
     int64_t info = System::handle_info(handle);
-    return info > 0 && (static_cast<uint64_t>(info) >> 32) == static_cast<uint64_t>(ABI::ObjectType::MemoryObject);
+    return info > 0
+        && (static_cast<uint64_t>(info) >> 32) == static_cast<uint64_t>(ABI::ObjectType::MemoryObject);
 }
 
 void install_standard_stream(LibC::HandleRole role, int descriptor)
@@ -93,5 +100,14 @@ extern "C" int64_t raeen_call_main(uint64_t, uint64_t, const ABI::StartupHandles
     install_standard_stream(LibC::HandleRole::StandardInput, 0);
     install_standard_stream(LibC::HandleRole::StandardOutput, 1);
     install_standard_stream(LibC::HandleRole::StandardError, 2);
-    return posix_program_main(argument_count, arguments, environ);
+    if (main_with_arguments)
+        return main_with_arguments(argument_count, arguments);
+    if (main_without_arguments)
+        return main_without_arguments();
+    if (main_with_environment)
+        return main_with_environment(argument_count, arguments, environ);
+    if (main_in_c)
+        return main_in_c(argument_count, arguments, environ);
+    System::debug_log("a POSIX program without main");
+    return 127;
 }

@@ -3,6 +3,7 @@
 // destructors of globals) after it, abort(), and the C++ ABI's pure-virtual handler.
 // Start.S calls raeen_run_constructors before main and raeen_exit with main's result.
 
+#include <Userland/LibC/include/stdio.h>
 #include <Userland/LibC/include/stdlib.h>
 #include <Userland/Runtime/System.h>
 
@@ -119,3 +120,19 @@ void __cxa_pure_virtual()
 }
 
 } // extern "C"
+
+namespace Core {
+
+// A broken invariant of the core library (VERIFY) in user space: logged, then abort().
+[[noreturn]] void verification_failed(const char* expression, const char* file, int line)
+{
+    char message[256];
+    int length = snprintf(message, sizeof(message), "VERIFY(%s) failed at %s:%d", expression, file, line);
+    if (length > 0)
+        System::debug_log(message,
+            static_cast<size_t>(length) < sizeof(message) ? static_cast<size_t>(length)
+                                                          : sizeof(message) - 1);
+    abort();
+}
+
+} // namespace Core

@@ -35,8 +35,8 @@ const Core::UstarArchive* archive()
     int64_t size = System::memory_object_size(ramdisk->handle);
     if (size <= 0)
         return nullptr;
-    int64_t address
-        = System::vm_map(Runtime::process_handle(), ramdisk->handle, 0, static_cast<uint64_t>(size), ABI::vm_read);
+    int64_t address = System::vm_map(
+        Runtime::process_handle(), ramdisk->handle, 0, static_cast<uint64_t>(size), ABI::vm_read);
     if (address <= 0)
         return nullptr;
     // The mapping is never undone: the archive's spans point into it for the program's life.
@@ -52,7 +52,8 @@ bool starts_with_directory(Core::StringView path, Core::StringView directory)
 {
     if (directory.is_empty())
         return true;
-    return path.length() > directory.length() && path.starts_with(directory) && path[directory.length()] == '/';
+    return path.length() > directory.length() && path.starts_with(directory)
+        && path[directory.length()] == '/';
 }
 
 // Resolves `path` into `canonical`; -ENAMETOOLONG, -ENOENT for an empty path.
@@ -102,8 +103,8 @@ int ramdisk_lookup(const char* path, RamdiskNode& node)
     return 0;
 }
 
-int ramdisk_list(const char* path, void (*visit)(const char* name, const RamdiskNode& node, void* context),
-    void* context)
+int ramdisk_list(
+    const char* path, void (*visit)(const char* name, const RamdiskNode& node, void* context), void* context)
 {
     RamdiskNode directory;
     int found = ramdisk_lookup(path, directory);

@@ -23,8 +23,8 @@ int ramdisk_lookup(const char* path, RamdiskNode& node);
 // Calls `visit(name, node, context)` for each entry directly inside the directory at
 // `path`, in archive order; directories only implied by deeper paths are listed once.
 // -ENOENT, -ENOTDIR.
-int ramdisk_list(const char* path, void (*visit)(const char* name, const RamdiskNode& node, void* context),
-    void* context);
+int ramdisk_list(
+    const char* path, void (*visit)(const char* name, const RamdiskNode& node, void* context), void* context);
 
 // The working directory, absolute (chdir and getcwd).
 const char* working_directory();

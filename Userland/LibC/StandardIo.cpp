@@ -39,8 +39,10 @@ constexpr size_t buffer_size = 4096;
 char s_input_buffer[buffer_size];
 char s_output_buffer[buffer_size];
 
-raeen_file s_standard_input { 0, true, false, -1, false, false, s_input_buffer, buffer_size, 0, 0, 0, EOF, nullptr, true };
-raeen_file s_standard_output { 1, false, true, -1, false, false, s_output_buffer, buffer_size, 0, 0, 0, EOF, nullptr, true };
+raeen_file s_standard_input { 0, true, false, -1, false, false, s_input_buffer, buffer_size, 0, 0, 0, EOF,
+    nullptr, true };
+raeen_file s_standard_output { 1, false, true, -1, false, false, s_output_buffer, buffer_size, 0, 0, 0, EOF,
+    nullptr, true };
 raeen_file s_standard_error { 2, false, true, _IONBF, false, false, nullptr, 0, 0, 0, 0, EOF, nullptr, true };
 
 // Streams fopen made, for exit()'s flush.
@@ -150,7 +152,10 @@ public:
         : m_stream(stream)
     {
     }
-    void write(const char* characters, size_t count) override { (void)put_bytes(m_stream, characters, count); }
+    void write(const char* characters, size_t count) override
+    {
+        (void)put_bytes(m_stream, characters, count);
+    }
 
 private:
     FILE* m_stream;
@@ -162,7 +167,10 @@ public:
         : m_descriptor(descriptor)
     {
     }
-    void write(const char* characters, size_t count) override { (void)::write(m_descriptor, characters, count); }
+    void write(const char* characters, size_t count) override
+    {
+        (void)::write(m_descriptor, characters, count);
+    }
 
 private:
     int m_descriptor;
@@ -215,8 +223,8 @@ FILE* fdopen(int descriptor, const char* mode)
         errno = ENOMEM;
         return nullptr;
     }
-    *stream = raeen_file { descriptor, readable, writable, -1, false, false, buffer, buffer_size, 0, 0, 0, EOF,
-        nullptr, false };
+    *stream = raeen_file { descriptor, readable, writable, -1, false, false, buffer, buffer_size, 0, 0, 0,
+        EOF, nullptr, false };
     LibC::FutexLocker locker(s_open_streams_lock);
     stream->next_open = s_open_streams;
     s_open_streams = stream;

@@ -65,7 +65,8 @@ void collect(const char* name, const LibC::RamdiskNode& node, void* context)
     auto* listing = static_cast<DirectoryListing*>(context);
     if (listing->count == listing->capacity) {
         size_t capacity = listing->capacity ? listing->capacity * 2 : 16;
-        auto* grown = static_cast<struct dirent*>(realloc(listing->entries, capacity * sizeof(struct dirent)));
+        auto* grown
+            = static_cast<struct dirent*>(realloc(listing->entries, capacity * sizeof(struct dirent)));
         if (!grown)
             return;
         listing->entries = grown;
@@ -191,15 +192,16 @@ int tcgetattr(int descriptor, struct termios* modes)
     if (result < 0)
         return checked(result);
     LibC::memset(modes, 0, sizeof(*modes));
-    modes->c_lflag = ((flags & LibC::terminal_canonical) ? ICANON : 0u) | ((flags & LibC::terminal_echo) ? ECHO : 0u)
-        | ((flags & LibC::terminal_signals) ? ISIG : 0u);
+    modes->c_lflag = ((flags & LibC::terminal_canonical) ? ICANON : 0u)
+        | ((flags & LibC::terminal_echo) ? ECHO : 0u) | ((flags & LibC::terminal_signals) ? ISIG : 0u);
     return 0;
 }
 
 int tcsetattr(int descriptor, int, const struct termios* modes)
 {
     uint32_t flags = ((modes->c_lflag & ICANON) ? LibC::terminal_canonical : 0u)
-        | ((modes->c_lflag & ECHO) ? LibC::terminal_echo : 0u) | ((modes->c_lflag & ISIG) ? LibC::terminal_signals : 0u);
+        | ((modes->c_lflag & ECHO) ? LibC::terminal_echo : 0u)
+        | ((modes->c_lflag & ISIG) ? LibC::terminal_signals : 0u);
     return checked(LibC::set_terminal_flags(descriptor, flags));
 }
 
@@ -327,7 +329,8 @@ int getopt(int argument_count, char* const arguments[], const char* options)
 {
     // Where in the current argument the next option letter is (for grouped "-ab").
     static int letter_position = 1;
-    if (optind >= argument_count || !arguments[optind] || arguments[optind][0] != '-' || arguments[optind][1] == 0)
+    if (optind >= argument_count || !arguments[optind] || arguments[optind][0] != '-'
+        || arguments[optind][1] == 0)
         return -1;
     if (LibC::strcmp(arguments[optind], "--") == 0) {
         ++optind;

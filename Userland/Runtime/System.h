@@ -448,7 +448,8 @@ inline int64_t futex_wake(const uint32_t* address, uint64_t count)
 // Input the serial console received (-WouldBlock when none waits: object_wait for Readable).
 inline int64_t serial_console_read(uint32_t console, void* buffer, uint64_t capacity)
 {
-    return system_call(ABI::Syscall::SerialConsoleRead, console, reinterpret_cast<uint64_t>(buffer), capacity);
+    return system_call(
+        ABI::Syscall::SerialConsoleRead, console, reinterpret_cast<uint64_t>(buffer), capacity);
 }
 
 inline int64_t serial_console_write(uint32_t console, const void* bytes, uint64_t count)
@@ -464,7 +465,8 @@ inline int64_t system_power(uint32_t system, ABI::PowerAction action)
 
 inline int64_t system_log_read(uint32_t system, void* buffer, uint64_t capacity, uint64_t skip)
 {
-    return system_call(ABI::Syscall::SystemLogRead, system, reinterpret_cast<uint64_t>(buffer), capacity, skip);
+    return system_call(
+        ABI::Syscall::SystemLogRead, system, reinterpret_cast<uint64_t>(buffer), capacity, skip);
 }
 
 inline int64_t system_memory_info(uint32_t system, ABI::MemoryInfo* info)

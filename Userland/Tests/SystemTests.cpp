@@ -49,7 +49,8 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
     char magic[6] = {};
     if (!checks.expect(System::memory_object_read(ramdisk, 257, magic, 5) == 0))
         return checks.failed_check();
-    if (!checks.expect(magic[0] == 'u' && magic[1] == 's' && magic[2] == 't' && magic[3] == 'a' && magic[4] == 'r'))
+    if (!checks.expect(
+            magic[0] == 'u' && magic[1] == 's' && magic[2] == 't' && magic[3] == 'a' && magic[4] == 'r'))
         return checks.failed_check();
     if (!checks.expect(System::memory_object_write(ramdisk, 0, magic, 1) == failure(ErrorCode::AccessDenied)))
         return checks.failed_check();
@@ -64,26 +65,31 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
         return checks.failed_check();
 
     // The serial console: the bytes the kernel test put there, then nothing.
-    if (!checks.expect(System::object_wait(console, ABI::signal_bits(ABI::Signal::Readable), ABI::no_deadline) >= 0))
+    if (!checks.expect(
+            System::object_wait(console, ABI::signal_bits(ABI::Signal::Readable), ABI::no_deadline) >= 0))
         return checks.failed_check();
     char input[16] = {};
-    if (!checks.expect(System::serial_console_read(console, input, 3) == 3 && input[0] == 't' && input[2] == 'p'))
+    if (!checks.expect(
+            System::serial_console_read(console, input, 3) == 3 && input[0] == 't' && input[2] == 'p'))
         return checks.failed_check();
     if (!checks.expect(System::serial_console_read(console, input, sizeof(input)) == 3 && input[0] == 'e'
             && input[1] == 'd' && input[2] == '\n'))
         return checks.failed_check();
-    if (!checks.expect(System::serial_console_read(console, input, sizeof(input)) == failure(ErrorCode::WouldBlock)))
+    if (!checks.expect(
+            System::serial_console_read(console, input, sizeof(input)) == failure(ErrorCode::WouldBlock)))
         return checks.failed_check();
     if (!checks.expect(System::object_wait(console, ABI::signal_bits(ABI::Signal::Readable), 0)
             == failure(ErrorCode::TimedOut)))
         return checks.failed_check();
     const char output[] = "serial console output\r\n";
-    if (!checks.expect(System::serial_console_write(console, output, sizeof(output) - 1) == sizeof(output) - 1))
+    if (!checks.expect(
+            System::serial_console_write(console, output, sizeof(output) - 1) == sizeof(output) - 1))
         return checks.failed_check();
     if (!checks.expect(System::serial_console_write(console, output, ABI::serial_console_maximum_write + 1)
             == failure(ErrorCode::InvalidArgument)))
         return checks.failed_check();
-    if (!checks.expect(System::serial_console_write(console, reinterpret_cast<const void*>(0xFFFFFFFF80000000ull), 8)
+    if (!checks.expect(
+            System::serial_console_write(console, reinterpret_cast<const void*>(0xFFFFFFFF80000000ull), 8)
             == failure(ErrorCode::BadAddress)))
         return checks.failed_check();
     // Reading needs Read: a write-only handle is refused.
@@ -99,11 +105,13 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
     // The system control: the kernel log holds this program's own line.
     System::debug_log("system tests marker");
     int64_t log_bytes = System::system_log_read(system, s_log, sizeof(s_log), 0);
-    if (!checks.expect(log_bytes > 0 && contains(s_log, static_cast<uint64_t>(log_bytes), "system tests marker")))
+    if (!checks.expect(
+            log_bytes > 0 && contains(s_log, static_cast<uint64_t>(log_bytes), "system tests marker")))
         return checks.failed_check();
     // Reading from an offset gives the same bytes from there on, and nothing past the end.
     char tail[8] = {};
-    if (!checks.expect(System::system_log_read(system, tail, sizeof(tail), static_cast<uint64_t>(log_bytes) - 8) == 8
+    if (!checks.expect(
+            System::system_log_read(system, tail, sizeof(tail), static_cast<uint64_t>(log_bytes) - 8) == 8
             && tail[0] == s_log[log_bytes - 8] && tail[7] == s_log[log_bytes - 1]))
         return checks.failed_check();
     if (!checks.expect(System::system_log_read(system, tail, sizeof(tail), 1ull << 40) == 0))
@@ -114,7 +122,8 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
     if (!checks.expect(memory.total_bytes >= 64ull * 1024 * 1024 && memory.free_bytes < memory.total_bytes
             && memory.allocated_bytes > 0 && memory.free_bytes > 0))
         return checks.failed_check();
-    if (!checks.expect(System::system_power(system, static_cast<ABI::PowerAction>(3)) == failure(ErrorCode::InvalidArgument)))
+    if (!checks.expect(System::system_power(system, static_cast<ABI::PowerAction>(3))
+            == failure(ErrorCode::InvalidArgument)))
         return checks.failed_check();
     // Powering off needs Manage: a read-only handle is refused (and the machine stays on).
     int64_t read_only = System::handle_duplicate(system, ABI::Rights(ABI::Right::Read).raw());

@@ -7,8 +7,8 @@
 #define S_IFMT 0170000
 #define S_IFDIR 0040000
 #define S_IFREG 0100000
-#define S_ISDIR(mode) (((mode) & S_IFMT) == S_IFDIR)
-#define S_ISREG(mode) (((mode) & S_IFMT) == S_IFREG)
+#define S_ISDIR(mode) (((mode)&S_IFMT) == S_IFDIR)
+#define S_ISREG(mode) (((mode)&S_IFMT) == S_IFREG)
 
 #ifdef __cplusplus
 extern "C" {

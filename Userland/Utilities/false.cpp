@@ -1,0 +1,6 @@
+// false: fails (status 1).
+
+int main()
+{
+    return 1;
+}

@@ -1,0 +1,18 @@
+// reboot: restarts the machine. Needs the system-control handle with Manage.
+
+#include <Userland/LibC/Startup.h>
+#include <Userland/Runtime/System.h>
+#include <stdio.h>
+
+int main()
+{
+    const LibC::StartupHandle* system = LibC::startup_handle(LibC::HandleRole::SystemControl);
+    if (!system) {
+        fprintf(stderr, "reboot: this program was not given the system-control handle\n");
+        return 1;
+    }
+    fflush(stdout);
+    int64_t result = System::system_power(system->handle, ABI::PowerAction::Reboot);
+    fprintf(stderr, "reboot: refused (error %lld)\n", static_cast<long long>(-result));
+    return 1;
+}

@@ -1,0 +1,6 @@
+// true: succeeds (status 0).
+
+int main()
+{
+    return 0;
+}
