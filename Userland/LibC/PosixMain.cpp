@@ -9,6 +9,7 @@
 #include <Userland/LibC/Descriptors.h>
 #include <Userland/LibC/Environment.h>
 #include <Userland/LibC/LaunchBlock.h>
+#include <Userland/LibC/Ramdisk.h>
 #include <Userland/LibC/Startup.h>
 #include <Userland/LibC/include/stdlib.h>
 #include <Userland/Runtime/System.h>
@@ -97,6 +98,9 @@ extern "C" int64_t raeen_call_main(uint64_t, uint64_t, const ABI::StartupHandles
         }
         (void)System::handle_close(startup->handles[0]);
     }
+    // The working directory comes with the environment: PWD, as the shell's cd sets it.
+    if (const char* directory = getenv("PWD"))
+        (void)LibC::change_working_directory(directory);
     install_standard_stream(LibC::HandleRole::StandardInput, 0);
     install_standard_stream(LibC::HandleRole::StandardOutput, 1);
     install_standard_stream(LibC::HandleRole::StandardError, 2);
