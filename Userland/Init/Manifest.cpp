@@ -24,9 +24,11 @@ struct Word {
 
     bool is(const char* text) const
     {
+        // `text` is NUL-terminated, the word is not (and may hold NUL bytes): the text's end
+        // is checked before each comparison.
         size_t index = 0;
         for (; index < length; ++index) {
-            if (text[index] != start[index])
+            if (text[index] == 0 || text[index] != start[index])
                 return false;
         }
         return text[index] == 0;
