@@ -295,6 +295,14 @@ enum class Syscall : uint64_t {
     // clock_wall(): the time of day, UTC, as Unix seconds (the RTC read at boot plus the
     // monotonic time since); 0 when the RTC gave no valid time.
     ClockWall = 61,
+    // system_process_list(system, ProcessInfo* buffer, capacity): writes up to `capacity`
+    // records of the processes that exist, in creation order, and returns how many exist
+    // (needs Read on the SystemControl).
+    SystemProcessList = 62,
+    // system_process_kill(system, id): ends the process with that id, as process_kill does
+    // (needs Manage). -NotFound for no such process; -AccessDenied for process 1, whose end
+    // would end the system.
+    SystemProcessKill = 63,
 };
 
 // The most bytes one serial_console_write sends (the kernel log waits for them).

@@ -22,4 +22,20 @@ struct MemoryInfo {
     uint64_t reserved_bytes; // never handed out: firmware, the kernel image, boot modules
 };
 
+// system_process_list's record of one process.
+struct ProcessInfo {
+    uint64_t id; // from 1, in creation order, never reused while the kernel runs
+    uint64_t state; // ProcessState
+    uint64_t threads; // its threads not yet ended
+    char name[32]; // NUL-terminated
+};
+static_assert(sizeof(ProcessInfo) == 56, "ProcessInfo is part of the ABI");
+
+enum class ProcessState : uint64_t {
+    Created = 0, // no thread started yet
+    Starting = 1, // its program is being loaded
+    Running = 2,
+    Exited = 3, // ended; the object lives while handles to it remain
+};
+
 } // namespace ABI

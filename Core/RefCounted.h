@@ -48,6 +48,21 @@ public:
         VERIFY(previous != 0);
     }
 
+    // Takes a reference unless the count has reached zero (the object is being destroyed);
+    // returns whether it did. For registries that list objects without owning them: the
+    // object leaves the registry in its destructor, under the registry's lock, so a lookup
+    // under that lock finds the memory intact, and this tells it whether it may keep it.
+    [[nodiscard]] bool try_ref() const
+    {
+        u64 count = __atomic_load_n(&m_reference_count, __ATOMIC_RELAXED);
+        while (count != 0) {
+            if (__atomic_compare_exchange_n(
+                    &m_reference_count, &count, count + 1, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                return true;
+        }
+        return false;
+    }
+
     // Drops one reference and destroys the object when it was the last; returns whether
     // it was. The caller must not touch the object afterwards either way: another holder
     // may drop the last reference at any moment.

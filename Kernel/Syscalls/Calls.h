@@ -46,6 +46,8 @@ CallResult serial_console_write(const Arguments&);
 CallResult system_power(const Arguments&);
 CallResult system_log_read(const Arguments&);
 CallResult system_memory_info(const Arguments&);
+CallResult system_process_list(const Arguments&);
+CallResult system_process_kill(const Arguments&);
 
 // ChannelCalls.cpp
 CallResult channel_create(const Arguments&);

@@ -171,6 +171,10 @@ Handler handler_for(Core::u64 number)
         return system_memory_info;
     case ABI::Syscall::ClockWall:
         return clock_wall;
+    case ABI::Syscall::SystemProcessList:
+        return system_process_list;
+    case ABI::Syscall::SystemProcessKill:
+        return system_process_kill;
     }
     return nullptr;
 }

@@ -1,7 +1,10 @@
-// system_power, system_log_read and system_memory_info: what the SystemControl handle
-// allows (Platform/SystemControl.h, ABI/System.h).
+// system_power, system_log_read, system_memory_info, system_process_list and
+// system_process_kill: what the SystemControl handle allows (Platform/SystemControl.h,
+// ABI/System.h).
 
+#include <ABI/Process.h>
 #include <ABI/System.h>
+#include <Core/NoThrow.h>
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Memory/UserCopy.h>
@@ -9,6 +12,7 @@
 #include <Kernel/Platform/SystemControl.h>
 #include <Kernel/Syscalls/Calls.h>
 #include <Kernel/Syscalls/SyscallSupport.h>
+#include <Kernel/Tasks/Process.h>
 
 namespace Kernel::Syscalls {
 
@@ -75,6 +79,66 @@ CallResult system_memory_info(const Arguments& arguments)
         .reserved_bytes = statistics.reserved_bytes,
     };
     TRY(Memory::copy_to_user(user_info, &info, sizeof(info)));
+    return 0;
+}
+
+static_assert(static_cast<Core::u64>(Tasks::Process::State::Created)
+        == static_cast<Core::u64>(ABI::ProcessState::Created)
+    && static_cast<Core::u64>(Tasks::Process::State::Starting)
+        == static_cast<Core::u64>(ABI::ProcessState::Starting)
+    && static_cast<Core::u64>(Tasks::Process::State::Running)
+        == static_cast<Core::u64>(ABI::ProcessState::Running)
+    && static_cast<Core::u64>(Tasks::Process::State::Exited)
+        == static_cast<Core::u64>(ABI::ProcessState::Exited));
+
+CallResult system_process_list(const Arguments& arguments)
+{
+    Core::u64 user_buffer = arguments.second();
+    Core::u64 capacity = arguments.third();
+    // At most this many records per call: the kernel's copy is on the heap.
+    constexpr Core::u64 maximum_records = 1024;
+    if (capacity > maximum_records)
+        capacity = maximum_records;
+    if (!Memory::is_user_range(user_buffer, capacity * sizeof(ABI::ProcessInfo)))
+        return Core::ErrorCode::BadAddress;
+    TRY(check_authority(arguments.first(), ABI::Right::Read));
+    // Copied out of the registry under its lock into memory allocated before, then to the
+    // caller: the lock is never held while user memory is touched.
+    ABI::ProcessInfo* records = nullptr;
+    if (capacity != 0) {
+        records = new (Core::nothrow) ABI::ProcessInfo[capacity];
+        if (!records)
+            return Core::ErrorCode::OutOfMemory;
+    }
+    Core::u64 written = 0;
+    Core::usize total = Tasks::Process::for_each([&](Tasks::Process& process) {
+        if (written == capacity)
+            return;
+        ABI::ProcessInfo& record = records[written++];
+        record = ABI::ProcessInfo {};
+        record.id = process.id();
+        record.state = static_cast<Core::u64>(process.state());
+        record.threads = process.live_threads();
+        const char* name = process.name();
+        for (Core::usize index = 0; index + 1 < sizeof(record.name) && name[index]; ++index)
+            record.name[index] = name[index];
+    });
+    auto copied = Memory::copy_to_user(user_buffer, records, written * sizeof(ABI::ProcessInfo));
+    delete[] records;
+    TRY(copied);
+    return total;
+}
+
+CallResult system_process_kill(const Arguments& arguments)
+{
+    Core::u64 id = arguments.second();
+    TRY(check_authority(arguments.first(), ABI::Right::Manage));
+    Core::RefPtr<Tasks::Process> process = Tasks::Process::find(id);
+    if (!process)
+        return Core::ErrorCode::NotFound;
+    if (process->is_critical())
+        return Core::ErrorCode::AccessDenied;
+    (void)process->terminate(ABI::killed_exit_status);
     return 0;
 }
 

@@ -40,7 +40,7 @@ Core::Optional<Core::ReadonlyBytes> initial_ramdisk_bytes()
 } // namespace
 
 Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core::u32 cpu, Core::u64 argument,
-    Core::Span<Objects::HandleTable::Entry> startup_handles)
+    Core::Span<Objects::HandleTable::Entry> startup_handles, bool critical)
 {
     auto archive_bytes = initial_ramdisk_bytes();
     if (!archive_bytes.has_value())
@@ -51,6 +51,8 @@ Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core:
         return Core::ErrorCode::NotFound;
     auto image = TRY(Loader::ElfImage::parse(file->data));
     Core::RefPtr<Process> process = TRY(Process::create(Core::StringView(path)));
+    if (critical)
+        process->mark_critical();
     // Nobody else knows the process yet: the start is this caller's.
     VERIFY(process->begin_start());
     return start_process(*process, image, cpu, argument, static_cast<Core::u32>(startup_handles.size()),
@@ -101,7 +103,7 @@ Core::Result<Thread*> start_first_program(Core::u32 cpu, Core::u64 argument)
         { Core::RefPtr<Objects::KernelObject>(system_control),
             ABI::Right::Read | ABI::Right::Manage | ABI::Right::Duplicate | ABI::Right::Transfer },
     };
-    return start_program_from_initial_ramdisk(first_program_path, cpu, argument, handles);
+    return start_program_from_initial_ramdisk(first_program_path, cpu, argument, handles, true);
 }
 
 } // namespace Kernel::Tasks

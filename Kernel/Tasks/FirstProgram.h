@@ -19,9 +19,10 @@ inline constexpr const char* first_program_path = "init";
 // and starts it on CPU `cpu` (ProcessStart.h: the argument in RDI, a handle to its own
 // process in RSI, and `startup_handles` listed in the block RDX points at).
 // NotFound without an initial RAM disk or without the file in it; Malformed or NotSupported
-// for an archive or executable that does not pass the checks; OutOfMemory.
+// for an archive or executable that does not pass the checks; OutOfMemory. A `critical`
+// process cannot be killed by id (system_process_kill): process 1.
 [[nodiscard]] Core::Result<Thread*> start_program_from_initial_ramdisk(const char* path, Core::u32 cpu,
-    Core::u64 argument, Core::Span<Objects::HandleTable::Entry> startup_handles = {});
+    Core::u64 argument, Core::Span<Objects::HandleTable::Entry> startup_handles = {}, bool critical = false);
 
 // The initial RAM disk as a memory object, for user space to read its files (the shell's
 // programs, init's manifest): a copy, so that no program ever maps the boot module's frames,

@@ -54,6 +54,20 @@ Process::Process(Core::StringView name, Memory::AddressSpace* address_space)
     m_name[length] = '\0';
 }
 
+namespace {
+
+// A leaf: taken alone, to add or remove a process or to read fields of each.
+Locking::SpinlockProtected<ProcessRegistry::List> s_registry("process registry", Locking::LockRank::Leaf);
+// Under the registry's lock.
+Core::u64 s_next_process_id = 1;
+
+} // namespace
+
+Locking::SpinlockProtected<ProcessRegistry::List>& ProcessRegistry::processes()
+{
+    return s_registry;
+}
+
 Core::Result<Core::RefPtr<Process>> Process::create(Core::StringView name)
 {
     Memory::AddressSpace* space = TRY(Memory::AddressSpace::create());
@@ -62,11 +76,30 @@ Core::Result<Core::RefPtr<Process>> Process::create(Core::StringView name)
         delete space;
         return Core::ErrorCode::OutOfMemory;
     }
+    ProcessRegistry::processes().with([&](ProcessRegistry::List& list) {
+        process->m_id = s_next_process_id++;
+        list.push_back(*process);
+    });
     return Core::RefPtr<Process>::adopt(process);
+}
+
+Core::RefPtr<Process> Process::find(Core::u64 id)
+{
+    return ProcessRegistry::processes().with([&](ProcessRegistry::List& list) -> Core::RefPtr<Process> {
+        for (Process* process = list.first(); process; process = ProcessRegistry::List::next(*process)) {
+            // A process whose last reference is gone waits in its destructor for this lock:
+            // its memory is intact, but it may not be revived.
+            if (process->m_id == id && process->try_ref())
+                return Core::RefPtr<Process>::adopt(process);
+        }
+        return {};
+    });
 }
 
 Process::~Process()
 {
+    // First out of the registry: after this nobody can find the process.
+    ProcessRegistry::processes().with([&](ProcessRegistry::List& list) { list.remove(*this); });
     // Nobody can reach the process any more, so its table needs no lock. Its handles go
     // first (they may name objects that refer to memory of this space), then the space,
     // with every frame it owns.

@@ -47,6 +47,24 @@ public:
     [[nodiscard]] Objects::Signals* signals() override { return &m_signals; }
 
     [[nodiscard]] const char* name() const { return m_name; }
+    // The process's number: from 1, in creation order, never reused while the kernel runs.
+    [[nodiscard]] Core::u64 id() const { return m_id; }
+    // Threads not yet gone.
+    [[nodiscard]] Core::u32 live_threads() const
+    {
+        return __atomic_load_n(&m_live_threads, __ATOMIC_RELAXED);
+    }
+
+    // Process 1 is critical: system_process_kill refuses it (its end would end the system).
+    void mark_critical() { m_critical = true; }
+    [[nodiscard]] bool is_critical() const { return m_critical; }
+
+    // Every process that exists, for `ps` (system_process_list): calls `visit(Process&)` for
+    // each, in creation order, under the registry's lock (a leaf: `visit` may only read the
+    // process's fields and copy them into memory it already has). Returns how many there are.
+    template<typename Visit> static Core::usize for_each(Visit visit);
+    // The process with `id`, if it exists and is not being destroyed.
+    [[nodiscard]] static Core::RefPtr<Process> find(Core::u64 id);
     [[nodiscard]] Memory::AddressSpace& address_space() { return *m_address_space; }
     // This process's share of the audit log (Security/AuditLog.h).
     [[nodiscard]] Security::AuditBudget& audit_budget() { return m_audit_budget; }
@@ -119,6 +137,11 @@ private:
     void exit_if_never_started();
 
     char m_name[maximum_name_length + 1] {};
+    Core::u64 m_id { 0 };
+    bool m_critical { false };
+    // Links the process into the registry of every process, from creation to destruction.
+    Core::IntrusiveListNode<Process> m_registry_node;
+    friend class ProcessRegistry;
     Memory::AddressSpace* m_address_space;
     Locking::Spinlock m_handles_lock { "process handles", Locking::LockRank::ProcessHandles };
     Objects::HandleTable m_handles;
@@ -142,6 +165,22 @@ private:
 inline bool Scheduler::termination_requested(const Thread& thread)
 {
     return thread.m_process && thread.m_process->is_terminating();
+}
+
+// Every process that exists (Process::for_each, Process::find).
+class ProcessRegistry {
+public:
+    using List = Core::IntrusiveList<Process, &Process::m_registry_node>;
+    static Locking::SpinlockProtected<List>& processes();
+};
+
+template<typename Visit> Core::usize Process::for_each(Visit visit)
+{
+    return ProcessRegistry::processes().with([&](ProcessRegistry::List& list) {
+        for (Process* process = list.first(); process; process = ProcessRegistry::List::next(*process))
+            visit(*process);
+        return list.size();
+    });
 }
 
 } // namespace Kernel::Tasks

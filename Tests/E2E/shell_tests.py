@@ -6,7 +6,7 @@
 Each scenario boots the real ISO in QEMU (SeaBIOS, two CPUs), waits for the shell's
 prompt, types command lines and checks what comes back. Scenarios:
   language     pipelines, redirection, exit statuses, quoting, variables, background jobs,
-               scripts, line editing and history
+               ps and kill, scripts, line editing and history
   supervision  a service that crashes on purpose is restarted by init with growing
                delays, then quarantined
   shutdown     `shutdown` powers the machine off: QEMU exits by itself
@@ -141,10 +141,23 @@ def language(session):
     done = session.output.rfind("[1] done (status 0)  sleep 1")
     if done < 0:
         raise TestFailure("the background job's end was not reported")
+    # Processes: ps lists them, kill ends one by its id, process 1 is refused.
+    session.run("sleep 60 &")
+    listing = session.run("ps")
+    sleeper = re.search(r"^ *([0-9]+) running +1 sleep$", listing, re.MULTILINE)
+    if not sleeper or not re.search(r"^ *[0-9]+ running +[0-9]+ init$", listing, re.MULTILINE):
+        raise TestFailure(f"ps: got {listing!r}")
+    start = len(session.output)
+    session.run(f"kill {sleeper.group(1)}")
+    session.run("wait")
+    # Reported before the prompt after the kill or after the wait, whichever comes first.
+    if session.output.find("done (status -2000)  sleep 60", start) < 0:
+        raise TestFailure("the killed job's end was not reported")
+    expect_lines(session, "kill 1", ["kill: 1: not permitted"])
     # Scripts, with their arguments.
     expect_lines(session, "sh /tests/script.sh first second", ["script: first second", "status 1", "done"])
     # The working directory.
-    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     29 ", "/"])
+    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     31 ", "/"])
     # Line editing: two steps left, a character in the middle; then the history.
     expect_lines(session, "echo abc\x1b[D\x1b[DX", ["aXbc"])
     expect_lines(session, "\x1b[A", ["aXbc"])

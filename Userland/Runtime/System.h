@@ -474,6 +474,17 @@ inline int64_t system_memory_info(uint32_t system, ABI::MemoryInfo* info)
     return system_call(ABI::Syscall::SystemMemoryInfo, system, reinterpret_cast<uint64_t>(info));
 }
 
+// Up to `capacity` records of the processes that exist; returns how many exist.
+inline int64_t system_process_list(uint32_t system, ABI::ProcessInfo* buffer, uint64_t capacity)
+{
+    return system_call(ABI::Syscall::SystemProcessList, system, reinterpret_cast<uint64_t>(buffer), capacity);
+}
+
+inline int64_t system_process_kill(uint32_t system, uint64_t id)
+{
+    return system_call(ABI::Syscall::SystemProcessKill, system, id);
+}
+
 // The time of day, UTC, in Unix seconds; 0 when the kernel has no valid time.
 inline uint64_t clock_wall()
 {

@@ -2,7 +2,8 @@
 // them from kernel.syscalls.the_serial_console_and_system_control_from_user_space:
 //   0. the initial RAM disk's memory object (Read, Map);
 //   1. the serial console (Read, Write, Wait), with "typed\n" already received;
-//   2. the system control (Read, Manage).
+//   2. the system control (Read, Manage): the kernel log, memory totals, the process list
+//      and killing by id.
 // Exits with 0, or with the number of the first check that failed.
 
 #include <ABI/Memory.h>
@@ -32,6 +33,7 @@ bool contains(const char* text, uint64_t length, const char* wanted)
 }
 
 char s_log[64 * 1024];
+ABI::ProcessInfo s_processes[256];
 
 } // namespace
 
@@ -132,6 +134,52 @@ extern "C" int64_t main(uint64_t, uint64_t self_value, const ABI::StartupHandles
                 == failure(ErrorCode::AccessDenied)))
         return checks.failed_check();
     if (!checks.expect(System::system_memory_info(static_cast<uint32_t>(read_only), &memory) == 0))
+        return checks.failed_check();
+
+    // The process list: this program, and a child made for the purpose, which is then
+    // killed by its id.
+    int64_t victim = System::process_create("victim", 6);
+    if (!checks.expect(victim > 0))
+        return checks.failed_check();
+    int64_t count
+        = System::system_process_list(system, s_processes, sizeof(s_processes) / sizeof(s_processes[0]));
+    if (!checks.expect(
+            count >= 2 && count <= static_cast<int64_t>(sizeof(s_processes) / sizeof(s_processes[0]))))
+        return checks.failed_check();
+    uint64_t victim_id = 0;
+    bool found_self = false;
+    for (int64_t index = 0; index < count; ++index) {
+        const ABI::ProcessInfo& record = s_processes[index];
+        if (contains(record.name, sizeof(record.name), "tests/system")
+            && record.state == static_cast<uint64_t>(ABI::ProcessState::Running) && record.threads == 1)
+            found_self = true;
+        if (contains(record.name, sizeof(record.name), "victim")
+            && record.state == static_cast<uint64_t>(ABI::ProcessState::Created) && record.threads == 0)
+            victim_id = record.id;
+        // Ids grow in creation order.
+        if (!checks.expect(index == 0 || record.id > s_processes[index - 1].id))
+            return checks.failed_check();
+    }
+    if (!checks.expect(found_self && victim_id != 0))
+        return checks.failed_check();
+    // A buffer smaller than the list gets what fits, and the whole count.
+    if (!checks.expect(System::system_process_list(system, s_processes, 1) == count))
+        return checks.failed_check();
+    // Killing needs Manage.
+    if (!checks.expect(System::system_process_kill(static_cast<uint32_t>(read_only), victim_id)
+            == failure(ErrorCode::AccessDenied)))
+        return checks.failed_check();
+    if (!checks.expect(System::system_process_kill(system, victim_id) == 0))
+        return checks.failed_check();
+    int64_t status = 0;
+    if (!checks.expect(System::process_wait(static_cast<uint32_t>(victim), &status, ABI::no_deadline) == 0
+            && status == ABI::killed_exit_status))
+        return checks.failed_check();
+    if (!checks.expect(System::system_process_kill(system, 1ull << 60) == failure(ErrorCode::NotFound)))
+        return checks.failed_check();
+    // Gone from the list once its last handle is.
+    (void)System::handle_close(static_cast<uint32_t>(victim));
+    if (!checks.expect(System::system_process_kill(system, victim_id) == failure(ErrorCode::NotFound)))
         return checks.failed_check();
     return 0;
 }
