@@ -29,6 +29,7 @@ def mode_results(raeenos_median, linux_median):
                 "tsc_ticks_per_microsecond": 2000.0,
             },
             "boot_to_first_process_ns": 42_000_000,
+            "boot_to_shell_prompt_ns": 90_000_000,
         },
         "linux": {
             "smp1": {
@@ -52,6 +53,12 @@ class ParsingTests(unittest.TestCase):
         self.assertEqual(bench.parse_tsc_ticks_per_microsecond(RAEENOS_LOG), 2000.0)
         with self.assertRaises(ValueError):
             bench.parse_tsc_ticks_per_microsecond("no clock here")
+
+    def test_shell_prompt_line(self):
+        self.assertEqual(bench.parse_shell_prompt_ns(
+            "[     0.2] info  user: shell: first prompt at 215055000 ns"), 215055000)
+        with self.assertRaises(ValueError):
+            bench.parse_shell_prompt_ns("user: init: started shell (/bin/sh), start 1")
 
     def test_first_process_line(self):
         self.assertEqual(bench.parse_first_process_ns("init: /init started as process 1 at 42169000 ns"), 42169000)
@@ -82,6 +89,10 @@ class FigureTests(unittest.TestCase):
         self.assertEqual((raeenos["median"], raeenos["p99"]), (42_000_000, None))
         self.assertEqual(linux["median"], 84_000_000)
         self.assertEqual(bench.format_figure(raeenos, "p99"), "—")
+        prompt, linux_prompt = bench.comparison_figures("instructions", mode_results(1, 1),
+                                                        self.comparison("boot_to_shell_prompt"))
+        self.assertEqual(prompt["median"], 90_000_000)
+        self.assertIsNone(linux_prompt)
 
     def test_a_missing_side_shows_a_dash(self):
         results = mode_results(1, 1)

@@ -4,7 +4,9 @@
 
 #include <Userland/LibC/Characters.h>
 #include <Userland/LibC/Conversions.h>
+#include <Userland/LibC/FloatParsing.h>
 #include <Userland/LibC/Formatting.h>
+#include <Userland/LibC/Scanning.h>
 #include <Userland/LibC/Strings.h>
 #include <Userland/LibC/include/ctype.h>
 #include <Userland/LibC/include/errno.h>
@@ -177,6 +179,25 @@ void set_errno_from(const LibC::ConversionErrors& errors)
 
 } // namespace
 
+double strtod(const char* text, char** end)
+{
+    LibC::ConversionErrors errors;
+    double value = LibC::strtod(text, end, errors);
+    set_errno_from(errors);
+    return value;
+}
+float strtof(const char* text, char** end)
+{
+    LibC::ConversionErrors errors;
+    float value = LibC::strtof(text, end, errors);
+    set_errno_from(errors);
+    return value;
+}
+double atof(const char* text)
+{
+    return strtod(text, nullptr);
+}
+
 long strtol(const char* text, char** end, int base)
 {
     LibC::ConversionErrors errors;
@@ -253,6 +274,27 @@ int vsnprintf(char* buffer, size_t capacity, const char* format, va_list argumen
         errno = EINVAL;
     return length;
 }
+int vsscanf(const char* text, const char* format, va_list arguments)
+{
+    LibC::StringSource source(text);
+    int result = LibC::scan(source, format, arguments);
+    if (result == -2) {
+        // A format the engine refuses (%L, an unknown conversion).
+        errno = EINVAL;
+        return EOF;
+    }
+    return result;
+}
+
+int sscanf(const char* text, const char* format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    int result = vsscanf(text, format, arguments);
+    va_end(arguments);
+    return result;
+}
+
 int snprintf(char* buffer, size_t capacity, const char* format, ...)
 {
     va_list arguments;

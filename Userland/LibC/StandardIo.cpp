@@ -5,6 +5,7 @@
 #include <Userland/LibC/Descriptors.h>
 #include <Userland/LibC/Formatting.h>
 #include <Userland/LibC/Lock.h>
+#include <Userland/LibC/Scanning.h>
 #include <Userland/LibC/Strings.h>
 #include <Userland/LibC/include/errno.h>
 #include <Userland/LibC/include/fcntl.h>
@@ -156,6 +157,20 @@ public:
     {
         (void)put_bytes(m_stream, characters, count);
     }
+
+private:
+    FILE* m_stream;
+};
+
+// scanf's input from a stream, with ungetc's one character of push-back.
+class StreamSource final : public LibC::InputSource {
+public:
+    explicit StreamSource(FILE* stream)
+        : m_stream(stream)
+    {
+    }
+    int get() override { return take_byte(m_stream); }
+    void unget(int character) override { (void)ungetc(character, m_stream); }
 
 private:
     FILE* m_stream;
@@ -511,6 +526,40 @@ int sprintf(char* buffer, const char* format, ...)
     int length = vsprintf(buffer, format, arguments);
     va_end(arguments);
     return length;
+}
+
+int vfscanf(FILE* stream, const char* format, va_list arguments)
+{
+    StreamSource source(stream);
+    int result = LibC::scan(source, format, arguments);
+    if (result == -2) {
+        errno = EINVAL;
+        return EOF;
+    }
+    return result;
+}
+
+int fscanf(FILE* stream, const char* format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    int result = vfscanf(stream, format, arguments);
+    va_end(arguments);
+    return result;
+}
+
+int vscanf(const char* format, va_list arguments)
+{
+    return vfscanf(stdin, format, arguments);
+}
+
+int scanf(const char* format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    int result = vfscanf(stdin, format, arguments);
+    va_end(arguments);
+    return result;
 }
 
 int feof(FILE* stream)

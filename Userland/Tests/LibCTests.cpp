@@ -301,6 +301,22 @@ extern "C" int64_t main(uint64_t, uint64_t, const void*)
         return checks.failed_check();
     // Global constructors ran before main; exit handlers and destructors run after it, in
     // reverse order of registration, and the last one turns this 50 into 0.
+    // Text to numbers and back: strtod, sscanf, and printf's %.17g round trip a double.
+    char* number_end = nullptr;
+    double parsed = strtod("  6.02214076e23 mol", &number_end);
+    char printed[64];
+    snprintf(printed, sizeof(printed), "%.17g", parsed);
+    if (!checks.expect(parsed == 6.02214076e23 && number_end != nullptr && *number_end == ' '
+            && strtod(printed, nullptr) == parsed))
+        return checks.failed_check();
+    int scanned_integer = 0;
+    double scanned_double = 0;
+    char scanned_word[16] = {};
+    if (!checks.expect(sscanf("x=-12 y=0.5 name=raeen", "x=%d y=%lf name=%15s", &scanned_integer,
+                           &scanned_double, scanned_word)
+                == 3
+            && scanned_integer == -12 && scanned_double == 0.5 && strcmp(scanned_word, "raeen") == 0))
+        return checks.failed_check();
     if (!checks.expect(s_constructed && atexit(registered_first) == 0 && atexit(registered_second) == 0))
         return checks.failed_check();
     return 50;

@@ -1,7 +1,7 @@
 #pragma once
 
-// stdio.h (C17 7.21): formatting (Userland/LibC/Formatting.cpp) and streams over descriptors
-// (Userland/LibC/StandardIo.cpp). scanf is still to come (docs/libc.md).
+// stdio.h (C17 7.21): formatting (Userland/LibC/Formatting.cpp), scanning
+// (Userland/LibC/Scanning.cpp) and streams over descriptors (Userland/LibC/StandardIo.cpp).
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,6 +56,13 @@ int vdprintf(int descriptor, const char* format, va_list arguments) __attribute_
 int vsprintf(char* buffer, const char* format, va_list arguments) __attribute__((format(printf, 2, 0)));
 int vsnprintf(char* buffer, size_t capacity, const char* format, va_list arguments)
     __attribute__((format(printf, 3, 0)));
+
+int scanf(const char* format, ...) __attribute__((format(scanf, 1, 2)));
+int fscanf(FILE* stream, const char* format, ...) __attribute__((format(scanf, 2, 3)));
+int sscanf(const char* text, const char* format, ...) __attribute__((format(scanf, 2, 3)));
+int vscanf(const char* format, va_list arguments) __attribute__((format(scanf, 1, 0)));
+int vfscanf(FILE* stream, const char* format, va_list arguments) __attribute__((format(scanf, 2, 0)));
+int vsscanf(const char* text, const char* format, va_list arguments) __attribute__((format(scanf, 2, 0)));
 
 int feof(FILE* stream);
 int ferror(FILE* stream);

@@ -14,6 +14,10 @@ long strtol(const char* text, char** end, int base);
 long long strtoll(const char* text, char** end, int base);
 unsigned long strtoul(const char* text, char** end, int base);
 unsigned long long strtoull(const char* text, char** end, int base);
+// Correctly rounded (Userland/LibC/FloatParsing.cpp); ERANGE on overflow and underflow.
+double strtod(const char* text, char** end);
+float strtof(const char* text, char** end);
+double atof(const char* text);
 int atoi(const char* text);
 long atol(const char* text);
 long long atoll(const char* text);
