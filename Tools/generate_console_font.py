@@ -3,7 +3,7 @@
 
 Usage: generate_console_font.py INPUT.psf[.gz] OUTPUT.cpp
 
-The output defines Kernel::Console::console_font (declared in Kernel/Console/Font.h):
+The output defines Core::console_font (declared in Core/BitmapFont.h):
 the glyph bitmaps, one byte per 8 pixels of a row with the most significant bit as the
 leftmost pixel, and a table of (codepoint, glyph index) pairs sorted by codepoint so the
 kernel can binary-search it. The font is converted at build time so the kernel needs no
@@ -251,9 +251,9 @@ def render_cpp(font, source_name):
         f"// {font.format_name}, {len(font.glyphs)} glyphs of {font.width}x{font.height} pixels,",
         f"// {len(font.mapping)} codepoints mapped, unknown characters use glyph {fallback_glyph}.",
         "",
-        "#include <Kernel/Console/Font.h>",
+        "#include <Core/BitmapFont.h>",
         "",
-        "namespace Kernel::Console {",
+        "namespace Core {",
         "",
         "namespace {",
         "",
@@ -294,7 +294,7 @@ def render_cpp(font, source_name):
     lines.append(f"    .fallback_glyph = {fallback_glyph},")
     lines.append("};")
     lines.append("")
-    lines.append("} // namespace Kernel::Console")
+    lines.append("} // namespace Core")
     return "\n".join(lines) + "\n"
 
 
@@ -317,7 +317,7 @@ def main(arguments):
     parser = argparse.ArgumentParser(
         prog="generate_console_font.py",
         description="Convert a PSF1/PSF2 console font (optionally .gz) into C++ source "
-        "defining Kernel::Console::console_font.",
+        "defining Core::console_font.",
     )
     parser.add_argument("input", help="PSF1 or PSF2 font file, optionally gzip-compressed")
     parser.add_argument("output", help="C++ source file to write")

@@ -1,7 +1,7 @@
 #include <Core/Optional.h>
 #include <Kernel/Arch/x86_64/AddressSpaceLayout.h>
 #include <Kernel/Console/BootConsoles.h>
-#include <Kernel/Console/Font.h>
+#include <Core/BitmapFont.h>
 #include <Kernel/Log/KernelLog.h>
 
 extern "C" char __kernel_image_start[];
@@ -78,7 +78,7 @@ void start_framebuffer_console(const Boot::BootInfo& boot_info)
         .blue_position = framebuffer.blue_position,
         .blue_size = framebuffer.blue_size,
     };
-    auto console = FramebufferConsole::create(surface, console_font);
+    auto console = FramebufferConsole::create(surface, Core::console_font);
     if (console.is_error()) {
         Log::warning("console: framebuffer {}x{}x{} not usable: {}", framebuffer.width, framebuffer.height,
             framebuffer.bits_per_pixel, console.error().name());

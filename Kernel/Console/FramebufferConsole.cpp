@@ -3,6 +3,9 @@
 
 namespace Kernel::Console {
 
+using Core::BitmapFont;
+
+
 // Pixels are stored by copying the low bytes of a u32 into the framebuffer, which is
 // only the little-endian pixel layout the boot protocols describe on a little-endian CPU.
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "pixel stores assume a little-endian CPU");

@@ -4,7 +4,7 @@
 #include <Core/StringView.h>
 #include <Core/Types.h>
 #include <Kernel/Console/ConsoleDevice.h>
-#include <Kernel/Console/Font.h>
+#include <Core/BitmapFont.h>
 
 namespace Kernel::Console {
 
@@ -44,7 +44,7 @@ public:
     // channels, room for at least one character cell) and that the font is well formed.
     // Does not touch the pixels: call clear() to start from a blank screen, or keep
     // what the boot loader drew. `font` must outlive the console.
-    static Core::Result<FramebufferConsole> create(FramebufferSurface surface, const BitmapFont& font);
+    static Core::Result<FramebufferConsole> create(FramebufferSurface surface, const Core::BitmapFont& font);
 
     // Decodes `text` as UTF-8 on its own (a character split across two calls shows as
     // two fallback glyphs). Handles '\n' (also returns to column 0), '\r', '\t', '\b';
@@ -66,7 +66,7 @@ public:
 private:
     static constexpr Core::u32 palette_size = 16;
 
-    FramebufferConsole(const FramebufferSurface& surface, const BitmapFont& font);
+    FramebufferConsole(const FramebufferSurface& surface, const Core::BitmapFont& font);
 
     void put_glyph(Core::u32 glyph, Core::u32 foreground_pixel);
     void new_line();
@@ -76,7 +76,7 @@ private:
     [[nodiscard]] Core::u32 pixel_value(RgbColor color) const;
 
     FramebufferSurface m_surface;
-    const BitmapFont* m_font;
+    const Core::BitmapFont* m_font;
     Core::u32 m_columns;
     Core::u32 m_rows;
     Core::u32 m_cursor_column { 0 };

@@ -1,4 +1,4 @@
-#include <Kernel/Console/Font.h>
+#include <Core/BitmapFont.h>
 #include <Kernel/Console/FramebufferConsole.h>
 #include <cstring>
 #include <gtest/gtest.h>
@@ -10,8 +10,8 @@ using Core::u16;
 using Core::u32;
 using Core::u8;
 using Core::usize;
-using Kernel::Console::BitmapFont;
-using Kernel::Console::CodepointToGlyph;
+using Core::BitmapFont;
+using Core::CodepointToGlyph;
 using Kernel::Console::Color;
 using Kernel::Console::FramebufferConsole;
 using Kernel::Console::FramebufferSurface;
@@ -762,7 +762,7 @@ TEST(BitmapFont, GlyphLookup)
 // The font generated from Uni2-Terminus16 at build time.
 TEST(ConsoleFont, GeneratedFontIsWellFormedAndRenders)
 {
-    using Kernel::Console::console_font;
+    using Core::console_font;
     const BitmapFont& font = console_font;
     EXPECT_EQ(font.glyph_width, 8u);
     EXPECT_EQ(font.glyph_height, 16u);

@@ -1,7 +1,7 @@
 #include <Core/Assertions.h>
-#include <Kernel/Console/Font.h>
+#include <Core/BitmapFont.h>
 
-namespace Kernel::Console {
+namespace Core {
 
 Core::u32 BitmapFont::glyph_for(Core::u32 codepoint) const
 {
@@ -33,4 +33,4 @@ const Core::u8* BitmapFont::glyph_rows(Core::u32 glyph) const
     return glyph_data + glyph * bytes_per_glyph;
 }
 
-} // namespace Kernel::Console
+} // namespace Core

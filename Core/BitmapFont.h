@@ -6,7 +6,7 @@
 
 #include <Core/Types.h>
 
-namespace Kernel::Console {
+namespace Core {
 
 // One entry of a font's Unicode map: `codepoint` is drawn with glyph `glyph`.
 struct CodepointToGlyph {
@@ -45,4 +45,4 @@ struct BitmapFont {
 // The kernel console's font; its definition is generated at build time.
 extern const BitmapFont console_font;
 
-} // namespace Kernel::Console
+} // namespace Core
