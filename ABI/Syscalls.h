@@ -303,6 +303,11 @@ enum class Syscall : uint64_t {
     // (needs Manage). -NotFound for no such process; -AccessDenied for process 1, whose end
     // would end the system.
     SystemProcessKill = 63,
+    // system_framebuffer(system, FramebufferInfo* info): hands the boot framebuffer to the
+    // caller: writes where it is and how its pixels are laid out, and the kernel stops
+    // drawing its log there (the log stays on the serial port). Needs Manage. -NotFound
+    // when the kernel has no framebuffer console (none, or not direct-colour RGB).
+    SystemFramebuffer = 64,
 };
 
 // The most bytes one serial_console_write sends (the kernel log waits for them).

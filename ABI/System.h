@@ -38,4 +38,22 @@ enum class ProcessState : uint64_t {
     Exited = 3, // ended; the object lives while handles to it remain
 };
 
+// system_framebuffer's record: the boot framebuffer, direct-colour RGB.
+struct FramebufferInfo {
+    uint64_t physical_address; // page-aligned in practice; map it with memory_object_create_physical
+    uint64_t size; // pitch × height
+    uint32_t width; // pixels
+    uint32_t height;
+    uint32_t pitch; // bytes from one row to the next
+    uint8_t bits_per_pixel; // 16, 24 or 32
+    uint8_t red_position;
+    uint8_t red_size;
+    uint8_t green_position;
+    uint8_t green_size;
+    uint8_t blue_position;
+    uint8_t blue_size;
+    uint8_t reserved[5]; // 0
+};
+static_assert(sizeof(FramebufferInfo) == 40, "FramebufferInfo is part of the ABI");
+
 } // namespace ABI

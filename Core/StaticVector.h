@@ -78,6 +78,15 @@ public:
             slot(--m_size)->~T();
     }
 
+    // Removes the element at `index` (below size()), moving the later ones down one place.
+    void remove(usize index)
+    {
+        VERIFY(index < m_size);
+        for (usize position = index; position + 1 < m_size; ++position)
+            *slot(position) = move(*slot(position + 1));
+        slot(--m_size)->~T();
+    }
+
     [[nodiscard]] usize size() const { return m_size; }
     [[nodiscard]] static constexpr usize capacity() { return Capacity; }
     [[nodiscard]] bool is_empty() const { return m_size == 0; }

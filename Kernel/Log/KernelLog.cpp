@@ -65,6 +65,19 @@ bool add_console(Console::ConsoleDevice& console)
     });
 }
 
+bool remove_console(Console::ConsoleDevice& console)
+{
+    return s_state.with([&](LogState& state) {
+        for (Core::usize index = 0; index < state.consoles.size(); ++index) {
+            if (state.consoles[index] == &console) {
+                state.consoles.remove(index);
+                return true;
+            }
+        }
+        return false;
+    });
+}
+
 void write_record(Level level, Core::StringView message)
 {
     Core::u64 now = Time::monotonic_nanoseconds();

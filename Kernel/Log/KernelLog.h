@@ -26,6 +26,9 @@ void set_level(Level level);
 // Registers a console and replays the kept history to it. Returns false when the fixed
 // console table is full.
 bool add_console(Console::ConsoleDevice& console);
+// Stops sending records to `console` (the framebuffer, once user space's console service
+// takes the screen). Returns whether it was registered.
+bool remove_console(Console::ConsoleDevice& console);
 
 // Writes one finished message as a record (adds timestamp, level and newline).
 void write_record(Level level, Core::StringView message);

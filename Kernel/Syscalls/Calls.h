@@ -48,6 +48,7 @@ CallResult system_log_read(const Arguments&);
 CallResult system_memory_info(const Arguments&);
 CallResult system_process_list(const Arguments&);
 CallResult system_process_kill(const Arguments&);
+CallResult system_framebuffer(const Arguments&);
 
 // ChannelCalls.cpp
 CallResult channel_create(const Arguments&);

@@ -175,6 +175,8 @@ Handler handler_for(Core::u64 number)
         return system_process_list;
     case ABI::Syscall::SystemProcessKill:
         return system_process_kill;
+    case ABI::Syscall::SystemFramebuffer:
+        return system_framebuffer;
     }
     return nullptr;
 }

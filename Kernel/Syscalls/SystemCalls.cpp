@@ -5,6 +5,8 @@
 #include <ABI/Process.h>
 #include <ABI/System.h>
 #include <Core/NoThrow.h>
+#include <Kernel/Boot/BootInfo.h>
+#include <Kernel/Console/BootConsoles.h>
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Memory/UserCopy.h>
@@ -139,6 +141,40 @@ CallResult system_process_kill(const Arguments& arguments)
     if (process->is_critical())
         return Core::ErrorCode::AccessDenied;
     (void)process->terminate(ABI::killed_exit_status);
+    return 0;
+}
+
+CallResult system_framebuffer(const Arguments& arguments)
+{
+    Core::u64 user_info = arguments.second();
+    if (!Memory::is_user_range(user_info, sizeof(ABI::FramebufferInfo)))
+        return Core::ErrorCode::BadAddress;
+    TRY(check_authority(arguments.first(), ABI::Right::Manage));
+    auto* console = Console::framebuffer_console();
+    const auto& framebuffer = Boot::boot_info().framebuffer;
+    if (!console || !framebuffer.has_value())
+        return Core::ErrorCode::NotFound;
+    const Boot::FramebufferInfo& boot = framebuffer.value();
+    ABI::FramebufferInfo info {
+        .physical_address = boot.physical_address,
+        .size = boot.size_in_bytes(),
+        .width = boot.width,
+        .height = boot.height,
+        .pitch = boot.pitch,
+        .bits_per_pixel = boot.bits_per_pixel,
+        .red_position = boot.red_position,
+        .red_size = boot.red_size,
+        .green_position = boot.green_position,
+        .green_size = boot.green_size,
+        .blue_position = boot.blue_position,
+        .blue_size = boot.blue_size,
+        .reserved = {},
+    };
+    TRY(Memory::copy_to_user(user_info, &info, sizeof(info)));
+    // From here the screen is the caller's: the log stops drawing there.
+    if (Log::remove_console(*console))
+        Log::info("console: the framebuffer is handed to {}; the kernel log stays on the serial port",
+            Tasks::Scheduler::current().name());
     return 0;
 }
 

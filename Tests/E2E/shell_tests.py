@@ -10,18 +10,26 @@ prompt, types command lines and checks what comes back. Scenarios:
   supervision  a service that crashes on purpose is restarted by init with growing
                delays, then quarantined
   shutdown     `shutdown` powers the machine off: QEMU exits by itself
+  screen       keys typed on the PS/2 keyboard reach the shell, the framebuffer shows the
+               console's text in the font, and Shift+Page Up and Down scroll its history
 Every wait has a hard timeout; the serial log is written to FILE either way.
 """
 import argparse
 import os
 import re
 import select
+import socket
 import subprocess
+import tempfile
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tools"))
+import generate_console_font  # noqa: E402
 import qemu_runner  # noqa: E402
+
+# The console font the build converts (Kernel/CMakeLists.txt, RAEEN_CONSOLE_FONT).
+CONSOLE_FONT = "/usr/share/consolefonts/Uni2-Terminus16.psf.gz"
 
 # A kernel log record: "[     1.234567] info  ...".
 KERNEL_RECORD = re.compile(r"^\[ *[0-9]+\.[0-9]{6}\] ")
@@ -32,13 +40,46 @@ class TestFailure(Exception):
 
 
 class Session:
-    def __init__(self, iso, log_path):
+    def __init__(self, iso, log_path, monitor_path=None):
         command = qemu_runner.qemu_command(iso, uefi=False, smp=2, memory="256M")
+        self.monitor = None
+        if monitor_path:
+            # QEMU's human monitor on a socket: keys for the PS/2 keyboard, screen dumps.
+            command[command.index("-monitor") + 1] = f"unix:{monitor_path},server,nowait"
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT)
         self.raw = ""
         self.output = ""
         self.log_path = log_path
+        if monitor_path:
+            deadline = time.monotonic() + 10
+            while self.monitor is None:
+                try:
+                    self.monitor = socket.socket(socket.AF_UNIX)
+                    self.monitor.connect(monitor_path)
+                except OSError:
+                    self.monitor = None
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            self.monitor_command("info version")
+
+    def monitor_command(self, command):
+        """Sends one monitor command and waits for its prompt to come back."""
+        self.monitor.sendall((command + "\n").encode())
+        received = b""
+        deadline = time.monotonic() + 20
+        while not received.rstrip().endswith(b"(qemu)"):
+            if time.monotonic() > deadline:
+                raise TestFailure(f"the monitor did not answer {command!r}")
+            ready, _, _ = select.select([self.monitor], [], [], 0.5)
+            if ready:
+                received += self.monitor.recv(65536)
+        return received.decode("utf-8", "replace")
+
+    def press(self, keys):
+        for key in keys:
+            self.monitor_command(f"sendkey {key}")
 
     def close(self):
         if self.process.poll() is None:
@@ -111,7 +152,7 @@ def status_of(session, line):
 def language(session):
     # Pipelines: each stage a process, the data through channels.
     expect_lines(session, "echo one two three | wc -w", ["      3 "])
-    expect_lines(session, "cat /etc/services | grep -c service | cat", ["7"])
+    expect_lines(session, "cat /etc/services | grep -c service | cat", ["8"])
     expect_lines(session, "ls /bin | grep -v sh | grep ech", ["echo"])
     # Redirection: input from a file, output to /dev/null, standard error into a pipe.
     expect_lines(session, "grep -c crasher < /etc/services", ["2"])
@@ -157,7 +198,7 @@ def language(session):
     # Scripts, with their arguments.
     expect_lines(session, "sh /tests/script.sh first second", ["script: first second", "status 1", "done"])
     # The working directory.
-    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     31 ", "/"])
+    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     32 ", "/"])
     # Line editing: two steps left, a character in the middle; then the history.
     expect_lines(session, "echo abc\x1b[D\x1b[DX", ["aXbc"])
     expect_lines(session, "\x1b[A", ["aXbc"])
@@ -196,7 +237,80 @@ def shutdown(session):
         raise TestFailure("QEMU is still running 30 s after shutdown")
 
 
-SCENARIOS = {"language": language, "supervision": supervision, "shutdown": shutdown}
+class Screen:
+    """A screen dump (PPM) read as character cells of the console font."""
+
+    def __init__(self, path):
+        with open(path, "rb") as dump:
+            data = dump.read()
+        fields = data.split(maxsplit=4)
+        if fields[0] != b"P6" or fields[3] != b"255":
+            raise TestFailure("the screen dump is not a PPM")
+        self.width, self.height, self.pixels = int(fields[1]), int(fields[2]), fields[4]
+        with open(CONSOLE_FONT, "rb") as font_file:
+            self.font = generate_console_font.parse_font(font_file.read())
+
+    def pixel(self, x, y):
+        offset = (y * self.width + x) * 3
+        return tuple(self.pixels[offset:offset + 3])
+
+    def shows(self, row, text, foreground=(170, 170, 170), background=(0, 0, 0)):
+        """Whether the cells of `row` from column 0 hold `text`, pixel for pixel."""
+        width, height = self.font.width, self.font.height
+        row_bytes = (width + 7) // 8
+        for column, character in enumerate(text):
+            glyph = self.font.glyphs[self.font.mapping.get(ord(character), 0)]
+            for y in range(height):
+                for x in range(width):
+                    lit = (glyph[y * row_bytes + x // 8] >> (7 - x % 8)) & 1
+                    expected = foreground if lit else background
+                    if self.pixel(column * width + x, row * height + y) != expected:
+                        return False
+        return True
+
+
+def settled_screen(session, path):
+    """A screen dump once the console has finished drawing: two dumps in a row the same."""
+    previous = None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        session.monitor_command(f"screendump {path}")
+        with open(path, "rb") as dump:
+            current = dump.read()
+        if current == previous:
+            return Screen(path)
+        previous = current
+        time.sleep(0.3)
+    raise TestFailure("the screen never settled")
+
+
+def screen(session):
+    scratch = tempfile.mkdtemp(prefix="raeenos-screen-")
+    dump = os.path.join(scratch, "screen.ppm")
+    # Typed on the PS/2 keyboard: the driver, the console service and the shell's echo.
+    start = len(session.output)
+    session.press(["e", "c", "h", "o", "spc", "shift-k", "b", "d", "ret"])
+    session.wait_for(r"^Kbd$", 30, start)
+    session.wait_for(r"^raeen:/\$ ", 30, session.output.find("Kbd", start))
+    shown = settled_screen(session, dump)
+    for row, text in enumerate(["RaeenOS shell. Type help for help.", "raeen:/$ echo Kbd", "Kbd", "raeen:/$ "]):
+        if not shown.shows(row, text):
+            raise TestFailure(f"the screen's row {row} does not show {text!r}")
+    # Enough output to scroll the greeting off the screen (48 rows), then the scrollback.
+    session.run("cat /etc/services; cat /etc/services; cat /etc/services; ls /bin")
+    if settled_screen(session, dump).shows(0, "RaeenOS shell"):
+        raise TestFailure("the greeting did not scroll away")
+    session.press(["shift-pgup"] * 8)
+    if not settled_screen(session, dump).shows(0, "RaeenOS shell. Type help for help."):
+        raise TestFailure("Shift+Page Up did not bring the greeting back")
+    session.press(["shift-pgdn"] * 8)
+    if settled_screen(session, dump).shows(0, "RaeenOS shell"):
+        raise TestFailure("Shift+Page Down did not return to the live screen")
+    os.unlink(dump)
+    os.rmdir(scratch)
+
+
+SCENARIOS = {"language": language, "supervision": supervision, "shutdown": shutdown, "screen": screen}
 
 
 def main():
@@ -206,7 +320,9 @@ def main():
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
     arguments = parser.parse_args()
     os.makedirs(os.path.dirname(os.path.abspath(arguments.log)), exist_ok=True)
-    session = Session(arguments.iso, arguments.log)
+    monitor_directory = tempfile.mkdtemp(prefix="raeenos-monitor-") if arguments.scenario == "screen" else None
+    monitor_path = os.path.join(monitor_directory, "monitor.sock") if monitor_directory else None
+    session = Session(arguments.iso, arguments.log, monitor_path)
     try:
         session.wait_for(r"^raeen:/\$ ", 60)
         SCENARIOS[arguments.scenario](session)
@@ -215,6 +331,9 @@ def main():
         return 1
     finally:
         session.close()
+        if monitor_path:
+            os.unlink(monitor_path)
+            os.rmdir(monitor_directory)
     print(f"shell_tests: {arguments.scenario}: passed")
     return 0
 

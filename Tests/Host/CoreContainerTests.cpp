@@ -1013,3 +1013,21 @@ TEST(RateLimiter, AHugeTimeGapRefillsToTheBurstWithoutWrapping)
     EXPECT_TRUE(limiter.consider(UINT64_MAX).allowed);
     EXPECT_FALSE(limiter.consider(UINT64_MAX).allowed);
 }
+
+TEST(StaticVector, RemoveKeepsTheOrderOfTheRest)
+{
+    Core::StaticVector<int, 4> vector;
+    for (int value : { 1, 2, 3, 4 })
+        ASSERT_FALSE(vector.try_append(value).is_error());
+    vector.remove(1);
+    ASSERT_EQ(vector.size(), 3u);
+    EXPECT_EQ(vector[0], 1);
+    EXPECT_EQ(vector[1], 3);
+    EXPECT_EQ(vector[2], 4);
+    vector.remove(2);
+    vector.remove(0);
+    ASSERT_EQ(vector.size(), 1u);
+    EXPECT_EQ(vector[0], 3);
+    // Room again for an append.
+    EXPECT_FALSE(vector.try_append(9).is_error());
+}

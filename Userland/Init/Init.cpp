@@ -7,11 +7,13 @@
 
 #include <ABI/Audit.h>
 #include <ABI/Channel.h>
+#include <ABI/Devices.h>
 #include <ABI/Memory.h>
 #include <ABI/ObjectType.h>
 #include <ABI/Process.h>
 #include <ABI/Rights.h>
 #include <ABI/Signals.h>
+#include <ABI/System.h>
 #include <Userland/Init/Manifest.h>
 #include <Userland/Init/Supervision.h>
 #include <Userland/LibC/LaunchBlock.h>
@@ -162,6 +164,20 @@ struct Supervisor {
     // finds the session as it was.
     uint32_t session_console_end;
     uint32_t session_terminal_end;
+    // Both ends of the keyboard channel, kept the same way (keyboard driver to console).
+    uint32_t keyboard_output_end;
+    uint32_t keyboard_input_end;
+    // The keyboard driver's device: the 8042's ports and IRQ 1, made once (0: unavailable).
+    uint32_t keyboard_ports;
+    uint32_t keyboard_interrupt;
+    // The boot framebuffer, taken from the kernel's log, as a memory object (0: none), and
+    // its layout for the console: width, height, pitch, bits per pixel, the red, green and
+    // blue positions and sizes, and the offset of its first pixel in the object.
+    uint32_t framebuffer;
+    char framebuffer_layout[96];
+    uint32_t io_ports;
+    uint32_t mmio;
+    uint32_t interrupt_lines;
     Init::Manifest manifest;
     Service services[Init::maximum_services];
     size_t service_count;
@@ -237,6 +253,27 @@ bool start_service(Service& service, uint64_t now)
             && launch.add(supervisor.system_control,
                 ABI::Right::Read | ABI::Right::Manage | ABI::Right::Duplicate | ABI::Right::Transfer,
                 LibC::HandleRole::SystemControl);
+    if (has(service, Init::Resource::KeyboardDevice)) {
+        ok = ok && supervisor.keyboard_ports && supervisor.keyboard_interrupt
+            && launch.add(supervisor.keyboard_ports,
+                ABI::Right::Read | ABI::Right::Write | ABI::Right::Transfer, LibC::HandleRole::KeyboardPorts)
+            && launch.add(supervisor.keyboard_interrupt,
+                ABI::Right::Wait | ABI::Right::Signal | ABI::Right::Transfer,
+                LibC::HandleRole::KeyboardInterrupt);
+    }
+    if (has(service, Init::Resource::KeyboardOutput))
+        ok = ok
+            && launch.add(supervisor.keyboard_output_end, passed_rights, LibC::HandleRole::KeyboardOutput);
+    if (has(service, Init::Resource::KeyboardInput))
+        ok = ok && launch.add(supervisor.keyboard_input_end, passed_rights, LibC::HandleRole::KeyboardInput);
+    // A console without a screen still serves the serial port: the framebuffer is passed
+    // when there is one.
+    bool with_framebuffer = has(service, Init::Resource::Framebuffer) && supervisor.framebuffer != 0;
+    if (with_framebuffer)
+        ok = ok
+            && launch.add(supervisor.framebuffer,
+                ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Transfer,
+                LibC::HandleRole::Framebuffer);
     if (ok && has(service, Init::Resource::ServiceControl)) {
         uint32_t ends[2];
         ok = System::channel_create(ABI::ChannelQos::Bulk, ends) == 0;
@@ -248,7 +285,11 @@ bool start_service(Service& service, uint64_t now)
         }
     }
     const char* arguments[] = { service.description.name, nullptr };
-    const char* environment[] = { "PATH=/bin", "HOME=/", "TERM=vt100", nullptr };
+    char framebuffer_variable[128];
+    snprintf(framebuffer_variable, sizeof(framebuffer_variable), "RAEEN_FRAMEBUFFER=%s",
+        supervisor.framebuffer_layout);
+    const char* environment[]
+        = { "PATH=/bin", "HOME=/", "TERM=vt100", with_framebuffer ? framebuffer_variable : nullptr, nullptr };
     size_t block_size = LibC::launch_block_size(arguments, environment, launch.count - 1);
     uint8_t block[1024];
     int64_t launch_block = -1;
@@ -493,6 +534,57 @@ void serve_control(Service& client, uint64_t now)
     }
 }
 
+bool any_service_has(Init::Resource resource)
+{
+    for (size_t index = 0; index < s_supervisor.service_count; ++index) {
+        if (has(s_supervisor.services[index], resource))
+            return true;
+    }
+    return false;
+}
+
+// The devices the manifest's services ask for, made once: a restarted driver gets the same.
+void prepare_devices()
+{
+    Supervisor& supervisor = s_supervisor;
+    if (any_service_has(Init::Resource::KeyboardDevice)) {
+        constexpr uint64_t controller_ports = 0x60;
+        constexpr uint64_t controller_port_count = 5;
+        constexpr uint64_t keyboard_irq = 1;
+        int64_t ports = System::resource_narrow(supervisor.io_ports, controller_ports, controller_port_count);
+        int64_t interrupt = System::interrupt_create(
+            supervisor.interrupt_lines, keyboard_irq, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq));
+        if (ports > 0 && interrupt > 0) {
+            supervisor.keyboard_ports = static_cast<uint32_t>(ports);
+            supervisor.keyboard_interrupt = static_cast<uint32_t>(interrupt);
+        } else {
+            log("the keyboard's ports or interrupt are unavailable (%lld, %lld)",
+                static_cast<long long>(ports), static_cast<long long>(interrupt));
+        }
+    }
+    if (any_service_has(Init::Resource::Framebuffer)) {
+        ABI::FramebufferInfo info {};
+        int64_t taken = System::system_framebuffer(supervisor.system_control, &info);
+        uint64_t base = info.physical_address & ~(ABI::memory_page_size - 1);
+        uint64_t end
+            = (info.physical_address + info.size + ABI::memory_page_size - 1) & ~(ABI::memory_page_size - 1);
+        int64_t memory = taken == 0 ? System::memory_object_create_physical(
+                             supervisor.mmio, base, end - base, ABI::physical_write_combining)
+                                    : taken;
+        if (memory > 0) {
+            supervisor.framebuffer = static_cast<uint32_t>(memory);
+            snprintf(supervisor.framebuffer_layout, sizeof(supervisor.framebuffer_layout),
+                "%u %u %u %u %u %u %u %u %u %u %llu", info.width, info.height, info.pitch,
+                info.bits_per_pixel, info.red_position, info.red_size, info.green_position, info.green_size,
+                info.blue_position, info.blue_size,
+                static_cast<unsigned long long>(info.physical_address - base));
+        } else {
+            log("no framebuffer for the console (error %lld); it serves the serial port alone",
+                static_cast<long long>(-memory));
+        }
+    }
+}
+
 bool read_manifest()
 {
     LibC::RamdiskNode file;
@@ -529,13 +621,21 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value, const ABI::Start
     // The library reads the RAM disk (the manifest, the programs) through this role.
     LibC::StartupHandle roles[] = { { LibC::HandleRole::Ramdisk, 0, s_supervisor.ramdisk } };
     LibC::set_startup_handles(roles, 1);
+    s_supervisor.io_ports = startup->handles[IoPortsIndex];
+    s_supervisor.mmio = startup->handles[MmioIndex];
+    s_supervisor.interrupt_lines = startup->handles[InterruptLinesIndex];
     uint32_t session[2];
-    if (System::channel_create(ABI::ChannelQos::Bulk, session) != 0)
+    uint32_t keyboard[2];
+    if (System::channel_create(ABI::ChannelQos::Bulk, session) != 0
+        || System::channel_create(ABI::ChannelQos::Bulk, keyboard) != 0)
         return 10;
     s_supervisor.session_console_end = session[0];
     s_supervisor.session_terminal_end = session[1];
+    s_supervisor.keyboard_input_end = keyboard[0];
+    s_supervisor.keyboard_output_end = keyboard[1];
     if (!read_manifest())
         return 11;
+    prepare_devices();
     uint64_t now = System::clock_monotonic();
     for (size_t index = 0; index < s_supervisor.service_count; ++index) {
         Service& service = s_supervisor.services[index];

@@ -16,6 +16,10 @@ constexpr ResourceName resource_names[] = {
     { "ramdisk", Resource::Ramdisk },
     { "system-control", Resource::SystemControl },
     { "service-control", Resource::ServiceControl },
+    { "framebuffer", Resource::Framebuffer },
+    { "keyboard-device", Resource::KeyboardDevice },
+    { "keyboard-output", Resource::KeyboardOutput },
+    { "keyboard-input", Resource::KeyboardInput },
 };
 
 struct Word {

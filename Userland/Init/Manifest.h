@@ -7,7 +7,8 @@
 //
 // RESOURCEs are the handles the service is started with, and nothing else: serial-console,
 // console-session, terminal (standard input, output and error on the console session),
-// ramdisk, system-control, service-control. '#' starts a comment. The manifest is read from
+// ramdisk, system-control, service-control, framebuffer, keyboard-device, keyboard-output,
+// keyboard-input. '#' starts a comment. The manifest is read from
 // outside the program, so the parser checks everything and never reads past the text; a
 // line it cannot read is reported and skipped. Pure: host tests and a fuzz target run it.
 
@@ -23,6 +24,10 @@ enum class Resource : uint32_t {
     Ramdisk = 1u << 3,
     SystemControl = 1u << 4,
     ServiceControl = 1u << 5,
+    Framebuffer = 1u << 6,
+    KeyboardDevice = 1u << 7,
+    KeyboardOutput = 1u << 8,
+    KeyboardInput = 1u << 9,
 };
 
 enum class RestartPolicy : uint8_t {

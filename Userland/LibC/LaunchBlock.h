@@ -38,6 +38,11 @@ enum class HandleRole : uint32_t {
     ServiceControl = 6, // a channel to init's service control (Userland/Init)
     SerialConsole = 7, // the kernel's serial console (the console service's)
     ConsoleSession = 8, // the console's end of a terminal session (the console service's)
+    Framebuffer = 9, // the boot framebuffer's memory object; its layout in RAEEN_FRAMEBUFFER
+    KeyboardPorts = 10, // the PS/2 controller's I/O ports, 0x60-0x64
+    KeyboardInterrupt = 11, // ISA IRQ 1
+    KeyboardOutput = 12, // the keyboard driver's end of the keyboard channel
+    KeyboardInput = 13, // the console's end of it
 };
 
 // LaunchHandle flags.

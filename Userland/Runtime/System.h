@@ -485,6 +485,12 @@ inline int64_t system_process_kill(uint32_t system, uint64_t id)
     return system_call(ABI::Syscall::SystemProcessKill, system, id);
 }
 
+// Takes the boot framebuffer from the kernel's log (Manage on the SystemControl).
+inline int64_t system_framebuffer(uint32_t system, ABI::FramebufferInfo* info)
+{
+    return system_call(ABI::Syscall::SystemFramebuffer, system, reinterpret_cast<uint64_t>(info));
+}
+
 // The time of day, UTC, in Unix seconds; 0 when the kernel has no valid time.
 inline uint64_t clock_wall()
 {
