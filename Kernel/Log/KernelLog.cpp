@@ -13,6 +13,9 @@ constexpr Core::usize history_bytes = 64 * 1024;
 
 struct LogState {
     Core::StaticVector<Console::ConsoleDevice*, max_consoles> consoles;
+    // Consoles handed to user space (remove_console): no records, but a panic still shows
+    // there, since nothing in user space will show it any more.
+    Core::StaticVector<Console::ConsoleDevice*, max_consoles> panic_only;
     Core::OverwritingByteRing<history_bytes> history;
 };
 
@@ -71,6 +74,7 @@ bool remove_console(Console::ConsoleDevice& console)
         for (Core::usize index = 0; index < state.consoles.size(); ++index) {
             if (state.consoles[index] == &console) {
                 state.consoles.remove(index);
+                (void)state.panic_only.try_append(&console);
                 return true;
             }
         }
@@ -104,6 +108,8 @@ void write_outside_records(void (*write)(void* context), void* context)
 void write_to_consoles_for_panic(Core::StringView text, Console::Color color)
 {
     for (auto* console : s_state.unsafe_unlocked_for_panic().consoles)
+        console->write(text, color);
+    for (auto* console : s_state.unsafe_unlocked_for_panic().panic_only)
         console->write(text, color);
 }
 

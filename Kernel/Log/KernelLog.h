@@ -27,7 +27,7 @@ void set_level(Level level);
 // console table is full.
 bool add_console(Console::ConsoleDevice& console);
 // Stops sending records to `console` (the framebuffer, once user space's console service
-// takes the screen). Returns whether it was registered.
+// takes the screen); a panic is still written there. Returns whether it was registered.
 bool remove_console(Console::ConsoleDevice& console);
 
 // Writes one finished message as a record (adds timestamp, level and newline).
