@@ -249,6 +249,38 @@ void* bsearch(const void* key, const void* elements, size_t count, size_t size,
 {
     return LibC::bsearch(key, elements, count, size, compare);
 }
+// rand: a 64-bit linear congruential generator (Knuth's MMIX constants), its high bits
+// returned; the same seed gives the same sequence, as C requires. Not for secrets.
+namespace {
+uint64_t s_random_state = 1;
+}
+
+int rand(void)
+{
+    s_random_state = s_random_state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int>(s_random_state >> 33);
+}
+
+void srand(unsigned seed)
+{
+    s_random_state = seed;
+}
+
+div_t div(int numerator, int denominator)
+{
+    return { numerator / denominator, numerator % denominator };
+}
+
+ldiv_t ldiv(long numerator, long denominator)
+{
+    return { numerator / denominator, numerator % denominator };
+}
+
+lldiv_t lldiv(long long numerator, long long denominator)
+{
+    return { numerator / denominator, numerator % denominator };
+}
+
 int abs(int value)
 {
     return value < 0 ? -value : value;

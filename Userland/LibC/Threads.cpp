@@ -8,6 +8,7 @@
 #include <Userland/LibC/include/errno.h>
 #include <Userland/LibC/include/pthread.h>
 #include <Userland/LibC/include/stdlib.h>
+#include <Userland/LibC/include/time.h>
 #include <Userland/Runtime/System.h>
 #include <Userland/Runtime/ThreadBlock.h>
 
@@ -28,7 +29,46 @@ extern "C" void raeen_pthread_start();
 
 namespace {
 
-constexpr size_t stack_size = 128 * 1024;
+constexpr size_t default_stack_size = 128 * 1024;
+constexpr size_t maximum_stack_size = 64 * 1024 * 1024;
+
+// pthread keys: which are in use, and their destructors.
+struct Key {
+    bool in_use;
+    void (*destructor)(void*);
+};
+Key s_keys[PTHREAD_KEYS_MAX];
+LibC::FutexLock s_keys_lock;
+
+// Runs the destructors of the calling thread's non-null values, as POSIX says: up to
+// PTHREAD_DESTRUCTOR_ITERATIONS rounds, since a destructor may set values again.
+void run_key_destructors()
+{
+    void** values = Runtime::current_thread_block()->thread_specific;
+    if (!values)
+        return;
+    for (int round = 0; round < PTHREAD_DESTRUCTOR_ITERATIONS; ++round) {
+        bool any = false;
+        for (unsigned key = 0; key < PTHREAD_KEYS_MAX; ++key) {
+            void* value = values[key];
+            void (*destructor)(void*) = nullptr;
+            {
+                LibC::FutexLocker locker(s_keys_lock);
+                if (s_keys[key].in_use)
+                    destructor = s_keys[key].destructor;
+            }
+            if (value && destructor) {
+                values[key] = nullptr;
+                destructor(value);
+                any = true;
+            }
+        }
+        if (!any)
+            break;
+    }
+    free(values);
+    Runtime::current_thread_block()->thread_specific = nullptr;
+}
 
 LibC::FutexLock s_ended_lock;
 raeen_pthread* s_ended_detached;
@@ -70,10 +110,55 @@ extern "C" {
     pthread_exit(thread->start(thread->argument));
 }
 
+int pthread_attr_init(pthread_attr_t* attributes)
+{
+    *attributes = { default_stack_size, PTHREAD_CREATE_JOINABLE };
+    return 0;
+}
+
+int pthread_attr_destroy(pthread_attr_t*)
+{
+    return 0;
+}
+
+int pthread_attr_setstacksize(pthread_attr_t* attributes, size_t size)
+{
+    if (size < PTHREAD_STACK_MIN || size > maximum_stack_size)
+        return EINVAL;
+    attributes->stack_size = size;
+    return 0;
+}
+
+int pthread_attr_getstacksize(const pthread_attr_t* attributes, size_t* size)
+{
+    *size = attributes->stack_size;
+    return 0;
+}
+
+int pthread_attr_setdetachstate(pthread_attr_t* attributes, int state)
+{
+    if (state != PTHREAD_CREATE_JOINABLE && state != PTHREAD_CREATE_DETACHED)
+        return EINVAL;
+    attributes->detach_state = state;
+    return 0;
+}
+
+int pthread_attr_getdetachstate(const pthread_attr_t* attributes, int* state)
+{
+    *state = attributes->detach_state;
+    return 0;
+}
+
 int pthread_create(pthread_t* result, const pthread_attr_t* attributes, void* (*start)(void*), void* argument)
 {
+    pthread_attr_t chosen;
+    (void)pthread_attr_init(&chosen);
     if (attributes)
+        chosen = *attributes;
+    if (chosen.stack_size < PTHREAD_STACK_MIN || chosen.stack_size > maximum_stack_size)
         return EINVAL;
+    // A multiple of 16, so that the top stays aligned.
+    size_t stack_size = (chosen.stack_size + 15) & ~size_t(15);
     release_ended_detached();
     auto* thread = static_cast<raeen_pthread*>(calloc(1, sizeof(raeen_pthread)));
     void* stack = malloc(stack_size);
@@ -82,7 +167,7 @@ int pthread_create(pthread_t* result, const pthread_attr_t* attributes, void* (*
         free(stack);
         return EAGAIN;
     }
-    *thread = { 0, start, argument, nullptr, stack, false, nullptr };
+    *thread = { 0, start, argument, nullptr, stack, chosen.detach_state == PTHREAD_CREATE_DETACHED, nullptr };
     // The stack's top, 16-byte aligned (malloc's blocks are, and the size is a multiple).
     int64_t handle = System::thread_create(
         raeen_pthread_start, static_cast<char*>(stack) + stack_size, reinterpret_cast<uint64_t>(thread));
@@ -121,6 +206,7 @@ int pthread_detach(pthread_t thread)
 
 void pthread_exit(void* result)
 {
+    run_key_destructors();
     raeen_pthread* self = pthread_self();
     self->result = result;
     {
@@ -205,6 +291,94 @@ int pthread_cond_wait(pthread_cond_t* condition, pthread_mutex_t* mutex)
     LibC::unlock_futex_word(mutex->state);
     (void)System::futex_wait(&condition->sequence, seen);
     LibC::lock_futex_word_contended(mutex->state);
+    return 0;
+}
+
+int pthread_cond_timedwait(pthread_cond_t* condition, pthread_mutex_t* mutex, const struct timespec* deadline)
+{
+    if (!deadline || deadline->tv_nsec < 0 || deadline->tv_nsec >= 1000000000)
+        return EINVAL;
+    // The deadline is on the real-time clock; futexes wait on the monotonic one. The time
+    // left is measured once, so a change of the wall clock meanwhile does not move it.
+    struct timespec now { };
+    (void)clock_gettime(CLOCK_REALTIME, &now);
+    int64_t left = (deadline->tv_sec - now.tv_sec) * 1000000000ll + (deadline->tv_nsec - now.tv_nsec);
+    if (left <= 0)
+        return ETIMEDOUT;
+    uint64_t monotonic_deadline = System::clock_monotonic() + static_cast<uint64_t>(left);
+    uint32_t seen = __atomic_load_n(&condition->sequence, __ATOMIC_ACQUIRE);
+    LibC::unlock_futex_word(mutex->state);
+    int64_t waited = System::futex_wait(&condition->sequence, seen, monotonic_deadline);
+    LibC::lock_futex_word_contended(mutex->state);
+    return waited == System::failure(ABI::ErrorCode::TimedOut) ? ETIMEDOUT : 0;
+}
+
+int pthread_once(pthread_once_t* once, void (*routine)(void))
+{
+    // 0: not run; 1: running, nobody waiting; 2: running, someone waiting; 3: done.
+    for (;;) {
+        uint32_t state = __atomic_load_n(&once->state, __ATOMIC_ACQUIRE);
+        if (state == 3)
+            return 0;
+        if (state == 0) {
+            uint32_t expected = 0;
+            if (!__atomic_compare_exchange_n(
+                    &once->state, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
+                continue;
+            routine();
+            if (__atomic_exchange_n(&once->state, 3, __ATOMIC_RELEASE) == 2)
+                (void)System::futex_wake(&once->state, ~0ull);
+            return 0;
+        }
+        uint32_t expected = 1;
+        if (state == 1
+            && !__atomic_compare_exchange_n(
+                &once->state, &expected, 2, false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
+            continue;
+        (void)System::futex_wait(&once->state, 2);
+    }
+}
+
+int pthread_key_create(pthread_key_t* key, void (*destructor)(void*))
+{
+    LibC::FutexLocker locker(s_keys_lock);
+    for (unsigned index = 0; index < PTHREAD_KEYS_MAX; ++index) {
+        if (!s_keys[index].in_use) {
+            s_keys[index] = { true, destructor };
+            *key = index;
+            return 0;
+        }
+    }
+    return EAGAIN;
+}
+
+int pthread_key_delete(pthread_key_t key)
+{
+    LibC::FutexLocker locker(s_keys_lock);
+    if (key >= PTHREAD_KEYS_MAX || !s_keys[key].in_use)
+        return EINVAL;
+    // Values other threads hold stay with them, without a destructor (as POSIX has it).
+    s_keys[key] = { false, nullptr };
+    return 0;
+}
+
+void* pthread_getspecific(pthread_key_t key)
+{
+    void** values = Runtime::current_thread_block()->thread_specific;
+    return values && key < PTHREAD_KEYS_MAX ? values[key] : nullptr;
+}
+
+int pthread_setspecific(pthread_key_t key, const void* value)
+{
+    if (key >= PTHREAD_KEYS_MAX)
+        return EINVAL;
+    Runtime::ThreadBlock* block = Runtime::current_thread_block();
+    if (!block->thread_specific) {
+        block->thread_specific = static_cast<void**>(calloc(PTHREAD_KEYS_MAX, sizeof(void*)));
+        if (!block->thread_specific)
+            return ENOMEM;
+    }
+    block->thread_specific[key] = const_cast<void*>(value);
     return 0;
 }
 

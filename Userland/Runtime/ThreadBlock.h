@@ -17,7 +17,9 @@ struct ThreadBlock {
     int reserved_int;
     // The thread's pthread record (Userland/LibC/Threads.cpp), null until it has one.
     void* posix_thread;
-    uint64_t reserved[5];
+    // The thread's values of pthread keys (pthread_setspecific), null until it sets one.
+    void** thread_specific;
+    uint64_t reserved[4];
 };
 static_assert(sizeof(ThreadBlock) == 64, "Start.S reserves 64 bytes");
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 extern "C" void _thread_start();
 
@@ -149,6 +150,51 @@ extern "C" int64_t thread_main(uint64_t argument, uint64_t)
         (void)System::thread_yield();
     return errno == ERANGE ? 1 : -2;
 }
+
+namespace {
+
+void* return_argument(void* argument)
+{
+    return argument;
+}
+
+int s_once_runs;
+pthread_once_t s_once = PTHREAD_ONCE_INIT;
+
+void run_once()
+{
+    // Slow enough that the other callers arrive while it runs, and wait.
+    for (int spin = 0; spin < 3; ++spin)
+        (void)System::thread_yield();
+    __atomic_add_fetch(&s_once_runs, 1, __ATOMIC_RELAXED);
+}
+
+void* call_once(void*)
+{
+    (void)pthread_once(&s_once, run_once);
+    return nullptr;
+}
+
+pthread_key_t s_key;
+int s_destructions;
+int s_thread_value;
+
+void count_destruction(void* value)
+{
+    if (value == &s_thread_value)
+        ++s_destructions;
+}
+
+// A new thread sees no value for the key until it sets its own, which is destroyed when the
+// thread ends.
+void* use_key(void*)
+{
+    void* initial = pthread_getspecific(s_key);
+    (void)pthread_setspecific(s_key, &s_thread_value);
+    return initial;
+}
+
+} // namespace
 
 extern "C" int64_t main(uint64_t, uint64_t, const void*)
 {
@@ -316,6 +362,65 @@ extern "C" int64_t main(uint64_t, uint64_t, const void*)
                            &scanned_double, scanned_word)
                 == 3
             && scanned_integer == -12 && scanned_double == 0.5 && strcmp(scanned_word, "raeen") == 0))
+        return checks.failed_check();
+    // Thread attributes: a small stack, and a thread detached from the start.
+    pthread_attr_t attributes;
+    size_t stack_size = 0;
+    if (!checks.expect(pthread_attr_init(&attributes) == 0
+            && pthread_attr_setstacksize(&attributes, 32 * 1024) == 0
+            && pthread_attr_getstacksize(&attributes, &stack_size) == 0 && stack_size == 32 * 1024
+            && pthread_attr_setstacksize(&attributes, 100) == EINVAL))
+        return checks.failed_check();
+    pthread_t small_stack;
+    void* small_result = nullptr;
+    if (!checks.expect(pthread_create(&small_stack, &attributes, return_argument, &s_counter) == 0
+            && pthread_join(small_stack, &small_result) == 0 && small_result == &s_counter))
+        return checks.failed_check();
+    (void)pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    pthread_t born_detached;
+    if (!checks.expect(pthread_create(&born_detached, &attributes, return_argument, nullptr) == 0
+            && pthread_join(born_detached, nullptr) == EINVAL))
+        return checks.failed_check();
+    // A timed wait that nobody signals ends at its deadline with ETIMEDOUT.
+    pthread_mutex_t timed_mutex = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t never_signalled = PTHREAD_COND_INITIALIZER;
+    struct timespec deadline { };
+    (void)clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_nsec += 50'000'000;
+    if (deadline.tv_nsec >= 1'000'000'000) {
+        deadline.tv_nsec -= 1'000'000'000;
+        ++deadline.tv_sec;
+    }
+    (void)pthread_mutex_lock(&timed_mutex);
+    int timed = pthread_cond_timedwait(&never_signalled, &timed_mutex, &deadline);
+    if (!checks.expect(timed == ETIMEDOUT && pthread_mutex_unlock(&timed_mutex) == 0))
+        return checks.failed_check();
+    // pthread_once runs its routine once, whoever calls first; keys keep a value per thread
+    // and run their destructor when a thread ends.
+    pthread_t once_callers[3];
+    for (pthread_t& caller : once_callers)
+        (void)pthread_create(&caller, nullptr, call_once, nullptr);
+    for (pthread_t caller : once_callers)
+        (void)pthread_join(caller, nullptr);
+    if (!checks.expect(s_once_runs == 1))
+        return checks.failed_check();
+    if (!checks.expect(pthread_key_create(&s_key, count_destruction) == 0
+            && pthread_setspecific(s_key, &s_counter) == 0 && pthread_getspecific(s_key) == &s_counter))
+        return checks.failed_check();
+    pthread_t keeper;
+    void* seen_in_thread = &s_counter;
+    if (!checks.expect(pthread_create(&keeper, nullptr, use_key, nullptr) == 0
+            && pthread_join(keeper, &seen_in_thread) == 0 && seen_in_thread == nullptr && s_destructions == 1
+            && pthread_getspecific(s_key) == &s_counter && pthread_key_delete(s_key) == 0))
+        return checks.failed_check();
+    // rand repeats for a seed; div.
+    srand(7);
+    int first_random = rand();
+    int second_random = rand();
+    srand(7);
+    if (!checks.expect(rand() == first_random && rand() == second_random && first_random != second_random
+            && first_random >= 0 && first_random <= RAND_MAX && div(-7, 2).quot == -3
+            && div(-7, 2).rem == -1))
         return checks.failed_check();
     if (!checks.expect(s_constructed && atexit(registered_first) == 0 && atexit(registered_second) == 0))
         return checks.failed_check();
