@@ -195,6 +195,10 @@ def language(session):
     if session.output.find("done (status -2000)  sleep 60", start) < 0:
         raise TestFailure("the killed job's end was not reported")
     expect_lines(session, "kill 1", ["kill: 1: not permitted"])
+    # The wall clock, formatted: this year, as the host has it (UTC).
+    year = session.run("date +%Y").strip()
+    if year != time.strftime("%Y", time.gmtime()):
+        raise TestFailure(f"date +%Y: got {year!r}")
     # Scripts, with their arguments.
     expect_lines(session, "sh /tests/script.sh first second", ["script: first second", "status 1", "done"])
     # The working directory.

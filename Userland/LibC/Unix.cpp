@@ -7,7 +7,9 @@
 #include <Userland/LibC/include/dirent.h>
 #include <Userland/LibC/include/errno.h>
 #include <Userland/LibC/include/fcntl.h>
+#include <Userland/LibC/include/stdio.h>
 #include <Userland/LibC/include/stdlib.h>
+#include <Userland/LibC/include/string.h>
 #include <Userland/LibC/include/sys/stat.h>
 #include <Userland/LibC/include/termios.h>
 #include <Userland/LibC/include/time.h>
@@ -316,6 +318,209 @@ struct tm* gmtime(const time_t* time)
 {
     static struct tm shared;
     return gmtime_r(time, &shared);
+}
+
+// RaeenOS keeps no time zones yet: local time is UTC.
+struct tm* localtime_r(const time_t* time, struct tm* result)
+{
+    return gmtime_r(time, result);
+}
+
+struct tm* localtime(const time_t* time)
+{
+    return gmtime(time);
+}
+
+// The Unix time of a UTC calendar time; fields out of range are carried into the next
+// (a tm_mday of 32 is the first of the next month), as mktime normalises them.
+time_t timegm(struct tm* calendar)
+{
+    int64_t year = calendar->tm_year + 1900LL;
+    int64_t month = calendar->tm_mon;
+    year += month / 12;
+    month %= 12;
+    if (month < 0) {
+        month += 12;
+        --year;
+    }
+    // Days from 1970-01-01 to the first of the month (the days-from-civil count).
+    int64_t shifted_year = month < 2 ? year - 1 : year;
+    int64_t era = (shifted_year >= 0 ? shifted_year : shifted_year - 399) / 400;
+    int64_t year_of_era = shifted_year - era * 400;
+    int64_t day_of_year = (153 * (month + (month > 1 ? -2 : 10)) + 2) / 5;
+    int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    int64_t days = era * 146097 + day_of_era - 719468 + (calendar->tm_mday - 1);
+    time_t seconds = days * 86400 + calendar->tm_hour * 3600LL + calendar->tm_min * 60LL + calendar->tm_sec;
+    (void)gmtime_r(&seconds, calendar);
+    return seconds;
+}
+
+time_t mktime(struct tm* calendar)
+{
+    return timegm(calendar);
+}
+
+double difftime(time_t end, time_t start)
+{
+    return static_cast<double>(end - start);
+}
+
+clock_t clock(void)
+{
+    // The processor time of a program is not measured yet: the time since boot stands in,
+    // which only ever overstates it.
+    return static_cast<clock_t>(System::clock_monotonic() / (1000000000ull / CLOCKS_PER_SEC));
+}
+
+size_t strftime(char* buffer, size_t capacity, const char* format, const struct tm* calendar)
+{
+    static const char* const day_names[]
+        = { "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday" };
+    static const char* const month_names[] = { "January", "February", "March", "April", "May", "June", "July",
+        "August", "September", "October", "November", "December" };
+    size_t length = 0;
+    bool overflow = false;
+    auto append = [&](const char* text, size_t count) {
+        for (size_t index = 0; index < count; ++index) {
+            if (length + 1 >= capacity) {
+                overflow = true;
+                return;
+            }
+            buffer[length++] = text[index];
+        }
+    };
+    auto append_number = [&](long long value, int width, char pad) {
+        char digits[24];
+        int written = snprintf(digits, sizeof(digits), pad == '0' ? "%0*lld" : "%*lld", width, value);
+        append(digits, static_cast<size_t>(written));
+    };
+    int weekday = calendar->tm_wday >= 0 && calendar->tm_wday < 7 ? calendar->tm_wday : 0;
+    int month = calendar->tm_mon >= 0 && calendar->tm_mon < 12 ? calendar->tm_mon : 0;
+    int hour12 = calendar->tm_hour % 12 == 0 ? 12 : calendar->tm_hour % 12;
+    for (const char* position = format; *position && !overflow; ++position) {
+        if (*position != '%' || position[1] == 0) {
+            append(position, 1);
+            continue;
+        }
+        char directive = *++position;
+        char scratch[64];
+        switch (directive) {
+        case 'a':
+            append(day_names[weekday], 3);
+            break;
+        case 'A':
+            append(day_names[weekday], strlen(day_names[weekday]));
+            break;
+        case 'b':
+        case 'h':
+            append(month_names[month], 3);
+            break;
+        case 'B':
+            append(month_names[month], strlen(month_names[month]));
+            break;
+        case 'c':
+            snprintf(scratch, sizeof(scratch), "%.3s %.3s %2d %02d:%02d:%02d %d", day_names[weekday],
+                month_names[month], calendar->tm_mday, calendar->tm_hour, calendar->tm_min, calendar->tm_sec,
+                calendar->tm_year + 1900);
+            append(scratch, strlen(scratch));
+            break;
+        case 'C':
+            append_number((calendar->tm_year + 1900) / 100, 2, '0');
+            break;
+        case 'd':
+            append_number(calendar->tm_mday, 2, '0');
+            break;
+        case 'D':
+            snprintf(scratch, sizeof(scratch), "%02d/%02d/%02d", month + 1, calendar->tm_mday,
+                (calendar->tm_year + 1900) % 100);
+            append(scratch, strlen(scratch));
+            break;
+        case 'e':
+            append_number(calendar->tm_mday, 2, ' ');
+            break;
+        case 'F':
+            snprintf(scratch, sizeof(scratch), "%d-%02d-%02d", calendar->tm_year + 1900, month + 1,
+                calendar->tm_mday);
+            append(scratch, strlen(scratch));
+            break;
+        case 'H':
+            append_number(calendar->tm_hour, 2, '0');
+            break;
+        case 'I':
+            append_number(hour12, 2, '0');
+            break;
+        case 'j':
+            append_number(calendar->tm_yday + 1, 3, '0');
+            break;
+        case 'm':
+            append_number(month + 1, 2, '0');
+            break;
+        case 'M':
+            append_number(calendar->tm_min, 2, '0');
+            break;
+        case 'n':
+            append("\n", 1);
+            break;
+        case 'p':
+            append(calendar->tm_hour < 12 ? "AM" : "PM", 2);
+            break;
+        case 'R':
+            snprintf(scratch, sizeof(scratch), "%02d:%02d", calendar->tm_hour, calendar->tm_min);
+            append(scratch, strlen(scratch));
+            break;
+        case 's': {
+            struct tm copy = *calendar;
+            append_number(static_cast<long long>(timegm(&copy)), 1, ' ');
+            break;
+        }
+        case 'S':
+            append_number(calendar->tm_sec, 2, '0');
+            break;
+        case 't':
+            append("\t", 1);
+            break;
+        case 'T':
+        case 'X':
+            snprintf(scratch, sizeof(scratch), "%02d:%02d:%02d", calendar->tm_hour, calendar->tm_min,
+                calendar->tm_sec);
+            append(scratch, strlen(scratch));
+            break;
+        case 'u':
+            append_number(weekday == 0 ? 7 : weekday, 1, ' ');
+            break;
+        case 'w':
+            append_number(weekday, 1, ' ');
+            break;
+        case 'x':
+            snprintf(scratch, sizeof(scratch), "%02d/%02d/%02d", month + 1, calendar->tm_mday,
+                (calendar->tm_year + 1900) % 100);
+            append(scratch, strlen(scratch));
+            break;
+        case 'y':
+            append_number((calendar->tm_year + 1900) % 100, 2, '0');
+            break;
+        case 'Y':
+            append_number(calendar->tm_year + 1900LL, 1, ' ');
+            break;
+        case 'z':
+            append("+0000", 5);
+            break;
+        case 'Z':
+            append("UTC", 3);
+            break;
+        case '%':
+            append("%", 1);
+            break;
+        default:
+            // Not a known directive: kept as it is written.
+            append(position - 1, 2);
+            break;
+        }
+    }
+    if (overflow || capacity == 0)
+        return 0;
+    buffer[length] = 0;
+    return length;
 }
 
 // ---- getopt (POSIX), with the usual ':' for arguments and a leading ':' in `options` ----

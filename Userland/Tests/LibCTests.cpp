@@ -413,6 +413,25 @@ extern "C" int64_t main(uint64_t, uint64_t, const void*)
             && pthread_join(keeper, &seen_in_thread) == 0 && seen_in_thread == nullptr && s_destructions == 1
             && pthread_getspecific(s_key) == &s_counter && pthread_key_delete(s_key) == 0))
         return checks.failed_check();
+    // Calendar time: 2024-02-29 13:05:09 UTC is Unix time 1709211909, a Thursday.
+    time_t leap_day = 1709211909;
+    struct tm calendar { };
+    char formatted[96];
+    (void)gmtime_r(&leap_day, &calendar);
+    size_t formatted_length
+        = strftime(formatted, sizeof(formatted), "%F %T %a %b %e %j %I%p %Z %s %%", &calendar);
+    if (!checks.expect(formatted_length > 0
+            && strcmp(formatted, "2024-02-29 13:05:09 Thu Feb 29 060 01PM UTC 1709211909 %") == 0
+            && timegm(&calendar) == leap_day))
+        return checks.failed_check();
+    // mktime carries fields out of range: the 32nd of December is the 1st of January.
+    struct tm carried { };
+    carried.tm_year = 99;
+    carried.tm_mon = 11;
+    carried.tm_mday = 32;
+    if (!checks.expect(mktime(&carried) == 946684800 && carried.tm_year == 100 && carried.tm_mon == 0
+            && carried.tm_mday == 1 && carried.tm_wday == 6 && strftime(formatted, 4, "%Y", &carried) == 0))
+        return checks.failed_check();
     // rand repeats for a seed; div.
     srand(7);
     int first_random = rand();

@@ -1,17 +1,27 @@
-// date: the time of day, UTC (the RTC read at boot, plus the time since).
+// date [+FORMAT]: the time of day, UTC (the RTC read at boot, plus the time since), in
+// strftime's FORMAT (default "%a %b %e %H:%M:%S %Z %Y").
 
 #include <stdio.h>
 #include <time.h>
 
-int main()
+int main(int argument_count, char** arguments)
 {
-    static const char* const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-    static const char* const months[]
-        = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    const char* format = "%a %b %e %H:%M:%S %Z %Y";
+    if (argument_count > 1) {
+        if (arguments[1][0] != '+') {
+            fprintf(stderr, "usage: date [+FORMAT]\n");
+            return 2;
+        }
+        format = arguments[1] + 1;
+    }
     time_t now = time(nullptr);
     tm calendar {};
     gmtime_r(&now, &calendar);
-    printf("%s %s %2d %02d:%02d:%02d UTC %d\n", days[calendar.tm_wday], months[calendar.tm_mon],
-        calendar.tm_mday, calendar.tm_hour, calendar.tm_min, calendar.tm_sec, calendar.tm_year + 1900);
+    char text[256];
+    if (strftime(text, sizeof(text), format, &calendar) == 0 && format[0] != 0) {
+        fprintf(stderr, "date: the format gives too long a text\n");
+        return 1;
+    }
+    puts(text);
     return 0;
 }
