@@ -1,6 +1,6 @@
 // Fuzz target: text to floating point (Userland/LibC/FloatParsing.h) and scanf's engine
 // (Scanning.h). strtod and strtof must agree with glibc's, bit for bit and in where they
-// stop, on any text; scanning any text with a few formats must stay inside the buffers.
+// stop, on any text (strtold too); scanning any text with a few formats must stay inside the buffers.
 
 #include <Userland/LibC/FloatParsing.h>
 #include <Userland/LibC/Scanning.h>
@@ -44,6 +44,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     if (our_end != their_end)
         __builtin_trap();
     if (!std::isnan(expected_float) && std::memcmp(&expected_float, &actual_float, sizeof(float)) != 0)
+        __builtin_trap();
+
+    long double expected_long = std::strtold(text.c_str(), &their_end);
+    long double actual_long = LibC::strtold(text.c_str(), &our_end, errors);
+    if (our_end != their_end)
+        __builtin_trap();
+    // The 10 bytes of the 80-bit format; the rest is padding.
+    if (!std::isnan(expected_long) && std::memcmp(&expected_long, &actual_long, 10) != 0)
         __builtin_trap();
 
     char word[32];

@@ -185,6 +185,45 @@ TEST(LibCFloatParsing, RandomDigitStringsMatchGlibc)
     }
 }
 
+namespace {
+
+void expect_same_long_double(const std::string& text)
+{
+    char* glibc_end = nullptr;
+    long double expected = std::strtold(text.c_str(), &glibc_end);
+    char* our_end = nullptr;
+    LibC::ConversionErrors errors;
+    long double actual = LibC::strtold(text.c_str(), &our_end, errors);
+    EXPECT_EQ(our_end - text.c_str(), glibc_end - text.c_str()) << text;
+    if (std::isnan(expected)) {
+        EXPECT_TRUE(std::isnan(actual)) << text;
+        return;
+    }
+    // The 10 bytes of the 80-bit format (the rest of long double is padding).
+    EXPECT_EQ(std::memcmp(&actual, &expected, 10), 0) << text << ": " << static_cast<double>(actual);
+}
+
+} // namespace
+
+TEST(LibCFloatParsing, LongDoublesMatchGlibc)
+{
+    for (const char* text : tricky_texts)
+        expect_same_long_double(text);
+    for (const char* text : { "1.18973149535723176502e+4932", "1.18973149535723176509e+4932", "1e4933",
+             "3.6e-4951", "1.8e-4951", "1.9e-4951", "3.36210314311209350626e-4932",
+             "0x1.fffffffffffffffep16383", "0x1.ffffffffffffffffp16383", "0x1p-16445", "0x1p-16446",
+             "0x8p-16448", "18446744073709551615", "18446744073709551616.5", "36893488147419103231" })
+        expect_same_long_double(text);
+    std::mt19937_64 random(11);
+    char text[96];
+    for (int sample = 0; sample < 4000; ++sample) {
+        long double value = std::ldexp(static_cast<long double>(random()) / 18446744073709551616.0L,
+            static_cast<int>(random() % 32000) - 16000);
+        std::snprintf(text, sizeof(text), "%.*Le", static_cast<int>(random() % 25), value);
+        expect_same_long_double(text);
+    }
+}
+
 TEST(LibCFloatParsing, HalfwayCasesNeedingManyDigitsRoundCorrectly)
 {
     // The exact midpoint between two adjacent doubles, written out in full, plus or minus a
@@ -323,9 +362,11 @@ TEST(LibCScanning, StringsCharactersScansetsAndCounts)
     EXPECT_EQ(our_sscanf("   ", "%c", letters), 1);
     EXPECT_EQ(our_sscanf("x", "%c%c", &letters[0], &letters[1]), 1);
     EXPECT_EQ(our_sscanf("12", "%d %d", &number, &consumed), 1);
-    // Refused: long double, an unknown conversion, an unclosed scanset.
+    // Long double; refused: L on an integer, an unknown conversion, an unclosed scanset.
     long double wide = 0;
-    EXPECT_EQ(our_sscanf("1.5", "%Lf", &wide), -2);
+    EXPECT_EQ(our_sscanf("1.5", "%Lf", &wide), 1);
+    EXPECT_EQ(wide, 1.5L);
+    EXPECT_EQ(our_sscanf("12", "%Ld", &number), -2);
     EXPECT_EQ(our_sscanf("1", "%y", &number), -2);
     EXPECT_EQ(our_sscanf("a", "%[abc", set), -2);
 }

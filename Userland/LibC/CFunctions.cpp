@@ -193,6 +193,13 @@ float strtof(const char* text, char** end)
     set_errno_from(errors);
     return value;
 }
+long double strtold(const char* text, char** end)
+{
+    LibC::ConversionErrors errors;
+    long double value = LibC::strtold(text, end, errors);
+    set_errno_from(errors);
+    return value;
+}
 double atof(const char* text)
 {
     return strtod(text, nullptr);

@@ -11,16 +11,26 @@ struct Format {
     int precision; // significand bits, the leading one included
     int minimum_exponent; // of the least significant bit of the smallest subnormal
     int maximum_exponent; // the largest finite value is below 2^maximum_exponent
+    // Decimal magnitudes (value < 10^magnitude) beyond which the result is certainly
+    // infinite, or certainly rounds to zero: no big integers are needed there.
+    int overflow_magnitude;
+    int underflow_magnitude;
 };
-constexpr Format double_format { 53, -1074, 1024 };
-constexpr Format float_format { 24, -149, 128 };
+constexpr Format double_format { 53, -1074, 1024, 311, -326 };
+constexpr Format float_format { 24, -149, 128, 41, -48 };
+// x86's 80-bit extended format: 64 significand bits, the leading one stored.
+constexpr Format extended_format { 64, -16445, 16384, 4935, -4953 };
+
+// Significands are at most 64 bits; their arithmetic, with a carry, needs one more.
+using Wide = unsigned __int128;
 
 // An unsigned integer of up to `limb_count` 32-bit limbs, least significant first. Big
-// enough for 800 digits times 10^800, or a numerator and denominator of any decimal input
-// that is neither certainly zero nor certainly infinite, shifted by the precision.
+// enough for the numerator and the denominator of any decimal input that is neither
+// certainly zero nor certainly infinite in the widest format (800 digits scaled by up to
+// 10^5753 or 2^16445: under 20,000 bits).
 class BigInteger {
 public:
-    static constexpr int limb_count = 300;
+    static constexpr int limb_count = 720;
 
     void set_small(uint32_t value)
     {
@@ -115,18 +125,18 @@ private:
     int m_used { 0 };
 };
 
-// The quotient of numerator by denominator (at most 62 bits, which the caller ensures);
+// The quotient of numerator by denominator (at most 67 bits, which the caller ensures);
 // numerator becomes the remainder.
-uint64_t divide(BigInteger& numerator, const BigInteger& denominator)
+Wide divide(BigInteger& numerator, const BigInteger& denominator)
 {
-    uint64_t quotient = 0;
+    Wide quotient = 0;
     int shift = numerator.bit_length() - denominator.bit_length();
     for (; shift >= 0; --shift) {
         BigInteger shifted = denominator;
         shifted.shift_left(shift);
         if (BigInteger::compare(numerator, shifted) >= 0) {
             numerator.subtract(shifted);
-            quotient |= 1ull << shift;
+            quotient |= Wide(1) << shift;
         }
     }
     return quotient;
@@ -168,7 +178,7 @@ struct Rounded {
 
 // Rounds `quotient` + remainder/denominator (a value in units of 2^unit) to an integer,
 // ties to even, with `sticky` meaning a little more than the remainder says.
-uint64_t round_quotient(uint64_t quotient, BigInteger& remainder, const BigInteger& denominator, bool sticky)
+Wide round_quotient(Wide quotient, BigInteger& remainder, const BigInteger& denominator, bool sticky)
 {
     remainder.shift_left(1);
     int comparison = BigInteger::compare(remainder, denominator);
@@ -211,8 +221,8 @@ Rounded round_decimal(const Decimal& decimal, const Format& format)
             unit = lower < format.minimum_exponent ? format.minimum_exponent : lower;
             continue;
         }
-        uint64_t quotient = divide(numerator, denominator);
-        uint64_t limit = 1ull << format.precision;
+        Wide quotient = divide(numerator, denominator);
+        Wide limit = Wide(1) << format.precision;
         if (quotient >= limit) {
             // One bit too many: the unit moves up by one and the rounding is redone there.
             ++unit;
@@ -222,53 +232,52 @@ Rounded round_decimal(const Decimal& decimal, const Format& format)
             --unit;
             continue;
         }
-        uint64_t rounded = round_quotient(quotient, numerator, denominator, decimal.sticky);
+        Wide rounded = round_quotient(quotient, numerator, denominator, decimal.sticky);
         if (rounded == limit) {
             rounded >>= 1;
             ++unit;
         }
         bool overflow = unit + format.precision > format.maximum_exponent;
-        return { rounded, static_cast<int>(unit), overflow };
+        return { static_cast<uint64_t>(rounded), static_cast<int>(unit), overflow };
     }
     // Not reached for any input: the unit settles within a few steps.
     return { 0, 0, false };
 }
 
 // Rounds an exact value `significand` × 2^exponent plus a sticky bit (from hexadecimal
-// input, at most 64 bits of digits) to the format.
-Rounded round_binary(uint64_t significand, int64_t exponent, bool sticky, const Format& format)
+// input, at most 124 bits of digits) to the format.
+Rounded round_binary(Wide significand, int64_t exponent, bool sticky, const Format& format)
 {
     if (significand == 0)
         return { 0, 0, false };
-    int bits = 64 - __builtin_clzll(significand);
+    auto high = static_cast<uint64_t>(significand >> 64);
+    int bits = high ? 128 - __builtin_clzll(high) : 64 - __builtin_clzll(static_cast<uint64_t>(significand));
     int64_t unit = exponent + bits - format.precision;
     if (unit < format.minimum_exponent)
         unit = format.minimum_exponent;
     int64_t drop = unit - exponent;
-    uint64_t kept;
+    Wide kept;
     bool half = false;
     bool below_half = sticky;
     if (drop <= 0) {
+        // No bits are dropped: the value has fewer than the format's bits.
         kept = significand << (-drop);
-    } else if (drop >= 64) {
+    } else if (drop > 128) {
         kept = 0;
-        half = drop == 64 && (significand >> 63);
-        below_half = below_half || (drop == 64 ? (significand << 1) != 0 : true);
-        if (drop > 64)
-            half = false;
+        below_half = true;
     } else {
-        kept = significand >> drop;
+        kept = drop == 128 ? 0 : significand >> drop;
         half = (significand >> (drop - 1)) & 1;
-        below_half = below_half || (significand & ((1ull << (drop - 1)) - 1)) != 0;
+        below_half = below_half || (significand & ((Wide(1) << (drop - 1)) - 1)) != 0;
     }
     if (half && (below_half || (kept & 1)))
         ++kept;
-    if (kept == (1ull << format.precision)) {
+    if (kept == (Wide(1) << format.precision)) {
         kept >>= 1;
         ++unit;
     }
     bool overflow = unit + format.precision > format.maximum_exponent;
-    return { kept, static_cast<int>(unit), overflow };
+    return { static_cast<uint64_t>(kept), static_cast<int>(unit), overflow };
 }
 
 bool matches_word(const char* text, const char* word, const char*& after)
@@ -320,7 +329,7 @@ struct Parsed {
     enum class Kind { Number, Infinity, NotANumber } kind { Kind::Number };
     bool hexadecimal { false };
     Decimal decimal;
-    uint64_t hex_significand { 0 };
+    Wide hex_significand { 0 };
     int64_t hex_exponent { 0 };
     bool hex_sticky { false };
     bool is_zero { true };
@@ -364,7 +373,7 @@ const char* parse(const char* text, Parsed& parsed)
             int digit = hex_digit_value(*cursor);
             if (digit < 0)
                 break;
-            if (parsed.hex_significand >> 60) {
+            if (parsed.hex_significand >> 120) {
                 // No room for more: the digit only makes the value inexact, and moves the
                 // exponent when it is before the point.
                 if (digit != 0)
@@ -372,7 +381,7 @@ const char* parse(const char* text, Parsed& parsed)
                 if (!seen_point)
                     parsed.hex_exponent += 4;
             } else {
-                parsed.hex_significand = parsed.hex_significand << 4 | static_cast<uint64_t>(digit);
+                parsed.hex_significand = parsed.hex_significand << 4 | static_cast<Wide>(digit);
                 if (seen_point)
                     parsed.hex_exponent -= 4;
             }
@@ -417,6 +426,18 @@ const char* parse(const char* text, Parsed& parsed)
     return read_exponent(cursor, 'e', decimal.exponent);
 }
 
+// round_decimal, past the magnitudes that are certainly infinite or zero.
+Rounded round_decimal_in_range(const Decimal& decimal, const Format& format)
+{
+    // 10^(magnitude - 1) <= value < 10^magnitude.
+    int64_t magnitude = decimal.count + decimal.exponent;
+    if (magnitude > format.overflow_magnitude)
+        return { 0, 0, true };
+    if (magnitude < format.underflow_magnitude)
+        return { 0, 0, false };
+    return round_decimal(decimal, format);
+}
+
 // The result in `format`'s bits: a double's or a float's, as a 64-bit pattern.
 template<typename Float, typename Bits>
 Float convert(const char* text, char** end, ConversionErrors& errors, const Format& format)
@@ -448,13 +469,7 @@ Float convert(const char* text, char** end, ConversionErrors& errors, const Form
     } else {
         // Certainly beyond the largest finite value, or below half the smallest subnormal:
         // no need for big integers. 10^(magnitude - 1) <= value < 10^magnitude.
-        int64_t magnitude = parsed.decimal.count + parsed.decimal.exponent;
-        if (magnitude > 330)
-            rounded = { 0, 0, true };
-        else if (magnitude < -330)
-            rounded = { 0, 0, false };
-        else
-            rounded = round_decimal(parsed.decimal, format);
+        rounded = round_decimal_in_range(parsed.decimal, format);
     }
     if (rounded.overflow) {
         errors.range_error = true;
@@ -478,7 +493,59 @@ Float convert(const char* text, char** end, ConversionErrors& errors, const Form
     return from_bits(sign | bits);
 }
 
+// The 80-bit extended format: sign and 15-bit exponent in the high word, then the whole
+// 64-bit significand (its leading one stored, unlike double's).
+long double convert_extended(const char* text, char** end, ConversionErrors& errors)
+{
+    Parsed parsed;
+    const char* finish = parse(text, parsed);
+    if (end)
+        *end = const_cast<char*>(finish);
+    if (finish == text)
+        return 0;
+    uint16_t sign = parsed.negative ? 0x8000 : 0;
+    auto from_parts = [](uint16_t high, uint64_t significand) {
+        // The 10 bytes of the value; the rest of long double's 16 is padding.
+        unsigned char bytes[sizeof(long double)] = {};
+        __builtin_memcpy(bytes, &significand, 8);
+        __builtin_memcpy(bytes + 8, &high, 2);
+        long double value;
+        __builtin_memcpy(&value, bytes, sizeof(value));
+        return value;
+    };
+    constexpr uint64_t integer_bit = 1ull << 63;
+    if (parsed.kind == Parsed::Kind::Infinity)
+        return from_parts(sign | 0x7FFF, integer_bit);
+    if (parsed.kind == Parsed::Kind::NotANumber)
+        return from_parts(sign | 0x7FFF, integer_bit | (integer_bit >> 1));
+    if (parsed.is_zero)
+        return from_parts(sign, 0);
+    Rounded rounded = parsed.hexadecimal
+        ? round_binary(parsed.hex_significand, parsed.hex_exponent, parsed.hex_sticky, extended_format)
+        : round_decimal_in_range(parsed.decimal, extended_format);
+    if (rounded.overflow) {
+        errors.range_error = true;
+        return from_parts(sign | 0x7FFF, integer_bit);
+    }
+    if (rounded.significand == 0) {
+        errors.range_error = true;
+        return from_parts(sign, 0);
+    }
+    if (!(rounded.significand & integer_bit)) {
+        // Subnormal: exponent field 0, the unit the smallest.
+        errors.range_error = true;
+        return from_parts(sign, rounded.significand);
+    }
+    auto biased = static_cast<uint16_t>(rounded.exponent - extended_format.minimum_exponent + 1);
+    return from_parts(sign | biased, rounded.significand);
+}
+
 } // namespace
+
+long double strtold(const char* text, char** end, ConversionErrors& errors)
+{
+    return convert_extended(text, end, errors);
+}
 
 double strtod(const char* text, char** end, ConversionErrors& errors)
 {

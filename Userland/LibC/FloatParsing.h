@@ -1,7 +1,7 @@
 #pragma once
 
 // strtod, strtof and strtold's engine (C17 7.22.1.3): decimal and hexadecimal text to the
-// nearest double or float, correctly rounded (ties to even), as glibc gives it. Pure, so that
+// nearest double, float or long double, correctly rounded (ties to even), as glibc gives it. Pure, so that
 // host tests compare it with the host's libc over many inputs.
 //
 // Decimal input is converted exactly with big integers: the value is D × 10^E for the
@@ -16,5 +16,7 @@ namespace LibC {
 
 double strtod(const char* text, char** end, ConversionErrors& errors);
 float strtof(const char* text, char** end, ConversionErrors& errors);
+// x86's 80-bit extended format, 64 significand bits.
+long double strtold(const char* text, char** end, ConversionErrors& errors);
 
 } // namespace LibC

@@ -1,5 +1,6 @@
 #include <Userland/LibC/Formatting.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 namespace LibC {
 
@@ -69,12 +70,15 @@ public:
             count -= part;
         }
     }
-    [[nodiscard]] bool overflowed() const { return m_count > int_maximum; }
+    // No memory for a conversion (a long double's digits): the call returns -1.
+    void fail() { m_failed = true; }
+    [[nodiscard]] bool overflowed() const { return m_failed || m_count > int_maximum; }
     [[nodiscard]] size_t count() const { return m_count; }
 
 private:
     OutputSink& m_sink;
     size_t m_count { 0 };
+    bool m_failed { false };
 };
 
 // One converted field: the prefix (sign, 0x), then the body with `zeros` zeros inserted at
@@ -162,20 +166,21 @@ void format_integer(Writer& writer, const Specification& specification, uint64_t
 
 // ---- floating point ------------------------------------------------------------------------
 
-// The exact decimal digits of a finite, non-zero double: value = 0.DIGITS x 10^point.
-// A double is m x 2^e with m < 2^53; for e < 0 that is m x 5^-e / 10^-e, so the digits are
-// those of the integer m x 5^-e (at most 767 of them), and for e >= 0 those of m x 2^e (at
-// most 309). The integer is built in base 10^9.
+// The exact decimal digits of a finite, non-zero value: value = 0.DIGITS x 10^point.
+// A value is m x 2^e with m < 2^64; for e < 0 that is m x 5^-e / 10^-e, so the digits are
+// those of the integer m x 5^-e (at most 767 of them for a double, 11,515 for a long
+// double), and for e >= 0 those of m x 2^e (at most 309, or 4,933). The integer is built
+// in base 10^9, in `limbs` (the caller's: a double's fit on the stack, a long double's
+// are on the heap).
 struct DecimalDigits {
-    char digits[800];
+    char* digits { nullptr };
     int count { 0 };
     int point { 0 };
 };
 
-void expand(uint64_t mantissa, int exponent, DecimalDigits& out)
+void expand(uint64_t mantissa, int exponent, DecimalDigits& out, uint32_t* limbs)
 {
     constexpr uint32_t limb_base = 1'000'000'000;
-    uint32_t limbs[96];
     int limb_count = 0;
     for (uint64_t rest = mantissa; rest != 0; rest /= limb_base)
         limbs[limb_count++] = static_cast<uint32_t>(rest % limb_base);
@@ -317,19 +322,93 @@ size_t exponent_body(
     return length;
 }
 
-// %a: the hexadecimal significand and a binary exponent.
-size_t hexadecimal_body(
-    uint64_t fraction, int biased_exponent, int precision, bool alternate, bool upper, char* body)
+// A floating value taken apart, for double and long double alike.
+struct FloatParts {
+    bool negative { false };
+    bool infinite { false };
+    bool not_a_number { false };
+    // Finite: value = mantissa x 2^exponent (mantissa 0 for zero).
+    uint64_t mantissa { 0 };
+    int exponent { 0 };
+    // %a's digits: a leading hexadecimal digit, `fraction_digits` more in `fraction`, and the
+    // binary exponent shown.
+    uint64_t leading { 0 };
+    uint64_t fraction { 0 };
+    int fraction_digits { 0 };
+    int hex_exponent { 0 };
+    // Past this many decimal places every digit is 0 (the smallest unit's places).
+    int places_limit { 0 };
+};
+
+FloatParts parts_of(double value)
+{
+    uint64_t bits = 0;
+    __builtin_memcpy(&bits, &value, sizeof(bits));
+    FloatParts parts;
+    parts.negative = (bits >> 63) != 0;
+    int biased_exponent = static_cast<int>((bits >> 52) & 0x7FF);
+    uint64_t fraction = bits & ((1ull << 52) - 1);
+    parts.places_limit = 1074;
+    if (biased_exponent == 0x7FF) {
+        parts.infinite = fraction == 0;
+        parts.not_a_number = fraction != 0;
+        return parts;
+    }
+    bool is_zero = biased_exponent == 0 && fraction == 0;
+    parts.mantissa = biased_exponent == 0 ? fraction : (fraction | (1ull << 52));
+    parts.exponent = biased_exponent == 0 ? -1074 : biased_exponent - 1075;
+    // Normal numbers: 1.fraction x 2^(e-1023); subnormals 0.fraction x 2^-1022.
+    parts.leading = biased_exponent == 0 ? 0 : 1;
+    parts.fraction = fraction;
+    parts.fraction_digits = 13;
+    parts.hex_exponent = is_zero ? 0 : (biased_exponent == 0 ? -1022 : biased_exponent - 1023);
+    return parts;
+}
+
+// x86's 80-bit extended format: a 64-bit significand with its leading bit stored, a 15-bit
+// exponent. %a shows it as glibc does: the significand's top four bits as the leading
+// digit, the other 60 as 15 fraction digits.
+FloatParts parts_of(long double value)
+{
+    unsigned char bytes[sizeof(long double)];
+    __builtin_memcpy(bytes, &value, sizeof(bytes));
+    uint64_t significand = 0;
+    uint16_t high = 0;
+    __builtin_memcpy(&significand, bytes, 8);
+    __builtin_memcpy(&high, bytes + 8, 2);
+    FloatParts parts;
+    parts.negative = (high >> 15) != 0;
+    int biased_exponent = high & 0x7FFF;
+    parts.places_limit = 16445;
+    if (biased_exponent == 0x7FFF) {
+        // The integer bit set and nothing else is infinity; anything else is not a number.
+        parts.infinite = (significand << 1) == 0;
+        parts.not_a_number = !parts.infinite;
+        return parts;
+    }
+    parts.mantissa = significand;
+    int unbiased = biased_exponent == 0 ? -16382 : biased_exponent - 16383;
+    parts.exponent = unbiased - 63;
+    parts.leading = significand >> 60;
+    parts.fraction = significand & ((1ull << 60) - 1);
+    parts.fraction_digits = 15;
+    parts.hex_exponent = significand == 0 ? 0 : unbiased - 3;
+    return parts;
+}
+
+// %a: the hexadecimal significand and a binary exponent. A precision below the fraction's
+// digits rounds, ties to even; a carry out of the leading digit past F makes it 1 and moves
+// the exponent by four, as glibc does.
+size_t hexadecimal_body(const FloatParts& parts, int precision, bool alternate, bool upper, char* body)
 {
     const char* digit_characters = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-    bool is_zero = biased_exponent == 0 && fraction == 0;
-    // Normal numbers: 1.fraction x 2^(e-1023); subnormals 0.fraction x 2^-1022.
-    uint64_t leading = biased_exponent == 0 ? 0 : 1;
-    int exponent = is_zero ? 0 : (biased_exponent == 0 ? -1022 : biased_exponent - 1023);
-    // 52 fraction bits: 13 hex digits. A precision below 13 rounds, ties to even.
-    int digits = 13;
-    if (precision != no_value && precision < 13) {
-        int dropped_bits = 4 * (13 - precision);
+    uint64_t leading = parts.leading;
+    uint64_t fraction = parts.fraction;
+    int fraction_digits = parts.fraction_digits;
+    int exponent = parts.hex_exponent;
+    int digits = fraction_digits;
+    if (precision != no_value && precision < fraction_digits) {
+        int dropped_bits = 4 * (fraction_digits - precision);
         uint64_t kept = fraction >> dropped_bits;
         uint64_t rest = fraction & ((1ull << dropped_bits) - 1);
         uint64_t half = 1ull << (dropped_bits - 1);
@@ -343,11 +422,15 @@ size_t hexadecimal_body(
                 ++leading;
             }
         }
+        if (leading == 16) {
+            leading = 1;
+            exponent += 4;
+        }
         fraction = kept << dropped_bits;
         digits = precision;
     }
     if (precision == no_value) {
-        while (digits > 0 && ((fraction >> (4 * (13 - digits))) & 0xF) == 0)
+        while (digits > 0 && ((fraction >> (4 * (fraction_digits - digits))) & 0xF) == 0)
             --digits;
     }
     size_t length = 0;
@@ -355,7 +438,7 @@ size_t hexadecimal_body(
     if (digits > 0 || alternate)
         body[length++] = '.';
     for (int index = 0; index < digits; ++index)
-        body[length++] = digit_characters[(fraction >> (4 * (12 - index))) & 0xF];
+        body[length++] = digit_characters[(fraction >> (4 * (fraction_digits - 1 - index))) & 0xF];
     for (int index = digits; index < precision; ++index)
         body[length++] = '0';
     body[length++] = upper ? 'P' : 'p';
@@ -372,13 +455,21 @@ size_t hexadecimal_body(
     return length;
 }
 
-void format_floating(Writer& writer, const Specification& specification, double value)
+// Memory a conversion needs beyond a double's, from the heap, freed when done.
+template<typename T> struct HeapBuffer {
+    explicit HeapBuffer(size_t count)
+        : data(count ? static_cast<T*>(malloc(count * sizeof(T))) : nullptr)
+    {
+    }
+    ~HeapBuffer() { free(data); }
+    HeapBuffer(const HeapBuffer&) = delete;
+    HeapBuffer& operator=(const HeapBuffer&) = delete;
+    T* data;
+};
+
+void format_floating(Writer& writer, const Specification& specification, const FloatParts& parts)
 {
-    uint64_t bits = 0;
-    __builtin_memcpy(&bits, &value, sizeof(bits));
-    bool negative = (bits >> 63) != 0;
-    int biased_exponent = static_cast<int>((bits >> 52) & 0x7FF);
-    uint64_t fraction = bits & ((1ull << 52) - 1);
+    bool negative = parts.negative;
     char conversion = specification.conversion;
     bool upper = conversion == 'E' || conversion == 'F' || conversion == 'G' || conversion == 'A';
     char prefix[4];
@@ -390,17 +481,35 @@ void format_floating(Writer& writer, const Specification& specification, double 
     else if (specification.space_sign)
         prefix[prefix_length++] = ' ';
     // Infinities and NaNs: no zero padding, no precision.
-    if (biased_exponent == 0x7FF) {
-        const char* text = fraction != 0 ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
+    if (parts.infinite || parts.not_a_number) {
+        const char* text = parts.not_a_number ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
         emit(writer, specification, { prefix, prefix_length, text, 3, 0, 0 }, false);
         return;
     }
     // The body holds up to body_places places: past the 1074th every place of a double is 0
-    // (its smallest unit is 2^-1074, which has 1074 decimal places), so the zeros of a
-    // larger precision are inserted when it is written (Field::zeros). With the 309 digits
-    // of the largest integer part and an exponent, 1500 bytes hold any body.
-    constexpr int body_places = 1080;
-    char body[1500];
+    // (its smallest unit is 2^-1074, which has 1074 decimal places; a long double's, 2^-16445,
+    // has 16445), so the zeros of a larger precision are inserted when it is written
+    // (Field::zeros). With the digits of the largest integer part (309, or 4,933) and an
+    // exponent, 1500 bytes hold any body of a double; a long double's are on the heap.
+    bool wide = parts.places_limit > 1074;
+    int body_places = parts.places_limit + 6;
+    size_t body_capacity = wide ? 22000 : 1500;
+    size_t digit_capacity = wide ? 11600 : 800;
+    size_t limb_capacity = wide ? 1300 : 96;
+    char stack_body[1500];
+    char stack_digits[2][800];
+    uint32_t stack_limbs[96];
+    HeapBuffer<char> heap_body(wide ? body_capacity : 0);
+    HeapBuffer<char> heap_digits(wide ? 2 * digit_capacity : 0);
+    HeapBuffer<uint32_t> heap_limbs(wide ? limb_capacity : 0);
+    if (wide && (!heap_body.data || !heap_digits.data || !heap_limbs.data)) {
+        writer.fail();
+        return;
+    }
+    char* body = wide ? heap_body.data : stack_body;
+    char* digit_storage[2] = { wide ? heap_digits.data : stack_digits[0],
+        wide ? heap_digits.data + digit_capacity : stack_digits[1] };
+    uint32_t* limbs = wide ? heap_limbs.data : stack_limbs;
     int precision = specification.precision;
     size_t length = 0;
     size_t extra_zeros = 0;
@@ -408,21 +517,21 @@ void format_floating(Writer& writer, const Specification& specification, double 
     if (conversion == 'a' || conversion == 'A') {
         prefix[prefix_length++] = '0';
         prefix[prefix_length++] = upper ? 'X' : 'x';
-        // Places beyond the 13 hexadecimal digits a double has are zeros.
-        int shown = precision != no_value && precision > 13 ? 13 : precision;
-        length = hexadecimal_body(fraction, biased_exponent, shown, specification.alternate, upper, body);
-        extra_zeros = precision != no_value && precision > 13 ? static_cast<size_t>(precision - 13) : 0;
+        // Places beyond the fraction's hexadecimal digits (13 for a double) are zeros.
+        int digits = parts.fraction_digits;
+        int shown = precision != no_value && precision > digits ? digits : precision;
+        length = hexadecimal_body(parts, shown, specification.alternate, upper, body);
+        extra_zeros
+            = precision != no_value && precision > digits ? static_cast<size_t>(precision - digits) : 0;
     } else {
         if (precision == no_value)
             precision = 6;
         DecimalDigits number;
+        number.digits = digit_storage[0];
         number.count = 0;
         number.point = 1;
-        if (biased_exponent != 0 || fraction != 0) {
-            uint64_t mantissa = biased_exponent == 0 ? fraction : (fraction | (1ull << 52));
-            int exponent = biased_exponent == 0 ? -1074 : biased_exponent - 1075;
-            expand(mantissa, exponent, number);
-        }
+        if (parts.mantissa != 0)
+            expand(parts.mantissa, parts.exponent, number, limbs);
         bool is_zero = number.count == 0;
         char exponent_letter = upper ? 'E' : 'e';
         auto shown_places = [&](int places) {
@@ -444,6 +553,9 @@ void format_floating(Writer& writer, const Specification& specification, double 
             // %g: P significant digits; the style by the exponent X after rounding to them.
             int significant = precision == 0 ? 1 : precision;
             DecimalDigits rounded = number;
+            rounded.digits = digit_storage[1];
+            for (int index = 0; index < number.count; ++index)
+                rounded.digits[index] = number.digits[index];
             if (!is_zero)
                 round_to(rounded, significant);
             int exponent = is_zero ? 0 : rounded.point - 1;
@@ -802,11 +914,10 @@ int format(OutputSink& sink, const char* format_string, va_list original_argumen
         case 'G':
         case 'a':
         case 'A':
-            if (specification.length == Length::LongDouble) {
-                refused = true;
-                break;
-            }
-            format_floating(writer, specification, va_arg(arguments, double));
+            if (specification.length == Length::LongDouble)
+                format_floating(writer, specification, parts_of(va_arg(arguments, long double)));
+            else
+                format_floating(writer, specification, parts_of(va_arg(arguments, double)));
             break;
         default:
             // %n (which writes through a pointer from the format's arguments) and anything

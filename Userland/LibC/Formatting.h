@@ -1,12 +1,13 @@
 #pragma once
 
 // The engine behind the printf family (docs/libc.md): C format strings, with every
-// conversion of C17 7.21.6.1 but %n and long double, which it refuses. Pure C++ with no
-// system calls, so that host tests check it against the host's libc.
+// conversion of C17 7.21.6.1 but %n, which it refuses. Pure C++ with no system calls, so
+// that host tests check it against the host's libc.
 //
-// Floating-point conversions are exact: a double's value is expanded into all its decimal
-// digits (a big number in base 10^9) before it is rounded, ties to even, as glibc does in
-// the default rounding mode.
+// Floating-point conversions are exact: a double's or long double's value is expanded into
+// all its decimal digits (a big number in base 10^9) before it is rounded, ties to even, as
+// glibc does in the default rounding mode. A long double's digits (up to 11,515 of them) are
+// computed in memory from malloc: without it the call returns -1.
 
 #include <stdarg.h>
 #include <stddef.h>

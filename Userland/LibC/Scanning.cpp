@@ -17,6 +17,7 @@ enum class Length : uint8_t {
     Maximum, // j
     Size, // z
     PointerDifference, // t
+    LongDouble, // L (floating conversions only)
 };
 
 // Reads characters through the source, counting them (for %n) and keeping the width.
@@ -225,6 +226,7 @@ void store_integer(Length length, bool is_signed, void* pointer, unsigned long l
     case Length::PointerDifference:
         *static_cast<long*>(pointer) = static_cast<long>(value);
         return;
+    case Length::LongDouble:
     case Length::Default:
         if (is_signed)
             *static_cast<int*>(pointer) = static_cast<int>(value);
@@ -333,7 +335,9 @@ int scan(InputSource& input, const char* format, va_list arguments)
             ++format;
             break;
         case 'L':
-            return -2;
+            length = Length::LongDouble;
+            ++format;
+            break;
         default:
             break;
         }
@@ -369,6 +373,8 @@ int scan(InputSource& input, const char* format, va_list arguments)
                 return assigned;
             ConversionErrors errors;
             unsigned long long value = 0;
+            if (length == Length::LongDouble)
+                return -2; // L is for floating conversions
             bool is_signed = conversion == 'd' || conversion == 'i';
             if (is_signed)
                 value = static_cast<unsigned long long>(LibC::strtoll(field, nullptr, base, errors));
@@ -400,7 +406,9 @@ int scan(InputSource& input, const char* format, va_list arguments)
             anything_matched = true;
             if (!suppress) {
                 ConversionErrors errors;
-                if (length == Length::Long)
+                if (length == Length::LongDouble)
+                    *va_arg(arguments, long double*) = LibC::strtold(field, nullptr, errors);
+                else if (length == Length::Long)
                     *va_arg(arguments, double*) = LibC::strtod(field, nullptr, errors);
                 else
                     *va_arg(arguments, float*) = LibC::strtof(field, nullptr, errors);

@@ -2,9 +2,8 @@
 
 // scanf's engine (C17 7.21.6.2): reads input as a format says, storing through the pointer
 // arguments. Every conversion of C17 (d i o u x X a e f g E G A c s [ p n %), assignment
-// suppression, field widths and the length modifiers hh h l ll j z t. Floating input is
-// correctly rounded (FloatParsing.h). Long double (%L...) is refused, as in printf's engine,
-// until the long double conversions exist.
+// suppression, field widths and the length modifiers hh h l ll j z t L. Floating input is
+// correctly rounded (FloatParsing.h), long double's too.
 //
 // As C requires, at most one character is pushed back: a sequence that is only the start of
 // a number ("1e+" before a letter) is a matching failure, not the shorter number. Pure, so
@@ -46,8 +45,8 @@ private:
 };
 
 // The number of items assigned; -1 (EOF) when the input ended before the first conversion
-// (or a matching character); -2 for a format this engine refuses (%L, an unknown
-// conversion), which the C functions report as EOF with errno EINVAL.
+// (or a matching character); -2 for a format this engine refuses (an unknown conversion, L
+// on an integer), which the C functions report as EOF with errno EINVAL.
 int scan(InputSource& input, const char* format, va_list arguments);
 
 } // namespace LibC

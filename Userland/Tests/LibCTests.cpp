@@ -413,6 +413,14 @@ extern "C" int64_t main(uint64_t, uint64_t, const void*)
             && pthread_join(keeper, &seen_in_thread) == 0 && seen_in_thread == nullptr && s_destructions == 1
             && pthread_getspecific(s_key) == &s_counter && pthread_key_delete(s_key) == 0))
         return checks.failed_check();
+    // Long double, through x87 in user space: one third to 21 digits, and back.
+    char long_text[64];
+    snprintf(long_text, sizeof(long_text), "%.21Lg %La", 1.0L / 3.0L, 0.1L);
+    long double scanned_long = 0;
+    if (!checks.expect(strcmp(long_text, "0.333333333333333333342 0xc.ccccccccccccccdp-7") == 0
+            && sscanf("0.333333333333333333342", "%Lf", &scanned_long) == 1 && scanned_long == 1.0L / 3.0L
+            && strtold("0xc.ccccccccccccccdp-7", nullptr) == 0.1L))
+        return checks.failed_check();
     // Calendar time: 2024-02-29 13:05:09 UTC is Unix time 1709211909, a Thursday.
     time_t leap_day = 1709211909;
     struct tm calendar { };

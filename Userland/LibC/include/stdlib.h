@@ -17,6 +17,7 @@ unsigned long long strtoull(const char* text, char** end, int base);
 // Correctly rounded (Userland/LibC/FloatParsing.cpp); ERANGE on overflow and underflow.
 double strtod(const char* text, char** end);
 float strtof(const char* text, char** end);
+long double strtold(const char* text, char** end);
 double atof(const char* text);
 int atoi(const char* text);
 long atol(const char* text);
