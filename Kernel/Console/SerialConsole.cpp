@@ -146,17 +146,25 @@ Core::usize SerialConsole::read(Core::Bytes destination)
 
 void SerialConsole::write(Core::ReadonlyBytes bytes)
 {
+    // The log's lock is held (interrupts off) for a transmit FIFO's worth at a time: at
+    // 115200 baud a byte takes 87 µs on real hardware, and a long write must not keep the
+    // CPU from its interrupts, nor other CPUs from logging, for milliseconds.
+    constexpr Core::usize bytes_per_hold = 16;
     struct Output {
         Serial16550* uart;
         Core::ReadonlyBytes bytes;
-    } output { &m_uart, bytes };
-    Log::write_outside_records(
-        [](void* context) {
-            auto* output = static_cast<Output*>(context);
-            for (Core::u8 byte : output->bytes)
-                output->uart->write_byte(byte);
-        },
-        &output);
+    };
+    for (Core::usize done = 0; done < bytes.size(); done += bytes_per_hold) {
+        Core::usize step = bytes.size() - done < bytes_per_hold ? bytes.size() - done : bytes_per_hold;
+        Output output { &m_uart, Core::ReadonlyBytes(bytes.data() + done, step) };
+        Log::write_outside_records(
+            [](void* context) {
+                auto* output = static_cast<Output*>(context);
+                for (Core::u8 byte : output->bytes)
+                    output->uart->write_byte(byte);
+            },
+            &output);
+    }
 }
 
 } // namespace Kernel::Console

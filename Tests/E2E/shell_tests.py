@@ -201,6 +201,11 @@ def language(session):
         raise TestFailure(f"date +%Y: got {year!r}")
     # Scripts, with their arguments.
     expect_lines(session, "sh /tests/script.sh first second", ["script: first second", "status 1", "done"])
+    # A sourced script runs in the shell, and the line that sourced it goes on after it.
+    expect_lines(session, "source /tests/script.sh x y && echo sourced", ["script: x y", "status 1", "done", "sourced"])
+    # A builtin's "2>&1 >file": errors where standard output was, the rest to the file.
+    expect_lines(session, "cd /nowhere 2>&1 >/dev/null", ["cd: /nowhere: No such file or directory"])
+    expect_lines(session, "pwd 2>&1 >/dev/null", [])
     # The working directory.
     expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     32 ", "/"])
     # Line editing: two steps left, a character in the middle; then the history.

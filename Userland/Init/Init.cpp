@@ -195,8 +195,10 @@ struct LaunchHandles {
 
     bool add(uint32_t source, ABI::Rights rights, LibC::HandleRole role, uint32_t flags = 0)
     {
+        if (count == ABI::maximum_startup_handles)
+            return false;
         int64_t duplicated = System::handle_duplicate(source, rights.raw());
-        if (duplicated < 0 || count == ABI::maximum_startup_handles)
+        if (duplicated < 0)
             return false;
         handles[count] = static_cast<uint32_t>(duplicated);
         roles[count - 1] = { role, flags };
@@ -403,6 +405,25 @@ struct Reply {
     }
 };
 
+// A start that failed (no memory, a program that does not load) counts as a crash: the
+// service is tried again with the same growing delays, and quarantined if it keeps failing.
+void handle_failed_start(Service& service, uint64_t now)
+{
+    Init::Decision decision = Init::decide_after_exit(
+        service.history, Init::RestartPolicy::Always, ABI::start_failed_exit_status, now, now);
+    if (decision.verdict == Init::Verdict::Quarantine) {
+        log("%s failed to start; quarantined after %u failures in %llu s", service.description.name,
+            Init::quarantine_crashes,
+            static_cast<unsigned long long>(Init::quarantine_window_ns / 1000000000));
+        service.state = State::Quarantined;
+        return;
+    }
+    log("%s failed to start; trying again in %llu ms", service.description.name,
+        static_cast<unsigned long long>(decision.restart_delay_ns / 1000000));
+    service.state = State::WaitingToRestart;
+    service.restart_at_ns = now + decision.restart_delay_ns;
+}
+
 Service* find_service(const char* name)
 {
     for (size_t index = 0; index < s_supervisor.service_count; ++index) {
@@ -486,9 +507,9 @@ void serve_control(Service& client, uint64_t now)
         for (size_t index = 0; index < s_supervisor.service_count; ++index) {
             Service& service = s_supervisor.services[index];
             if (service.state == State::WaitingToRestart) {
-                if (service.restart_at_ns <= now)
-                    (void)start_service(service, now);
-                else if (service.restart_at_ns < deadline)
+                if (service.restart_at_ns <= now && !start_service(service, now))
+                    handle_failed_start(service, now);
+                if (service.state == State::WaitingToRestart && service.restart_at_ns < deadline)
                     deadline = service.restart_at_ns;
             }
             if (service.state == State::Running) {
@@ -558,6 +579,10 @@ void prepare_devices()
             supervisor.keyboard_ports = static_cast<uint32_t>(ports);
             supervisor.keyboard_interrupt = static_cast<uint32_t>(interrupt);
         } else {
+            if (ports > 0)
+                (void)System::handle_close(static_cast<uint32_t>(ports));
+            if (interrupt > 0)
+                (void)System::handle_close(static_cast<uint32_t>(interrupt));
             log("the keyboard's ports or interrupt are unavailable (%lld, %lld)",
                 static_cast<long long>(ports), static_cast<long long>(interrupt));
         }
@@ -639,8 +664,8 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value, const ABI::Start
     uint64_t now = System::clock_monotonic();
     for (size_t index = 0; index < s_supervisor.service_count; ++index) {
         Service& service = s_supervisor.services[index];
-        if (!service.description.manual)
-            (void)start_service(service, now);
+        if (!service.description.manual && !start_service(service, now))
+            handle_failed_start(service, now);
     }
     supervise();
 }

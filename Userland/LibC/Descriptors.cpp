@@ -152,6 +152,11 @@ int64_t read_stream(Descriptor& entry, void* buffer, size_t count)
         result = System::channel_read(entry.handle, &retry);
         if (result != 0) {
             ::free(whole);
+            // Another reader of the same stream (a terminal is shared) took the message, or
+            // a larger one came first: try again from the start.
+            if (result == System::failure(ABI::ErrorCode::WouldBlock)
+                || result == System::failure(ABI::ErrorCode::BufferTooSmall))
+                continue;
             return -errno_of(result);
         }
         for (uint64_t index = 0; index < retry.handle_count; ++index)
@@ -234,8 +239,15 @@ int64_t read_terminal_line(Descriptor& entry, void* buffer, size_t count)
     for (;;) {
         uint8_t input[64];
         int64_t received = read_stream(entry, input, sizeof(input));
-        if (received <= 0)
+        if (received < 0)
             return received;
+        if (received == 0) {
+            // The end of the stream in the middle of a line: what was typed is returned,
+            // without a newline, and the next read gives the end.
+            if (entry.line_size == 0)
+                return 0;
+            return read_terminal_line(entry, buffer, count);
+        }
         for (int64_t index = 0; index < received; ++index) {
             uint8_t byte = input[index];
             if (escape.state == EscapeState::Escape) {
@@ -324,6 +336,15 @@ void install_stream(int descriptor, uint32_t handle, bool terminal)
     s_descriptors[descriptor].kind = Kind::Stream;
     s_descriptors[descriptor].handle = handle;
     s_descriptors[descriptor].terminal = terminal;
+}
+
+void install_null(int descriptor)
+{
+    if (descriptor < 0 || descriptor >= maximum_descriptors)
+        return;
+    FutexLocker locker(s_table_lock);
+    release(s_descriptors[descriptor]);
+    s_descriptors[descriptor].kind = Kind::Null;
 }
 
 int64_t descriptor_read(int descriptor, void* buffer, size_t count)

@@ -25,6 +25,8 @@ inline constexpr uint32_t terminal_signals = 1u << 2;
 // Makes `handle` (a stream channel endpoint) descriptor `descriptor`, closing what was there.
 // The descriptor owns the handle from then on.
 void install_stream(int descriptor, uint32_t handle, bool terminal);
+// Makes `descriptor` the null device (a standard stream a program was started without).
+void install_null(int descriptor);
 
 // The C calls, with errno values as negative results.
 int64_t descriptor_read(int descriptor, void* buffer, size_t count);

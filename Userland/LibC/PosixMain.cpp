@@ -59,6 +59,8 @@ void install_standard_stream(LibC::HandleRole role, int descriptor)
     const LibC::StartupHandle* stream = LibC::startup_handle(role);
     if (stream)
         LibC::install_stream(descriptor, stream->handle, (stream->flags & LibC::launch_handle_terminal) != 0);
+    else
+        LibC::install_null(descriptor);
 }
 
 } // namespace
@@ -95,6 +97,8 @@ extern "C" int64_t raeen_call_main(uint64_t, uint64_t, const ABI::StartupHandles
                 roles[role_count++] = { described.role, described.flags, startup->handles[index + 1] };
             }
             LibC::set_startup_handles(roles, role_count);
+        } else {
+            free(bytes);
         }
         (void)System::handle_close(startup->handles[0]);
     }

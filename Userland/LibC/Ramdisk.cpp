@@ -170,6 +170,9 @@ int change_working_directory(const char* path)
         return -ENOTDIR;
     char canonical[maximum_path];
     (void)resolve(path, canonical);
+    // The leading '/' and the terminator must fit too.
+    if (LibC::strlen(canonical) + 2 > sizeof(s_working_directory))
+        return -ENAMETOOLONG;
     s_working_directory[0] = '/';
     LibC::memcpy(s_working_directory + 1, canonical, LibC::strlen(canonical) + 1);
     return 0;

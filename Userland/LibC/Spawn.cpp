@@ -49,8 +49,10 @@ int add_stream(ChildHandles& child, int descriptor, LibC::HandleRole role)
     uint32_t handle = 0;
     bool terminal = false;
     int duplicated = LibC::duplicate_stream_handle(descriptor, handle, terminal);
-    if (duplicated == -ENOTSUP)
-        return 0; // the null device: the child gets nothing there
+    // The null device, or a descriptor this program closed: the child gets nothing there,
+    // and reads end of file (PosixMain.cpp gives it the null device).
+    if (duplicated == -ENOTSUP || duplicated == -EBADF)
+        return 0;
     if (duplicated < 0)
         return duplicated;
     child.handles[child.count] = handle;

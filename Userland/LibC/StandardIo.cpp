@@ -31,6 +31,12 @@ struct raeen_file {
     int pushed_back; // ungetc's character, or EOF
     raeen_file* next_open; // the list exit() flushes
     bool is_standard;
+    // The buffer came from malloc (fclose and setvbuf free it), not from the program or a
+    // static array.
+    bool owns_buffer;
+    // Held by every stdio call on the stream for its whole length, so that threads writing
+    // to one stream do not tear its buffer (POSIX's flockfile).
+    LibC::FutexLock lock;
 };
 
 namespace {
@@ -41,10 +47,27 @@ char s_input_buffer[buffer_size];
 char s_output_buffer[buffer_size];
 
 raeen_file s_standard_input { 0, true, false, -1, false, false, s_input_buffer, buffer_size, 0, 0, 0, EOF,
-    nullptr, true };
+    nullptr, true, false, {} };
 raeen_file s_standard_output { 1, false, true, -1, false, false, s_output_buffer, buffer_size, 0, 0, 0, EOF,
-    nullptr, true };
-raeen_file s_standard_error { 2, false, true, _IONBF, false, false, nullptr, 0, 0, 0, 0, EOF, nullptr, true };
+    nullptr, true, false, {} };
+raeen_file s_standard_error { 2, false, true, _IONBF, false, false, nullptr, 0, 0, 0, 0, EOF, nullptr, true,
+    false, {} };
+
+// Holds a stream's lock for its scope.
+class StreamLocker {
+public:
+    explicit StreamLocker(FILE* stream)
+        : m_stream(stream)
+    {
+        m_stream->lock.lock();
+    }
+    ~StreamLocker() { m_stream->lock.unlock(); }
+    StreamLocker(const StreamLocker&) = delete;
+    StreamLocker& operator=(const StreamLocker&) = delete;
+
+private:
+    FILE* m_stream;
+};
 
 // Streams fopen made, for exit()'s flush.
 raeen_file* s_open_streams;
@@ -147,6 +170,15 @@ int take_byte(FILE* stream)
     return static_cast<unsigned char>(stream->buffer[stream->read_position++]);
 }
 
+int unget_byte(int character, FILE* stream)
+{
+    if (character == EOF || stream->pushed_back != EOF)
+        return EOF;
+    stream->pushed_back = static_cast<unsigned char>(character);
+    stream->end_of_file = false;
+    return stream->pushed_back;
+}
+
 class StreamSink final : public LibC::OutputSink {
 public:
     explicit StreamSink(FILE* stream)
@@ -170,7 +202,7 @@ public:
     {
     }
     int get() override { return take_byte(m_stream); }
-    void unget(int character) override { (void)ungetc(character, m_stream); }
+    void unget(int character) override { (void)unget_byte(character, m_stream); }
 
 private:
     FILE* m_stream;
@@ -239,7 +271,7 @@ FILE* fdopen(int descriptor, const char* mode)
         return nullptr;
     }
     *stream = raeen_file { descriptor, readable, writable, -1, false, false, buffer, buffer_size, 0, 0, 0,
-        EOF, nullptr, false };
+        EOF, nullptr, false, true, {} };
     LibC::FutexLocker locker(s_open_streams_lock);
     stream->next_open = s_open_streams;
     s_open_streams = stream;
@@ -267,6 +299,7 @@ FILE* fopen(const char* path, const char* mode)
 int fflush(FILE* stream)
 {
     if (!stream) {
+        // Lock order: the list, then each stream.
         int result = fflush(stdout);
         LibC::FutexLocker locker(s_open_streams_lock);
         for (FILE* open = s_open_streams; open; open = open->next_open) {
@@ -275,17 +308,23 @@ int fflush(FILE* stream)
         }
         return result;
     }
+    StreamLocker locker(stream);
     return flush_writes(stream) ? 0 : EOF;
 }
 
 int fclose(FILE* stream)
 {
-    int result = fflush(stream);
-    if (close(stream->descriptor) != 0)
-        result = EOF;
-    if (stream->is_standard) {
-        stream->descriptor = -1;
-        return result;
+    int result = 0;
+    {
+        StreamLocker locker(stream);
+        if (!flush_writes(stream))
+            result = EOF;
+        if (close(stream->descriptor) != 0)
+            result = EOF;
+        if (stream->is_standard) {
+            stream->descriptor = -1;
+            return result;
+        }
     }
     {
         LibC::FutexLocker locker(s_open_streams_lock);
@@ -296,7 +335,8 @@ int fclose(FILE* stream)
             }
         }
     }
-    free(stream->buffer);
+    if (stream->owns_buffer)
+        free(stream->buffer);
     free(stream);
     return result;
 }
@@ -312,11 +352,19 @@ int setvbuf(FILE* stream, char* buffer, int mode, size_t size)
         errno = EINVAL;
         return -1;
     }
-    (void)fflush(stream);
+    StreamLocker locker(stream);
+    (void)flush_writes(stream);
     stream->buffering = mode;
     if (buffer && size > 0) {
+        // The program's buffer from now on: the stream's own is freed, and the program's
+        // is never freed by the library.
+        if (stream->owns_buffer)
+            free(stream->buffer);
         stream->buffer = buffer;
         stream->capacity = size;
+        stream->owns_buffer = false;
+        stream->read_position = stream->read_end = 0;
+        stream->write_count = 0;
     }
     return 0;
 }
@@ -328,6 +376,7 @@ void setbuf(FILE* stream, char* buffer)
 
 size_t fwrite(const void* bytes, size_t size, size_t count, FILE* stream)
 {
+    StreamLocker locker(stream);
     if (size == 0 || count == 0)
         return 0;
     size_t total = size * count;
@@ -336,6 +385,7 @@ size_t fwrite(const void* bytes, size_t size, size_t count, FILE* stream)
 
 size_t fread(void* buffer, size_t size, size_t count, FILE* stream)
 {
+    StreamLocker locker(stream);
     if (size == 0 || count == 0)
         return 0;
     size_t total = size * count;
@@ -358,30 +408,31 @@ size_t fread(void* buffer, size_t size, size_t count, FILE* stream)
 
 int fgetc(FILE* stream)
 {
+    StreamLocker locker(stream);
     return take_byte(stream);
 }
 
 int getc(FILE* stream)
 {
+    StreamLocker locker(stream);
     return take_byte(stream);
 }
 
 int getchar(void)
 {
+    StreamLocker locker(stdin);
     return take_byte(stdin);
 }
 
 int ungetc(int character, FILE* stream)
 {
-    if (character == EOF || stream->pushed_back != EOF)
-        return EOF;
-    stream->pushed_back = static_cast<unsigned char>(character);
-    stream->end_of_file = false;
-    return stream->pushed_back;
+    StreamLocker locker(stream);
+    return unget_byte(character, stream);
 }
 
 char* fgets(char* buffer, int size, FILE* stream)
 {
+    StreamLocker locker(stream);
     if (size <= 0)
         return nullptr;
     int length = 0;
@@ -401,6 +452,7 @@ char* fgets(char* buffer, int size, FILE* stream)
 
 ssize_t getdelim(char** line, size_t* capacity, int delimiter, FILE* stream)
 {
+    StreamLocker locker(stream);
     if (!line || !capacity) {
         errno = EINVAL;
         return -1;
@@ -437,6 +489,7 @@ ssize_t getline(char** line, size_t* capacity, FILE* stream)
 
 int fputc(int character, FILE* stream)
 {
+    StreamLocker locker(stream);
     char byte = static_cast<char>(character);
     return put_bytes(stream, &byte, 1) == 1 ? static_cast<unsigned char>(byte) : EOF;
 }
@@ -453,19 +506,25 @@ int putchar(int character)
 
 int fputs(const char* text, FILE* stream)
 {
+    StreamLocker locker(stream);
     size_t length = LibC::strlen(text);
     return put_bytes(stream, text, length) == length ? 0 : EOF;
 }
 
 int puts(const char* text)
 {
-    if (fputs(text, stdout) == EOF)
+    // One lock for the line and its newline, so that another thread's output cannot come
+    // between them.
+    StreamLocker locker(stdout);
+    size_t length = LibC::strlen(text);
+    if (put_bytes(stdout, text, length) != length)
         return EOF;
-    return fputc('\n', stdout) == EOF ? EOF : 0;
+    return put_bytes(stdout, "\n", 1) == 1 ? 0 : EOF;
 }
 
 int vfprintf(FILE* stream, const char* format, va_list arguments)
 {
+    StreamLocker locker(stream);
     StreamSink sink(stream);
     int length = LibC::format(sink, format, arguments);
     if (length < 0)
@@ -530,6 +589,7 @@ int sprintf(char* buffer, const char* format, ...)
 
 int vfscanf(FILE* stream, const char* format, va_list arguments)
 {
+    StreamLocker locker(stream);
     StreamSource source(stream);
     int result = LibC::scan(source, format, arguments);
     if (result == -2) {
@@ -564,16 +624,19 @@ int scanf(const char* format, ...)
 
 int feof(FILE* stream)
 {
+    StreamLocker locker(stream);
     return stream->end_of_file;
 }
 
 int ferror(FILE* stream)
 {
+    StreamLocker locker(stream);
     return stream->error;
 }
 
 void clearerr(FILE* stream)
 {
+    StreamLocker locker(stream);
     stream->end_of_file = false;
     stream->error = false;
 }

@@ -37,6 +37,8 @@ struct ShellState {
     // The script's name and arguments: $0 to $9.
     char** positional { nullptr };
     int positional_count { 0 };
+    // How many lines are running, one inside another (source).
+    int depth { 0 };
     Job jobs[maximum_jobs];
     size_t job_count { 0 };
     int next_job_number { 1 };
@@ -357,14 +359,17 @@ bool run_in_shell(const Shell::Command& command, int64_t& status)
         streams.close_opened();
         return true;
     }
-    // The builtin writes to the redirected descriptors through stdout and stderr.
+    // The builtin writes to the redirected descriptors through stdout and stderr. Both
+    // targets are taken before either is replaced: "2>&1 >file" sends errors where
+    // standard output was, not to the file.
     fflush(stdout);
-    int saved_output = streams.output != 1 ? dup(1) : -1;
+    int saved_output = streams.output != 1 || streams.error != 2 ? dup(1) : -1;
     int saved_error = streams.error != 2 ? dup(2) : -1;
-    if (saved_output >= 0)
+    int error_target = streams.error == 1 ? saved_output : streams.error;
+    if (streams.output != 1)
         (void)dup2(streams.output, 1);
     if (saved_error >= 0)
-        (void)dup2(streams.error, 2);
+        (void)dup2(error_target, 2);
     status = builtin->run(words);
     fflush(stdout);
     if (saved_output >= 0) {
@@ -485,13 +490,29 @@ int64_t run_pipeline(const Shell::Pipeline& pipeline)
 
 void run_line(const char* line)
 {
-    static Shell::ParsedLine parsed;
+    // Each line its own parse (a `source` inside it runs lines of its own), on the heap: a
+    // parsed line is large. Sourcing is bounded, so a script that sources itself ends.
+    constexpr int maximum_depth = 16;
+    if (s_shell.depth == maximum_depth) {
+        fprintf(stderr, "sh: scripts nested more than %d deep\n", maximum_depth);
+        s_shell.last_status = 2;
+        return;
+    }
+    auto* parsed_storage = static_cast<Shell::ParsedLine*>(malloc(sizeof(Shell::ParsedLine)));
+    if (!parsed_storage) {
+        fprintf(stderr, "sh: out of memory\n");
+        s_shell.last_status = 2;
+        return;
+    }
+    Shell::ParsedLine& parsed = *parsed_storage;
     const char* problem = Shell::parse_line(line, parsed);
     if (problem) {
         fprintf(stderr, "sh: %s\n", problem);
         s_shell.last_status = 2;
+        free(parsed_storage);
         return;
     }
+    ++s_shell.depth;
     for (size_t index = 0; index < parsed.pipeline_count && !s_shell.exit_requested; ++index) {
         const Shell::Pipeline& pipeline = parsed.pipelines[index];
         if (pipeline.joint == Shell::Joint::And && s_shell.last_status != 0)
@@ -500,6 +521,8 @@ void run_line(const char* line)
             continue;
         s_shell.last_status = run_pipeline(pipeline);
     }
+    --s_shell.depth;
+    free(parsed_storage);
     fflush(stdout);
 }
 

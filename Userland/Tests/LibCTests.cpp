@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 extern "C" void _thread_start();
 
@@ -192,6 +193,21 @@ void* use_key(void*)
     void* initial = pthread_getspecific(s_key);
     (void)pthread_setspecific(s_key, &s_thread_value);
     return initial;
+}
+
+FILE* s_shared_stream;
+constexpr int lines_per_writer = 300;
+
+// Lines of 12 bytes: "a line 0042\n".
+void* write_lines(void* letter)
+{
+    char line[16];
+    for (int index = 0; index < lines_per_writer; ++index) {
+        snprintf(line, sizeof(line), "%c line %04d\n", static_cast<char>(reinterpret_cast<uintptr_t>(letter)),
+            index);
+        (void)fputs(line, s_shared_stream);
+    }
+    return nullptr;
 }
 
 } // namespace
@@ -420,6 +436,35 @@ extern "C" int64_t main(uint64_t, uint64_t, const void*)
     if (!checks.expect(strcmp(long_text, "0.333333333333333333342 0xc.ccccccccccccccdp-7") == 0
             && sscanf("0.333333333333333333342", "%Lf", &scanned_long) == 1 && scanned_long == 1.0L / 3.0L
             && strtold("0xc.ccccccccccccccdp-7", nullptr) == 0.1L))
+        return checks.failed_check();
+    // Two threads writing lines to one stream at once: every line arrives whole.
+    int pipe_ends[2] = { -1, -1 };
+    if (!checks.expect(pipe(pipe_ends) == 0))
+        return checks.failed_check();
+    s_shared_stream = fdopen(pipe_ends[1], "w");
+    static char small_buffer[48];
+    if (!checks.expect(
+            s_shared_stream && setvbuf(s_shared_stream, small_buffer, _IOFBF, sizeof(small_buffer)) == 0))
+        return checks.failed_check();
+    pthread_t writers[2];
+    (void)pthread_create(
+        &writers[0], nullptr, write_lines, reinterpret_cast<void*>(static_cast<uintptr_t>('a')));
+    (void)pthread_create(
+        &writers[1], nullptr, write_lines, reinterpret_cast<void*>(static_cast<uintptr_t>('b')));
+    (void)pthread_join(writers[0], nullptr);
+    (void)pthread_join(writers[1], nullptr);
+    if (!checks.expect(fclose(s_shared_stream) == 0))
+        return checks.failed_check();
+    FILE* reader = fdopen(pipe_ends[0], "r");
+    char line_read[64];
+    int lines_read = 0;
+    bool lines_whole = reader != nullptr;
+    while (reader && fgets(line_read, sizeof(line_read), reader)) {
+        ++lines_read;
+        lines_whole = lines_whole && strlen(line_read) == 12 && (line_read[0] == 'a' || line_read[0] == 'b')
+            && strncmp(line_read + 1, " line ", 6) == 0 && line_read[11] == '\n';
+    }
+    if (!checks.expect(lines_whole && lines_read == 2 * lines_per_writer && fclose(reader) == 0))
         return checks.failed_check();
     // Calendar time: 2024-02-29 13:05:09 UTC is Unix time 1709211909, a Thursday.
     time_t leap_day = 1709211909;
