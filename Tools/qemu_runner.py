@@ -59,14 +59,26 @@ def qemu_command(iso, uefi, smp, memory, display="none", debug=False, test_devic
     return command
 
 
+def interactive_console(command):
+    """The serial console on this terminal for a person: Ctrl-C goes to RaeenOS (the shell
+    abandons the line) instead of ending QEMU, and Ctrl-A X quits (Ctrl-A C: QEMU's monitor)."""
+    serial = command.index("-serial")
+    del command[serial:serial + 2]
+    monitor = command.index("-monitor")
+    del command[monitor:monitor + 2]
+    return command + ["-chardev", "stdio,id=console,mux=on,signal=off", "-serial", "chardev:console",
+                      "-mon", "chardev=console"]
+
+
 def run_interactive(arguments):
     display = "gtk" if arguments.gui else "none"
-    command = qemu_command(arguments.iso, arguments.uefi, arguments.smp, arguments.mem, display, arguments.debug)
+    command = interactive_console(
+        qemu_command(arguments.iso, arguments.uefi, arguments.smp, arguments.mem, display, arguments.debug))
     if arguments.debug:
         kernel = os.path.abspath(arguments.kernel)
         print("QEMU is waiting for a debugger. In another terminal run:\n")
         print(f"  gdb -ex 'file {kernel}' -ex 'target remote localhost:1234'\n", flush=True)
-    print("RaeenOS: serial console follows; quit with Ctrl-C.", flush=True)
+    print("RaeenOS: serial console follows; type shutdown to power off, or Ctrl-A X to quit QEMU.", flush=True)
     try:
         return subprocess.call(command)
     except KeyboardInterrupt:
