@@ -176,3 +176,30 @@ TEST(LibCHeapAllocator, running_out_of_pages_is_a_null_not_a_crash)
 }
 
 } // namespace
+
+TEST(LibCHeapAllocator, AlignedBlocksAreAlignedUsableAndFreed)
+{
+    HostPages pages;
+    LibC::HeapAllocator heap(pages);
+    std::vector<std::pair<void*, size_t>> blocks;
+    for (size_t alignment : { 1, 8, 16, 32, 64, 256, 4096, 65536 }) {
+        for (size_t size : { 0, 1, 24, 100, 3000, 70000 }) {
+            void* block = heap.allocate_aligned(alignment, size);
+            ASSERT_NE(block, nullptr) << alignment << " " << size;
+            EXPECT_EQ(reinterpret_cast<uintptr_t>(block) % (alignment < 16 ? 16 : alignment), 0u);
+            EXPECT_GE(heap.usable_size(block), size);
+            std::memset(block, 0x5A, size);
+            blocks.emplace_back(block, size);
+        }
+    }
+    // Growing an aligned block keeps its contents.
+    void* grown = heap.reallocate(blocks[10].first, 5000);
+    ASSERT_NE(grown, nullptr);
+    EXPECT_EQ(static_cast<unsigned char*>(grown)[blocks[10].second - 1], 0x5A);
+    blocks[10].first = grown;
+    for (auto& [block, size] : blocks)
+        heap.free(block);
+    EXPECT_EQ(heap.allocate_aligned(3, 10), nullptr);
+    EXPECT_EQ(heap.allocate_aligned(48, 10), nullptr);
+    EXPECT_EQ(heap.allocate_aligned(64, SIZE_MAX - 8), nullptr);
+}

@@ -71,12 +71,37 @@ void* HeapAllocator::allocate(size_t size)
     return mapping + header_size;
 }
 
+void* HeapAllocator::allocate_aligned(size_t alignment, size_t size)
+{
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0)
+        return nullptr;
+    if (alignment <= header_size)
+        return allocate(size);
+    // Room for the size, the worst misalignment, and a header before the aligned address.
+    if (size > SIZE_MAX - alignment - header_size)
+        return nullptr;
+    auto* block = static_cast<unsigned char*>(allocate(size + alignment + header_size));
+    if (!block)
+        return nullptr;
+    uintptr_t first = reinterpret_cast<uintptr_t>(block) + header_size;
+    uintptr_t aligned = (first + alignment - 1) & ~(uintptr_t(alignment) - 1);
+    // The header lies inside the block (aligned is at least header_size past its start).
+    auto* header = reinterpret_cast<Header*>(aligned - header_size);
+    header->kind = offset_marker;
+    header->mapping_length = aligned - reinterpret_cast<uintptr_t>(block);
+    return reinterpret_cast<void*>(aligned);
+}
+
 void HeapAllocator::free(void* block)
 {
     if (!block)
         return;
     // The header sits right before every block this allocator handed out.
     auto* header = reinterpret_cast<Header*>(static_cast<unsigned char*>(block) - header_size);
+    if (header->kind == offset_marker) {
+        free(static_cast<unsigned char*>(block) - header->mapping_length);
+        return;
+    }
     if (header->kind == large_marker) {
         m_mapped_bytes -= header->mapping_length;
         m_source.unmap(header, header->mapping_length);
@@ -91,6 +116,9 @@ size_t HeapAllocator::usable_size(const void* block) const
 {
     const auto* header
         = reinterpret_cast<const Header*>(static_cast<const unsigned char*>(block) - header_size);
+    if (header->kind == offset_marker)
+        return usable_size(static_cast<const unsigned char*>(block) - header->mapping_length)
+            - header->mapping_length;
     if (header->kind == large_marker)
         return header->mapping_length - header_size;
     return class_sizes[header->kind];
@@ -101,6 +129,16 @@ void* HeapAllocator::reallocate(void* block, size_t size)
     if (!block)
         return allocate(size);
     size_t usable = usable_size(block);
+    const auto* header = reinterpret_cast<const Header*>(static_cast<unsigned char*>(block) - header_size);
+    if (header->kind == offset_marker) {
+        // An aligned block moves to a plain one (C's realloc keeps no alignment).
+        void* moved = allocate(size);
+        if (!moved)
+            return nullptr;
+        LibC::memcpy(moved, block, size < usable ? size : usable);
+        free(block);
+        return moved;
+    }
     // Still fits, and not so much smaller that a smaller block would do (another class, or
     // for a large block less than half its mapping): keep it.
     bool is_large = usable > largest_small_block;

@@ -41,6 +41,10 @@ public:
 
     // At least `size` bytes (a unique block even for 0), or null when the source has none.
     void* allocate(size_t size);
+    // The same, aligned to `alignment` (a power of two): a larger block, and the aligned
+    // address within it behind a header that leads free() back to the block. Null for an
+    // alignment that is not a power of two, or when no memory is left.
+    void* allocate_aligned(size_t alignment, size_t size);
     // Gives back a block `allocate` or `reallocate` returned; null does nothing.
     void free(void* block);
     // The block grown or shrunk to `size`, its contents kept up to the smaller size: the
@@ -58,13 +62,16 @@ private:
         FreeBlock* next;
     };
     struct Header {
-        // A size class (below class_count), or large_marker for a block mapped on its own.
+        // A size class (below class_count), large_marker for a block mapped on its own, or
+        // offset_marker for an aligned address inside another block.
         uint64_t kind;
-        // For a large block: the length of its mapping.
+        // For a large block: the length of its mapping; for an aligned address: how far it
+        // lies past the start of its block.
         uint64_t mapping_length;
     };
     static_assert(sizeof(Header) == header_size);
     static constexpr uint64_t large_marker = ~0ull;
+    static constexpr uint64_t offset_marker = ~1ull;
 
     static size_t class_of(size_t size);
     static size_t block_size_of(size_t size_class);

@@ -54,6 +54,33 @@ void* malloc(size_t size)
     return block;
 }
 
+void* aligned_alloc(size_t alignment, size_t size)
+{
+    void* block = nullptr;
+    {
+        LibC::FutexLocker locker(s_heap_lock);
+        block = s_heap.allocate_aligned(alignment, size);
+    }
+    if (!block)
+        errno = alignment == 0 || (alignment & (alignment - 1)) != 0 ? EINVAL : ENOMEM;
+    return block;
+}
+
+int posix_memalign(void** result, size_t alignment, size_t size)
+{
+    if (alignment < sizeof(void*) || (alignment & (alignment - 1)) != 0)
+        return EINVAL;
+    void* block = nullptr;
+    {
+        LibC::FutexLocker locker(s_heap_lock);
+        block = s_heap.allocate_aligned(alignment, size);
+    }
+    if (!block)
+        return ENOMEM;
+    *result = block;
+    return 0;
+}
+
 void free(void* block)
 {
     LibC::FutexLocker locker(s_heap_lock);

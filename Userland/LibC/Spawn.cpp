@@ -172,6 +172,24 @@ int64_t raeen_spawn(const char* path, char* const arguments[], char* const envir
     return process;
 }
 
+int system(const char* command)
+{
+    const char* shell = "/bin/sh";
+    LibC::RamdiskNode node;
+    bool have_shell = LibC::ramdisk_lookup(shell, node) == 0 && !node.is_directory;
+    if (!command)
+        return have_shell ? 1 : 0;
+    char* arguments[]
+        = { const_cast<char*>("sh"), const_cast<char*>("-c"), const_cast<char*>(command), nullptr };
+    int64_t process = raeen_spawn(shell, arguments, nullptr, nullptr);
+    if (process < 0)
+        return -1;
+    int64_t status = 0;
+    if (raeen_wait(static_cast<uint32_t>(process), &status, 1) != 0)
+        return -1;
+    return static_cast<int>((status & 0xFF) << 8);
+}
+
 int raeen_wait(uint32_t process, int64_t* status, int block)
 {
     int64_t exit_status = 0;

@@ -466,6 +466,16 @@ extern "C" int64_t main(uint64_t, uint64_t, const void*)
     }
     if (!checks.expect(lines_whole && lines_read == 2 * lines_per_writer && fclose(reader) == 0))
         return checks.failed_check();
+    // Aligned blocks.
+    void* aligned = aligned_alloc(64, 100);
+    void* page_aligned = nullptr;
+    if (!checks.expect(aligned && reinterpret_cast<uintptr_t>(aligned) % 64 == 0
+            && posix_memalign(&page_aligned, 4096, 10) == 0
+            && reinterpret_cast<uintptr_t>(page_aligned) % 4096 == 0
+            && posix_memalign(&page_aligned, 3, 10) == EINVAL && aligned_alloc(24, 8) == nullptr
+            && errno == EINVAL))
+        return checks.failed_check();
+    free(aligned);
     // Calendar time: 2024-02-29 13:05:09 UTC is Unix time 1709211909, a Thursday.
     time_t leap_day = 1709211909;
     struct tm calendar { };

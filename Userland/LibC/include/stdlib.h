@@ -43,6 +43,13 @@ void* malloc(size_t size);
 void* calloc(size_t count, size_t size);
 void* realloc(void* block, size_t size);
 void free(void* block);
+// Aligned to `alignment`, a power of two (EINVAL otherwise); free() gives it back.
+void* aligned_alloc(size_t alignment, size_t size);
+int posix_memalign(void** result, size_t alignment, size_t size);
+// Runs `command` with /bin/sh -c and returns its exit status as a wait status (the low eight
+// bits of the status, shifted left eight: <sys/wait.h>'s WEXITSTATUS); -1 when it cannot start.
+// A null command asks whether there is a shell.
+int system(const char* command);
 
 // The environment (Userland/LibC/Environment.cpp).
 char* getenv(const char* name);
