@@ -201,6 +201,8 @@ def language(session):
         raise TestFailure(f"date +%Y: got {year!r}")
     # Scripts, with their arguments.
     expect_lines(session, "sh /tests/script.sh first second", ["script: first second", "status 1", "done"])
+    # A ported program's view: argv, environ, the terminal, system, spawn and pipes, directories.
+    expect_lines(session, "/tests/posix a 'b c'", ["posix-tests: passed"])
     # A sourced script runs in the shell, and the line that sourced it goes on after it.
     expect_lines(session, "source /tests/script.sh x y && echo sourced", ["script: x y", "status 1", "done", "sourced"])
     # A builtin's "2>&1 >file": errors where standard output was, the rest to the file.

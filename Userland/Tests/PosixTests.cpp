@@ -1,0 +1,76 @@
+// A POSIX program the shell runs in e2e.shell-language as `/tests/posix a "b c"`: what a
+// ported program relies on, from its start (argv, environ, the standard streams) to
+// starting others (system, raeen_spawn with a pipe) and reading the RAM disk's directories.
+// Prints "posix-tests: passed", or the number of the first check that failed.
+
+#include <dirent.h>
+#include <raeen/spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+int s_check;
+
+bool expect(bool condition)
+{
+    ++s_check;
+    return condition;
+}
+
+int failed()
+{
+    printf("posix-tests: check %d failed\n", s_check);
+    return 1;
+}
+
+} // namespace
+
+int main(int argument_count, char** arguments)
+{
+    if (!expect(argument_count == 3 && strcmp(arguments[1], "a") == 0 && strcmp(arguments[2], "b c") == 0
+            && arguments[3] == nullptr))
+        return failed();
+    const char* path = getenv("PATH");
+    if (!expect(path && strcmp(path, "/bin") == 0))
+        return failed();
+    if (!expect(isatty(0) == 1 && isatty(1) == 1))
+        return failed();
+    // system: the shell's status comes back as a wait status.
+    int status = system("exit 3");
+    if (!expect(system(nullptr) != 0 && WIFEXITED(status) && WEXITSTATUS(status) == 3))
+        return failed();
+    // A child writing into a pipe this program reads.
+    int ends[2];
+    if (!expect(pipe(ends) == 0))
+        return failed();
+    char* echo_arguments[] = { const_cast<char*>("echo"), const_cast<char*>("from a child"), nullptr };
+    raeen_spawn_options options { -1, ends[1], 2 };
+    int64_t child = raeen_spawn("/bin/echo", echo_arguments, nullptr, &options);
+    close(ends[1]);
+    char received[32] = {};
+    ssize_t length = child > 0 ? read(ends[0], received, sizeof(received) - 1) : -1;
+    int64_t child_status = -1;
+    if (!expect(length == 13 && strcmp(received, "from a child\n") == 0
+            && raeen_wait(static_cast<uint32_t>(child), &child_status, 1) == 0 && child_status == 0))
+        return failed();
+    // The end of the pipe once the child is gone.
+    if (!expect(read(ends[0], received, sizeof(received)) == 0 && close(ends[0]) == 0))
+        return failed();
+    // Directories of the RAM disk.
+    DIR* directory = opendir("/bin");
+    bool found_shell = false;
+    while (directory) {
+        dirent* entry = readdir(directory);
+        if (!entry)
+            break;
+        found_shell = found_shell || (strcmp(entry->d_name, "sh") == 0 && entry->d_type == DT_REG);
+    }
+    if (!expect(directory && closedir(directory) == 0 && found_shell))
+        return failed();
+    printf("posix-tests: passed\n");
+    return 0;
+}
