@@ -16,6 +16,7 @@
 #include <ABI/System.h>
 #include <Userland/Init/Manifest.h>
 #include <Userland/Init/Supervision.h>
+#include <Userland/LibC/Launch.h>
 #include <Userland/LibC/LaunchBlock.h>
 #include <Userland/LibC/Ramdisk.h>
 #include <Userland/LibC/Startup.h>
@@ -292,46 +293,19 @@ bool start_service(Service& service, uint64_t now)
         supervisor.framebuffer_layout);
     const char* environment[]
         = { "PATH=/bin", "HOME=/", "TERM=vt100", with_framebuffer ? framebuffer_variable : nullptr, nullptr };
-    size_t block_size = LibC::launch_block_size(arguments, environment, launch.count - 1);
-    uint8_t block[1024];
-    int64_t launch_block = -1;
-    if (ok && block_size != 0 && block_size <= sizeof(block)) {
-        LibC::encode_launch_block(arguments, environment, launch.roles, launch.count - 1, block);
-        launch_block = System::memory_object_create(ABI::memory_page_size);
-        if (launch_block >= 0
-            && System::memory_object_write(static_cast<uint32_t>(launch_block), 0, block, block_size) != 0) {
-            (void)System::handle_close(static_cast<uint32_t>(launch_block));
-            launch_block = -1;
-        }
-    }
-    int64_t process = launch_block >= 0
-        ? System::process_create(service.description.name, strlen(service.description.name))
-        : -1;
-    if (process < 0) {
-        log("%s: cannot prepare its start", service.description.name);
+    if (!ok) {
+        log("%s: its handles cannot be made", service.description.name);
         launch.close_all();
         if (control_end)
             (void)System::handle_close(control_end);
-        if (launch_block >= 0)
-            (void)System::handle_close(static_cast<uint32_t>(launch_block));
         service.state = State::Stopped;
         return false;
     }
-    launch.handles[0] = static_cast<uint32_t>(launch_block);
-    ABI::ProcessStartArguments start {
-        .image_address = reinterpret_cast<uint64_t>(program.data),
-        .image_size = program.size,
-        .handles_address = reinterpret_cast<uint64_t>(launch.handles),
-        .handle_count = launch.count,
-        .argument = 0,
-        .flags = 0,
-    };
-    int64_t started = System::process_start(static_cast<uint32_t>(process), &start);
-    if (started < 0) {
-        log("%s: start failed (error %lld)", service.description.name, static_cast<long long>(-started));
-        for (uint32_t index = 0; index < launch.count; ++index)
-            (void)System::handle_close(launch.handles[index]);
-        (void)System::handle_close(static_cast<uint32_t>(process));
+    int64_t process = LibC::launch_program(service.description.name, program.data, program.size, arguments,
+        environment, launch.handles + 1, launch.roles, launch.count - 1);
+    if (process < 0) {
+        // The handles went with the failed start (launch_program closed them).
+        log("%s: start failed (%s)", service.description.name, strerror(static_cast<int>(-process)));
         if (control_end)
             (void)System::handle_close(control_end);
         service.state = State::Stopped;

@@ -3,6 +3,7 @@
 #include <ABI/Memory.h>
 #include <ABI/Process.h>
 #include <Userland/LibC/Descriptors.h>
+#include <Userland/LibC/Launch.h>
 #include <Userland/LibC/LaunchBlock.h>
 #include <Userland/LibC/Ramdisk.h>
 #include <Userland/LibC/Startup.h>
@@ -26,14 +27,7 @@ constexpr LibC::HandleRole inherited_roles[] = {
 struct ChildHandles {
     uint32_t handles[ABI::maximum_startup_handles];
     LibC::LaunchHandle roles[ABI::maximum_startup_handles];
-    uint32_t count { 0 }; // handles[0] is the launch block
-
-    void close_all()
-    {
-        for (uint32_t index = 0; index < count; ++index)
-            (void)System::handle_close(handles[index]);
-        count = 0;
-    }
+    uint32_t count { 0 }; // handles[0] is the launch block's place (Launch.cpp makes it)
 };
 
 int fail(int error)
@@ -124,51 +118,10 @@ int64_t raeen_spawn(const char* path, char* const arguments[], char* const envir
         return release(-added);
 
     const char* const* environment_strings = environment ? environment : environ;
-    size_t block_size = LibC::launch_block_size(arguments, environment_strings, child.count - 1);
-    if (block_size == 0)
-        return release(E2BIG);
-    size_t object_size = (block_size + ABI::memory_page_size - 1) & ~(ABI::memory_page_size - 1);
-    auto* block = static_cast<uint8_t*>(malloc(block_size));
-    if (!block)
-        return release(ENOMEM);
-    LibC::encode_launch_block(arguments, environment_strings, child.roles, child.count - 1, block);
-    int64_t launch = System::memory_object_create(object_size);
-    if (launch < 0) {
-        free(block);
-        return release(ENOMEM);
-    }
-    int64_t written = System::memory_object_write(static_cast<uint32_t>(launch), 0, block, block_size);
-    free(block);
-    if (written != 0) {
-        (void)System::handle_close(static_cast<uint32_t>(launch));
-        return release(ENOMEM);
-    }
-    child.handles[0] = static_cast<uint32_t>(launch);
-
-    const char* name = base_name(path);
-    int64_t process = System::process_create(name, LibC::strlen(name));
-    if (process < 0) {
-        child.close_all();
-        return fail(ENOMEM);
-    }
-    ABI::ProcessStartArguments start {
-        .image_address = reinterpret_cast<uint64_t>(program.data),
-        .image_size = program.size,
-        .handles_address = reinterpret_cast<uint64_t>(child.handles),
-        .handle_count = child.count,
-        .argument = 0,
-        .flags = 0,
-    };
-    int64_t started = System::process_start(static_cast<uint32_t>(process), &start);
-    if (started < 0) {
-        // A refused start leaves the handles with this program; one that failed while
-        // loading took them with the exited child. Closing what is still here covers both.
-        child.close_all();
-        (void)System::handle_close(static_cast<uint32_t>(process));
-        bool not_executable = started == System::failure(ABI::ErrorCode::Malformed)
-            || started == System::failure(ABI::ErrorCode::NotSupported);
-        return fail(not_executable ? ENOEXEC : ENOMEM);
-    }
+    int64_t process = LibC::launch_program(base_name(path), program.data, program.size, arguments,
+        environment_strings, child.handles + 1, child.roles, child.count - 1);
+    if (process < 0)
+        return fail(static_cast<int>(-process));
     return process;
 }
 
