@@ -308,6 +308,10 @@ enum class Syscall : uint64_t {
     // drawing its log there (the log stays on the serial port). Needs Manage. -NotFound
     // when the kernel has no framebuffer console (none, or not direct-colour RGB).
     SystemFramebuffer = 64,
+    // system_pci_segments(system, PciSegment* buffer, capacity): writes up to `capacity` of
+    // the PCI configuration windows the ACPI MCFG lists and returns how many there are
+    // (needs Read). 0 without an MCFG.
+    SystemPciSegments = 65,
 };
 
 // The most bytes one serial_console_write sends (the kernel log waits for them).

@@ -56,4 +56,16 @@ struct FramebufferInfo {
 };
 static_assert(sizeof(FramebufferInfo) == 40, "FramebufferInfo is part of the ABI");
 
+// system_pci_segments's record: one PCI Express configuration window (ECAM), from the
+// ACPI MCFG. Bus B, device D, function F of the segment is at
+// base_address + (B << 20 | D << 15 | F << 12), for start_bus <= B <= end_bus.
+struct PciSegment {
+    uint64_t base_address;
+    uint16_t segment_group;
+    uint8_t start_bus;
+    uint8_t end_bus;
+    uint32_t reserved; // 0
+};
+static_assert(sizeof(PciSegment) == 16, "PciSegment is part of the ABI");
+
 } // namespace ABI

@@ -45,6 +45,8 @@ KernelAcpiReader s_reader;
 ACPI::TableDirectory s_tables;
 bool s_have_tables = false;
 Core::Optional<ACPI::MadtInfo> s_madt;
+// Read once at boot, before any other CPU or user program runs; read-only after.
+ACPI::McfgInfo s_mcfg;
 
 void load_acpi_tables(const Boot::BootInfo& boot_info)
 {
@@ -100,6 +102,24 @@ Core::Optional<ACPI::MadtInfo> read_madt()
         return {};
     }
     return madt.value();
+}
+
+void read_mcfg()
+{
+    auto table = find_table("MCFG");
+    if (!table.has_value()) {
+        Log::info("pci: no MCFG; only the legacy configuration ports");
+        return;
+    }
+    auto mcfg = ACPI::parse_mcfg(table.value());
+    if (mcfg.is_error()) {
+        Log::warning("acpi: MCFG rejected: {}", mcfg.error().name());
+        return;
+    }
+    s_mcfg = mcfg.release_value();
+    for (const ACPI::EcamSegment& segment : s_mcfg.segments)
+        Log::info("pci: segment {} configuration window at {:#x}, buses {} to {}", segment.segment_group,
+            segment.base_address, segment.start_bus, segment.end_bus);
 }
 
 // Keeps user-space drivers away from registers the kernel drives
@@ -229,6 +249,7 @@ void initialize_platform(const Boot::BootInfo& boot_info)
 {
     load_acpi_tables(boot_info);
     s_madt = read_madt();
+    read_mcfg();
     const auto& madt = s_madt;
     start_reference_clock();
     if (Time::timestamp_counter_frequency_hz() == 0)
@@ -251,6 +272,11 @@ void initialize_platform(const Boot::BootInfo& boot_info)
     }
     Time::initialize_wall_clock(century_register);
     log_invalid_tables();
+}
+
+Core::Span<const ACPI::EcamSegment> pci_segments()
+{
+    return s_mcfg.segments.span();
 }
 
 Core::Result<Core::u32> route_isa_irq(Core::u8 isa_irq, Core::u8 vector)

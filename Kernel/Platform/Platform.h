@@ -5,6 +5,8 @@
 // from ACPI here and handed to the drivers as plain values.
 
 #include <Core/Error.h>
+#include <Core/Span.h>
+#include <Kernel/ACPI/Mcfg.h>
 #include <Kernel/Boot/BootInfo.h>
 
 namespace Kernel::Platform {
@@ -26,5 +28,10 @@ struct IsaInterruptLine {
     bool active_low;
 };
 [[nodiscard]] IsaInterruptLine isa_interrupt_line(Core::u8 isa_irq);
+
+// The PCI Express configuration windows (ECAM) the ACPI MCFG lists, for the user-space
+// device manager (system_pci_segments); empty without an MCFG (PCI then has only the legacy
+// configuration ports, 0xCF8-0xCFF).
+[[nodiscard]] Core::Span<const ACPI::EcamSegment> pci_segments();
 
 } // namespace Kernel::Platform

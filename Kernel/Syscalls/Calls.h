@@ -49,6 +49,7 @@ CallResult system_memory_info(const Arguments&);
 CallResult system_process_list(const Arguments&);
 CallResult system_process_kill(const Arguments&);
 CallResult system_framebuffer(const Arguments&);
+CallResult system_pci_segments(const Arguments&);
 
 // ChannelCalls.cpp
 CallResult channel_create(const Arguments&);

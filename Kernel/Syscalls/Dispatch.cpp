@@ -177,6 +177,8 @@ Handler handler_for(Core::u64 number)
         return system_process_kill;
     case ABI::Syscall::SystemFramebuffer:
         return system_framebuffer;
+    case ABI::Syscall::SystemPciSegments:
+        return system_pci_segments;
     }
     return nullptr;
 }

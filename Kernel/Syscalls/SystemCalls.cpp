@@ -10,6 +10,7 @@
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Memory/UserCopy.h>
+#include <Kernel/Platform/Platform.h>
 #include <Kernel/Platform/Power.h>
 #include <Kernel/Platform/SystemControl.h>
 #include <Kernel/Syscalls/Calls.h>
@@ -142,6 +143,29 @@ CallResult system_process_kill(const Arguments& arguments)
         return Core::ErrorCode::AccessDenied;
     (void)process->terminate(ABI::killed_exit_status);
     return 0;
+}
+
+CallResult system_pci_segments(const Arguments& arguments)
+{
+    Core::u64 user_buffer = arguments.second();
+    Core::u64 capacity = arguments.third();
+    auto segments = Platform::pci_segments();
+    Core::u64 written = capacity < segments.size() ? capacity : segments.size();
+    if (!Memory::is_user_range(user_buffer, written * sizeof(ABI::PciSegment)))
+        return Core::ErrorCode::BadAddress;
+    TRY(check_authority(arguments.first(), ABI::Right::Read));
+    for (Core::u64 index = 0; index < written; ++index) {
+        const ACPI::EcamSegment& segment = segments.data()[index];
+        ABI::PciSegment record {
+            .base_address = segment.base_address,
+            .segment_group = segment.segment_group,
+            .start_bus = segment.start_bus,
+            .end_bus = segment.end_bus,
+            .reserved = 0,
+        };
+        TRY(Memory::copy_to_user(user_buffer + index * sizeof(record), &record, sizeof(record)));
+    }
+    return segments.size();
 }
 
 CallResult system_framebuffer(const Arguments& arguments)

@@ -152,7 +152,7 @@ def status_of(session, line):
 def language(session):
     # Pipelines: each stage a process, the data through channels.
     expect_lines(session, "echo one two three | wc -w", ["      3 "])
-    expect_lines(session, "cat /etc/services | grep -c service | cat", ["8"])
+    expect_lines(session, "cat /etc/services | grep -c service | cat", ["9"])
     expect_lines(session, "ls /bin | grep -v sh | grep ech", ["echo"])
     # Redirection: input from a file, output to /dev/null, standard error into a pipe.
     expect_lines(session, "grep -c crasher < /etc/services", ["2"])
@@ -203,13 +203,18 @@ def language(session):
     expect_lines(session, "sh /tests/script.sh first second", ["script: first second", "status 1", "done"])
     # A ported program's view: argv, environ, the terminal, system, spawn and pipes, directories.
     expect_lines(session, "/tests/posix a 'b c'", ["posix-tests: passed"])
+    # The device manager's PCI functions: q35's host bridge and SATA controller among them.
+    functions = session.run("lspci")
+    for expected in ("00:00.0 Host bridge [0600]: 8086:29c0", "00:1f.2 SATA controller [0106]: 8086:2922 (rev 02)"):
+        if expected not in functions:
+            raise TestFailure(f"lspci: no {expected!r} in {functions!r}")
     # A sourced script runs in the shell, and the line that sourced it goes on after it.
     expect_lines(session, "source /tests/script.sh x y && echo sourced", ["script: x y", "status 1", "done", "sourced"])
     # A builtin's "2>&1 >file": errors where standard output was, the rest to the file.
     expect_lines(session, "cd /nowhere 2>&1 >/dev/null", ["cd: /nowhere: No such file or directory"])
     expect_lines(session, "pwd 2>&1 >/dev/null", [])
     # The working directory.
-    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     32 ", "/"])
+    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     34 ", "/"])
     # Line editing: two steps left, a character in the middle; then the history.
     expect_lines(session, "echo abc\x1b[D\x1b[DX", ["aXbc"])
     expect_lines(session, "\x1b[A", ["aXbc"])

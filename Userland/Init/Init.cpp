@@ -176,6 +176,13 @@ struct Supervisor {
     // blue positions and sizes, and the offset of its first pixel in the object.
     uint32_t framebuffer;
     char framebuffer_layout[96];
+    // The PCI configuration window (ECAM) as a narrowed MmioRange (0: none), its layout for
+    // the device manager ("segment base start_bus end_bus"), and both ends of the device
+    // manager's channel: the service's and the one its clients share (calls only).
+    uint32_t pci_configuration;
+    char pci_layout[64];
+    uint32_t device_server_end;
+    uint32_t device_client_end;
     uint32_t io_ports;
     uint32_t mmio;
     uint32_t interrupt_lines;
@@ -264,6 +271,17 @@ bool start_service(Service& service, uint64_t now)
                 ABI::Right::Wait | ABI::Right::Signal | ABI::Right::Transfer,
                 LibC::HandleRole::KeyboardInterrupt);
     }
+    bool with_pci = has(service, Init::Resource::PciConfiguration) && supervisor.pci_configuration != 0;
+    if (with_pci)
+        ok = ok
+            && launch.add(supervisor.pci_configuration,
+                ABI::Right::Read | ABI::Right::Map | ABI::Right::Transfer,
+                LibC::HandleRole::PciConfiguration);
+    if (has(service, Init::Resource::DeviceService))
+        ok = ok
+            && launch.add(supervisor.device_server_end, passed_rights, LibC::HandleRole::DeviceManagerServer);
+    if (has(service, Init::Resource::DeviceClient))
+        ok = ok && launch.add(supervisor.device_client_end, passed_rights, LibC::HandleRole::DeviceManager);
     if (has(service, Init::Resource::KeyboardOutput))
         ok = ok
             && launch.add(supervisor.keyboard_output_end, passed_rights, LibC::HandleRole::KeyboardOutput);
@@ -291,8 +309,15 @@ bool start_service(Service& service, uint64_t now)
     char framebuffer_variable[128];
     snprintf(framebuffer_variable, sizeof(framebuffer_variable), "RAEEN_FRAMEBUFFER=%s",
         supervisor.framebuffer_layout);
-    const char* environment[]
-        = { "PATH=/bin", "HOME=/", "TERM=vt100", with_framebuffer ? framebuffer_variable : nullptr, nullptr };
+    char pci_variable[96];
+    snprintf(pci_variable, sizeof(pci_variable), "RAEEN_PCI_ECAM=%s", supervisor.pci_layout);
+    const char* environment[6] = { "PATH=/bin", "HOME=/", "TERM=vt100" };
+    int environment_count = 3;
+    if (with_framebuffer)
+        environment[environment_count++] = framebuffer_variable;
+    if (with_pci)
+        environment[environment_count++] = pci_variable;
+    environment[environment_count] = nullptr;
     if (!ok) {
         log("%s: its handles cannot be made", service.description.name);
         launch.close_all();
@@ -561,6 +586,23 @@ void prepare_devices()
                 static_cast<long long>(ports), static_cast<long long>(interrupt));
         }
     }
+    if (any_service_has(Init::Resource::PciConfiguration)) {
+        // The first window the MCFG lists (a PC has one): its buses, narrowed from the MMIO
+        // root, so the device manager reaches configuration space and nothing else.
+        ABI::PciSegment segment {};
+        int64_t count = System::system_pci_segments(supervisor.system_control, &segment, 1);
+        uint64_t first = segment.base_address + (static_cast<uint64_t>(segment.start_bus) << 20);
+        uint64_t size = (static_cast<uint64_t>(segment.end_bus) - segment.start_bus + 1) << 20;
+        int64_t range = count > 0 ? System::resource_narrow(supervisor.mmio, first, size) : -1;
+        if (range > 0) {
+            supervisor.pci_configuration = static_cast<uint32_t>(range);
+            snprintf(supervisor.pci_layout, sizeof(supervisor.pci_layout), "%u %llx %u %u",
+                segment.segment_group, static_cast<unsigned long long>(segment.base_address),
+                segment.start_bus, segment.end_bus);
+        } else {
+            log("no PCI configuration window for the device manager (%lld)", static_cast<long long>(range));
+        }
+    }
     if (any_service_has(Init::Resource::Framebuffer)) {
         ABI::FramebufferInfo info {};
         int64_t taken = System::system_framebuffer(supervisor.system_control, &info);
@@ -632,6 +674,11 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value, const ABI::Start
     s_supervisor.session_terminal_end = session[1];
     s_supervisor.keyboard_input_end = keyboard[0];
     s_supervisor.keyboard_output_end = keyboard[1];
+    uint32_t devices[2];
+    if (System::channel_create(ABI::ChannelQos::LatencySensitive, devices) != 0)
+        return 10;
+    s_supervisor.device_server_end = devices[0];
+    s_supervisor.device_client_end = devices[1];
     if (!read_manifest())
         return 11;
     prepare_devices();

@@ -20,6 +20,9 @@ constexpr ResourceName resource_names[] = {
     { "keyboard-device", Resource::KeyboardDevice },
     { "keyboard-output", Resource::KeyboardOutput },
     { "keyboard-input", Resource::KeyboardInput },
+    { "pci-configuration", Resource::PciConfiguration },
+    { "device-service", Resource::DeviceService },
+    { "device-client", Resource::DeviceClient },
 };
 
 struct Word {

@@ -8,9 +8,9 @@
 // RESOURCEs are the handles the service is started with, and nothing else: serial-console,
 // console-session, terminal (standard input, output and error on the console session),
 // ramdisk, system-control, service-control, framebuffer, keyboard-device, keyboard-output,
-// keyboard-input. '#' starts a comment. The manifest is read from
-// outside the program, so the parser checks everything and never reads past the text; a
-// line it cannot read is reported and skipped. Pure: host tests and a fuzz target run it.
+// keyboard-input, pci-configuration, device-service, device-client. '#' starts a comment. The manifest is
+// read from outside the program, so the parser checks everything and never reads past the text; a line it
+// cannot read is reported and skipped. Pure: host tests and a fuzz target run it.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +28,9 @@ enum class Resource : uint32_t {
     KeyboardDevice = 1u << 7,
     KeyboardOutput = 1u << 8,
     KeyboardInput = 1u << 9,
+    PciConfiguration = 1u << 10,
+    DeviceService = 1u << 11,
+    DeviceClient = 1u << 12,
 };
 
 enum class RestartPolicy : uint8_t {

@@ -43,6 +43,9 @@ enum class HandleRole : uint32_t {
     KeyboardInterrupt = 11, // ISA IRQ 1
     KeyboardOutput = 12, // the keyboard driver's end of the keyboard channel
     KeyboardInput = 13, // the console's end of it
+    PciConfiguration = 14, // an MmioRange over the PCI configuration window; its layout in RAEEN_PCI_ECAM
+    DeviceManagerServer = 15, // the device manager's end of its channel
+    DeviceManager = 16, // a client's end of the device manager's channel (shared: calls only)
 };
 
 // LaunchHandle flags.

@@ -22,6 +22,7 @@ constexpr LibC::HandleRole inherited_roles[] = {
     LibC::HandleRole::Ramdisk,
     LibC::HandleRole::SystemControl,
     LibC::HandleRole::ServiceControl,
+    LibC::HandleRole::DeviceManager,
 };
 
 struct ChildHandles {

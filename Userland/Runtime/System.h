@@ -485,6 +485,12 @@ inline int64_t system_process_kill(uint32_t system, uint64_t id)
     return system_call(ABI::Syscall::SystemProcessKill, system, id);
 }
 
+// The PCI configuration windows (up to `capacity`); returns how many there are.
+inline int64_t system_pci_segments(uint32_t system, ABI::PciSegment* buffer, uint64_t capacity)
+{
+    return system_call(ABI::Syscall::SystemPciSegments, system, reinterpret_cast<uint64_t>(buffer), capacity);
+}
+
 // Takes the boot framebuffer from the kernel's log (Manage on the SystemControl).
 inline int64_t system_framebuffer(uint32_t system, ABI::FramebufferInfo* info)
 {

@@ -1,0 +1,48 @@
+#pragma once
+
+// A PCI function's configuration space, decoded (PCI Local Bus 3.0, chapter 6; PCI Express
+// Base, chapter 7). The bytes are what the device put there: decoding reads only inside
+// them, and walks the capability list with a bound, whatever they hold. Pure: host tests
+// and a fuzz target run it.
+
+#include <Userland/Services/DeviceManager/Protocol.h>
+#include <stddef.h>
+#include <stdint.h>
+
+namespace DeviceManager {
+
+inline constexpr size_t configuration_header_size = 64;
+inline constexpr size_t configuration_space_size = 256;
+
+struct Bar {
+    bool present;
+    bool is_port; // I/O space; else memory
+    bool is_64_bit;
+    bool prefetchable;
+    uint64_t address;
+};
+
+struct DecodedFunction {
+    FunctionRecord record;
+    uint8_t header_type; // 0 device, 1 PCI-to-PCI bridge, 2 CardBus bridge (bit 7 cleared)
+    bool multifunction;
+    // A device's six base address registers (a bridge's two), as addresses: their sizes
+    // need the registers probed, which only the device manager can do.
+    Bar bars[6];
+};
+
+// Whether a vendor id read there means "no function here" (all ones from an absent device).
+inline bool is_absent(uint16_t vendor_id)
+{
+    return vendor_id == 0xFFFF || vendor_id == 0x0000;
+}
+
+// Decodes `length` bytes (at least the 64-byte header; 256 for the capabilities) of one
+// function at `address`. False when there is no function there or too few bytes.
+bool decode_function(const uint8_t* space, size_t length, uint16_t segment, uint8_t bus, uint8_t device,
+    uint8_t function, DecodedFunction& decoded);
+
+// The PCI class name (base class and subclass), for lspci; "Unknown" for others.
+const char* class_name(uint8_t class_code, uint8_t subclass);
+
+} // namespace DeviceManager

@@ -1,0 +1,65 @@
+#pragma once
+
+// The device manager's protocol (docs/devices.md#the-device-manager), in the typed IPC
+// schema of Core/Ipc (docs/ipc-schemas.md). Clients (lspci) call over the channel init gives
+// them (the DeviceManager role); the device manager serves the other end.
+
+#include <Core/Ipc/Schema.h>
+#include <Core/Types.h>
+
+namespace DeviceManager {
+
+namespace Ipc = Core::Ipc;
+namespace Field = Core::Ipc::Field;
+
+inline constexpr Core::u32 protocol_id = 0x00020001;
+inline constexpr Core::u32 maximum_functions = 512;
+
+// One PCI function as the device manager found it, packed (little-endian) into the list.
+struct FunctionRecord {
+    Core::u16 segment;
+    Core::u8 bus;
+    Core::u8 device;
+    Core::u8 function;
+    Core::u8 class_code;
+    Core::u8 subclass;
+    Core::u8 programming_interface;
+    Core::u16 vendor_id;
+    Core::u16 device_id;
+    Core::u16 subsystem_vendor_id;
+    Core::u16 subsystem_id;
+    Core::u8 revision;
+    Core::u8 interrupt_pin; // 0 none, 1-4 INTA-INTD
+    Core::u8 capabilities; // FunctionCapability bits
+    Core::u8 bar_count; // memory and port windows found
+};
+static_assert(sizeof(FunctionRecord) == 20);
+
+enum FunctionCapability : Core::u8 {
+    HasMsi = 1u << 0,
+    HasMsiX = 1u << 1,
+    IsPciExpress = 1u << 2,
+};
+
+struct ListFunctionsRequest {
+    static constexpr Core::u32 protocol_id = DeviceManager::protocol_id;
+    static constexpr Core::u16 message_tag = 1;
+    static constexpr Core::u16 version = 1;
+    static constexpr Ipc::MessageKind kind = Ipc::MessageKind::Request;
+
+    using Fields = Ipc::FieldList<>;
+};
+
+struct FunctionList {
+    static constexpr Core::u32 protocol_id = DeviceManager::protocol_id;
+    static constexpr Core::u16 message_tag = 2;
+    static constexpr Core::u16 version = 1;
+    static constexpr Ipc::MessageKind kind = Ipc::MessageKind::Reply;
+
+    // FunctionRecords, one after another.
+    Ipc::BoundedBytes<maximum_functions * sizeof(FunctionRecord)> records;
+
+    using Fields = Ipc::FieldList<Field::BoundedBytes<&FunctionList::records>>;
+};
+
+} // namespace DeviceManager
