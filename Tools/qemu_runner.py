@@ -2,6 +2,7 @@
 """Runs RaeenOS in QEMU, interactively or as a test with a hard timeout.
 
   qemu_runner.py run   --iso ISO [--uefi] [--smp N] [--mem SIZE] [--gui] [--debug --kernel ELF]
+                       [--disk IMAGE[:virtio|ahci|nvme]]...
   qemu_runner.py boot  (--iso ISO | --kernel ELF [--cmdline TEXT]) [--uefi] [--timeout S]
                        [--log FILE] [--until REGEX] [--expect REGEX]... [--expect-exit KIND]
   qemu_runner.py check-log --log FILE --test SUITE.NAME
@@ -70,10 +71,36 @@ def interactive_console(command):
                       "-mon", "chardev=console"]
 
 
+DISK_KINDS = ("virtio", "ahci", "nvme")
+
+
+def disk_arguments(disks):
+    """QEMU arguments attaching raw disk images: each "PATH[:virtio|ahci|nvme]" (virtio by
+    default) on a controller of its own: virtio-blk (modern PCI only), an AHCI controller, or
+    an NVMe controller."""
+    arguments = []
+    for index, disk in enumerate(disks or []):
+        path, separator, kind = disk.rpartition(":")
+        if not separator or kind not in DISK_KINDS:
+            path, kind = disk, "virtio"
+        if not os.path.isfile(path):
+            raise SystemExit(f"qemu_runner: no disk image {path}")
+        drive = f"disk{index}"
+        arguments += ["-drive", f"file={path},format=raw,if=none,id={drive}"]
+        if kind == "virtio":
+            arguments += ["-device", f"virtio-blk-pci,drive={drive},disable-legacy=on"]
+        elif kind == "ahci":
+            arguments += ["-device", f"ahci,id=ahci{index}", "-device", f"ide-hd,drive={drive},bus=ahci{index}.0"]
+        else:
+            arguments += ["-device", f"nvme,drive={drive},serial=raeen{index}"]
+    return arguments
+
+
 def run_interactive(arguments):
     display = "gtk" if arguments.gui else "none"
     command = interactive_console(
         qemu_command(arguments.iso, arguments.uefi, arguments.smp, arguments.mem, display, arguments.debug))
+    command += disk_arguments(arguments.disk)
     if arguments.debug:
         kernel = os.path.abspath(arguments.kernel)
         print("QEMU is waiting for a debugger. In another terminal run:\n")
@@ -195,6 +222,8 @@ def main():
     run.add_argument("--kernel")
     run.add_argument("--gui", action="store_true")
     run.add_argument("--debug", action="store_true")
+    run.add_argument("--disk", action="append", metavar="IMAGE[:virtio|ahci|nvme]",
+                     help="attach a raw disk image (repeatable)")
     add_machine_options(run)
 
     boot = subcommands.add_parser("boot")

@@ -12,6 +12,8 @@ prompt, types command lines and checks what comes back. Scenarios:
   shutdown     `shutdown` powers the machine off: QEMU exits by itself
   screen       keys typed on the PS/2 keyboard reach the shell, the framebuffer shows the
                console's text in the font, and Shift+Page Up and Down scroll its history
+  disks        raw disk images on virtio-blk, AHCI and NVMe controllers (the runner's --disk)
+               show up in lspci
 Every wait has a hard timeout; the serial log is written to FILE either way.
 """
 import argparse
@@ -40,8 +42,9 @@ class TestFailure(Exception):
 
 
 class Session:
-    def __init__(self, iso, log_path, monitor_path=None):
+    def __init__(self, iso, log_path, monitor_path=None, disks=None):
         command = qemu_runner.qemu_command(iso, uefi=False, smp=2, memory="256M")
+        command += qemu_runner.disk_arguments(disks)
         self.monitor = None
         if monitor_path:
             # QEMU's human monitor on a socket: keys for the PS/2 keyboard, screen dumps.
@@ -326,7 +329,19 @@ def screen(session):
     os.rmdir(scratch)
 
 
-SCENARIOS = {"language": language, "supervision": supervision, "shutdown": shutdown, "screen": screen}
+def disks(session):
+    # The three kinds of disk controller --disk attaches, as the device manager finds them.
+    functions = session.run("lspci")
+    for expected in ("SCSI storage controller [0100]: 1af4:1042", "SATA controller [0106]: 8086:2922",
+                     "Non-Volatile memory controller [0108]: 1b36:0010"):
+        if expected not in functions:
+            raise TestFailure(f"lspci: no {expected!r} in {functions!r}")
+    if functions.count("SATA controller [0106]: 8086:2922") != 2:
+        raise TestFailure(f"lspci: q35's AHCI controller and the attached one expected in {functions!r}")
+
+
+SCENARIOS = {"language": language, "supervision": supervision, "shutdown": shutdown, "screen": screen,
+             "disks": disks}
 
 
 def main():
@@ -338,7 +353,16 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(arguments.log)), exist_ok=True)
     monitor_directory = tempfile.mkdtemp(prefix="raeenos-monitor-") if arguments.scenario == "screen" else None
     monitor_path = os.path.join(monitor_directory, "monitor.sock") if monitor_directory else None
-    session = Session(arguments.iso, arguments.log, monitor_path)
+    disk_images = []
+    if arguments.scenario == "disks":
+        # Small raw images, one per kind of controller.
+        disk_directory = tempfile.mkdtemp(prefix="raeenos-disks-")
+        for kind in qemu_runner.DISK_KINDS:
+            image = os.path.join(disk_directory, f"{kind}.img")
+            with open(image, "wb") as disk:
+                disk.truncate(1024 * 1024)
+            disk_images.append(f"{image}:{kind}")
+    session = Session(arguments.iso, arguments.log, monitor_path, disk_images)
     try:
         session.wait_for(r"^raeen:/\$ ", 60)
         SCENARIOS[arguments.scenario](session)
@@ -350,6 +374,10 @@ def main():
         if monitor_path:
             os.unlink(monitor_path)
             os.rmdir(monitor_directory)
+        for disk in disk_images:
+            os.unlink(disk.rpartition(":")[0])
+        if disk_images:
+            os.rmdir(os.path.dirname(disk_images[0].rpartition(":")[0]))
     print(f"shell_tests: {arguments.scenario}: passed")
     return 0
 
