@@ -312,6 +312,12 @@ enum class Syscall : uint64_t {
     // the PCI configuration windows the ACPI MCFG lists and returns how many there are
     // (needs Read). 0 without an MCFG.
     SystemPciSegments = 65,
+    // memory_object_create_dma(mmio_range, size, uint64_t* physical_base): `size` bytes of
+    // physically contiguous RAM, zeroed, for a device to reach by DMA (at most 4 MiB); its
+    // first byte's physical address is written. Needs Map on an MmioRange, a driver's
+    // authority. Returns a handle with Read, Write, Map, Duplicate, Transfer.
+    // -InvalidArgument (size), -OutOfRange (over 4 MiB), -OutOfMemory, -BadAddress.
+    MemoryObjectCreateDma = 66,
 };
 
 // The most bytes one serial_console_write sends (the kernel log waits for them).

@@ -93,10 +93,63 @@ Core::Result<Core::RefPtr<MemoryObject>> MemoryObject::create_physical(
     return Core::RefPtr<MemoryObject>::adopt(object);
 }
 
+Core::Result<Core::RefPtr<MemoryObject>> MemoryObject::create_contiguous(Core::u64 size)
+{
+    if (size == 0 || !is_page_aligned(size))
+        return Core::ErrorCode::InvalidArgument;
+    if (size > maximum_contiguous_size)
+        return Core::ErrorCode::OutOfRange;
+    Core::u64 pages = size / page_bytes;
+    int order = 0;
+    while ((1ull << order) < pages)
+        ++order;
+    Core::u64* frames = TRY(allocate_frame_slots(pages));
+    auto* object = new (Core::nothrow) MemoryObject(Kind::Anonymous, size, frames);
+    if (!object) {
+        free(frames);
+        return Core::ErrorCode::OutOfMemory;
+    }
+    auto reference = Core::RefPtr<MemoryObject>::adopt(object);
+    auto block = allocate_physical_pages(static_cast<Core::u32>(order), PageUse::MemoryObject);
+    if (block.is_error())
+        return block.error();
+    Core::u64 base = block.value();
+    object->m_contiguous_order = order;
+    // Every frame of the block is the object's, zeroed, and present before anyone maps it.
+    for (Core::u64 index = 0; index < (1ull << order); ++index) {
+        Core::u64 frame = base + index * page_bytes;
+        PhysicalPage* page = physical_page(frame);
+        page->use = PageUse::MemoryObject;
+        page->owner = object;
+        __builtin_memset(physical_to_virtual(frame), 0, page_bytes);
+        if (index < pages)
+            frames[index] = frame;
+    }
+    __atomic_add_fetch(&s_owned_frames, 1ull << order, __ATOMIC_RELAXED);
+    return reference;
+}
+
 MemoryObject::~MemoryObject()
 {
     if (!m_frames)
         return;
+    if (m_contiguous_order >= 0) {
+        // The whole block goes back at once (frames[0] is its first); until then every
+        // frame in it was this object's.
+        Core::u64 base = m_frames[0];
+        Core::u64 block_frames = 1ull << m_contiguous_order;
+        if (base != 0) {
+            for (Core::u64 index = 0; index < block_frames; ++index) {
+                PhysicalPage* page = physical_page(base + index * page_bytes);
+                VERIFY(page && page->use == PageUse::MemoryObject && page->owner == this);
+                page->owner = nullptr;
+            }
+            free_physical_pages(base, static_cast<Core::u32>(m_contiguous_order));
+            __atomic_sub_fetch(&s_owned_frames, block_frames, __ATOMIC_RELAXED);
+        }
+        free(m_frames);
+        return;
+    }
     // The last reference is gone: no mapping maps these frames any more (each holds a
     // reference), and no child reads them (each holds one too).
     Core::u64 freed = 0;

@@ -31,6 +31,7 @@
 // Reads and writes of page contents race with stores through mappings as memory does.
 
 #include <Core/Error.h>
+#include <Core/Optional.h>
 #include <Core/RefPtr.h>
 #include <Core/Span.h>
 #include <Core/Types.h>
@@ -69,7 +70,24 @@ public:
     [[nodiscard]] static Core::Result<Core::RefPtr<MemoryObject>> create_physical(
         Core::u64 physical_base, Core::u64 size, Arch::CacheMode cache);
 
+    // `size` bytes of RAM in one physically contiguous run, zeroed and present from the
+    // start, for a device to reach by DMA (the driver learns physical_base()). At most
+    // maximum_contiguous_size (InvalidArgument for a size that is zero or not page
+    // aligned, OutOfRange past the maximum); OutOfMemory when no run that long is free. The
+    // run is a buddy block of the next power of two pages: the rest of it stays with the
+    // object, unused, until the object goes.
+    [[nodiscard]] static Core::Result<Core::RefPtr<MemoryObject>> create_contiguous(Core::u64 size);
+    static constexpr Core::u64 maximum_contiguous_size = 4ull << 20;
+
     ~MemoryObject() override;
+
+    // A contiguous object's first byte in physical memory; nothing for other objects.
+    [[nodiscard]] Core::Optional<Core::u64> physical_base() const
+    {
+        if (m_contiguous_order < 0)
+            return {};
+        return m_frames[0];
+    }
 
     [[nodiscard]] Kind kind() const { return m_kind; }
     [[nodiscard]] Core::u64 size() const { return m_size; }
@@ -133,6 +151,9 @@ private:
     Core::u64 m_parent_offset { 0 };
     Core::u32 m_depth { 0 };
     // Physical objects: where the device memory starts.
+    // A contiguous object's buddy block order (its frames are freed as that one block);
+    // -1 for every other object.
+    int m_contiguous_order { -1 };
     Core::u64 m_physical_base { 0 };
     Arch::CacheMode m_cache { Arch::CacheMode::WriteBack };
 };

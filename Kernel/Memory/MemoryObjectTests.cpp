@@ -174,6 +174,40 @@ KERNEL_TEST(memory_objects, child_chains_are_bounded_and_checked)
         EXPECT(is_error(MemoryObject::create_child(device.value(), 0, page), Core::ErrorCode::NotSupported));
 }
 
+KERNEL_TEST(memory_objects, contiguous_objects_are_one_zeroed_run_given_back_whole)
+{
+    Core::u64 frames_before = MemoryObject::total_owned_frames();
+    {
+        auto object = MemoryObject::create_contiguous(5 * page);
+        EXPECT(!object.is_error());
+        if (object.is_error())
+            return;
+        auto base = object.value()->physical_base();
+        EXPECT(base.has_value());
+        if (!base.has_value())
+            return;
+        // Five pages asked for: a block of eight is the object's.
+        EXPECT_EQ(MemoryObject::total_owned_frames(), frames_before + 8);
+        for (Core::u64 index = 0; index < 5; ++index) {
+            auto frame = object.value()->frame_for_mapping(index);
+            EXPECT(!frame.is_error());
+            if (!frame.is_error())
+                EXPECT_EQ(frame.value(), base.value() + index * page);
+        }
+        Core::u8 bytes[16];
+        EXPECT(!object.value()->read(4 * page + 100, Core::Bytes(bytes, sizeof(bytes))).is_error());
+        EXPECT_EQ(bytes[0] | bytes[15], 0);
+        // Anonymous objects have no physical address to show.
+        auto anonymous = MemoryObject::create_anonymous(page);
+        EXPECT(!anonymous.is_error() && !anonymous.value()->physical_base().has_value());
+    }
+    EXPECT_EQ(MemoryObject::total_owned_frames(), frames_before);
+    EXPECT(MemoryObject::create_contiguous(0).is_error());
+    EXPECT(MemoryObject::create_contiguous(page + 1).is_error());
+    auto too_large = MemoryObject::create_contiguous(MemoryObject::maximum_contiguous_size + page);
+    EXPECT(too_large.is_error() && too_large.error().code() == Core::ErrorCode::OutOfRange);
+}
+
 KERNEL_TEST(memory_objects, physical_objects_refuse_ram)
 {
     Core::u64 before = MemoryObject::total_owned_frames();

@@ -104,5 +104,6 @@ CallResult ioport_read(const Arguments&);
 CallResult ioport_write(const Arguments&);
 CallResult resource_narrow(const Arguments&);
 CallResult memory_object_create_physical(const Arguments&);
+CallResult memory_object_create_dma(const Arguments&);
 
 } // namespace Kernel::Syscalls

@@ -9,6 +9,7 @@
 #include <Kernel/Devices/KernelDeviceMemory.h>
 #include <Kernel/Devices/MmioRange.h>
 #include <Kernel/Memory/MemoryObject.h>
+#include <Kernel/Memory/UserCopy.h>
 #include <Kernel/Platform/Platform.h>
 #include <Kernel/Syscalls/Calls.h>
 
@@ -178,6 +179,25 @@ CallResult memory_object_create_physical(const Arguments& arguments)
         | ABI::Right::Duplicate | ABI::Right::Transfer);
     Tasks::Process* process = TRY(calling_process());
     return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(memory), rights));
+}
+
+CallResult memory_object_create_dma(const Arguments& arguments)
+{
+    Core::u64 size = arguments.second();
+    Core::u64 user_physical_base = arguments.third();
+    if (size == 0 || size % ABI::memory_page_size != 0)
+        return Core::ErrorCode::InvalidArgument;
+    if (!Memory::is_user_range(user_physical_base, sizeof(Core::u64)))
+        return Core::ErrorCode::BadAddress;
+    // DMA memory is a driver's: the caller proves it is one with an MmioRange it may map.
+    auto range = TRY(lookup_handle<Devices::MmioRange>(arguments.first(), ABI::Right::Map));
+    auto memory = TRY(Memory::MemoryObject::create_contiguous(size));
+    Core::u64 physical_base = memory->physical_base().value();
+    TRY(Memory::copy_to_user(user_physical_base, &physical_base, sizeof(physical_base)));
+    Tasks::Process* process = TRY(calling_process());
+    return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(memory),
+        ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Duplicate
+            | ABI::Right::Transfer));
 }
 
 } // namespace Kernel::Syscalls

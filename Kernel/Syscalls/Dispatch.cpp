@@ -179,6 +179,8 @@ Handler handler_for(Core::u64 number)
         return system_framebuffer;
     case ABI::Syscall::SystemPciSegments:
         return system_pci_segments;
+    case ABI::Syscall::MemoryObjectCreateDma:
+        return memory_object_create_dma;
     }
     return nullptr;
 }

@@ -485,6 +485,13 @@ inline int64_t system_process_kill(uint32_t system, uint64_t id)
     return system_call(ABI::Syscall::SystemProcessKill, system, id);
 }
 
+// Contiguous RAM for DMA; its physical address in *physical_base.
+inline int64_t memory_object_create_dma(uint32_t mmio_range, uint64_t size, uint64_t* physical_base)
+{
+    return system_call(
+        ABI::Syscall::MemoryObjectCreateDma, mmio_range, size, reinterpret_cast<uint64_t>(physical_base));
+}
+
 // The PCI configuration windows (up to `capacity`); returns how many there are.
 inline int64_t system_pci_segments(uint32_t system, ABI::PciSegment* buffer, uint64_t capacity)
 {

@@ -440,5 +440,48 @@ extern "C" int64_t main(uint64_t spare_device_memory, uint64_t self_value, const
         = System::interrupt_create(rtc_lines, rtc_isa_irq, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq));
     if (!checks.expect(again > 0 && System::handle_close(static_cast<uint32_t>(again)) == 0))
         return checks.failed_check();
+
+    // ---- DMA memory ------------------------------------------------------------------
+    // Three pages of contiguous RAM: a physical address, zeroed, mapped like any memory.
+    uint64_t dma_base = 0;
+    int64_t dma = System::memory_object_create_dma(above_ram, 3 * ABI::memory_page_size, &dma_base);
+    if (!checks.expect(dma > 0 && dma_base != 0 && dma_base % ABI::memory_page_size == 0))
+        return checks.failed_check();
+    int64_t dma_mapped = System::vm_map(
+        self, static_cast<uint32_t>(dma), 0, 3 * ABI::memory_page_size, ABI::vm_read | ABI::vm_write);
+    if (!checks.expect(dma_mapped > 0))
+        return checks.failed_check();
+    auto* dma_bytes = reinterpret_cast<volatile uint8_t*>(dma_mapped);
+    bool dma_zeroed = dma_bytes[0] == 0 && dma_bytes[3 * ABI::memory_page_size - 1] == 0;
+    dma_bytes[2 * ABI::memory_page_size] = 0x5A;
+    uint8_t read_back = 0;
+    if (!checks.expect(dma_zeroed
+            && System::memory_object_read(
+                   static_cast<uint32_t>(dma), 2 * ABI::memory_page_size, &read_back, 1)
+                == 0
+            && read_back == 0x5A))
+        return checks.failed_check();
+    // Two objects never share frames.
+    uint64_t other_base = 0;
+    int64_t other = System::memory_object_create_dma(above_ram, ABI::memory_page_size, &other_base);
+    if (!checks.expect(other > 0
+            && (other_base + ABI::memory_page_size <= dma_base
+                || other_base >= dma_base + 3 * ABI::memory_page_size)))
+        return checks.failed_check();
+    // Refused: no MmioRange, one without Map, sizes, a bad pointer.
+    if (!checks.expect(System::memory_object_create_dma(all_ports, ABI::memory_page_size, &other_base)
+                == failure(ErrorCode::WrongType)
+            && System::memory_object_create_dma(
+                   static_cast<uint32_t>(read_only_range), ABI::memory_page_size, &other_base)
+                == failure(ErrorCode::AccessDenied)
+            && System::memory_object_create_dma(above_ram, 0, &other_base)
+                == failure(ErrorCode::InvalidArgument)
+            && System::memory_object_create_dma(above_ram, 100, &other_base)
+                == failure(ErrorCode::InvalidArgument)
+            && System::memory_object_create_dma(above_ram, 8ull << 20, &other_base)
+                == failure(ErrorCode::OutOfRange)
+            && System::memory_object_create_dma(above_ram, ABI::memory_page_size, nullptr)
+                == failure(ErrorCode::BadAddress)))
+        return checks.failed_check();
     return 0;
 }
