@@ -1,6 +1,6 @@
 #include <Kernel/Arch/x86_64/CmosRtc.h>
 #include <Kernel/Log/KernelLog.h>
-#include <Kernel/Time/CalendarTime.h>
+#include <Core/CalendarTime.h>
 #include <Kernel/Time/Clock.h>
 #include <Kernel/Time/WallClock.h>
 
@@ -16,8 +16,8 @@ Core::u64 s_monotonic_nanoseconds_at_reading = 0;
 
 Core::Result<Core::u64> read_unix_seconds_from_rtc(Core::u8 century_register)
 {
-    Time::RtcRegisters registers = TRY(Arch::read_cmos_rtc(century_register));
-    CalendarTime time = TRY(decode_rtc_registers(registers));
+    Core::RtcRegisters registers = TRY(Arch::read_cmos_rtc(century_register));
+    Core::CalendarTime time = TRY(decode_rtc_registers(registers));
     return seconds_since_unix_epoch(time);
 }
 
@@ -48,7 +48,7 @@ void initialize_wall_clock(Core::u8 century_register)
     s_monotonic_nanoseconds_at_reading = monotonic_now;
     s_wall_clock_is_set = true;
 
-    CalendarTime time = calendar_from_unix_seconds(s_unix_seconds_at_reading);
+    Core::CalendarTime time = Core::calendar_from_unix_seconds(s_unix_seconds_at_reading);
     Log::info("time: wall clock {:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC (from the CMOS RTC)", time.year,
         time.month, time.day, time.hour, time.minute, time.second);
 }

@@ -5,7 +5,7 @@
 #include <Kernel/Arch/x86_64/CPU.h>
 #include <Kernel/Arch/x86_64/CmosRtc.h>
 #include <Kernel/Test/KernelTest.h>
-#include <Kernel/Time/CalendarTime.h>
+#include <Core/CalendarTime.h>
 #include <Kernel/Time/Clock.h>
 #include <Kernel/Time/WallClock.h>
 
@@ -32,7 +32,7 @@ KERNEL_TEST(time, rtc_holds_a_recent_date)
     if (registers.is_error())
         return;
     EXPECT_EQ(registers.value().century, 0);
-    auto decoded = Kernel::Time::decode_rtc_registers(registers.value());
+    auto decoded = Core::decode_rtc_registers(registers.value());
     EXPECT(!decoded.is_error());
     if (decoded.is_error())
         return;
@@ -49,8 +49,8 @@ KERNEL_TEST(time, rtc_century_register_gives_the_same_year)
     if (without_century.is_error() || with_century.is_error())
         return;
     EXPECT(with_century.value().century != 0);
-    auto year_without = Kernel::Time::decode_rtc_registers(without_century.value());
-    auto year_with = Kernel::Time::decode_rtc_registers(with_century.value());
+    auto year_without = Core::decode_rtc_registers(without_century.value());
+    auto year_with = Core::decode_rtc_registers(with_century.value());
     EXPECT(!year_without.is_error());
     EXPECT(!year_with.is_error());
     if (year_without.is_error() || year_with.is_error())
@@ -73,8 +73,8 @@ KERNEL_TEST(time, wall_clock_reads_a_recent_year)
     // wall clock; reinitialising on the boot CPU is what boot does too.
     Kernel::Time::initialize_wall_clock(qemu_century_register);
     EXPECT(Kernel::Time::wall_clock_is_set());
-    Kernel::Time::CalendarTime now
-        = Kernel::Time::calendar_from_unix_seconds(Kernel::Time::wall_clock_unix_seconds());
+    Core::CalendarTime now
+        = Core::calendar_from_unix_seconds(Kernel::Time::wall_clock_unix_seconds());
     EXPECT(now.year >= earliest_plausible_year);
     EXPECT(now.year < 2100);
 }
@@ -96,11 +96,11 @@ KERNEL_TEST(time, wall_clock_advances_with_monotonic_time)
     EXPECT(!registers.is_error());
     if (registers.is_error())
         return;
-    auto rtc_time = Kernel::Time::decode_rtc_registers(registers.value());
+    auto rtc_time = Core::decode_rtc_registers(registers.value());
     EXPECT(!rtc_time.is_error());
     if (rtc_time.is_error())
         return;
-    Core::u64 rtc_seconds = Kernel::Time::seconds_since_unix_epoch(rtc_time.value());
+    Core::u64 rtc_seconds = Core::seconds_since_unix_epoch(rtc_time.value());
     Core::u64 wall_seconds = Kernel::Time::wall_clock_unix_seconds();
     Core::u64 difference
         = rtc_seconds > wall_seconds ? rtc_seconds - wall_seconds : wall_seconds - rtc_seconds;

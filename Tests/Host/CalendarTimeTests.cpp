@@ -8,7 +8,7 @@
 // model here that walks the calendar one day at a time.
 
 #include <Core/Error.h>
-#include <Kernel/Time/CalendarTime.h>
+#include <Core/CalendarTime.h>
 #include <cstdint>
 #include <cstdio>
 #include <gtest/gtest.h>
@@ -16,8 +16,8 @@
 #include <string>
 
 using Core::ErrorCode;
-using Kernel::Time::CalendarTime;
-using Kernel::Time::RtcRegisters;
+using Core::CalendarTime;
+using Core::RtcRegisters;
 
 namespace {
 
@@ -49,14 +49,14 @@ RtcRegisters bcd_reading()
 
 ErrorCode decode_error(RtcRegisters raw)
 {
-    auto result = Kernel::Time::decode_rtc_registers(raw);
+    auto result = Core::decode_rtc_registers(raw);
     EXPECT_TRUE(result.is_error());
     return result.is_error() ? result.error().code() : ErrorCode::Count;
 }
 
 CalendarTime decode_value(RtcRegisters raw)
 {
-    auto result = Kernel::Time::decode_rtc_registers(raw);
+    auto result = Core::decode_rtc_registers(raw);
     EXPECT_FALSE(result.is_error()) << (result.is_error() ? result.error().name() : "");
     return result.is_error() ? CalendarTime {} : result.value();
 }
@@ -314,11 +314,11 @@ TEST(CalendarTimeRtc, EncodedRandomTimesDecodeBackInEveryMode)
 
 TEST(CalendarTimeUnix, Epoch)
 {
-    EXPECT_EQ(Kernel::Time::seconds_since_unix_epoch(make_time(1970, 1, 1)), 0u);
-    EXPECT_EQ(Kernel::Time::calendar_from_unix_seconds(0), make_time(1970, 1, 1));
-    EXPECT_EQ(Kernel::Time::calendar_from_unix_seconds(59), make_time(1970, 1, 1, 0, 0, 59));
-    EXPECT_EQ(Kernel::Time::calendar_from_unix_seconds(86399), make_time(1970, 1, 1, 23, 59, 59));
-    EXPECT_EQ(Kernel::Time::calendar_from_unix_seconds(86400), make_time(1970, 1, 2));
+    EXPECT_EQ(Core::seconds_since_unix_epoch(make_time(1970, 1, 1)), 0u);
+    EXPECT_EQ(Core::calendar_from_unix_seconds(0), make_time(1970, 1, 1));
+    EXPECT_EQ(Core::calendar_from_unix_seconds(59), make_time(1970, 1, 1, 0, 0, 59));
+    EXPECT_EQ(Core::calendar_from_unix_seconds(86399), make_time(1970, 1, 1, 23, 59, 59));
+    EXPECT_EQ(Core::calendar_from_unix_seconds(86400), make_time(1970, 1, 2));
 }
 
 TEST(CalendarTimeUnix, KnownTimestamps)
@@ -342,9 +342,9 @@ TEST(CalendarTimeUnix, KnownTimestamps)
         { make_time(65535, 12, 31, 23, 59, 59), 2005949145599 },
     };
     for (const Known& entry : known) {
-        EXPECT_EQ(Kernel::Time::seconds_since_unix_epoch(entry.time), entry.unix_seconds)
+        EXPECT_EQ(Core::seconds_since_unix_epoch(entry.time), entry.unix_seconds)
             << describe(entry.time);
-        EXPECT_EQ(Kernel::Time::calendar_from_unix_seconds(entry.unix_seconds), entry.time)
+        EXPECT_EQ(Core::calendar_from_unix_seconds(entry.unix_seconds), entry.time)
             << describe(entry.time);
     }
 }
@@ -361,12 +361,12 @@ TEST(CalendarTimeUnix, KnownTimestampByHand)
     days += 31 + 28 + 31 + 30 + 31 + 30 + 31 + 31 + 30 + 31; // January to October, 2026 not leap
     days += 26 - 1;
     EXPECT_EQ(days * 86400, 1795651200u);
-    EXPECT_EQ(Kernel::Time::seconds_since_unix_epoch(make_time(2026, 11, 26)), days * 86400);
+    EXPECT_EQ(Core::seconds_since_unix_epoch(make_time(2026, 11, 26)), days * 86400);
 }
 
 TEST(CalendarTimeUnix, LeapDaysAndTheDaysAroundThem)
 {
-    using Kernel::Time::seconds_since_unix_epoch;
+    using Core::seconds_since_unix_epoch;
     // A leap February is one day longer: 1 March is two days after 28 February.
     EXPECT_EQ(
         seconds_since_unix_epoch(make_time(2000, 3, 1)) - seconds_since_unix_epoch(make_time(2000, 2, 28)),
@@ -377,17 +377,17 @@ TEST(CalendarTimeUnix, LeapDaysAndTheDaysAroundThem)
     EXPECT_EQ(
         seconds_since_unix_epoch(make_time(2100, 3, 1)) - seconds_since_unix_epoch(make_time(2100, 2, 28)),
         86400u);
-    EXPECT_EQ(Kernel::Time::calendar_from_unix_seconds(951782400 - 1), make_time(2000, 2, 28, 23, 59, 59));
-    EXPECT_EQ(Kernel::Time::calendar_from_unix_seconds(951782400 + 86400), make_time(2000, 3, 1));
-    EXPECT_EQ(Kernel::Time::calendar_from_unix_seconds(4107456000 + 86400), make_time(2100, 3, 1));
-    EXPECT_TRUE(Kernel::Time::is_leap_year(2000));
-    EXPECT_TRUE(Kernel::Time::is_leap_year(2024));
-    EXPECT_FALSE(Kernel::Time::is_leap_year(2100));
-    EXPECT_FALSE(Kernel::Time::is_leap_year(2026));
-    EXPECT_EQ(Kernel::Time::days_in_month(2024, 2), 29);
-    EXPECT_EQ(Kernel::Time::days_in_month(2100, 2), 28);
-    EXPECT_EQ(Kernel::Time::days_in_month(2026, 0), 0);
-    EXPECT_EQ(Kernel::Time::days_in_month(2026, 13), 0);
+    EXPECT_EQ(Core::calendar_from_unix_seconds(951782400 - 1), make_time(2000, 2, 28, 23, 59, 59));
+    EXPECT_EQ(Core::calendar_from_unix_seconds(951782400 + 86400), make_time(2000, 3, 1));
+    EXPECT_EQ(Core::calendar_from_unix_seconds(4107456000 + 86400), make_time(2100, 3, 1));
+    EXPECT_TRUE(Core::is_leap_year(2000));
+    EXPECT_TRUE(Core::is_leap_year(2024));
+    EXPECT_FALSE(Core::is_leap_year(2100));
+    EXPECT_FALSE(Core::is_leap_year(2026));
+    EXPECT_EQ(Core::days_in_month(2024, 2), 29);
+    EXPECT_EQ(Core::days_in_month(2100, 2), 28);
+    EXPECT_EQ(Core::days_in_month(2026, 0), 0);
+    EXPECT_EQ(Core::days_in_month(2026, 13), 0);
 }
 
 TEST(CalendarTimeUnix, EveryDayFrom1970To2500MatchesTheModel)
@@ -403,8 +403,8 @@ TEST(CalendarTimeUnix, EveryDayFrom1970To2500MatchesTheModel)
         expected.minute = static_cast<std::uint8_t>(second_of_day / 60 % 60);
         expected.second = static_cast<std::uint8_t>(second_of_day % 60);
         std::uint64_t unix_seconds = day_number * 86400 + second_of_day;
-        ASSERT_EQ(Kernel::Time::calendar_from_unix_seconds(unix_seconds), expected) << describe(expected);
-        ASSERT_EQ(Kernel::Time::seconds_since_unix_epoch(expected), unix_seconds) << describe(expected);
+        ASSERT_EQ(Core::calendar_from_unix_seconds(unix_seconds), expected) << describe(expected);
+        ASSERT_EQ(Core::seconds_since_unix_epoch(expected), unix_seconds) << describe(expected);
         model_advance_one_day(date);
         ++day_number;
     }
@@ -414,39 +414,39 @@ TEST(CalendarTimeUnix, RandomRoundTripsUpToTheLatestTime)
 {
     std::mt19937_64 generator(1795651200);
     for (int sample = 0; sample < 200000; ++sample) {
-        std::uint64_t unix_seconds = generator() % (Kernel::Time::latest_calendar_unix_seconds + 1);
-        CalendarTime time = Kernel::Time::calendar_from_unix_seconds(unix_seconds);
-        ASSERT_TRUE(Kernel::Time::is_valid_calendar_time(time)) << unix_seconds;
-        ASSERT_EQ(Kernel::Time::seconds_since_unix_epoch(time), unix_seconds) << describe(time);
+        std::uint64_t unix_seconds = generator() % (Core::latest_calendar_unix_seconds + 1);
+        CalendarTime time = Core::calendar_from_unix_seconds(unix_seconds);
+        ASSERT_TRUE(Core::is_valid_calendar_time(time)) << unix_seconds;
+        ASSERT_EQ(Core::seconds_since_unix_epoch(time), unix_seconds) << describe(time);
     }
 }
 
 TEST(CalendarTimeUnix, TimesPastYear65535Clamp)
 {
     CalendarTime latest = make_time(65535, 12, 31, 23, 59, 59);
-    EXPECT_EQ(Kernel::Time::seconds_since_unix_epoch(latest), Kernel::Time::latest_calendar_unix_seconds);
+    EXPECT_EQ(Core::seconds_since_unix_epoch(latest), Core::latest_calendar_unix_seconds);
     EXPECT_EQ(
-        Kernel::Time::calendar_from_unix_seconds(Kernel::Time::latest_calendar_unix_seconds + 1), latest);
-    EXPECT_EQ(Kernel::Time::calendar_from_unix_seconds(UINT64_MAX), latest);
+        Core::calendar_from_unix_seconds(Core::latest_calendar_unix_seconds + 1), latest);
+    EXPECT_EQ(Core::calendar_from_unix_seconds(UINT64_MAX), latest);
 }
 
 TEST(CalendarTimeUnix, ValidityCheck)
 {
-    EXPECT_TRUE(Kernel::Time::is_valid_calendar_time(make_time(2024, 2, 29, 23, 59, 59)));
-    EXPECT_FALSE(Kernel::Time::is_valid_calendar_time(make_time(1969, 12, 31, 23, 59, 59)));
-    EXPECT_FALSE(Kernel::Time::is_valid_calendar_time(make_time(2025, 2, 29)));
-    EXPECT_FALSE(Kernel::Time::is_valid_calendar_time(make_time(2025, 0, 1)));
-    EXPECT_FALSE(Kernel::Time::is_valid_calendar_time(make_time(2025, 13, 1)));
-    EXPECT_FALSE(Kernel::Time::is_valid_calendar_time(make_time(2025, 1, 0)));
-    EXPECT_FALSE(Kernel::Time::is_valid_calendar_time(make_time(2025, 1, 1, 24)));
-    EXPECT_FALSE(Kernel::Time::is_valid_calendar_time(make_time(2025, 1, 1, 0, 60)));
-    EXPECT_FALSE(Kernel::Time::is_valid_calendar_time(make_time(2025, 1, 1, 0, 0, 60)));
+    EXPECT_TRUE(Core::is_valid_calendar_time(make_time(2024, 2, 29, 23, 59, 59)));
+    EXPECT_FALSE(Core::is_valid_calendar_time(make_time(1969, 12, 31, 23, 59, 59)));
+    EXPECT_FALSE(Core::is_valid_calendar_time(make_time(2025, 2, 29)));
+    EXPECT_FALSE(Core::is_valid_calendar_time(make_time(2025, 0, 1)));
+    EXPECT_FALSE(Core::is_valid_calendar_time(make_time(2025, 13, 1)));
+    EXPECT_FALSE(Core::is_valid_calendar_time(make_time(2025, 1, 0)));
+    EXPECT_FALSE(Core::is_valid_calendar_time(make_time(2025, 1, 1, 24)));
+    EXPECT_FALSE(Core::is_valid_calendar_time(make_time(2025, 1, 1, 0, 60)));
+    EXPECT_FALSE(Core::is_valid_calendar_time(make_time(2025, 1, 1, 0, 0, 60)));
 }
 
 TEST(CalendarTimeUnixDeathTest, InvalidCalendarTimeIsACallerBug)
 {
-    EXPECT_DEATH((void)Kernel::Time::seconds_since_unix_epoch(make_time(1969, 12, 31)),
+    EXPECT_DEATH((void)Core::seconds_since_unix_epoch(make_time(1969, 12, 31)),
         "VERIFY\\(is_valid_calendar_time");
-    EXPECT_DEATH((void)Kernel::Time::seconds_since_unix_epoch(make_time(2025, 2, 29)),
+    EXPECT_DEATH((void)Core::seconds_since_unix_epoch(make_time(2025, 2, 29)),
         "VERIFY\\(is_valid_calendar_time");
 }

@@ -53,9 +53,9 @@ bool wait_until_no_update_in_progress()
     return false;
 }
 
-Time::RtcRegisters read_time_registers(u8 century_register)
+Core::RtcRegisters read_time_registers(u8 century_register)
 {
-    Time::RtcRegisters registers {};
+    Core::RtcRegisters registers {};
     registers.second = read_cmos_register(register_seconds);
     registers.minute = read_cmos_register(register_minutes);
     registers.hour = read_cmos_register(register_hours);
@@ -67,15 +67,15 @@ Time::RtcRegisters read_time_registers(u8 century_register)
     return registers;
 }
 
-Core::Result<Time::RtcRegisters> read_settled_time_registers(u8 century_register)
+Core::Result<Core::RtcRegisters> read_settled_time_registers(u8 century_register)
 {
     if (!wait_until_no_update_in_progress())
         return Core::ErrorCode::TimedOut;
-    Time::RtcRegisters previous = read_time_registers(century_register);
+    Core::RtcRegisters previous = read_time_registers(century_register);
     for (u32 reading = 1; reading < readings_before_giving_up; ++reading) {
         if (!wait_until_no_update_in_progress())
             return Core::ErrorCode::TimedOut;
-        Time::RtcRegisters current = read_time_registers(century_register);
+        Core::RtcRegisters current = read_time_registers(century_register);
         // An update can start right after the flag was seen clear, so one reading may
         // straddle a tick; two identical readings in a row cannot both have.
         if (current == previous)
@@ -87,7 +87,7 @@ Core::Result<Time::RtcRegisters> read_settled_time_registers(u8 century_register
 
 } // namespace
 
-Core::Result<Time::RtcRegisters> read_cmos_rtc(u8 century_register)
+Core::Result<Core::RtcRegisters> read_cmos_rtc(u8 century_register)
 {
     if (century_register != 0 && !is_cmos_ram_index(century_register))
         return Core::ErrorCode::InvalidArgument;

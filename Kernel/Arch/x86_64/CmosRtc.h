@@ -6,7 +6,7 @@
 
 #include <Core/Error.h>
 #include <Core/Types.h>
-#include <Kernel/Time/CalendarTime.h>
+#include <Core/CalendarTime.h>
 
 namespace Kernel::Arch {
 
@@ -18,7 +18,7 @@ namespace Kernel::Arch {
 }
 
 // Reads the RTC's time registers and status register B as they are, without decoding
-// them (Time::decode_rtc_registers does that). `century_register` is the CMOS index the
+// them (Core::decode_rtc_registers does that). `century_register` is the CMOS index the
 // ACPI FADT's CENTURY field names, or 0 when there is none; the result's century is then
 // 0. Waits (bounded) for an update cycle in progress to end, and reads until two
 // consecutive readings agree, so that no field comes from either side of a tick.
@@ -30,6 +30,6 @@ namespace Kernel::Arch {
 // Not serialised against other users of ports 0x70/0x71: the kernel reads the RTC only on
 // the boot CPU (see Time::initialize_wall_clock). NMIs are masked (port 0x70 bit 7) while
 // a register is selected and unmasked again before returning.
-[[nodiscard]] Core::Result<Time::RtcRegisters> read_cmos_rtc(Core::u8 century_register);
+[[nodiscard]] Core::Result<Core::RtcRegisters> read_cmos_rtc(Core::u8 century_register);
 
 } // namespace Kernel::Arch

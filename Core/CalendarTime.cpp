@@ -1,7 +1,7 @@
 #include <Core/Assertions.h>
-#include <Kernel/Time/CalendarTime.h>
+#include <Core/CalendarTime.h>
 
-namespace Kernel::Time {
+namespace Core {
 
 namespace {
 
@@ -142,4 +142,4 @@ CalendarTime calendar_from_unix_seconds(u64 unix_seconds)
     return time;
 }
 
-} // namespace Kernel::Time
+} // namespace Core

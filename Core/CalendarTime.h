@@ -10,7 +10,7 @@
 #include <Core/Error.h>
 #include <Core/Types.h>
 
-namespace Kernel::Time {
+namespace Core {
 
 // A proleptic Gregorian date and time of day in UTC, never before the Unix epoch.
 struct CalendarTime {
@@ -73,4 +73,4 @@ inline constexpr Core::u64 latest_calendar_unix_seconds = 2005949145599ull;
 // 16-bit year cannot hold, come back as that latest time.
 [[nodiscard]] CalendarTime calendar_from_unix_seconds(Core::u64 unix_seconds);
 
-} // namespace Kernel::Time
+} // namespace Core
