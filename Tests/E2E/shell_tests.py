@@ -155,7 +155,7 @@ def status_of(session, line):
 def language(session):
     # Pipelines: each stage a process, the data through channels.
     expect_lines(session, "echo one two three | wc -w", ["      3 "])
-    expect_lines(session, "cat /etc/services | grep -c service | cat", ["9"])
+    expect_lines(session, "cat /etc/services | grep -c service | cat", ["10"])
     expect_lines(session, "ls /bin | grep -v sh | grep ech", ["echo"])
     # Redirection: input from a file, output to /dev/null, standard error into a pipe.
     expect_lines(session, "grep -c crasher < /etc/services", ["2"])
@@ -202,6 +202,11 @@ def language(session):
     year = session.run("date +%Y").strip()
     if year != time.strftime("%Y", time.gmtime()):
         raise TestFailure(f"date +%Y: got {year!r}")
+    # The RTC service reads the CMOS clock: today's date, as the host has it (UTC).
+    clock = session.run("hwclock").strip()
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} UTC", clock) \
+            or clock[:10] != time.strftime("%Y-%m-%d", time.gmtime()):
+        raise TestFailure(f"hwclock: got {clock!r}")
     # Scripts, with their arguments.
     expect_lines(session, "sh /tests/script.sh first second", ["script: first second", "status 1", "done"])
     # A ported program's view: argv, environ, the terminal, system, spawn and pipes, directories.
@@ -217,7 +222,7 @@ def language(session):
     expect_lines(session, "cd /nowhere 2>&1 >/dev/null", ["cd: /nowhere: No such file or directory"])
     expect_lines(session, "pwd 2>&1 >/dev/null", [])
     # The working directory.
-    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     34 ", "/"])
+    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     36 ", "/"])
     # Line editing: two steps left, a character in the middle; then the history.
     expect_lines(session, "echo abc\x1b[D\x1b[DX", ["aXbc"])
     expect_lines(session, "\x1b[A", ["aXbc"])

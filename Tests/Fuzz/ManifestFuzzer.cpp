@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         size_t name = std::strlen(service.name);
         size_t program = std::strlen(service.program);
         if (name == 0 || name > Init::maximum_name || program < 2 || program > Init::maximum_program
-            || service.program[0] != '/' || (service.resources & ~0x1FFFu) != 0)
+            || service.program[0] != '/' || (service.resources & ~0xFFFFu) != 0)
             __builtin_trap();
     }
     return 0;

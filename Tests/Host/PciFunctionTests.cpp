@@ -3,6 +3,7 @@
 
 #include <Userland/Services/DeviceManager/PciFunction.h>
 #include <Userland/Services/DeviceManager/Protocol.h>
+#include <Userland/Services/Rtc/Protocol.h>
 #include <cstring>
 #include <gtest/gtest.h>
 #include <vector>
@@ -152,5 +153,23 @@ TEST(DeviceManagerProtocol, AListOfFunctionsRoundTrips)
     // A request is not a list.
     EXPECT_TRUE(Core::Ipc::decode<DeviceManager::ListFunctionsRequest>(
         Core::ReadonlyBytes(buffer.data(), encoded.value().byte_count), {})
+                    .is_error());
+}
+
+TEST(RtcProtocol, ATimeRoundTripsAndABadBooleanIsRefused)
+{
+    Rtc::TimeReply time { true, 2026, 11, 26, 14, 42, 51, 1795704171 };
+    uint8_t buffer[128];
+    auto encoded = Core::Ipc::encode(time, 9, Core::Bytes(buffer, sizeof(buffer)), {});
+    ASSERT_FALSE(encoded.is_error());
+    auto decoded
+        = Core::Ipc::decode<Rtc::TimeReply>(Core::ReadonlyBytes(buffer, encoded.value().byte_count), {});
+    ASSERT_FALSE(decoded.is_error());
+    EXPECT_TRUE(decoded.value().message.valid);
+    EXPECT_EQ(decoded.value().message.year, 2026);
+    EXPECT_EQ(decoded.value().message.second, 51);
+    EXPECT_EQ(decoded.value().message.unix_seconds, 1795704171u);
+    buffer[24] = 2; // `valid` is a boolean: 2 is no value of it
+    EXPECT_TRUE(Core::Ipc::decode<Rtc::TimeReply>(Core::ReadonlyBytes(buffer, encoded.value().byte_count), {})
                     .is_error());
 }

@@ -183,6 +183,10 @@ struct Supervisor {
     char pci_layout[64];
     uint32_t device_server_end;
     uint32_t device_client_end;
+    // The RTC's two ports (0: unavailable), and both ends of the RTC service's channel.
+    uint32_t rtc_ports;
+    uint32_t rtc_server_end;
+    uint32_t rtc_client_end;
     uint32_t io_ports;
     uint32_t mmio;
     uint32_t interrupt_lines;
@@ -282,6 +286,14 @@ bool start_service(Service& service, uint64_t now)
             && launch.add(supervisor.device_server_end, passed_rights, LibC::HandleRole::DeviceManagerServer);
     if (has(service, Init::Resource::DeviceClient))
         ok = ok && launch.add(supervisor.device_client_end, passed_rights, LibC::HandleRole::DeviceManager);
+    if (has(service, Init::Resource::RtcDevice))
+        ok = ok && supervisor.rtc_ports
+            && launch.add(supervisor.rtc_ports, ABI::Right::Read | ABI::Right::Write | ABI::Right::Transfer,
+                LibC::HandleRole::RtcPorts);
+    if (has(service, Init::Resource::RtcService))
+        ok = ok && launch.add(supervisor.rtc_server_end, passed_rights, LibC::HandleRole::RtcServer);
+    if (has(service, Init::Resource::RtcClient))
+        ok = ok && launch.add(supervisor.rtc_client_end, passed_rights, LibC::HandleRole::RtcClient);
     if (has(service, Init::Resource::KeyboardOutput))
         ok = ok
             && launch.add(supervisor.keyboard_output_end, passed_rights, LibC::HandleRole::KeyboardOutput);
@@ -586,6 +598,14 @@ void prepare_devices()
                 static_cast<long long>(ports), static_cast<long long>(interrupt));
         }
     }
+    if (any_service_has(Init::Resource::RtcDevice)) {
+        constexpr uint64_t rtc_ports = 0x70;
+        int64_t ports = System::resource_narrow(supervisor.io_ports, rtc_ports, 2);
+        if (ports > 0)
+            supervisor.rtc_ports = static_cast<uint32_t>(ports);
+        else
+            log("the RTC's ports are unavailable (%lld)", static_cast<long long>(ports));
+    }
     if (any_service_has(Init::Resource::PciConfiguration)) {
         // The first window the MCFG lists (a PC has one): its buses, narrowed from the MMIO
         // root, so the device manager reaches configuration space and nothing else.
@@ -679,6 +699,11 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value, const ABI::Start
         return 10;
     s_supervisor.device_server_end = devices[0];
     s_supervisor.device_client_end = devices[1];
+    uint32_t rtc[2];
+    if (System::channel_create(ABI::ChannelQos::LatencySensitive, rtc) != 0)
+        return 10;
+    s_supervisor.rtc_server_end = rtc[0];
+    s_supervisor.rtc_client_end = rtc[1];
     if (!read_manifest())
         return 11;
     prepare_devices();

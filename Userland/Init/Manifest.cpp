@@ -23,6 +23,9 @@ constexpr ResourceName resource_names[] = {
     { "pci-configuration", Resource::PciConfiguration },
     { "device-service", Resource::DeviceService },
     { "device-client", Resource::DeviceClient },
+    { "rtc-device", Resource::RtcDevice },
+    { "rtc-service", Resource::RtcService },
+    { "rtc-client", Resource::RtcClient },
 };
 
 struct Word {

@@ -8,7 +8,8 @@
 // RESOURCEs are the handles the service is started with, and nothing else: serial-console,
 // console-session, terminal (standard input, output and error on the console session),
 // ramdisk, system-control, service-control, framebuffer, keyboard-device, keyboard-output,
-// keyboard-input, pci-configuration, device-service, device-client. '#' starts a comment. The manifest is
+// keyboard-input, pci-configuration, device-service, device-client, rtc-device, rtc-service,
+// rtc-client. '#' starts a comment. The manifest is
 // read from outside the program, so the parser checks everything and never reads past the text; a line it
 // cannot read is reported and skipped. Pure: host tests and a fuzz target run it.
 
@@ -31,6 +32,9 @@ enum class Resource : uint32_t {
     PciConfiguration = 1u << 10,
     DeviceService = 1u << 11,
     DeviceClient = 1u << 12,
+    RtcDevice = 1u << 13,
+    RtcService = 1u << 14,
+    RtcClient = 1u << 15,
 };
 
 enum class RestartPolicy : uint8_t {

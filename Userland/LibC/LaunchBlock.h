@@ -46,6 +46,9 @@ enum class HandleRole : uint32_t {
     PciConfiguration = 14, // an MmioRange over the PCI configuration window; its layout in RAEEN_PCI_ECAM
     DeviceManagerServer = 15, // the device manager's end of its channel
     DeviceManager = 16, // a client's end of the device manager's channel (shared: calls only)
+    RtcPorts = 17, // the CMOS RTC's ports, 0x70-0x71
+    RtcServer = 18, // the RTC service's end of its channel
+    RtcClient = 19, // a client's end of the RTC service's channel (shared: calls only)
 };
 
 // LaunchHandle flags.

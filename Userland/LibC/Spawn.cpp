@@ -23,6 +23,7 @@ constexpr LibC::HandleRole inherited_roles[] = {
     LibC::HandleRole::SystemControl,
     LibC::HandleRole::ServiceControl,
     LibC::HandleRole::DeviceManager,
+    LibC::HandleRole::RtcClient,
 };
 
 struct ChildHandles {
