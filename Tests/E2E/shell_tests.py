@@ -122,7 +122,7 @@ class Session:
         self.process.stdin.write(keys.encode())
         self.process.stdin.flush()
 
-    def run(self, line, timeout=30):
+    def run(self, line, timeout=60):
         """Types `line` and Enter, waits for the next prompt, and returns what the command
         printed (the lines between the echoed command and the prompt)."""
         start = len(self.output)

@@ -143,8 +143,10 @@ TEST(ConsoleTerminal, ColoursFollowSelectGraphicRendition)
     EXPECT_EQ(cell(6).foreground, 2);
     EXPECT_EQ(cell(6).background, 13);
     EXPECT_EQ(cell(7).foreground, Console::default_foreground);
-    // Unknown sequences are read whole and leave nothing behind.
-    test.write("\x1b[12;34zi\x1b(Bj");
+    // Unknown sequences are read whole and leave nothing behind; a 24-bit colour is read whole
+    // too (its numbers are not SGR codes); an ESC inside a sequence starts another.
+    test.write("\x1b[38;2;0;1;7m\x1b[12\x1b[12;34zi\x1b(Bj");
+    EXPECT_EQ(cell(8).foreground, Console::default_foreground);
     EXPECT_EQ(cell(8).codepoint, static_cast<uint32_t>('i'));
     EXPECT_EQ(cell(9).codepoint, static_cast<uint32_t>('j'));
 }

@@ -309,7 +309,8 @@ bool start_service(Service& service, uint64_t now)
                 LibC::HandleRole::Framebuffer);
     if (ok && has(service, Init::Resource::ServiceControl)) {
         uint32_t ends[2];
-        ok = System::channel_create(ABI::ChannelQos::Bulk, ends) == 0;
+        ok = launch.count < ABI::maximum_startup_handles
+            && System::channel_create(ABI::ChannelQos::Bulk, ends) == 0;
         if (ok) {
             control_end = ends[0];
             launch.handles[launch.count] = ends[1];

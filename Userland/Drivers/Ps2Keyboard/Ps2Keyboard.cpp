@@ -97,24 +97,30 @@ int main()
         if (System::object_wait(interrupt->handle, ABI::signal_bits(ABI::Signal::Triggered), ABI::no_deadline)
             < 0)
             return 4;
-        // Everything the controller holds, then the acknowledgement (the line is edge
-        // triggered: a byte left behind would raise no new interrupt).
-        char keys[64];
-        size_t length = 0;
-        for (int taken = 0; taken < 64; ++taken) {
+        // Everything the controller holds, then the acknowledgement; then a last look: a byte
+        // that came after the draining but before the line was unmasked raised no interrupt
+        // (its edge came while the line was masked), and the controller keeps it until read.
+        for (;;) {
+            char keys[64];
+            size_t length = 0;
+            for (int taken = 0; taken < 64; ++taken) {
+                int64_t status = read_port(ports->handle, status_port);
+                if (status < 0 || !(status & status_output_full))
+                    break;
+                int64_t scancode = read_port(ports->handle, data_port);
+                if (scancode < 0 || (status & status_from_mouse))
+                    continue;
+                char bytes[Keyboard::Decoder::maximum_output];
+                size_t produced = decoder.feed(static_cast<uint8_t>(scancode), bytes);
+                for (size_t index = 0; index < produced && length < sizeof(keys); ++index)
+                    keys[length++] = bytes[index];
+            }
+            (void)System::interrupt_ack(interrupt->handle);
+            if (length > 0)
+                (void)System::channel_write(output->handle, keys, length);
             int64_t status = read_port(ports->handle, status_port);
             if (status < 0 || !(status & status_output_full))
                 break;
-            int64_t scancode = read_port(ports->handle, data_port);
-            if (scancode < 0 || (status & status_from_mouse))
-                continue;
-            char bytes[Keyboard::Decoder::maximum_output];
-            size_t produced = decoder.feed(static_cast<uint8_t>(scancode), bytes);
-            for (size_t index = 0; index < produced && length < sizeof(keys); ++index)
-                keys[length++] = bytes[index];
         }
-        (void)System::interrupt_ack(interrupt->handle);
-        if (length > 0)
-            (void)System::channel_write(output->handle, keys, length);
     }
 }

@@ -52,13 +52,24 @@ Screen open_screen()
     if (sscanf(layout, "%u %u %u %u %u %u %u %u %u %u %llu", &width, &height, &pitch, &bits, &red_position,
             &red_size, &green_position, &green_size, &blue_position, &blue_size, &offset)
             != 11
-        || (bits != 16 && bits != 24 && bits != 32) || width == 0 || height == 0) {
+        || (bits != 16 && bits != 24 && bits != 32) || width == 0 || height == 0 || width > 16384
+        || height > 16384 || static_cast<uint64_t>(pitch) < static_cast<uint64_t>(width) * (bits / 8)) {
         System::debug_log("the framebuffer's layout is unreadable; serial only");
         return {};
     }
+    // Each colour channel inside the pixel, at most 8 bits: the renderer shifts by these.
+    auto channel_fits = [&](unsigned position, unsigned channel_size) {
+        return channel_size >= 1 && channel_size <= 8 && position + channel_size <= bits;
+    };
+    if (!channel_fits(red_position, red_size) || !channel_fits(green_position, green_size)
+        || !channel_fits(blue_position, blue_size)) {
+        System::debug_log("the framebuffer's colour layout is unusable; serial only");
+        return {};
+    }
     int64_t size = System::memory_object_size(framebuffer->handle);
-    uint64_t needed = offset + static_cast<uint64_t>(pitch) * height;
-    if (size <= 0 || static_cast<uint64_t>(size) < needed) {
+    // Every row the renderer writes lies inside the object (no sum wraps: each term is small).
+    uint64_t needed = static_cast<uint64_t>(pitch) * height;
+    if (size <= 0 || offset > static_cast<uint64_t>(size) || static_cast<uint64_t>(size) - offset < needed) {
         System::debug_log("the framebuffer is smaller than its layout; serial only");
         return {};
     }
@@ -159,7 +170,11 @@ void forward_output(uint32_t session, uint32_t serial, Screen& screen)
     static char message[ABI::channel_maximum_message_bytes];
     static char translated[2 * 2048];
     bool drew = false;
-    for (;;) {
+    // A bounded batch, then back to waiting: a program that writes without pause must not
+    // keep typed keys (^C among them) from reaching the session, nor the screen from being
+    // drawn.
+    constexpr int messages_per_pass = 16;
+    for (int taken = 0; taken < messages_per_pass; ++taken) {
         ABI::ChannelReadBuffer buffer { reinterpret_cast<uint64_t>(message), sizeof(message), 0, 0, 0, 0 };
         int64_t result = System::channel_read(session, &buffer);
         if (result != 0) {

@@ -211,6 +211,10 @@ void Terminal::select_graphic_rendition()
             m_background = static_cast<uint8_t>(value - 100 + 8);
         } else if (value == 49) {
             m_background = default_background;
+        } else if ((value == 38 || value == 48) && index + 4 < m_parameter_count
+            && m_parameters[index + 1] == 2) {
+            // A 24-bit colour (38;2;r;g;b): not shown, but read whole.
+            index += 4;
         } else if ((value == 38 || value == 48) && index + 2 < m_parameter_count
             && m_parameters[index + 1] == 5) {
             uint32_t color = m_parameters[index + 2];
@@ -360,6 +364,11 @@ void Terminal::write(const uint8_t* bytes, size_t length)
             } else if (byte >= 0x40 && byte <= 0x7E) {
                 m_state = ParseState::Ground;
                 csi_final(byte);
+            } else if (byte == 0x18 || byte == 0x1A) {
+                // CAN and SUB abandon the sequence; ESC starts another.
+                m_state = ParseState::Ground;
+            } else if (byte == 0x1B) {
+                m_state = ParseState::Escape;
             } else if (byte < 0x20) {
                 // A control inside a sequence acts at once, as on a VT100.
                 control(byte);

@@ -60,17 +60,13 @@ const volatile uint32_t* map_bus(const Window& window, uint8_t bus, int64_t& mem
     return reinterpret_cast<const volatile uint32_t*>(address);
 }
 
-void scan_bus(const Window& window, uint8_t bus)
+// Scans one bus, adding the secondary buses of the bridges on it to `pending`.
+void scan_bus(const Window& window, uint8_t bus, uint8_t* pending, int& pending_count)
 {
-    if (bus < window.start_bus || bus > window.end_bus || s_bus_scanned[bus])
-        return;
-    s_bus_scanned[bus] = true;
     int64_t memory = 0;
     const volatile uint32_t* space = map_bus(window, bus, memory);
     if (!space)
         return;
-    uint8_t bridges_to[32 * 8];
-    int bridge_count = 0;
     for (uint8_t device = 0; device < 32; ++device) {
         for (uint8_t function = 0; function < 8; ++function) {
             const volatile uint32_t* function_space = space + ((device << 15 | function << 12) / 4);
@@ -86,8 +82,12 @@ void scan_bus(const Window& window, uint8_t bus)
             if (s_function_count < DeviceManager::maximum_functions)
                 s_functions[s_function_count++] = decoded.record;
             // A PCI-to-PCI bridge: its secondary bus is at 0x19.
-            if (decoded.header_type == 1)
-                bridges_to[bridge_count++] = bytes[0x19];
+            uint8_t secondary = bytes[0x19];
+            if (decoded.header_type == 1 && secondary >= window.start_bus && secondary <= window.end_bus
+                && !s_bus_scanned[secondary]) {
+                s_bus_scanned[secondary] = true;
+                pending[pending_count++] = secondary;
+            }
             // Functions 1-7 exist only on a multi-function device.
             if (function == 0 && !decoded.multifunction)
                 break;
@@ -95,8 +95,20 @@ void scan_bus(const Window& window, uint8_t bus)
     }
     (void)System::vm_unmap(Runtime::process_handle(), reinterpret_cast<uint64_t>(space), 1u << 20);
     (void)System::handle_close(static_cast<uint32_t>(memory));
-    for (int index = 0; index < bridge_count; ++index)
-        scan_bus(window, bridges_to[index]);
+}
+
+// Every bus reachable from the window's first through bridges, each once: a work list
+// rather than recursion, so that a chain of bridges cannot exhaust the stack.
+void scan_buses(const Window& window)
+{
+    uint8_t pending[256];
+    int pending_count = 0;
+    s_bus_scanned[window.start_bus] = true;
+    pending[pending_count++] = window.start_bus;
+    while (pending_count > 0) {
+        uint8_t bus = pending[--pending_count];
+        scan_bus(window, bus, pending, pending_count);
+    }
 }
 
 bool read_window(Window& window)
@@ -119,13 +131,31 @@ void serve(uint32_t channel)
     static uint8_t request[ABI::channel_maximum_message_bytes];
     static uint8_t reply[ABI::channel_maximum_message_bytes];
     static DeviceManager::FunctionList list;
-    ABI::ChannelReadBuffer buffer { reinterpret_cast<uint64_t>(request), sizeof(request), 0, 0, 0, 0 };
+    uint32_t handles[ABI::channel_maximum_message_handles];
+    // Room for any message: one that did not fit would stay at the head of the queue, and
+    // the service would see Readable for ever. Handles have no place here: closed.
+    ABI::ChannelReadBuffer buffer { reinterpret_cast<uint64_t>(request), sizeof(request),
+        reinterpret_cast<uint64_t>(handles), ABI::channel_maximum_message_handles, 0, 0 };
     if (System::channel_read(channel, &buffer) != 0)
         return;
+    for (uint64_t index = 0; index < buffer.handle_count; ++index)
+        (void)System::handle_close(handles[index]);
+    auto header
+        = Core::Ipc::read_header(Core::ReadonlyBytes(request, buffer.byte_count), buffer.handle_count);
     auto received = Core::Ipc::decode<DeviceManager::ListFunctionsRequest>(
         Core::ReadonlyBytes(request, buffer.byte_count), {});
-    if (received.is_error())
+    if (received.is_error()) {
+        // A caller waits for a reply to whatever it sent: an empty list, when its
+        // transaction can be named at all.
+        if (!header.is_error() && header.value().transaction_id != 0 && !(header.value().flags & 1)) {
+            list = DeviceManager::FunctionList {};
+            auto encoded = Core::Ipc::encode(
+                list, header.value().transaction_id, Core::Bytes(reply, sizeof(reply)), {});
+            if (!encoded.is_error())
+                (void)System::channel_write(channel, reply, encoded.value().byte_count);
+        }
         return;
+    }
     (void)list.records.assign(Core::ReadonlyBytes(
         reinterpret_cast<const uint8_t*>(s_functions), s_function_count * sizeof(s_functions[0])));
     auto encoded = Core::Ipc::encode(
@@ -145,7 +175,7 @@ int main()
     }
     Window window {};
     if (read_window(window))
-        scan_bus(window, window.start_bus);
+        scan_buses(window);
     else
         System::debug_log("no PCI configuration window: no devices to list");
     char message[80];

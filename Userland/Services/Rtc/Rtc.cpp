@@ -59,6 +59,11 @@ Core::Result<Core::CalendarTime> read_clock()
         Core::RtcRegisters current = read_once();
         if (current == previous) {
             (void)System::ioport_write(s_ports, index_port, 1, status_d);
+            auto decoded = Core::decode_rtc_registers(current);
+            if (!decoded.is_error())
+                return decoded;
+            // Not every machine keeps the century at 0x32: without it, 2000-2099.
+            current.century = 0;
             return Core::decode_rtc_registers(current);
         }
         previous = current;
@@ -69,24 +74,36 @@ Core::Result<Core::CalendarTime> read_clock()
 
 void serve(uint32_t channel)
 {
-    static uint8_t request[256];
+    static uint8_t request[ABI::channel_maximum_message_bytes];
     static uint8_t reply[256];
-    ABI::ChannelReadBuffer buffer { reinterpret_cast<uint64_t>(request), sizeof(request), 0, 0, 0, 0 };
+    uint32_t handles[ABI::channel_maximum_message_handles];
+    // Room for any message (one that did not fit would stay queued, and Readable with it);
+    // handles have no place here and are closed.
+    ABI::ChannelReadBuffer buffer { reinterpret_cast<uint64_t>(request), sizeof(request),
+        reinterpret_cast<uint64_t>(handles), ABI::channel_maximum_message_handles, 0, 0 };
     if (System::channel_read(channel, &buffer) != 0)
         return;
+    for (uint64_t index = 0; index < buffer.handle_count; ++index)
+        (void)System::handle_close(handles[index]);
+    auto header
+        = Core::Ipc::read_header(Core::ReadonlyBytes(request, buffer.byte_count), buffer.handle_count);
+    if (header.is_error() || header.value().transaction_id == 0 || (header.value().flags & 1))
+        return;
+    // A request it does not understand is answered too (no time), so that its caller is not
+    // left waiting.
     auto received
         = Core::Ipc::decode<Rtc::ReadTimeRequest>(Core::ReadonlyBytes(request, buffer.byte_count), {});
-    if (received.is_error())
-        return;
     Rtc::TimeReply answer;
-    auto time = read_clock();
-    if (!time.is_error()) {
-        const Core::CalendarTime& calendar = time.value();
-        answer = { true, calendar.year, calendar.month, calendar.day, calendar.hour, calendar.minute,
-            calendar.second, Core::seconds_since_unix_epoch(calendar) };
+    if (!received.is_error()) {
+        auto time = read_clock();
+        if (!time.is_error()) {
+            const Core::CalendarTime& calendar = time.value();
+            answer = { true, calendar.year, calendar.month, calendar.day, calendar.hour, calendar.minute,
+                calendar.second, Core::seconds_since_unix_epoch(calendar) };
+        }
     }
-    auto encoded = Core::Ipc::encode(
-        answer, received.value().header.transaction_id, Core::Bytes(reply, sizeof(reply)), {});
+    auto encoded
+        = Core::Ipc::encode(answer, header.value().transaction_id, Core::Bytes(reply, sizeof(reply)), {});
     if (!encoded.is_error())
         (void)System::channel_write(channel, reply, encoded.value().byte_count);
 }
