@@ -1,8 +1,13 @@
 // A POSIX program the shell runs in e2e.shell-language as `/tests/posix a "b c"`: what a
 // ported program relies on, from its start (argv, environ, the standard streams) to
-// starting others (system, raeen_spawn with a pipe) and reading the RAM disk's directories.
+// starting others (system, raeen_spawn with a pipe) and reading the RAM disk's directories;
+// and that the device manager answers whatever a program sends it.
 // Prints "posix-tests: passed", or the number of the first check that failed.
 
+#include <Core/Ipc/Schema.h>
+#include <Userland/LibC/Startup.h>
+#include <Userland/Runtime/System.h>
+#include <Userland/Services/DeviceManager/Protocol.h>
 #include <dirent.h>
 #include <raeen/spawn.h>
 #include <stdio.h>
@@ -14,6 +19,15 @@
 namespace {
 
 int s_check;
+
+// A request of a protocol nobody serves, for the device manager to answer anyway.
+struct UnknownRequest {
+    static constexpr Core::u32 protocol_id = 0x7E570001;
+    static constexpr Core::u16 message_tag = 9;
+    static constexpr Core::u16 version = 1;
+    static constexpr Core::Ipc::MessageKind kind = Core::Ipc::MessageKind::Request;
+    using Fields = Core::Ipc::FieldList<>;
+};
 
 bool expect(bool condition)
 {
@@ -70,6 +84,34 @@ int main(int argument_count, char** arguments)
         found_shell = found_shell || (strcmp(entry->d_name, "sh") == 0 && entry->d_type == DT_REG);
     }
     if (!expect(directory && closedir(directory) == 0 && found_shell))
+        return failed();
+    // The device manager survives what a program may send it: a message with a handle it
+    // has no use for, and a call it does not understand, which it still answers.
+    const LibC::StartupHandle* manager = LibC::startup_handle(LibC::HandleRole::DeviceManager);
+    int64_t event = System::event_create();
+    uint32_t event_handle = static_cast<uint32_t>(event);
+    if (!expect(
+            manager && event > 0 && System::channel_write(manager->handle, "junk", 4, &event_handle, 1) == 0))
+        return failed();
+    static uint8_t request[64];
+    static uint8_t reply[ABI::channel_maximum_message_bytes];
+    // A well-formed header of another protocol: answered (with nothing), not left waiting.
+    auto unknown = Core::Ipc::encode(UnknownRequest {}, 1, Core::Bytes(request, sizeof(request)), {});
+    uint64_t deadline = System::clock_monotonic() + 10'000'000'000ull;
+    ABI::ChannelCallArguments odd_call = System::call_arguments(
+        request, unknown.is_error() ? 0 : unknown.value().byte_count, reply, sizeof(reply), deadline);
+    if (!expect(!unknown.is_error() && System::channel_call(manager->handle, &odd_call) == 0))
+        return failed();
+    auto list_request = Core::Ipc::encode(
+        DeviceManager::ListFunctionsRequest {}, 1, Core::Bytes(request, sizeof(request)), {});
+    ABI::ChannelCallArguments list_call = System::call_arguments(request,
+        list_request.is_error() ? 0 : list_request.value().byte_count, reply, sizeof(reply), deadline);
+    if (!expect(!list_request.is_error() && System::channel_call(manager->handle, &list_call) == 0))
+        return failed();
+    auto list = Core::Ipc::decode<DeviceManager::FunctionList>(
+        Core::ReadonlyBytes(reply, list_call.reply.byte_count), {});
+    if (!expect(!list.is_error()
+            && list.value().message.records.bytes().size() >= sizeof(DeviceManager::FunctionRecord)))
         return failed();
     printf("posix-tests: passed\n");
     return 0;
