@@ -11,6 +11,7 @@
 
 #include <ABI/Memory.h>
 #include <ABI/Signals.h>
+#include <Userland/LibC/ServiceRequest.h>
 #include <Userland/LibC/Startup.h>
 #include <Userland/Runtime/System.h>
 #include <Userland/Runtime/ThreadBlock.h>
@@ -125,41 +126,22 @@ bool read_window(Window& window)
     return true;
 }
 
-// Serves one request: a list of the functions, or nothing for what it does not know.
+// Serves one request: the list of the functions; an empty one for a request it does not
+// know, so that its caller is not left waiting.
 void serve(uint32_t channel)
 {
-    static uint8_t request[ABI::channel_maximum_message_bytes];
+    static uint8_t request_bytes[ABI::channel_maximum_message_bytes];
     static uint8_t reply[ABI::channel_maximum_message_bytes];
     static DeviceManager::FunctionList list;
-    uint32_t handles[ABI::channel_maximum_message_handles];
-    // Room for any message: one that did not fit would stay at the head of the queue, and
-    // the service would see Readable for ever. Handles have no place here: closed.
-    ABI::ChannelReadBuffer buffer { reinterpret_cast<uint64_t>(request), sizeof(request),
-        reinterpret_cast<uint64_t>(handles), ABI::channel_maximum_message_handles, 0, 0 };
-    if (System::channel_read(channel, &buffer) != 0)
+    LibC::ServiceRequest request;
+    if (!LibC::read_service_request(channel, request_bytes, request) || !request.wants_reply)
         return;
-    for (uint64_t index = 0; index < buffer.handle_count; ++index)
-        (void)System::handle_close(handles[index]);
-    auto header
-        = Core::Ipc::read_header(Core::ReadonlyBytes(request, buffer.byte_count), buffer.handle_count);
-    auto received = Core::Ipc::decode<DeviceManager::ListFunctionsRequest>(
-        Core::ReadonlyBytes(request, buffer.byte_count), {});
-    if (received.is_error()) {
-        // A caller waits for a reply to whatever it sent: an empty list, when its
-        // transaction can be named at all.
-        if (!header.is_error() && header.value().transaction_id != 0 && !(header.value().flags & 1)) {
-            list = DeviceManager::FunctionList {};
-            auto encoded = Core::Ipc::encode(
-                list, header.value().transaction_id, Core::Bytes(reply, sizeof(reply)), {});
-            if (!encoded.is_error())
-                (void)System::channel_write(channel, reply, encoded.value().byte_count);
-        }
-        return;
+    list = DeviceManager::FunctionList {};
+    if (!Core::Ipc::decode<DeviceManager::ListFunctionsRequest>(request.bytes, {}).is_error()) {
+        (void)list.records.assign(Core::ReadonlyBytes(
+            reinterpret_cast<const uint8_t*>(s_functions), s_function_count * sizeof(s_functions[0])));
     }
-    (void)list.records.assign(Core::ReadonlyBytes(
-        reinterpret_cast<const uint8_t*>(s_functions), s_function_count * sizeof(s_functions[0])));
-    auto encoded = Core::Ipc::encode(
-        list, received.value().header.transaction_id, Core::Bytes(reply, sizeof(reply)), {});
+    auto encoded = Core::Ipc::encode(list, request.transaction_id, Core::Bytes(reply, sizeof(reply)), {});
     if (!encoded.is_error())
         (void)System::channel_write(channel, reply, encoded.value().byte_count);
 }

@@ -7,6 +7,7 @@
 
 #include <ABI/Signals.h>
 #include <Core/CalendarTime.h>
+#include <Userland/LibC/ServiceRequest.h>
 #include <Userland/LibC/Startup.h>
 #include <Userland/Runtime/System.h>
 #include <Userland/Services/Rtc/Protocol.h>
@@ -72,29 +73,17 @@ Core::Result<Core::CalendarTime> read_clock()
     return Core::ErrorCode::TimedOut;
 }
 
+// Serves one request: the time; no time for a request it does not know, so that its caller
+// is not left waiting.
 void serve(uint32_t channel)
 {
-    static uint8_t request[ABI::channel_maximum_message_bytes];
+    static uint8_t request_bytes[ABI::channel_maximum_message_bytes];
     static uint8_t reply[256];
-    uint32_t handles[ABI::channel_maximum_message_handles];
-    // Room for any message (one that did not fit would stay queued, and Readable with it);
-    // handles have no place here and are closed.
-    ABI::ChannelReadBuffer buffer { reinterpret_cast<uint64_t>(request), sizeof(request),
-        reinterpret_cast<uint64_t>(handles), ABI::channel_maximum_message_handles, 0, 0 };
-    if (System::channel_read(channel, &buffer) != 0)
+    LibC::ServiceRequest request;
+    if (!LibC::read_service_request(channel, request_bytes, request) || !request.wants_reply)
         return;
-    for (uint64_t index = 0; index < buffer.handle_count; ++index)
-        (void)System::handle_close(handles[index]);
-    auto header
-        = Core::Ipc::read_header(Core::ReadonlyBytes(request, buffer.byte_count), buffer.handle_count);
-    if (header.is_error() || header.value().transaction_id == 0 || (header.value().flags & 1))
-        return;
-    // A request it does not understand is answered too (no time), so that its caller is not
-    // left waiting.
-    auto received
-        = Core::Ipc::decode<Rtc::ReadTimeRequest>(Core::ReadonlyBytes(request, buffer.byte_count), {});
     Rtc::TimeReply answer;
-    if (!received.is_error()) {
+    if (!Core::Ipc::decode<Rtc::ReadTimeRequest>(request.bytes, {}).is_error()) {
         auto time = read_clock();
         if (!time.is_error()) {
             const Core::CalendarTime& calendar = time.value();
@@ -102,8 +91,7 @@ void serve(uint32_t channel)
                 calendar.second, Core::seconds_since_unix_epoch(calendar) };
         }
     }
-    auto encoded
-        = Core::Ipc::encode(answer, header.value().transaction_id, Core::Bytes(reply, sizeof(reply)), {});
+    auto encoded = Core::Ipc::encode(answer, request.transaction_id, Core::Bytes(reply, sizeof(reply)), {});
     if (!encoded.is_error())
         (void)System::channel_write(channel, reply, encoded.value().byte_count);
 }
