@@ -41,9 +41,10 @@ def ovmf_arguments():
     raise SystemExit("OVMF firmware not found (Debian package 'ovmf')")
 
 
-def qemu_command(iso, uefi, smp, memory, display="none", debug=False, test_device=False, icount=None):
+def qemu_command(iso, uefi, smp, memory, display="none", debug=False, test_device=False, icount=None,
+                 machine="q35"):
     command = [
-        "qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-smp", str(smp), "-m", memory,
+        "qemu-system-x86_64", "-machine", machine, "-cpu", "max", "-smp", str(smp), "-m", memory,
         "-cdrom", iso, "-boot", "d", "-serial", "stdio", "-monitor", "none", "-no-reboot",
         "-display", display,
     ]

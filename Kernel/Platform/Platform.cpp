@@ -70,14 +70,16 @@ void load_acpi_tables(const Boot::BootInfo& boot_info)
         s_tables.table_addresses.size());
 }
 
-// Looks a table up, logging why it is unusable if it is.
-Core::Optional<Core::ReadonlyBytes> find_table(Core::StringView signature)
+// Looks a table up, logging why it is unusable if it is. A table the firmware may leave out
+// (`optional`: the MCFG of a machine without PCI Express) is not warned about when absent.
+Core::Optional<Core::ReadonlyBytes> find_table(Core::StringView signature, bool optional = false)
 {
     if (!s_have_tables)
         return {};
     auto table = s_tables.find(signature, s_reader);
     if (table.is_error()) {
-        Log::warning("acpi: no usable {} table: {}", signature, table.error().name());
+        if (!(optional && table.error().code() == Core::ErrorCode::NotFound))
+            Log::warning("acpi: no usable {} table: {}", signature, table.error().name());
         return {};
     }
     return table.value();
@@ -106,7 +108,7 @@ Core::Optional<ACPI::MadtInfo> read_madt()
 
 void read_mcfg()
 {
-    auto table = find_table("MCFG");
+    auto table = find_table("MCFG", true);
     if (!table.has_value()) {
         Log::info("pci: no MCFG; only the legacy configuration ports");
         return;

@@ -14,6 +14,8 @@ prompt, types command lines and checks what comes back. Scenarios:
                console's text in the font, and Shift+Page Up and Down scroll its history
   disks        raw disk images on virtio-blk, AHCI and NVMe controllers (the runner's --disk)
                show up in lspci
+  legacy-pci   on QEMU's i440FX machine, which has no MCFG, lspci through the configuration
+               ports
 Every wait has a hard timeout; the serial log is written to FILE either way.
 """
 import argparse
@@ -42,8 +44,8 @@ class TestFailure(Exception):
 
 
 class Session:
-    def __init__(self, iso, log_path, monitor_path=None, disks=None):
-        command = qemu_runner.qemu_command(iso, uefi=False, smp=2, memory="256M")
+    def __init__(self, iso, log_path, monitor_path=None, disks=None, machine="q35"):
+        command = qemu_runner.qemu_command(iso, uefi=False, smp=2, memory="256M", machine=machine)
         command += qemu_runner.disk_arguments(disks)
         self.monitor = None
         if monitor_path:
@@ -345,8 +347,22 @@ def disks(session):
         raise TestFailure(f"lspci: q35's AHCI controller and the attached one expected in {functions!r}")
 
 
+def legacy_pci(session):
+    # QEMU's older "pc" machine (i440FX) has no MCFG: the device manager falls back to the
+    # configuration ports.
+    functions = session.run("lspci")
+    for expected in ("00:00.0 Host bridge [0600]: 8086:1237", "00:01.0 ISA bridge [0601]: 8086:7000",
+                     "00:01.1 IDE interface [0101]: 8086:7010"):
+        if expected not in functions:
+            raise TestFailure(f"lspci: no {expected!r} in {functions!r}")
+    if "pci: no MCFG; only the legacy configuration ports" not in session.output:
+        raise TestFailure("the kernel did not say the machine has no MCFG")
+    if "warn  acpi: no usable MCFG" in session.output:
+        raise TestFailure("a machine without an MCFG is warned about")
+
+
 SCENARIOS = {"language": language, "supervision": supervision, "shutdown": shutdown, "screen": screen,
-             "disks": disks}
+             "disks": disks, "legacy-pci": legacy_pci}
 
 
 def main():
@@ -367,7 +383,8 @@ def main():
             with open(image, "wb") as disk:
                 disk.truncate(1024 * 1024)
             disk_images.append(f"{image}:{kind}")
-    session = Session(arguments.iso, arguments.log, monitor_path, disk_images)
+    machine = "pc" if arguments.scenario == "legacy-pci" else "q35"
+    session = Session(arguments.iso, arguments.log, monitor_path, disk_images, machine)
     try:
         session.wait_for(r"^raeen:/\$ ", 60)
         SCENARIOS[arguments.scenario](session)

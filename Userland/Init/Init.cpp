@@ -181,6 +181,8 @@ struct Supervisor {
     // manager's channel: the service's and the one its clients share (calls only).
     uint32_t pci_configuration;
     char pci_layout[64];
+    // Without an MCFG: the legacy configuration ports instead (0: unavailable).
+    uint32_t pci_ports;
     uint32_t device_server_end;
     uint32_t device_client_end;
     // The RTC's two ports (0: unavailable), and both ends of the RTC service's channel.
@@ -281,6 +283,10 @@ bool start_service(Service& service, uint64_t now)
             && launch.add(supervisor.pci_configuration,
                 ABI::Right::Read | ABI::Right::Map | ABI::Right::Transfer,
                 LibC::HandleRole::PciConfiguration);
+    if (has(service, Init::Resource::PciConfiguration) && !with_pci && supervisor.pci_ports != 0)
+        ok = ok
+            && launch.add(supervisor.pci_ports, ABI::Right::Read | ABI::Right::Write | ABI::Right::Transfer,
+                LibC::HandleRole::PciPorts);
     if (has(service, Init::Resource::DeviceService))
         ok = ok
             && launch.add(supervisor.device_server_end, passed_rights, LibC::HandleRole::DeviceManagerServer);
@@ -620,6 +626,15 @@ void prepare_devices()
             snprintf(supervisor.pci_layout, sizeof(supervisor.pci_layout), "%u %llx %u %u",
                 segment.segment_group, static_cast<unsigned long long>(segment.base_address),
                 segment.start_bus, segment.end_bus);
+        } else if (count == 0) {
+            // No MCFG: the legacy configuration mechanism, through its two registers' ports.
+            constexpr uint64_t configuration_ports = 0xCF8;
+            int64_t ports = System::resource_narrow(supervisor.io_ports, configuration_ports, 8);
+            if (ports > 0)
+                supervisor.pci_ports = static_cast<uint32_t>(ports);
+            else
+                log("no PCI configuration ports for the device manager (%lld)",
+                    static_cast<long long>(ports));
         } else {
             log("no PCI configuration window for the device manager (%lld)", static_cast<long long>(range));
         }

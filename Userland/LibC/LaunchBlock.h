@@ -49,6 +49,7 @@ enum class HandleRole : uint32_t {
     RtcPorts = 17, // the CMOS RTC's ports, 0x70-0x71
     RtcServer = 18, // the RTC service's end of its channel
     RtcClient = 19, // a client's end of the RTC service's channel (shared: calls only)
+    PciPorts = 20, // the legacy PCI configuration ports, 0xCF8-0xCFF (a machine without an MCFG)
 };
 
 // LaunchHandle flags.

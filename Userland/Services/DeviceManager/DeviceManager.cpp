@@ -1,10 +1,12 @@
 // The device manager (docs/devices.md#the-device-manager): a user-space service that finds
 // the machine's PCI functions through the PCI Express configuration window (ECAM) init
-// hands it, and answers what it found over its channel (Protocol.h) to clients such as
-// lspci. Enumeration follows PCI-to-PCI bridges from bus 0 to the buses behind them.
+// hands it (or the legacy configuration ports where there is none), and answers what it found over its
+// channel (Protocol.h) to clients such as lspci. Enumeration follows PCI-to-PCI bridges from bus 0 to the
+// buses behind them.
 //
 // Start-up roles: PciConfiguration (an MmioRange over the window; its layout in
-// RAEEN_PCI_ECAM: "segment base start_bus end_bus"), DeviceManagerServer.
+// RAEEN_PCI_ECAM: "segment base start_bus end_bus") or, on a machine without an MCFG,
+// PciPorts (the legacy configuration ports 0xCF8-0xCFF); DeviceManagerServer.
 //
 // Matching drivers to the functions and starting them with the functions' resources comes
 // next (issue M1.9).
@@ -23,59 +25,110 @@
 
 namespace {
 
-struct Window {
-    uint32_t range; // the MmioRange over the window
-    uint16_t segment;
-    uint64_t base; // bus 0's address, even when start_bus is higher
-    uint8_t start_bus;
-    uint8_t end_bus;
+// Where configuration space is read from: the ECAM window (a bus at a time, mapped) or,
+// on machines without an MCFG, the legacy configuration ports 0xCF8 and 0xCFC.
+class ConfigurationSpace {
+public:
+    uint16_t segment { 0 };
+    uint8_t start_bus { 0 };
+    uint8_t end_bus { 255 };
+
+    // Prepares to read `bus`; false when it cannot be read.
+    virtual bool begin_bus(uint8_t bus) = 0;
+    // One function's 256 bytes, a 32-bit read at a time (both mechanisms need aligned
+    // accesses).
+    virtual void read_function(uint8_t device, uint8_t function, uint8_t (&bytes)[256]) = 0;
+    virtual void finish_bus() = 0;
+
+protected:
+    ~ConfigurationSpace() = default;
+};
+
+class EcamSpace final : public ConfigurationSpace {
+public:
+    uint32_t range { 0 }; // the MmioRange over the window
+    uint64_t base { 0 }; // bus 0's address, even when start_bus is higher
+
+    bool begin_bus(uint8_t bus) override
+    {
+        constexpr uint64_t bus_bytes = 1u << 20;
+        m_memory = System::memory_object_create_physical(range, base + bus * bus_bytes, bus_bytes);
+        if (m_memory <= 0)
+            return false;
+        int64_t address = System::vm_map(
+            Runtime::process_handle(), static_cast<uint32_t>(m_memory), 0, bus_bytes, ABI::vm_read);
+        if (address <= 0) {
+            (void)System::handle_close(static_cast<uint32_t>(m_memory));
+            return false;
+        }
+        m_bus = reinterpret_cast<const volatile uint32_t*>(address);
+        return true;
+    }
+    void read_function(uint8_t device, uint8_t function, uint8_t (&bytes)[256]) override
+    {
+        // The bus window is mapped uncached; the function's 4 KiB lie inside it.
+        const volatile uint32_t* space = m_bus + ((device << 15 | function << 12) / 4);
+        for (size_t offset = 0; offset < sizeof(bytes); offset += 4) {
+            uint32_t value = space[offset / 4];
+            memcpy(bytes + offset, &value, 4);
+        }
+    }
+    void finish_bus() override
+    {
+        (void)System::vm_unmap(Runtime::process_handle(), reinterpret_cast<uint64_t>(m_bus), 1u << 20);
+        (void)System::handle_close(static_cast<uint32_t>(m_memory));
+    }
+
+private:
+    int64_t m_memory { 0 };
+    const volatile uint32_t* m_bus { nullptr };
+};
+
+class PortSpace final : public ConfigurationSpace {
+public:
+    uint32_t ports { 0 }; // an IoPortRange over 0xCF8-0xCFF
+
+    bool begin_bus(uint8_t bus) override
+    {
+        m_bus = bus;
+        return true;
+    }
+    void read_function(uint8_t device, uint8_t function, uint8_t (&bytes)[256]) override
+    {
+        constexpr uint64_t address_port = 0xCF8;
+        constexpr uint64_t data_port = 0xCFC;
+        for (uint32_t offset = 0; offset < sizeof(bytes); offset += 4) {
+            uint32_t address = 0x80000000u | static_cast<uint32_t>(m_bus) << 16
+                | static_cast<uint32_t>(device) << 11 | static_cast<uint32_t>(function) << 8 | offset;
+            int64_t value = System::ioport_write(ports, address_port, 4, address) == 0
+                ? System::ioport_read(ports, data_port, 4)
+                : -1;
+            uint32_t word = value < 0 ? 0xFFFFFFFFu : static_cast<uint32_t>(value);
+            memcpy(bytes + offset, &word, 4);
+        }
+    }
+    void finish_bus() override { }
+
+private:
+    uint8_t m_bus { 0 };
 };
 
 DeviceManager::FunctionRecord s_functions[DeviceManager::maximum_functions];
 uint32_t s_function_count;
 bool s_bus_scanned[256];
 
-// Reads one function's 256 bytes of configuration space, a 32-bit read at a time (ECAM
-// needs aligned accesses), from a bus window mapped uncached.
-void read_configuration(const volatile uint32_t* function_space, uint8_t (&bytes)[256])
-{
-    for (size_t offset = 0; offset < sizeof(bytes); offset += 4) {
-        uint32_t value = function_space[offset / 4];
-        memcpy(bytes + offset, &value, 4);
-    }
-}
-
-// Maps bus `bus`'s 1 MiB of configuration space; null when it cannot be.
-const volatile uint32_t* map_bus(const Window& window, uint8_t bus, int64_t& memory)
-{
-    constexpr uint64_t bus_bytes = 1u << 20;
-    memory = System::memory_object_create_physical(window.range, window.base + bus * bus_bytes, bus_bytes);
-    if (memory <= 0)
-        return nullptr;
-    int64_t address = System::vm_map(
-        Runtime::process_handle(), static_cast<uint32_t>(memory), 0, bus_bytes, ABI::vm_read);
-    if (address <= 0) {
-        (void)System::handle_close(static_cast<uint32_t>(memory));
-        return nullptr;
-    }
-    return reinterpret_cast<const volatile uint32_t*>(address);
-}
-
 // Scans one bus, adding the secondary buses of the bridges on it to `pending`.
-void scan_bus(const Window& window, uint8_t bus, uint8_t* pending, int& pending_count)
+void scan_bus(ConfigurationSpace& space, uint8_t bus, uint8_t* pending, int& pending_count)
 {
-    int64_t memory = 0;
-    const volatile uint32_t* space = map_bus(window, bus, memory);
-    if (!space)
+    if (!space.begin_bus(bus))
         return;
     for (uint8_t device = 0; device < 32; ++device) {
         for (uint8_t function = 0; function < 8; ++function) {
-            const volatile uint32_t* function_space = space + ((device << 15 | function << 12) / 4);
             uint8_t bytes[256];
-            read_configuration(function_space, bytes);
+            space.read_function(device, function, bytes);
             DeviceManager::DecodedFunction decoded;
             if (!DeviceManager::decode_function(
-                    bytes, sizeof(bytes), window.segment, bus, device, function, decoded)) {
+                    bytes, sizeof(bytes), space.segment, bus, device, function, decoded)) {
                 if (function == 0)
                     break; // no device here
                 continue;
@@ -84,7 +137,7 @@ void scan_bus(const Window& window, uint8_t bus, uint8_t* pending, int& pending_
                 s_functions[s_function_count++] = decoded.record;
             // A PCI-to-PCI bridge: its secondary bus is at 0x19.
             uint8_t secondary = bytes[0x19];
-            if (decoded.header_type == 1 && secondary >= window.start_bus && secondary <= window.end_bus
+            if (decoded.header_type == 1 && secondary >= space.start_bus && secondary <= space.end_bus
                 && !s_bus_scanned[secondary]) {
                 s_bus_scanned[secondary] = true;
                 pending[pending_count++] = secondary;
@@ -94,36 +147,48 @@ void scan_bus(const Window& window, uint8_t bus, uint8_t* pending, int& pending_
                 break;
         }
     }
-    (void)System::vm_unmap(Runtime::process_handle(), reinterpret_cast<uint64_t>(space), 1u << 20);
-    (void)System::handle_close(static_cast<uint32_t>(memory));
+    space.finish_bus();
 }
 
-// Every bus reachable from the window's first through bridges, each once: a work list
-// rather than recursion, so that a chain of bridges cannot exhaust the stack.
-void scan_buses(const Window& window)
+// Every bus reachable from the first through bridges, each once: a work list rather than
+// recursion, so that a chain of bridges cannot exhaust the stack.
+void scan_buses(ConfigurationSpace& space)
 {
     uint8_t pending[256];
     int pending_count = 0;
-    s_bus_scanned[window.start_bus] = true;
-    pending[pending_count++] = window.start_bus;
+    s_bus_scanned[space.start_bus] = true;
+    pending[pending_count++] = space.start_bus;
     while (pending_count > 0) {
         uint8_t bus = pending[--pending_count];
-        scan_bus(window, bus, pending, pending_count);
+        scan_bus(space, bus, pending, pending_count);
     }
 }
 
-bool read_window(Window& window)
+EcamSpace s_ecam;
+PortSpace s_ports;
+
+// The configuration space init gave: the ECAM window, or else the legacy ports; null for
+// neither.
+ConfigurationSpace* configuration_space()
 {
     const LibC::StartupHandle* range = LibC::startup_handle(LibC::HandleRole::PciConfiguration);
     const char* layout = getenv("RAEEN_PCI_ECAM");
     unsigned segment = 0, start_bus = 0, end_bus = 0;
     unsigned long long base = 0;
-    if (!range || !layout || sscanf(layout, "%u %llx %u %u", &segment, &base, &start_bus, &end_bus) != 4
-        || start_bus > end_bus || end_bus > 255)
-        return false;
-    window = { range->handle, static_cast<uint16_t>(segment), base, static_cast<uint8_t>(start_bus),
-        static_cast<uint8_t>(end_bus) };
-    return true;
+    if (range && layout && sscanf(layout, "%u %llx %u %u", &segment, &base, &start_bus, &end_bus) == 4
+        && start_bus <= end_bus && end_bus <= 255) {
+        s_ecam.range = range->handle;
+        s_ecam.segment = static_cast<uint16_t>(segment);
+        s_ecam.base = base;
+        s_ecam.start_bus = static_cast<uint8_t>(start_bus);
+        s_ecam.end_bus = static_cast<uint8_t>(end_bus);
+        return &s_ecam;
+    }
+    if (const LibC::StartupHandle* ports = LibC::startup_handle(LibC::HandleRole::PciPorts)) {
+        s_ports.ports = ports->handle;
+        return &s_ports;
+    }
+    return nullptr;
 }
 
 // Serves one request: the list of the functions; an empty one for a request it does not
@@ -155,11 +220,10 @@ int main()
         System::debug_log("started without its channel");
         return 2;
     }
-    Window window {};
-    if (read_window(window))
-        scan_buses(window);
+    if (ConfigurationSpace* space = configuration_space())
+        scan_buses(*space);
     else
-        System::debug_log("no PCI configuration window: no devices to list");
+        System::debug_log("no PCI configuration space: no devices to list");
     char message[80];
     int length = snprintf(message, sizeof(message), "found %u PCI functions", s_function_count);
     System::debug_log(message, static_cast<size_t>(length));
