@@ -103,8 +103,13 @@ template<typename Message> constexpr usize handle_count_at(u16 version)
 //   other than 0 or 1, an unknown enum value or flag bit, a length over its bound, text
 //   that is not UTF-8 or holds a NUL);
 // - a delivered handle of value zero (BadHandle).
+//
+// decode_into() fills `received` in place, for a message too large to return on a small
+// stack. Its fields newer than the sender's version are left as they are, so it must hold
+// their defaults (a freshly made or static Received does).
 template<typename Message>
-[[nodiscard]] Result<Received<Message>> decode(ReadonlyBytes bytes, Span<const ABI::HandleValue> handles)
+[[nodiscard]] Result<void> decode_into(
+    ReadonlyBytes bytes, Span<const ABI::HandleValue> handles, Received<Message>& received)
 {
     static_assert(Detail::check_schema<Message>());
     MessageHeader header = TRY(read_header(bytes, handles.size()));
@@ -117,11 +122,19 @@ template<typename Message>
     if (header.handle_count != handle_count_at<Message>(header.version))
         return ErrorCode::Malformed;
 
-    Received<Message> received { header, Message {} };
+    received.header = header;
     MessageReader reader(bytes, header_size, handles);
     TRY(Message::Fields::decode(reader, received.message, header.version));
     if (reader.remaining_bytes() != 0 || reader.remaining_handles() != 0)
         return ErrorCode::Malformed;
+    return {};
+}
+
+template<typename Message>
+[[nodiscard]] Result<Received<Message>> decode(ReadonlyBytes bytes, Span<const ABI::HandleValue> handles)
+{
+    Received<Message> received { {}, Message {} };
+    TRY(decode_into(bytes, handles, received));
     return received;
 }
 

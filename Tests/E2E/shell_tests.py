@@ -345,6 +345,14 @@ def disks(session):
             raise TestFailure(f"lspci: no {expected!r} in {functions!r}")
     if functions.count("SATA controller [0106]: 8086:2922") != 2:
         raise TestFailure(f"lspci: q35's AHCI controller and the attached one expected in {functions!r}")
+    # Their windows, sized by the device manager: virtio's 64-bit prefetchable one, NVMe's
+    # registers, AHCI's ABAR.
+    verbose = session.run("lspci -v")
+    for pattern in (r"1af4:1042[^\n]*\n(\t[^\n]*\n)*\tMemory at [0-9a-f]+ \(64-bit, prefetchable\) \[size=16K\]",
+                    r"1b36:0010[^\n]*\n(\t[^\n]*\n)*\tMemory at [0-9a-f]+ \(64-bit, non-prefetchable\) \[size=16K\]",
+                    r"8086:2922[^\n]*\n(\t[^\n]*\n)*\tMemory at [0-9a-f]+ \(32-bit, non-prefetchable\) \[size=4K\]"):
+        if not re.search(pattern, verbose.replace("\r\n", "\n")):
+            raise TestFailure(f"lspci -v: no match for {pattern!r} in {verbose!r}")
 
 
 def legacy_pci(session):
@@ -355,6 +363,13 @@ def legacy_pci(session):
                      "00:01.1 IDE interface [0101]: 8086:7010"):
         if expected not in functions:
             raise TestFailure(f"lspci: no {expected!r} in {functions!r}")
+    # Windows are sized through the ports too: the IDE controller's bus-master ports and
+    # the VGA framebuffer.
+    verbose = session.run("lspci -v").replace("\r\n", "\n")
+    for pattern in (r"8086:7010[^\n]*\n(\t[^\n]*\n)*\tI/O ports at [0-9a-f]+ \[size=16\]",
+                    r"1234:1111[^\n]*\n(\t[^\n]*\n)*\tMemory at [0-9a-f]+ \(32-bit, prefetchable\) \[size=16M\]"):
+        if not re.search(pattern, verbose):
+            raise TestFailure(f"lspci -v: no match for {pattern!r} in {verbose!r}")
     if "pci: no MCFG; only the legacy configuration ports" not in session.output:
         raise TestFailure("the kernel did not say the machine has no MCFG")
     if "warn  acpi: no usable MCFG" in session.output:

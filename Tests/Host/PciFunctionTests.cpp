@@ -129,6 +129,26 @@ TEST(PciFunction, ACapabilityLoopEndsAndBridgesHaveTwoWindows)
     EXPECT_STREQ(DeviceManager::class_name(0xEE, 0x00), "Unknown device");
 }
 
+TEST(PciFunction, WindowSizesComeFromTheBitsThatStayZero)
+{
+    DeviceManager::Bar memory32 { true, false, false, false, 0xFEBD1000, 0 };
+    // A 4 KiB window keeps its low 12 address bits zero; the type bits are not the size's.
+    EXPECT_EQ(DeviceManager::bar_size(memory32, 0xFFFFF000, 0), 4096u);
+    EXPECT_EQ(DeviceManager::bar_size(memory32, 0xFF000008, 0), 16u * 1024 * 1024);
+    // Nothing implemented: the register reads back zero.
+    EXPECT_EQ(DeviceManager::bar_size(memory32, 0, 0), 0u);
+    DeviceManager::Bar port { true, true, false, false, 0xC000, 0 };
+    EXPECT_EQ(DeviceManager::bar_size(port, 0xFFFFFFE1, 0), 32u);
+    // Port registers may leave the upper 16 bits zero.
+    EXPECT_EQ(DeviceManager::bar_size(port, 0x0000FFF9, 0), 8u);
+    EXPECT_EQ(DeviceManager::bar_size(port, 0x1, 0), 0u);
+    DeviceManager::Bar memory64 { true, false, true, true, 0x800000000, 0 };
+    EXPECT_EQ(DeviceManager::bar_size(memory64, 0xFFFFC00C, 0xFFFFFFFF), 16u * 1024);
+    // A 64-bit window larger than 4 GiB has size bits in its high register.
+    EXPECT_EQ(DeviceManager::bar_size(memory64, 0x0000000C, 0xFFFFFFF0), 64ull << 30);
+    EXPECT_EQ(DeviceManager::bar_size(memory64, 0, 0), 0u);
+}
+
 TEST(DeviceManagerProtocol, AListOfFunctionsRoundTrips)
 {
     std::vector<DeviceManager::FunctionRecord> records(3);
@@ -139,6 +159,10 @@ TEST(DeviceManagerProtocol, AListOfFunctionsRoundTrips)
                      .assign(Core::ReadonlyBytes(reinterpret_cast<const uint8_t*>(records.data()),
                          records.size() * sizeof(records[0])))
                      .is_error());
+    DeviceManager::WindowRecord window { 2, 4, DeviceManager::Is64Bit, 0, 0xFE000000, 16384 };
+    ASSERT_FALSE(
+        list.windows.assign(Core::ReadonlyBytes(reinterpret_cast<const uint8_t*>(&window), sizeof(window)))
+            .is_error());
     std::vector<uint8_t> buffer(Core::Ipc::maximum_encoded_size<DeviceManager::FunctionList>);
     auto encoded = Core::Ipc::encode(list, 77, Core::Bytes(buffer.data(), buffer.size()), {});
     ASSERT_FALSE(encoded.is_error());
@@ -150,6 +174,26 @@ TEST(DeviceManagerProtocol, AListOfFunctionsRoundTrips)
     DeviceManager::FunctionRecord second;
     std::memcpy(&second, decoded.value().message.records.bytes().data() + sizeof(second), sizeof(second));
     EXPECT_EQ(second.vendor_id, 0x1234);
+    ASSERT_EQ(decoded.value().message.windows.bytes().size(), sizeof(DeviceManager::WindowRecord));
+    DeviceManager::WindowRecord window_back;
+    std::memcpy(&window_back, decoded.value().message.windows.bytes().data(), sizeof(window_back));
+    EXPECT_EQ(window_back.function_index, 2);
+    EXPECT_EQ(window_back.register_index, 4);
+    EXPECT_EQ(window_back.address, 0xFE000000u);
+    EXPECT_EQ(window_back.size, 16384u);
+    // A version 1 manager's list has no windows; it decodes, in place, with none.
+    ASSERT_FALSE(list.windows.assign(Core::ReadonlyBytes()).is_error());
+    std::vector<uint8_t> older(Core::Ipc::maximum_encoded_size<DeviceManager::FunctionList>);
+    auto encoded_older
+        = Core::Ipc::encode_as_version(1, list, 78, Core::Bytes(older.data(), older.size()), {});
+    ASSERT_FALSE(encoded_older.is_error());
+    static Core::Ipc::Received<DeviceManager::FunctionList> in_place;
+    ASSERT_FALSE(Core::Ipc::decode_into(
+        Core::ReadonlyBytes(older.data(), encoded_older.value().byte_count), {}, in_place)
+                     .is_error());
+    EXPECT_EQ(in_place.header.version, 1);
+    EXPECT_EQ(in_place.message.records.bytes().size(), 3 * sizeof(DeviceManager::FunctionRecord));
+    EXPECT_EQ(in_place.message.windows.bytes().size(), 0u);
     // A request is not a list.
     EXPECT_TRUE(Core::Ipc::decode<DeviceManager::ListFunctionsRequest>(
         Core::ReadonlyBytes(buffer.data(), encoded.value().byte_count), {})

@@ -281,7 +281,7 @@ bool start_service(Service& service, uint64_t now)
     if (with_pci)
         ok = ok
             && launch.add(supervisor.pci_configuration,
-                ABI::Right::Read | ABI::Right::Map | ABI::Right::Transfer,
+                ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Transfer,
                 LibC::HandleRole::PciConfiguration);
     if (has(service, Init::Resource::PciConfiguration) && !with_pci && supervisor.pci_ports != 0)
         ok = ok

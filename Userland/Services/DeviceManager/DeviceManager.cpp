@@ -38,6 +38,9 @@ public:
     // One function's 256 bytes, a 32-bit read at a time (both mechanisms need aligned
     // accesses).
     virtual void read_function(uint8_t device, uint8_t function, uint8_t (&bytes)[256]) = 0;
+    // One aligned register of a function of the current bus.
+    virtual uint32_t read32(uint8_t device, uint8_t function, uint32_t offset) = 0;
+    virtual void write32(uint8_t device, uint8_t function, uint32_t offset, uint32_t value) = 0;
     virtual void finish_bus() = 0;
 
 protected:
@@ -55,14 +58,22 @@ public:
         m_memory = System::memory_object_create_physical(range, base + bus * bus_bytes, bus_bytes);
         if (m_memory <= 0)
             return false;
-        int64_t address = System::vm_map(
-            Runtime::process_handle(), static_cast<uint32_t>(m_memory), 0, bus_bytes, ABI::vm_read);
+        int64_t address = System::vm_map(Runtime::process_handle(), static_cast<uint32_t>(m_memory), 0,
+            bus_bytes, ABI::vm_read | ABI::vm_write);
         if (address <= 0) {
             (void)System::handle_close(static_cast<uint32_t>(m_memory));
             return false;
         }
-        m_bus = reinterpret_cast<const volatile uint32_t*>(address);
+        m_bus = reinterpret_cast<volatile uint32_t*>(address);
         return true;
+    }
+    uint32_t read32(uint8_t device, uint8_t function, uint32_t offset) override
+    {
+        return m_bus[((device << 15 | function << 12) + (offset & 0xFFC)) / 4];
+    }
+    void write32(uint8_t device, uint8_t function, uint32_t offset, uint32_t value) override
+    {
+        m_bus[((device << 15 | function << 12) + (offset & 0xFFC)) / 4] = value;
     }
     void read_function(uint8_t device, uint8_t function, uint8_t (&bytes)[256]) override
     {
@@ -81,7 +92,7 @@ public:
 
 private:
     int64_t m_memory { 0 };
-    const volatile uint32_t* m_bus { nullptr };
+    volatile uint32_t* m_bus { nullptr };
 };
 
 class PortSpace final : public ConfigurationSpace {
@@ -95,27 +106,85 @@ public:
     }
     void read_function(uint8_t device, uint8_t function, uint8_t (&bytes)[256]) override
     {
-        constexpr uint64_t address_port = 0xCF8;
-        constexpr uint64_t data_port = 0xCFC;
         for (uint32_t offset = 0; offset < sizeof(bytes); offset += 4) {
-            uint32_t address = 0x80000000u | static_cast<uint32_t>(m_bus) << 16
-                | static_cast<uint32_t>(device) << 11 | static_cast<uint32_t>(function) << 8 | offset;
-            int64_t value = System::ioport_write(ports, address_port, 4, address) == 0
-                ? System::ioport_read(ports, data_port, 4)
-                : -1;
-            uint32_t word = value < 0 ? 0xFFFFFFFFu : static_cast<uint32_t>(value);
+            uint32_t word = read32(device, function, offset);
             memcpy(bytes + offset, &word, 4);
         }
+    }
+    uint32_t read32(uint8_t device, uint8_t function, uint32_t offset) override
+    {
+        int64_t value = System::ioport_write(ports, address_port, 4, address(device, function, offset)) == 0
+            ? System::ioport_read(ports, data_port, 4)
+            : -1;
+        return value < 0 ? 0xFFFFFFFFu : static_cast<uint32_t>(value);
+    }
+    void write32(uint8_t device, uint8_t function, uint32_t offset, uint32_t value) override
+    {
+        if (System::ioport_write(ports, address_port, 4, address(device, function, offset)) == 0)
+            (void)System::ioport_write(ports, data_port, 4, value);
     }
     void finish_bus() override { }
 
 private:
+    static constexpr uint64_t address_port = 0xCF8;
+    static constexpr uint64_t data_port = 0xCFC;
+
+    uint32_t address(uint8_t device, uint8_t function, uint32_t offset) const
+    {
+        return 0x80000000u | static_cast<uint32_t>(m_bus) << 16 | static_cast<uint32_t>(device) << 11
+            | static_cast<uint32_t>(function) << 8 | (offset & 0xFC);
+    }
+
     uint8_t m_bus { 0 };
 };
 
 DeviceManager::FunctionRecord s_functions[DeviceManager::maximum_functions];
 uint32_t s_function_count;
+DeviceManager::WindowRecord s_windows[DeviceManager::maximum_windows];
+uint32_t s_window_count;
 bool s_bus_scanned[256];
+
+// The sizes of a function's windows: each register is written all ones and read back (the
+// bits that stay zero are the size's), then given its value again, with the function's
+// decoding of memory and ports off meanwhile so that it answers nowhere half-programmed.
+void probe_windows(ConfigurationSpace& space, uint8_t device, uint8_t function,
+    DeviceManager::DecodedFunction& decoded, uint32_t function_index)
+{
+    constexpr uint32_t command_register = 0x04;
+    constexpr uint32_t decode_bits = 3; // I/O space and memory space
+    int registers = decoded.header_type == 0 ? 6 : decoded.header_type == 1 ? 2 : 0;
+    if (registers == 0)
+        return;
+    // The status register above the command is write-one-to-clear: zeros leave it alone.
+    uint32_t command = space.read32(device, function, command_register) & 0xFFFF;
+    space.write32(device, function, command_register, command & ~decode_bits);
+    for (int index = 0; index < registers; ++index) {
+        DeviceManager::Bar& bar = decoded.bars[index];
+        uint32_t offset = 0x10 + 4 * static_cast<uint32_t>(index);
+        uint32_t original_low = space.read32(device, function, offset);
+        space.write32(device, function, offset, 0xFFFFFFFF);
+        uint32_t mask_low = space.read32(device, function, offset);
+        space.write32(device, function, offset, original_low);
+        uint32_t mask_high = 0;
+        if (bar.is_64_bit) {
+            uint32_t original_high = space.read32(device, function, offset + 4);
+            space.write32(device, function, offset + 4, 0xFFFFFFFF);
+            mask_high = space.read32(device, function, offset + 4);
+            space.write32(device, function, offset + 4, original_high);
+        }
+        bar.size = DeviceManager::bar_size(bar, mask_low, mask_high);
+        if (bar.size != 0 && s_window_count < DeviceManager::maximum_windows) {
+            uint8_t flags = static_cast<uint8_t>((bar.is_port ? DeviceManager::IsPort : 0)
+                | (bar.is_64_bit ? DeviceManager::Is64Bit : 0)
+                | (bar.prefetchable ? DeviceManager::Prefetchable : 0));
+            s_windows[s_window_count++] = { static_cast<uint16_t>(function_index),
+                static_cast<uint8_t>(index), flags, 0, bar.address, bar.size };
+        }
+        if (bar.is_64_bit)
+            ++index; // its high half is the next register
+    }
+    space.write32(device, function, command_register, command);
+}
 
 // Scans one bus, adding the secondary buses of the bridges on it to `pending`.
 void scan_bus(ConfigurationSpace& space, uint8_t bus, uint8_t* pending, int& pending_count)
@@ -133,8 +202,10 @@ void scan_bus(ConfigurationSpace& space, uint8_t bus, uint8_t* pending, int& pen
                     break; // no device here
                 continue;
             }
-            if (s_function_count < DeviceManager::maximum_functions)
+            if (s_function_count < DeviceManager::maximum_functions) {
+                probe_windows(space, device, function, decoded, s_function_count);
                 s_functions[s_function_count++] = decoded.record;
+            }
             // A PCI-to-PCI bridge: its secondary bus is at 0x19.
             uint8_t secondary = bytes[0x19];
             if (decoded.header_type == 1 && secondary >= space.start_bus && secondary <= space.end_bus
@@ -201,10 +272,14 @@ void serve(uint32_t channel)
     LibC::ServiceRequest request;
     if (!LibC::read_service_request(channel, request_bytes, request) || !request.wants_reply)
         return;
-    list = DeviceManager::FunctionList {};
+    // Emptied in place: a fresh FunctionList would be a temporary as large as the stack.
+    (void)list.records.assign(Core::ReadonlyBytes());
+    (void)list.windows.assign(Core::ReadonlyBytes());
     if (!Core::Ipc::decode<DeviceManager::ListFunctionsRequest>(request.bytes, {}).is_error()) {
         (void)list.records.assign(Core::ReadonlyBytes(
             reinterpret_cast<const uint8_t*>(s_functions), s_function_count * sizeof(s_functions[0])));
+        (void)list.windows.assign(Core::ReadonlyBytes(
+            reinterpret_cast<const uint8_t*>(s_windows), s_window_count * sizeof(s_windows[0])));
     }
     auto encoded = Core::Ipc::encode(list, request.transaction_id, Core::Bytes(reply, sizeof(reply)), {});
     if (!encoded.is_error())

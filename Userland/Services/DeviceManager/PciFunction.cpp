@@ -91,6 +91,21 @@ bool decode_function(const uint8_t* space, size_t length, uint16_t segment, uint
     return true;
 }
 
+uint64_t bar_size(const Bar& bar, uint32_t mask_low, uint32_t mask_high)
+{
+    if (bar.is_port) {
+        // Port windows decode 16 bits; the low two are flags.
+        uint32_t mask = (mask_low & ~uint32_t(3)) & 0xFFFF;
+        return mask == 0 ? 0 : ((~mask & 0xFFFF) + 1);
+    }
+    uint64_t mask = mask_low & ~uint32_t(15);
+    if (bar.is_64_bit)
+        mask |= static_cast<uint64_t>(mask_high) << 32;
+    else
+        mask |= 0xFFFFFFFF00000000ull;
+    return mask == 0xFFFFFFFF00000000ull || mask == 0 ? 0 : (~mask + 1);
+}
+
 const char* class_name(uint8_t class_code, uint8_t subclass)
 {
     struct Name {

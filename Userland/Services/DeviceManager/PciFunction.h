@@ -20,6 +20,7 @@ struct Bar {
     bool is_64_bit;
     bool prefetchable;
     uint64_t address;
+    uint64_t size; // 0 until probed (bar_size)
 };
 
 struct DecodedFunction {
@@ -41,6 +42,11 @@ inline bool is_absent(uint16_t vendor_id)
 // function at `address`. False when there is no function there or too few bytes.
 bool decode_function(const uint8_t* space, size_t length, uint16_t segment, uint8_t bus, uint8_t device,
     uint8_t function, DecodedFunction& decoded);
+
+// A window's size from what its register read back after all ones were written to it:
+// `mask_low`, and for a 64-bit window `mask_high` from the register after it. 0 for a
+// register that implements nothing.
+uint64_t bar_size(const Bar& bar, uint32_t mask_low, uint32_t mask_high);
 
 // The PCI class name (base class and subclass), for lspci; "Unknown" for others.
 const char* class_name(uint8_t class_code, uint8_t subclass);

@@ -35,6 +35,25 @@ struct FunctionRecord {
 };
 static_assert(sizeof(FunctionRecord) == 20);
 
+// One base address register's window, packed into the list beside the functions.
+struct WindowRecord {
+    Core::u16 function_index; // into the list's functions
+    Core::u8 register_index; // 0-5
+    Core::u8 flags; // WindowFlag bits
+    Core::u32 reserved; // 0
+    Core::u64 address;
+    Core::u64 size;
+};
+static_assert(sizeof(WindowRecord) == 24);
+
+enum WindowFlag : Core::u8 {
+    IsPort = 1u << 0,
+    Is64Bit = 1u << 1,
+    Prefetchable = 1u << 2,
+};
+
+inline constexpr Core::u32 maximum_windows = 1024;
+
 enum FunctionCapability : Core::u8 {
     HasMsi = 1u << 0,
     HasMsiX = 1u << 1,
@@ -53,13 +72,16 @@ struct ListFunctionsRequest {
 struct FunctionList {
     static constexpr Core::u32 protocol_id = DeviceManager::protocol_id;
     static constexpr Core::u16 message_tag = 2;
-    static constexpr Core::u16 version = 1;
+    static constexpr Core::u16 version = 2;
     static constexpr Ipc::MessageKind kind = Ipc::MessageKind::Reply;
 
-    // FunctionRecords, one after another.
+    // FunctionRecords, one after another; then (since version 2) the WindowRecords of
+    // their base address registers.
     Ipc::BoundedBytes<maximum_functions * sizeof(FunctionRecord)> records;
+    Ipc::BoundedBytes<maximum_windows * sizeof(WindowRecord)> windows;
 
-    using Fields = Ipc::FieldList<Field::BoundedBytes<&FunctionList::records>>;
+    using Fields = Ipc::FieldList<Field::BoundedBytes<&FunctionList::records>,
+        Ipc::Since<2, Field::BoundedBytes<&FunctionList::windows>>>;
 };
 
 } // namespace DeviceManager
