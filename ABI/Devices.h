@@ -37,6 +37,15 @@ enum class InterruptFlag : uint64_t {
 inline constexpr uint64_t known_interrupt_flags = static_cast<uint64_t>(InterruptFlag::IsaIrq)
     | static_cast<uint64_t>(InterruptFlag::LevelTriggered) | static_cast<uint64_t>(InterruptFlag::ActiveLow);
 
+// What interrupt_create_message writes: a device raises the interrupt by writing `data`
+// (32 bits) to `address`.
+struct InterruptMessage {
+    uint64_t address;
+    uint32_t data;
+    uint32_t reserved; // 0
+};
+static_assert(sizeof(InterruptMessage) == 16, "InterruptMessage is part of the ABI");
+
 // The I/O port space: ports 0 to 0xFFFF.
 inline constexpr uint64_t io_port_count = 0x10000;
 

@@ -318,6 +318,14 @@ enum class Syscall : uint64_t {
     // authority. Returns a handle with Read, Write, Map, Duplicate, Transfer.
     // -InvalidArgument (size), -OutOfRange (over 4 MiB), -OutOfMemory, -BadAddress.
     MemoryObjectCreateDma = 66,
+    // interrupt_create_message(interrupt_range, InterruptMessage* message): an interrupt
+    // with a vector of its own and no line, for a device's MSI or MSI-X; writes the
+    // address and data the device must write to raise it. Needs Manage on an
+    // InterruptRange covering every line the I/O APICs serve, as process 1's does (vectors
+    // are the machine's, not a line's: a driver given a narrowed range cannot take them). Returns an Interrupt handle with
+    // Wait, Signal, Duplicate and Transfer. -OutOfRange (a narrowed range), -Busy (no free
+    // vector), -OutOfMemory, -BadAddress.
+    InterruptCreateMessage = 67,
 };
 
 // The most bytes one serial_console_write sends (the kernel log waits for them).

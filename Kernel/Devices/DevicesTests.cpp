@@ -108,6 +108,50 @@ KERNEL_TEST(devices, an_interrupt_raises_triggered_until_acknowledged)
     }
 }
 
+// A message-signaled interrupt: a vector alone, whose message names the boot CPU and the
+// vector; acknowledging leaves nothing masked (the next assertion raises it again).
+KERNEL_TEST(devices, a_message_signaled_interrupt_has_its_own_vector)
+{
+    constexpr Core::u32 triggered = ABI::signal_bits(ABI::Signal::Triggered);
+    Core::RefPtr<Kernel::Devices::Interrupt> first;
+    {
+        auto created = Kernel::Devices::Interrupt::create_message_signaled();
+        EXPECT(!created.is_error());
+        if (created.is_error())
+            return;
+        first = created.value();
+    }
+    auto second = Kernel::Devices::Interrupt::create_message_signaled();
+    EXPECT(!second.is_error());
+    if (second.is_error())
+        return;
+    EXPECT(first->is_message_signaled());
+    EXPECT(first->vector() != second.value()->vector());
+    auto message = first->message();
+    EXPECT_EQ(message.address & 0xFFF00000, 0xFEE00000u);
+    EXPECT_EQ((message.address >> 12) & 0xFF, Kernel::Arch::boot_processor().apic_id);
+    EXPECT_EQ(message.data, first->vector());
+    Core::u32 self_apic_id = Kernel::Arch::processor(Kernel::Arch::current_processor_index()).apic_id;
+    Kernel::Objects::Signals* signals = first->signals();
+    for (Core::u64 round = 1; round <= 2; ++round) {
+        Kernel::Arch::send_ipi(self_apic_id, first->vector());
+        auto observed = signals->wait(triggered, Kernel::Time::monotonic_nanoseconds() + 2'000'000'000);
+        EXPECT(!observed.is_error() && observed.value() == triggered);
+        first->acknowledge();
+        EXPECT_EQ(signals->current(), 0u);
+        // The second round's arrives although nothing was unmasked.
+        EXPECT_EQ(first->trigger_count(), round);
+    }
+    // The vector is free again once the object goes: vectors are handed out lowest
+    // first, and the first object took the lower of the two.
+    Core::u8 vector = first->vector();
+    first.clear();
+    auto third = Kernel::Devices::Interrupt::create_message_signaled();
+    EXPECT(!third.is_error());
+    if (!third.is_error())
+        EXPECT_EQ(third.value()->vector(), vector);
+}
+
 // Userland/Tests/DeviceTests.cpp: timers, object_wait, ports, narrowing, and the RTC's
 // periodic interrupt received through an Interrupt object. The kernel's own RTC reads
 // (the wall clock at boot, kernel.time.* tests) never overlap it: tests run one at a time.

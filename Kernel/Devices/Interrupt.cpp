@@ -58,7 +58,7 @@ Core::Result<Core::RefPtr<Interrupt>> Interrupt::create(const InterruptLine& lin
     if (line.gsi >= Arch::io_apic_gsi_end())
         return Core::ErrorCode::NotFound;
     TRY(claim_line(line.gsi));
-    auto* raw_object = new (Core::nothrow) Interrupt(line);
+    auto* raw_object = new (Core::nothrow) Interrupt(line, false);
     if (!raw_object) {
         release_line(line.gsi);
         return Core::ErrorCode::OutOfMemory;
@@ -76,8 +76,36 @@ Core::Result<Core::RefPtr<Interrupt>> Interrupt::create(const InterruptLine& lin
     return object;
 }
 
+Core::Result<Core::RefPtr<Interrupt>> Interrupt::create_message_signaled()
+{
+    auto* raw_object = new (Core::nothrow) Interrupt({}, true);
+    if (!raw_object)
+        return Core::ErrorCode::OutOfMemory;
+    auto object = Core::RefPtr<Interrupt>::adopt(raw_object);
+    // As for a line: the destructor frees the vector before the object (the handler's
+    // context) goes.
+    object->m_destination_apic_id = Arch::boot_processor().apic_id;
+    object->m_vector = TRY(Arch::allocate_interrupt_vector(handle, raw_object));
+    return object;
+}
+
+Interrupt::Message Interrupt::message() const
+{
+    // The local APIC's message window (Intel SDM vol. 3, "Message Signalled Interrupts"):
+    // 0xFEE in address bits 31-20, the destination APIC id in bits 19-12, physical
+    // destination mode and no redirection hint (bits 2-3 zero). The data is the vector
+    // with fixed delivery and edge trigger (the other bits zero).
+    constexpr Core::u64 message_window = 0xFEE00000;
+    return { message_window | (static_cast<Core::u64>(m_destination_apic_id & 0xFF) << 12), m_vector };
+}
+
 Interrupt::~Interrupt()
 {
+    if (m_message_signaled) {
+        if (m_vector != 0)
+            Arch::free_interrupt_vector(m_vector);
+        return;
+    }
     if (m_vector != 0) {
         // Masked first, so no new interrupt arrives on the vector while it is freed.
         (void)Arch::mask_interrupt_line(m_line.gsi);
@@ -89,7 +117,8 @@ Interrupt::~Interrupt()
 void Interrupt::acknowledge()
 {
     m_signals.clear(triggered);
-    (void)Arch::unmask_interrupt_line(m_line.gsi);
+    if (!m_message_signaled)
+        (void)Arch::unmask_interrupt_line(m_line.gsi);
 }
 
 void Interrupt::handle(Arch::RegisterState&, void* context)
@@ -97,7 +126,8 @@ void Interrupt::handle(Arch::RegisterState&, void* context)
     // The context is the bound Interrupt object, alive while its vector is allocated
     // (~Interrupt frees the vector before the object goes).
     auto* interrupt = static_cast<Interrupt*>(context);
-    (void)Arch::mask_interrupt_line(interrupt->m_line.gsi);
+    if (!interrupt->m_message_signaled)
+        (void)Arch::mask_interrupt_line(interrupt->m_line.gsi);
     __atomic_add_fetch(&interrupt->m_trigger_count, 1, __ATOMIC_RELAXED);
     interrupt->m_signals.raise(triggered);
 }

@@ -16,6 +16,15 @@
 // frees the vector (waiting out a handler still running on another CPU) and releases the
 // line for binding again.
 //
+// A message-signaled interrupt (MSI or MSI-X) has no line: create_message_signaled
+// allocates a vector alone, and the device raises it by writing message().data to
+// message().address, which whoever holds the device's configuration programs into the
+// device. Such an interrupt is edge-triggered and never masked by the kernel: an
+// assertion while Triggered is raised already folds into it, and the driver, woken once,
+// looks at all its device's work. Destroying it frees the vector; the device must have
+// stopped sending first, since a freed vector may be given to another interrupt (which
+// would then see one spurious Triggered, nothing worse).
+//
 // Rights: Wait to wait, Signal to acknowledge (interrupt_ack clears the Triggered signal,
 // the ordinary work of the driver that services the line; binding and unbinding are
 // what Manage on the InterruptRange is for), Duplicate, Transfer.
@@ -43,10 +52,24 @@ public:
     // max_interrupt_lines), Busy (a line the kernel uses, one bound already, or no free
     // vector), NotFound (no I/O APIC serves the GSI), OutOfMemory.
     [[nodiscard]] static Core::Result<Core::RefPtr<Interrupt>> create(const InterruptLine& line);
+    // An interrupt with a vector of its own and no line, delivered to the boot CPU.
+    // Errors: Busy (no free vector), OutOfMemory.
+    [[nodiscard]] static Core::Result<Core::RefPtr<Interrupt>> create_message_signaled();
     ~Interrupt() override;
 
-    // Clears Triggered, then unmasks the line: an assertion after the unmask raises it
-    // again.
+    // What a device writes to raise a message-signaled interrupt: the local APIC's
+    // message window with the destination CPU's APIC id, and the vector, fixed delivery,
+    // edge-triggered.
+    struct Message {
+        Core::u64 address;
+        Core::u32 data;
+    };
+    [[nodiscard]] bool is_message_signaled() const { return m_message_signaled; }
+    // Only for a message-signaled interrupt.
+    [[nodiscard]] Message message() const;
+
+    // Clears Triggered, then unmasks the line (a message-signaled interrupt has none to
+    // unmask): an assertion after the unmask raises it again.
     void acknowledge();
 
     [[nodiscard]] const InterruptLine& line() const { return m_line; }
@@ -69,13 +92,17 @@ public:
 private:
     static constexpr Core::u32 triggered = ABI::signal_bits(ABI::Signal::Triggered);
 
-    explicit Interrupt(const InterruptLine& line)
+    explicit Interrupt(const InterruptLine& line, bool message_signaled)
         : m_line(line)
+        , m_message_signaled(message_signaled)
     {
     }
     static void handle(Arch::RegisterState& registers, void* context);
 
     InterruptLine m_line;
+    // Set once at creation: a vector without a line (m_line unused).
+    bool m_message_signaled { false };
+    Core::u32 m_destination_apic_id { 0 };
     // 0 until a vector is allocated (0 is never a device vector).
     Core::u8 m_vector { 0 };
     Objects::Signals m_signals { triggered };

@@ -105,5 +105,6 @@ CallResult ioport_write(const Arguments&);
 CallResult resource_narrow(const Arguments&);
 CallResult memory_object_create_physical(const Arguments&);
 CallResult memory_object_create_dma(const Arguments&);
+CallResult interrupt_create_message(const Arguments&);
 
 } // namespace Kernel::Syscalls

@@ -3,6 +3,7 @@
 
 #include <ABI/Devices.h>
 #include <ABI/Memory.h>
+#include <Kernel/Arch/x86_64/IoApic.h>
 #include <Kernel/Devices/Interrupt.h>
 #include <Kernel/Devices/InterruptRange.h>
 #include <Kernel/Devices/IoPortRange.h>
@@ -92,6 +93,26 @@ CallResult interrupt_create(const Arguments& arguments)
     if (!range->range().contains(line.gsi, 1))
         return Core::ErrorCode::OutOfRange;
     auto interrupt = TRY(Devices::Interrupt::create(line));
+    return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(interrupt),
+        ABI::Right::Wait | ABI::Right::Signal | ABI::Right::Duplicate | ABI::Right::Transfer));
+}
+
+CallResult interrupt_create_message(const Arguments& arguments)
+{
+    Core::u64 user_message = arguments.second();
+    if (!Memory::is_user_range(user_message, sizeof(ABI::InterruptMessage)))
+        return Core::ErrorCode::BadAddress;
+    Tasks::Process* process = TRY(calling_process());
+    auto range = TRY(lookup_handle<Devices::InterruptRange>(arguments.first(), ABI::Right::Manage));
+    // Every line the I/O APICs serve, as the range process 1 is given covers.
+    if (!range->range().contains(0, Arch::io_apic_gsi_end()))
+        return Core::ErrorCode::OutOfRange;
+    auto interrupt = TRY(Devices::Interrupt::create_message_signaled());
+    Devices::Interrupt::Message message = interrupt->message();
+    ABI::InterruptMessage written { message.address, message.data, 0 };
+    // Written before the handle exists: a bad pointer leaves nothing behind (the
+    // interrupt goes with its last reference).
+    TRY(Memory::copy_to_user(user_message, &written, sizeof(written)));
     return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(interrupt),
         ABI::Right::Wait | ABI::Right::Signal | ABI::Right::Duplicate | ABI::Right::Transfer));
 }

@@ -181,6 +181,8 @@ Handler handler_for(Core::u64 number)
         return system_pci_segments;
     case ABI::Syscall::MemoryObjectCreateDma:
         return memory_object_create_dma;
+    case ABI::Syscall::InterruptCreateMessage:
+        return interrupt_create_message;
     }
     return nullptr;
 }

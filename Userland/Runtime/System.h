@@ -8,6 +8,7 @@
 
 #include <ABI/Audit.h>
 #include <ABI/Channel.h>
+#include <ABI/Devices.h>
 #include <ABI/ErrorCode.h>
 #include <ABI/Memory.h>
 #include <ABI/Port.h>
@@ -490,6 +491,13 @@ inline int64_t memory_object_create_dma(uint32_t mmio_range, uint64_t size, uint
 {
     return system_call(
         ABI::Syscall::MemoryObjectCreateDma, mmio_range, size, reinterpret_cast<uint64_t>(physical_base));
+}
+
+// An interrupt for a device's MSI or MSI-X; what the device must write in *message.
+inline int64_t interrupt_create_message(uint32_t interrupt_range, ABI::InterruptMessage* message)
+{
+    return system_call(
+        ABI::Syscall::InterruptCreateMessage, interrupt_range, reinterpret_cast<uint64_t>(message));
 }
 
 // The PCI configuration windows (up to `capacity`); returns how many there are.

@@ -441,6 +441,43 @@ extern "C" int64_t main(uint64_t spare_device_memory, uint64_t self_value, const
     if (!checks.expect(again > 0 && System::handle_close(static_cast<uint32_t>(again)) == 0))
         return checks.failed_check();
 
+    // ---- message-signaled interrupts ---------------------------------------------------
+    // A vector for a device's MSI: the message names the local APIC's window and the
+    // vector; nothing raises it until a device writes the message.
+    ABI::InterruptMessage message {};
+    int64_t message_interrupt = System::interrupt_create_message(all_lines, &message);
+    if (!checks.expect(message_interrupt > 0 && (message.address & 0xFFF00000) == 0xFEE00000
+            && message.data >= 32 && message.data <= 255 && message.reserved == 0))
+        return checks.failed_check();
+    if (!checks.expect((System::handle_info(static_cast<uint32_t>(message_interrupt)) & 0xFFFFFFFF)
+                == raw(ABI::Right::Wait | ABI::Right::Signal | ABI::Right::Duplicate | ABI::Right::Transfer)
+            && System::object_wait(static_cast<uint32_t>(message_interrupt), triggered,
+                   System::clock_monotonic() + 5 * millisecond)
+                == failure(ErrorCode::TimedOut)
+            && System::interrupt_ack(static_cast<uint32_t>(message_interrupt)) == 0))
+        return checks.failed_check();
+    // Two interrupts, two vectors.
+    ABI::InterruptMessage second_message {};
+    int64_t second_interrupt = System::interrupt_create_message(all_lines, &second_message);
+    if (!checks.expect(second_interrupt > 0 && second_message.data != message.data
+            && System::handle_close(static_cast<uint32_t>(second_interrupt)) == 0
+            && System::handle_close(static_cast<uint32_t>(message_interrupt)) == 0))
+        return checks.failed_check();
+    // Refused: a narrowed range (vectors are not a line's), no Manage, a bad pointer, the
+    // wrong type.
+    if (!checks.expect(
+            System::interrupt_create_message(rtc_lines, &message) == failure(ErrorCode::OutOfRange)))
+        return checks.failed_check();
+    if (!checks.expect(System::interrupt_create_message(static_cast<uint32_t>(no_manage), &message)
+            == failure(ErrorCode::AccessDenied)))
+        return checks.failed_check();
+    if (!checks.expect(
+            System::interrupt_create_message(all_lines, nullptr) == failure(ErrorCode::BadAddress)))
+        return checks.failed_check();
+    if (!checks.expect(
+            System::interrupt_create_message(all_ports, &message) == failure(ErrorCode::WrongType)))
+        return checks.failed_check();
+
     // ---- DMA memory ------------------------------------------------------------------
     // Three pages of contiguous RAM: a physical address, zeroed, mapped like any memory.
     uint64_t dma_base = 0;
