@@ -224,7 +224,7 @@ def language(session):
     expect_lines(session, "cd /nowhere 2>&1 >/dev/null", ["cd: /nowhere: No such file or directory"])
     expect_lines(session, "pwd 2>&1 >/dev/null", [])
     # The working directory.
-    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     36 ", "/"])
+    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     38 ", "/"])
     # Line editing: two steps left, a character in the middle; then the history.
     expect_lines(session, "echo abc\x1b[D\x1b[DX", ["aXbc"])
     expect_lines(session, "\x1b[A", ["aXbc"])
@@ -336,6 +336,17 @@ def screen(session):
     os.rmdir(scratch)
 
 
+def host_pattern(sectors):
+    # Byte i of sector n is (31n + i) mod 256: /tests/block-check reads it back.
+    return bytes(((sector * 31 + offset) & 0xFF) for sector in range(sectors) for offset in range(512))
+
+
+def guest_pattern(first, count):
+    # What /tests/block-check writes to sectors 100-107.
+    return bytes((((sector * 17 + offset + 1) & 0xFF) ^ 0xA5)
+                 for sector in range(first, first + count) for offset in range(512))
+
+
 def disks(session):
     # The three kinds of disk controller --disk attaches, as the device manager finds them.
     functions = session.run("lspci")
@@ -353,6 +364,19 @@ def disks(session):
                     r"8086:2922[^\n]*\n(\t[^\n]*\n)*\tMemory at [0-9a-f]+ \(32-bit, non-prefetchable\) \[size=4K\]"):
         if not re.search(pattern, verbose.replace("\r\n", "\n")):
             raise TestFailure(f"lspci -v: no match for {pattern!r} in {verbose!r}")
+    # The virtio disk, served by its driver.
+    devices = session.run("lsblk")
+    if not re.search(r"^vda\s+1M 0  disk virtio-blk", devices, re.M):
+        raise TestFailure(f"lsblk: no 1M virtio-blk disk vda in {devices!r}")
+    # Through the driver: the host's pattern read, bad requests refused, a new pattern
+    # written, flushed and read back; then the image on the host holds it.
+    expect_lines(session, "/tests/block-check vda", ["block-check: vda passed"])
+    with open(session.disk_paths["virtio"], "rb") as image:
+        contents = image.read()
+    if contents[100 * 512:108 * 512] != guest_pattern(100, 8):
+        raise TestFailure("the image does not hold what block-check wrote")
+    if contents[:100 * 512] != host_pattern(100) or contents[108 * 512:] != host_pattern(2048)[108 * 512:]:
+        raise TestFailure("the image changed outside the sectors block-check wrote")
 
 
 def legacy_pci(session):
@@ -396,10 +420,11 @@ def main():
         for kind in qemu_runner.DISK_KINDS:
             image = os.path.join(disk_directory, f"{kind}.img")
             with open(image, "wb") as disk:
-                disk.truncate(1024 * 1024)
+                disk.write(host_pattern(2048))
             disk_images.append(f"{image}:{kind}")
     machine = "pc" if arguments.scenario == "legacy-pci" else "q35"
     session = Session(arguments.iso, arguments.log, monitor_path, disk_images, machine)
+    session.disk_paths = {disk.rpartition(":")[2]: disk.rpartition(":")[0] for disk in disk_images}
     try:
         session.wait_for(r"^raeen:/\$ ", 60)
         SCENARIOS[arguments.scenario](session)

@@ -292,6 +292,15 @@ bool start_service(Service& service, uint64_t now)
             && launch.add(supervisor.device_server_end, passed_rights, LibC::HandleRole::DeviceManagerServer);
     if (has(service, Init::Resource::DeviceClient))
         ok = ok && launch.add(supervisor.device_client_end, passed_rights, LibC::HandleRole::DeviceManager);
+    if (has(service, Init::Resource::DeviceAuthority))
+        ok = ok
+            && launch.add(supervisor.mmio,
+                ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Duplicate
+                    | ABI::Right::Transfer,
+                LibC::HandleRole::DeviceMemory)
+            && launch.add(supervisor.interrupt_lines,
+                ABI::Right::Manage | ABI::Right::Duplicate | ABI::Right::Transfer,
+                LibC::HandleRole::DeviceInterrupts);
     if (has(service, Init::Resource::RtcDevice))
         ok = ok && supervisor.rtc_ports
             && launch.add(supervisor.rtc_ports, ABI::Right::Read | ABI::Right::Write | ABI::Right::Transfer,

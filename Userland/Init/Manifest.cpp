@@ -26,6 +26,7 @@ constexpr ResourceName resource_names[] = {
     { "rtc-device", Resource::RtcDevice },
     { "rtc-service", Resource::RtcService },
     { "rtc-client", Resource::RtcClient },
+    { "device-authority", Resource::DeviceAuthority },
 };
 
 struct Word {

@@ -35,6 +35,7 @@ enum class Resource : uint32_t {
     RtcDevice = 1u << 13,
     RtcService = 1u << 14,
     RtcClient = 1u << 15,
+    DeviceAuthority = 1u << 16,
 };
 
 enum class RestartPolicy : uint8_t {

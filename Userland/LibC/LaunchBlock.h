@@ -50,6 +50,17 @@ enum class HandleRole : uint32_t {
     RtcServer = 18, // the RTC service's end of its channel
     RtcClient = 19, // a client's end of the RTC service's channel (shared: calls only)
     PciPorts = 20, // the legacy PCI configuration ports, 0xCF8-0xCFF (a machine without an MCFG)
+    DeviceMemory = 21, // the device manager's: the MMIO root, to narrow to devices' windows
+    DeviceInterrupts = 22, // the device manager's: the interrupt lines' root, for MSI vectors
+    DeviceWindow0 = 23, // a driver's: an MmioRange over its function's window 0 (page-rounded)
+    DeviceWindow1 = 24,
+    DeviceWindow2 = 25,
+    DeviceWindow3 = 26,
+    DeviceWindow4 = 27,
+    DeviceWindow5 = 28,
+    DeviceInterrupt = 29, // a driver's: its function's MSI or MSI-X interrupt (vector 0)
+    DeviceConfiguration = 30, // a driver's: its function's 256 configuration bytes, read-only
+    BlockServer = 31, // a block driver's end of its channel (Userland/Services/Block)
 };
 
 // LaunchHandle flags.

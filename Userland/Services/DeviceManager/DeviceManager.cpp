@@ -4,15 +4,23 @@
 // channel (Protocol.h) to clients such as lspci. Enumeration follows PCI-to-PCI bridges from bus 0 to the
 // buses behind them.
 //
+// It matches drivers to the functions (driver_for) and starts each driver with exactly its
+// function's resources: MmioRanges over its windows, an MSI or MSI-X interrupt the device
+// manager programs into the device, its configuration bytes, and the server end of a
+// channel whose client end the device manager hands to clients (lsblk). A driver that ends
+// is started again, after a delay that doubles with each failure in a row.
+//
 // Start-up roles: PciConfiguration (an MmioRange over the window; its layout in
 // RAEEN_PCI_ECAM: "segment base start_bus end_bus") or, on a machine without an MCFG,
-// PciPorts (the legacy configuration ports 0xCF8-0xCFF); DeviceManagerServer.
-//
-// Matching drivers to the functions and starting them with the functions' resources comes
-// next (issue M1.9).
+// PciPorts (the legacy configuration ports 0xCF8-0xCFF); DeviceManagerServer; and, to start
+// drivers, DeviceMemory (the MMIO root), DeviceInterrupts (the interrupt lines' root) and
+// Ramdisk (the programs).
 
 #include <ABI/Memory.h>
+#include <ABI/Rights.h>
 #include <ABI/Signals.h>
+#include <Userland/LibC/Launch.h>
+#include <Userland/LibC/Ramdisk.h>
 #include <Userland/LibC/ServiceRequest.h>
 #include <Userland/LibC/Startup.h>
 #include <Userland/Runtime/System.h>
@@ -186,6 +194,154 @@ void probe_windows(ConfigurationSpace& space, uint8_t device, uint8_t function,
     space.write32(device, function, command_register, command);
 }
 
+// A function a driver was matched to, and its driver.
+struct DriverInstance {
+    DeviceManager::BlockDeviceRecord record;
+    const char* program;
+    char address[16]; // "00:03.0", the driver's argument
+    uint8_t configuration[256]; // as the driver is given it
+    // Kept across restarts: the device is programmed once with the interrupt's message, and
+    // each start gets duplicates of these.
+    uint32_t interrupt;
+    uint32_t windows[6]; // narrowed MmioRanges (0: none)
+    // The running driver (0: none) and the client end of its channel (0: none).
+    uint32_t process;
+    uint32_t client_end;
+    uint32_t failures_in_a_row;
+    uint64_t started_ns;
+    uint64_t restart_at_ns;
+};
+
+constexpr uint32_t maximum_drivers = 16;
+DriverInstance s_drivers[maximum_drivers];
+uint32_t s_driver_count;
+uint32_t s_device_memory;
+uint32_t s_device_interrupts;
+const LibC::StartupHandle* s_ramdisk;
+
+constexpr uint64_t millisecond = 1'000'000;
+constexpr uint64_t first_restart_delay = 100 * millisecond;
+constexpr uint64_t longest_restart_delay = 5'000 * millisecond;
+// A driver that ran this long before it ended is not failing in a row.
+constexpr uint64_t healthy_run = 10'000 * millisecond;
+
+void log(const char* format, const char* first = "", const char* second = "")
+{
+    char message[160];
+    int length = snprintf(message, sizeof(message), format, first, second);
+    if (length > 0)
+        (void)System::debug_log(message,
+            static_cast<size_t>(length) < sizeof(message) ? static_cast<size_t>(length)
+                                                          : sizeof(message) - 1);
+}
+
+// Writes the interrupt's message into the device's MSI-X table entry 0 (mapped through the
+// MMIO root for the moment) or its MSI capability, and enables it. False when the device
+// has neither, or its table is outside its windows.
+bool program_interrupt(ConfigurationSpace& space, uint8_t device, uint8_t function,
+    const DeviceManager::DecodedFunction& decoded, const ABI::InterruptMessage& message)
+{
+    if (uint8_t capability = decoded.msi_x_offset) {
+        uint32_t table = space.read32(device, function, capability + 4u);
+        uint8_t table_register = static_cast<uint8_t>(table & 7);
+        uint64_t table_offset = table & ~uint32_t(7);
+        if (table_register >= 6 || !decoded.bars[table_register].present
+            || decoded.bars[table_register].is_port || table_offset + 16 > decoded.bars[table_register].size)
+            return false;
+        uint64_t entry = decoded.bars[table_register].address + table_offset;
+        uint64_t page = entry & ~(ABI::memory_page_size - 1);
+        int64_t memory = System::memory_object_create_physical(s_device_memory, page, ABI::memory_page_size);
+        if (memory < 0)
+            return false;
+        int64_t mapped = System::vm_map(Runtime::process_handle(), static_cast<uint32_t>(memory), 0,
+            ABI::memory_page_size, ABI::vm_read | ABI::vm_write);
+        (void)System::handle_close(static_cast<uint32_t>(memory));
+        if (mapped <= 0)
+            return false;
+        // The entry: address low and high, data, vector control (bit 0 masks; cleared).
+        auto* words = reinterpret_cast<volatile uint32_t*>(mapped + static_cast<int64_t>(entry - page));
+        words[0] = static_cast<uint32_t>(message.address);
+        words[1] = static_cast<uint32_t>(message.address >> 32);
+        words[2] = message.data;
+        words[3] = 0;
+        (void)System::vm_unmap(
+            Runtime::process_handle(), static_cast<uint64_t>(mapped), ABI::memory_page_size);
+        // Message control: enable (bit 15), function mask (bit 14) off.
+        uint32_t header = space.read32(device, function, capability);
+        uint32_t control = ((header >> 16) | 0x8000u) & ~0x4000u;
+        space.write32(device, function, capability, (header & 0xFFFF) | control << 16);
+        return true;
+    }
+    if (uint8_t capability = decoded.msi_offset) {
+        uint32_t header = space.read32(device, function, capability);
+        uint32_t control = header >> 16;
+        bool is_64_bit = (control & 0x80) != 0;
+        space.write32(device, function, capability + 4u, static_cast<uint32_t>(message.address));
+        if (is_64_bit)
+            space.write32(device, function, capability + 8u, static_cast<uint32_t>(message.address >> 32));
+        space.write32(device, function, capability + (is_64_bit ? 12u : 8u), message.data & 0xFFFF);
+        // One vector (multiple message enable, bits 6-4, zero), enabled (bit 0).
+        control = (control & ~0x70u) | 1u;
+        space.write32(device, function, capability, (header & 0xFFFF) | control << 16);
+        return true;
+    }
+    return false;
+}
+
+// Prepares a matched function for its driver while its bus is open: windows narrowed,
+// interrupt made and programmed, memory decoding and bus mastering on, legacy interrupts
+// off, configuration bytes kept.
+void prepare_driver(ConfigurationSpace& space, uint8_t device, uint8_t function,
+    const DeviceManager::DecodedFunction& decoded, const char* program)
+{
+    if (s_driver_count == maximum_drivers || !s_device_memory || !s_device_interrupts || !s_ramdisk)
+        return;
+    DriverInstance& instance = s_drivers[s_driver_count];
+    instance = DriverInstance {};
+    instance.program = program;
+    snprintf(
+        instance.address, sizeof(instance.address), "%02x:%02x.%x", decoded.record.bus, device, function);
+    uint32_t index_for_driver = 0;
+    for (uint32_t other = 0; other < s_driver_count; ++other)
+        index_for_driver += s_drivers[other].program == program ? 1 : 0;
+    if (!DeviceManager::block_device_name(program, index_for_driver, instance.record.name))
+        return;
+    instance.record.function_index = static_cast<uint16_t>(s_function_count);
+    for (int index = 0; index < 6; ++index) {
+        const DeviceManager::Bar& bar = decoded.bars[index];
+        if (!bar.present || bar.is_port || bar.size == 0)
+            continue;
+        uint64_t first = bar.address & ~(ABI::memory_page_size - 1);
+        uint64_t end = (bar.address + bar.size + ABI::memory_page_size - 1) & ~(ABI::memory_page_size - 1);
+        int64_t range = System::resource_narrow(s_device_memory, first, end - first);
+        if (range > 0)
+            instance.windows[index] = static_cast<uint32_t>(range);
+    }
+    ABI::InterruptMessage message {};
+    int64_t interrupt = System::interrupt_create_message(s_device_interrupts, &message);
+    if (interrupt <= 0 || !program_interrupt(space, device, function, decoded, message)) {
+        char detail[32];
+        snprintf(detail, sizeof(detail), "%lld", static_cast<long long>(interrupt));
+        log("%s: no MSI or MSI-X interrupt for the driver (%s); not started", instance.address, detail);
+        if (interrupt > 0)
+            (void)System::handle_close(static_cast<uint32_t>(interrupt));
+        for (uint32_t window : instance.windows)
+            if (window)
+                (void)System::handle_close(window);
+        return;
+    }
+    instance.interrupt = static_cast<uint32_t>(interrupt);
+    constexpr uint32_t command_register = 0x04;
+    constexpr uint32_t memory_space = 1u << 1;
+    constexpr uint32_t bus_master = 1u << 2;
+    constexpr uint32_t legacy_interrupt_disable = 1u << 10;
+    uint32_t command = space.read32(device, function, command_register) & 0xFFFF;
+    space.write32(
+        device, function, command_register, command | memory_space | bus_master | legacy_interrupt_disable);
+    space.read_function(device, function, instance.configuration);
+    ++s_driver_count;
+}
+
 // Scans one bus, adding the secondary buses of the bridges on it to `pending`.
 void scan_bus(ConfigurationSpace& space, uint8_t bus, uint8_t* pending, int& pending_count)
 {
@@ -204,6 +360,8 @@ void scan_bus(ConfigurationSpace& space, uint8_t bus, uint8_t* pending, int& pen
             }
             if (s_function_count < DeviceManager::maximum_functions) {
                 probe_windows(space, device, function, decoded, s_function_count);
+                if (const char* program = DeviceManager::driver_for(decoded.record))
+                    prepare_driver(space, device, function, decoded, program);
                 s_functions[s_function_count++] = decoded.record;
             }
             // A PCI-to-PCI bridge: its secondary bus is at 0x19.
@@ -262,16 +420,171 @@ ConfigurationSpace* configuration_space()
     return nullptr;
 }
 
-// Serves one request: the list of the functions; an empty one for a request it does not
-// know, so that its caller is not left waiting.
+// Starts the instance's driver with duplicates of its resources and a new channel; on
+// failure it is tried again later, as after a crash.
+void start_driver(DriverInstance& instance, uint64_t now)
+{
+    LibC::RamdiskNode program;
+    uint32_t ends[2] = { 0, 0 };
+    uint32_t handles[12];
+    LibC::LaunchHandle roles[12];
+    uint32_t count = 0;
+    auto add = [&](uint32_t source, ABI::Rights rights, LibC::HandleRole role) {
+        int64_t duplicated = System::handle_duplicate(source, rights.raw());
+        if (duplicated <= 0)
+            return false;
+        handles[count] = static_cast<uint32_t>(duplicated);
+        roles[count] = { role, 0 };
+        ++count;
+        return true;
+    };
+    bool ok = LibC::ramdisk_lookup(instance.program, program) == 0 && !program.is_directory;
+    // The configuration bytes, in a memory object the driver may only read.
+    int64_t configuration = ok ? System::memory_object_create(ABI::memory_page_size) : -1;
+    ok = ok && configuration > 0
+        && System::memory_object_write(static_cast<uint32_t>(configuration), 0, instance.configuration,
+               sizeof(instance.configuration))
+            == 0;
+    ok = ok
+        && add(static_cast<uint32_t>(configuration), ABI::Right::Read | ABI::Right::Transfer,
+            LibC::HandleRole::DeviceConfiguration);
+    if (configuration > 0)
+        (void)System::handle_close(static_cast<uint32_t>(configuration));
+    ok = ok
+        && add(instance.interrupt, ABI::Right::Wait | ABI::Right::Signal | ABI::Right::Transfer,
+            LibC::HandleRole::DeviceInterrupt);
+    for (uint32_t index = 0; ok && index < 6; ++index) {
+        if (instance.windows[index])
+            ok = add(instance.windows[index],
+                ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Transfer,
+                static_cast<LibC::HandleRole>(
+                    static_cast<uint32_t>(LibC::HandleRole::DeviceWindow0) + index));
+    }
+    ok = ok && System::channel_create(ABI::ChannelQos::LatencySensitive, ends) == 0;
+    if (ok) {
+        handles[count] = ends[1];
+        roles[count] = { LibC::HandleRole::BlockServer, 0 };
+        ++count;
+        ends[1] = 0;
+    }
+    const char* arguments[] = { instance.program, instance.address, nullptr };
+    int64_t process = -1;
+    if (ok) {
+        // launch_program takes the handles, and closes them if it fails.
+        process = LibC::launch_program(
+            instance.record.name, program.data, program.size, arguments, nullptr, handles, roles, count);
+        count = 0;
+    }
+    for (uint32_t index = 0; index < count; ++index)
+        (void)System::handle_close(handles[index]);
+    ++instance.record.starts;
+    if (process <= 0) {
+        if (ends[0])
+            (void)System::handle_close(ends[0]);
+        log("%s: the driver %s could not be started", instance.record.name, instance.program);
+        ++instance.failures_in_a_row;
+        instance.record.state = DeviceManager::Restarting;
+        uint64_t delay = first_restart_delay
+            << (instance.failures_in_a_row < 6 ? instance.failures_in_a_row - 1 : 5);
+        instance.restart_at_ns = now + (delay < longest_restart_delay ? delay : longest_restart_delay);
+        return;
+    }
+    instance.process = static_cast<uint32_t>(process);
+    instance.client_end = ends[0];
+    instance.started_ns = now;
+    instance.record.state = DeviceManager::Running;
+    log("%s: started %s", instance.record.name, instance.program);
+}
+
+// The driver ended: its clients' channel closes with it (their calls in flight fail with
+// PeerClosed), and it is started again after a delay.
+void driver_ended(DriverInstance& instance, uint64_t now)
+{
+    int64_t status = 0;
+    (void)System::process_wait(instance.process, &status, 0);
+    (void)System::handle_close(instance.process);
+    instance.process = 0;
+    if (instance.client_end) {
+        (void)System::handle_close(instance.client_end);
+        instance.client_end = 0;
+    }
+    if (now - instance.started_ns >= healthy_run)
+        instance.failures_in_a_row = 0;
+    ++instance.failures_in_a_row;
+    uint32_t shift = instance.failures_in_a_row < 7 ? instance.failures_in_a_row - 1 : 6;
+    uint64_t delay = first_restart_delay << shift;
+    if (delay > longest_restart_delay)
+        delay = longest_restart_delay;
+    instance.restart_at_ns = now + delay;
+    instance.record.state = DeviceManager::Restarting;
+    char detail[64];
+    snprintf(detail, sizeof(detail), "status %lld; restarting in %llu ms", static_cast<long long>(status),
+        static_cast<unsigned long long>(delay / millisecond));
+    log("%s: the driver ended with %s", instance.record.name, detail);
+}
+
+uint8_t s_request_bytes[ABI::channel_maximum_message_bytes];
+uint8_t s_reply[ABI::channel_maximum_message_bytes];
+
+template<typename Reply>
+void send(uint32_t channel, const Reply& reply, uint64_t transaction_id, uint32_t* handles = nullptr,
+    size_t handle_count = 0)
+{
+    uint32_t encoded_handles[1] = { 0 };
+    auto encoded = Core::Ipc::encode(reply, transaction_id, Core::Bytes(s_reply, sizeof(s_reply)),
+        Core::Span<ABI::HandleValue>(encoded_handles, handle_count));
+    if (encoded.is_error()) {
+        for (size_t index = 0; index < handle_count; ++index)
+            (void)System::handle_close(handles[index]);
+        return;
+    }
+    if (System::channel_write(
+            channel, s_reply, encoded.value().byte_count, encoded_handles, encoded.value().handle_count)
+        < 0) {
+        for (size_t index = 0; index < encoded.value().handle_count; ++index)
+            (void)System::handle_close(encoded_handles[index]);
+    }
+}
+
+// Serves one request: the list of the functions, of the block devices, or a block device's
+// channel; an empty function list for a request it does not know, so that its caller is
+// not left waiting.
 void serve(uint32_t channel)
 {
-    static uint8_t request_bytes[ABI::channel_maximum_message_bytes];
-    static uint8_t reply[ABI::channel_maximum_message_bytes];
     static DeviceManager::FunctionList list;
+    static DeviceManager::BlockDeviceList devices;
     LibC::ServiceRequest request;
-    if (!LibC::read_service_request(channel, request_bytes, request) || !request.wants_reply)
+    if (!LibC::read_service_request(channel, s_request_bytes, request) || !request.wants_reply)
         return;
+    if (!Core::Ipc::decode<DeviceManager::ListBlockDevicesRequest>(request.bytes, {}).is_error()) {
+        DeviceManager::BlockDeviceRecord records[maximum_drivers];
+        for (uint32_t index = 0; index < s_driver_count; ++index)
+            records[index] = s_drivers[index].record;
+        (void)devices.records.assign(Core::ReadonlyBytes(
+            reinterpret_cast<const uint8_t*>(records), s_driver_count * sizeof(records[0])));
+        send(channel, devices, request.transaction_id);
+        return;
+    }
+    if (auto open = Core::Ipc::decode<DeviceManager::OpenBlockDeviceRequest>(request.bytes, {});
+        !open.is_error()) {
+        Core::StringView wanted = open.value().message.name.view();
+        for (uint32_t index = 0; index < s_driver_count; ++index) {
+            DriverInstance& instance = s_drivers[index];
+            if (!instance.client_end || wanted != Core::StringView(instance.record.name))
+                continue;
+            int64_t duplicate = System::handle_duplicate(instance.client_end,
+                (ABI::Right::Read | ABI::Right::Write | ABI::Right::Wait | ABI::Right::Transfer).raw());
+            if (duplicate <= 0)
+                break;
+            DeviceManager::BlockDeviceChannel reply;
+            reply.channel.value = static_cast<uint32_t>(duplicate);
+            uint32_t handle = static_cast<uint32_t>(duplicate);
+            send(channel, reply, request.transaction_id, &handle, 1);
+            return;
+        }
+        send(channel, DeviceManager::BlockDeviceMissing {}, request.transaction_id);
+        return;
+    }
     // Emptied in place: a fresh FunctionList would be a temporary as large as the stack.
     (void)list.records.assign(Core::ReadonlyBytes());
     (void)list.windows.assign(Core::ReadonlyBytes());
@@ -281,9 +594,7 @@ void serve(uint32_t channel)
         (void)list.windows.assign(Core::ReadonlyBytes(
             reinterpret_cast<const uint8_t*>(s_windows), s_window_count * sizeof(s_windows[0])));
     }
-    auto encoded = Core::Ipc::encode(list, request.transaction_id, Core::Bytes(reply, sizeof(reply)), {});
-    if (!encoded.is_error())
-        (void)System::channel_write(channel, reply, encoded.value().byte_count);
+    send(channel, list, request.transaction_id);
 }
 
 } // namespace
@@ -295,6 +606,11 @@ int main()
         System::debug_log("started without its channel");
         return 2;
     }
+    if (const LibC::StartupHandle* memory = LibC::startup_handle(LibC::HandleRole::DeviceMemory))
+        s_device_memory = memory->handle;
+    if (const LibC::StartupHandle* lines = LibC::startup_handle(LibC::HandleRole::DeviceInterrupts))
+        s_device_interrupts = lines->handle;
+    s_ramdisk = LibC::startup_handle(LibC::HandleRole::Ramdisk);
     if (ConfigurationSpace* space = configuration_space())
         scan_buses(*space);
     else
@@ -302,10 +618,40 @@ int main()
     char message[80];
     int length = snprintf(message, sizeof(message), "found %u PCI functions", s_function_count);
     System::debug_log(message, static_cast<size_t>(length));
+    for (uint32_t index = 0; index < s_driver_count; ++index)
+        start_driver(s_drivers[index], System::clock_monotonic());
+    constexpr uint32_t readable = ABI::signal_bits(ABI::Signal::Readable);
+    constexpr uint32_t terminated = ABI::signal_bits(ABI::Signal::Terminated);
     for (;;) {
-        if (System::object_wait(server->handle, ABI::signal_bits(ABI::Signal::Readable), ABI::no_deadline)
-            < 0)
+        // The channel, each running driver, and the nearest restart as the deadline.
+        ABI::WaitItem items[1 + maximum_drivers];
+        DriverInstance* watched[1 + maximum_drivers];
+        uint32_t count = 0;
+        items[count++] = { server->handle, readable, 0 };
+        uint64_t deadline = ABI::no_deadline;
+        for (uint32_t index = 0; index < s_driver_count; ++index) {
+            DriverInstance& instance = s_drivers[index];
+            if (instance.process) {
+                watched[count] = &instance;
+                items[count++] = { instance.process, terminated, 0 };
+            } else if (instance.restart_at_ns < deadline) {
+                deadline = instance.restart_at_ns;
+            }
+        }
+        int64_t woken = System::object_wait_many(items, count, deadline);
+        if (woken < 0 && woken != System::failure(ABI::ErrorCode::TimedOut))
             return 3;
-        serve(server->handle);
+        uint64_t now = System::clock_monotonic();
+        for (uint32_t index = 1; index < count; ++index) {
+            if (items[index].observed & terminated)
+                driver_ended(*watched[index], now);
+        }
+        for (uint32_t index = 0; index < s_driver_count; ++index) {
+            DriverInstance& instance = s_drivers[index];
+            if (!instance.process && instance.restart_at_ns <= now)
+                start_driver(instance, now);
+        }
+        if (items[0].observed & readable)
+            serve(server->handle);
     }
 }

@@ -79,16 +79,32 @@ bool decode_function(const uint8_t* space, size_t length, uint16_t segment, uint
         uint8_t pointer = space[decoded.header_type == 2 ? 0x14 : 0x34] & 0xFC;
         for (int visited = 0; visited < 48 && pointer >= 0x40; ++visited) {
             uint8_t id = space[pointer];
-            if (id == capability_msi)
+            if (id == capability_msi && !(record.capabilities & HasMsi)) {
                 record.capabilities |= HasMsi;
-            else if (id == capability_msi_x)
+                decoded.msi_offset = pointer;
+            } else if (id == capability_msi_x && !(record.capabilities & HasMsiX)) {
                 record.capabilities |= HasMsiX;
-            else if (id == capability_pci_express)
+                decoded.msi_x_offset = pointer;
+            } else if (id == capability_pci_express)
                 record.capabilities |= IsPciExpress;
             pointer = space[pointer + 1] & 0xFC;
         }
     }
     return true;
+}
+
+int find_capabilities(const uint8_t* space, size_t length, uint8_t id, uint8_t* offsets, int capacity)
+{
+    if (length < configuration_space_size || !(read16(space, 0x06) & status_capabilities_list))
+        return 0;
+    int found = 0;
+    uint8_t pointer = space[(space[0x0E] & 0x7F) == 2 ? 0x14 : 0x34] & 0xFC;
+    for (int visited = 0; visited < 48 && pointer >= 0x40; ++visited) {
+        if (space[pointer] == id && found < capacity)
+            offsets[found++] = pointer;
+        pointer = space[pointer + 1] & 0xFC;
+    }
+    return found;
 }
 
 uint64_t bar_size(const Bar& bar, uint32_t mask_low, uint32_t mask_high)
@@ -104,6 +120,29 @@ uint64_t bar_size(const Bar& bar, uint32_t mask_low, uint32_t mask_high)
     else
         mask |= 0xFFFFFFFF00000000ull;
     return mask == 0xFFFFFFFF00000000ull || mask == 0 ? 0 : (~mask + 1);
+}
+
+const char* driver_for(const FunctionRecord& record)
+{
+    constexpr uint16_t virtio_vendor = 0x1AF4;
+    constexpr uint16_t virtio_block_modern = 0x1042;
+    if (record.vendor_id == virtio_vendor && record.device_id == virtio_block_modern)
+        return "/bin/virtio-blk";
+    return nullptr;
+}
+
+bool block_device_name(const char* driver, uint32_t index, char (&name)[12])
+{
+    for (char& character : name)
+        character = 0;
+    if (!driver || index >= 26)
+        return false;
+    // Linux's names, so that a user finds what they expect.
+    const char* prefix = "vd";
+    name[0] = prefix[0];
+    name[1] = prefix[1];
+    name[2] = static_cast<char>('a' + index);
+    return true;
 }
 
 const char* class_name(uint8_t class_code, uint8_t subclass)

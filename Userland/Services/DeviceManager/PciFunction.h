@@ -30,6 +30,9 @@ struct DecodedFunction {
     // A device's six base address registers (a bridge's two), as addresses: their sizes
     // need the registers probed, which only the device manager can do.
     Bar bars[6];
+    // Where the first MSI and MSI-X capabilities are (0: none).
+    uint8_t msi_offset;
+    uint8_t msi_x_offset;
 };
 
 // Whether a vendor id read there means "no function here" (all ones from an absent device).
@@ -43,10 +46,22 @@ inline bool is_absent(uint16_t vendor_id)
 bool decode_function(const uint8_t* space, size_t length, uint16_t segment, uint8_t bus, uint8_t device,
     uint8_t function, DecodedFunction& decoded);
 
+// The offsets of the capabilities with `id` in a function's 256 bytes, in list order, up to
+// `capacity` of them; returns how many were written. The walk is bounded as
+// decode_function's is, and every offset is at least 0x40 and at most 0xFC.
+int find_capabilities(const uint8_t* space, size_t length, uint8_t id, uint8_t* offsets, int capacity);
+
 // A window's size from what its register read back after all ones were written to it:
 // `mask_low`, and for a 64-bit window `mask_high` from the register after it. 0 for a
 // register that implements nothing.
 uint64_t bar_size(const Bar& bar, uint32_t mask_low, uint32_t mask_high);
+
+// The driver program for a function, or null when there is none: today virtio-blk's modern
+// device (1af4:1042).
+const char* driver_for(const FunctionRecord& record);
+
+// The nth (from 0) block device's name for a driver: "vda", "vdb", ... "vdz", then null.
+bool block_device_name(const char* driver, uint32_t index, char (&name)[12]);
 
 // The PCI class name (base class and subclass), for lspci; "Unknown" for others.
 const char* class_name(uint8_t class_code, uint8_t subclass);

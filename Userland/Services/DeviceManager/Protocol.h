@@ -84,4 +84,80 @@ struct FunctionList {
         Ipc::Since<2, Field::BoundedBytes<&FunctionList::windows>>>;
 };
 
+inline constexpr Core::u32 maximum_block_devices = 64;
+
+// One block device: a function a block driver was matched to, and its driver's state.
+struct BlockDeviceRecord {
+    char name[12]; // "vda", NUL-padded
+    Core::u16 function_index; // into ListFunctions' list
+    Core::u8 state; // BlockDeviceState
+    Core::u8 reserved; // 0
+    Core::u32 starts; // how many times its driver was started
+};
+static_assert(sizeof(BlockDeviceRecord) == 20);
+
+enum BlockDeviceState : Core::u8 {
+    // The driver runs and serves the device's channel.
+    Running = 1,
+    // The driver ended; it is started again after a delay that grows with each failure.
+    Restarting = 2,
+};
+
+struct ListBlockDevicesRequest {
+    static constexpr Core::u32 protocol_id = DeviceManager::protocol_id;
+    static constexpr Core::u16 message_tag = 3;
+    static constexpr Core::u16 version = 1;
+    static constexpr Ipc::MessageKind kind = Ipc::MessageKind::Request;
+
+    using Fields = Ipc::FieldList<>;
+};
+
+struct BlockDeviceList {
+    static constexpr Core::u32 protocol_id = DeviceManager::protocol_id;
+    static constexpr Core::u16 message_tag = 4;
+    static constexpr Core::u16 version = 1;
+    static constexpr Ipc::MessageKind kind = Ipc::MessageKind::Reply;
+
+    // BlockDeviceRecords, one after another.
+    Ipc::BoundedBytes<maximum_block_devices * sizeof(BlockDeviceRecord)> records;
+
+    using Fields = Ipc::FieldList<Field::BoundedBytes<&BlockDeviceList::records>>;
+};
+
+// A channel to the named block device's driver, which speaks Userland/Services/Block's
+// protocol. Answered with BlockDeviceChannel, or with BlockDeviceMissing when there is no
+// such device or its driver is being restarted.
+struct OpenBlockDeviceRequest {
+    static constexpr Core::u32 protocol_id = DeviceManager::protocol_id;
+    static constexpr Core::u16 message_tag = 5;
+    static constexpr Core::u16 version = 1;
+    static constexpr Ipc::MessageKind kind = Ipc::MessageKind::Request;
+
+    Ipc::BoundedString<11> name;
+
+    using Fields = Ipc::FieldList<Field::BoundedString<&OpenBlockDeviceRequest::name>>;
+};
+
+// The client end of the driver's channel, shared by every client: calls only. It closes
+// when the driver ends; a client opens the device again after a restart.
+struct BlockDeviceChannel {
+    static constexpr Core::u32 protocol_id = DeviceManager::protocol_id;
+    static constexpr Core::u16 message_tag = 6;
+    static constexpr Core::u16 version = 1;
+    static constexpr Ipc::MessageKind kind = Ipc::MessageKind::Reply;
+
+    Ipc::Handle channel;
+
+    using Fields = Ipc::FieldList<Field::Handle<&BlockDeviceChannel::channel>>;
+};
+
+struct BlockDeviceMissing {
+    static constexpr Core::u32 protocol_id = DeviceManager::protocol_id;
+    static constexpr Core::u16 message_tag = 7;
+    static constexpr Core::u16 version = 1;
+    static constexpr Ipc::MessageKind kind = Ipc::MessageKind::Reply;
+
+    using Fields = Ipc::FieldList<>;
+};
+
 } // namespace DeviceManager

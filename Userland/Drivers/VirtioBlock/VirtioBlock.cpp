@@ -1,0 +1,477 @@
+// The virtio-blk driver (docs/devices.md#block-devices): a user-space process the device
+// manager starts for one virtio 1.x block device, with exactly that device's resources. It
+// sets the device up (one request queue, its MSI-X vector), then serves the block protocol
+// (Userland/Services/Block/Protocol.h) on its channel, one request at a time.
+//
+// Start-up roles: DeviceConfiguration (the function's 256 configuration bytes),
+// DeviceWindow0-5 (MmioRanges over its windows), DeviceInterrupt (its MSI-X vector 0),
+// BlockServer. Arguments: the program name and the function's address ("00:03.0"), for
+// messages.
+//
+// Everything the device writes (its configuration, the used ring) is checked before it is
+// believed (VirtioPci.h). A device that does not answer within request_timeout_ns makes
+// the driver exit with status 3: the device manager restarts it, which resets the device.
+
+#include <ABI/Memory.h>
+#include <ABI/Signals.h>
+#include <Core/Ipc/Schema.h>
+#include <Userland/Drivers/VirtioBlock/VirtioPci.h>
+#include <Userland/LibC/ServiceRequest.h>
+#include <Userland/LibC/Startup.h>
+#include <Userland/Runtime/System.h>
+#include <Userland/Runtime/ThreadBlock.h>
+#include <Userland/Services/Block/Protocol.h>
+#include <Userland/Services/DeviceManager/PciFunction.h>
+#include <stdio.h>
+#include <string.h>
+
+namespace {
+
+// Common configuration registers (virtio 1.1, 4.1.4.3).
+constexpr uint32_t device_feature_select = 0;
+constexpr uint32_t device_feature = 4;
+constexpr uint32_t driver_feature_select = 8;
+constexpr uint32_t driver_feature = 12;
+constexpr uint32_t config_msix_vector = 16;
+constexpr uint32_t device_status = 20;
+constexpr uint32_t queue_select = 22;
+constexpr uint32_t queue_size_register = 24;
+constexpr uint32_t queue_msix_vector = 26;
+constexpr uint32_t queue_enable = 28;
+constexpr uint32_t queue_notify_off = 30;
+constexpr uint32_t queue_descriptors = 32;
+constexpr uint32_t queue_driver = 40;
+constexpr uint32_t queue_device = 48;
+
+constexpr uint8_t status_acknowledge = 1;
+constexpr uint8_t status_driver = 2;
+constexpr uint8_t status_driver_ok = 4;
+constexpr uint8_t status_features_ok = 8;
+constexpr uint8_t status_failed = 128;
+
+constexpr uint64_t feature_read_only = 1ull << 5;
+constexpr uint64_t feature_flush = 1ull << 9;
+constexpr uint64_t feature_version_1 = 1ull << 32;
+
+constexpr uint16_t no_vector = 0xFFFF;
+constexpr uint16_t descriptor_next = 1;
+constexpr uint16_t descriptor_device_writes = 2;
+
+constexpr uint32_t request_in = 0;
+constexpr uint32_t request_out = 1;
+constexpr uint32_t request_flush = 4;
+constexpr uint8_t request_status_ok = 0;
+
+constexpr uint32_t sector_size = 512;
+// Enough for one request in flight, which is all this driver keeps; the device may offer
+// more, and the geometry reports what the queue holds.
+constexpr uint16_t maximum_queue_size = 64;
+constexpr uint64_t request_timeout_ns = 5'000'000'000;
+constexpr uint64_t page_size = ABI::memory_page_size;
+
+// A window mapped into this process: the registers a structure lives in.
+struct Window {
+    volatile uint8_t* base { nullptr };
+    uint64_t size { 0 };
+};
+
+struct Descriptor {
+    uint64_t address;
+    uint32_t length;
+    uint16_t flags;
+    uint16_t next;
+};
+static_assert(sizeof(Descriptor) == 16);
+
+struct RequestHeader {
+    uint32_t type;
+    uint32_t reserved;
+    uint64_t sector;
+};
+
+// The request buffer, in DMA memory: the header the device reads, the data, the status byte
+// the device writes.
+constexpr uint64_t header_offset = 0;
+constexpr uint64_t status_offset = 16;
+constexpr uint64_t data_offset = page_size;
+constexpr uint64_t request_buffer_size = data_offset + Block::maximum_transfer_bytes;
+
+const char* s_name = "virtio-blk";
+Window s_windows[6];
+Virtio::Layout s_layout;
+volatile uint8_t* s_common;
+volatile uint8_t* s_device_configuration;
+volatile uint16_t* s_notify;
+uint32_t s_interrupt;
+uint16_t s_queue_size;
+// The queue's three parts and the request buffer, by their addresses here and the device's.
+volatile uint8_t* s_ring;
+uint64_t s_ring_physical;
+Virtio::RingLayout s_ring_layout;
+volatile uint8_t* s_buffer;
+uint64_t s_buffer_physical;
+uint16_t s_available_index;
+uint16_t s_used_index;
+bool s_read_only;
+bool s_has_flush;
+uint64_t s_sector_count;
+
+void log(const char* format, const char* detail = "")
+{
+    char message[160];
+    int length = snprintf(message, sizeof(message), "%s: ", s_name);
+    length += snprintf(message + length, sizeof(message) - static_cast<size_t>(length), format, detail);
+    (void)System::debug_log(message, static_cast<size_t>(length));
+}
+
+// The common configuration's registers, by width. `offset` is one of the constants above,
+// all inside common_configuration_size, which parse_layout and map_structures checked.
+template<typename Value> Value read_common(uint32_t offset)
+{
+    return *reinterpret_cast<volatile Value*>(s_common + offset);
+}
+template<typename Value> void write_common(uint32_t offset, Value value)
+{
+    *reinterpret_cast<volatile Value*>(s_common + offset) = value;
+}
+
+// A 64-bit field as two 32-bit writes, low half first: devices need not take 64-bit
+// accesses (virtio 1.1, 4.1.3.1).
+void write_common64(uint32_t offset, uint64_t value)
+{
+    write_common<uint32_t>(offset, static_cast<uint32_t>(value));
+    write_common<uint32_t>(offset + 4, static_cast<uint32_t>(value >> 32));
+}
+
+// Maps each window a structure lives in, once, far enough to hold every structure in it,
+// and finds the structures.
+bool map_structures(const DeviceManager::DecodedFunction& function)
+{
+    const Virtio::Structure* structures[] = { &s_layout.common, &s_layout.notify, &s_layout.device };
+    for (uint8_t register_index = 0; register_index < 6; ++register_index) {
+        uint64_t end = 0;
+        for (const Virtio::Structure* structure : structures) {
+            uint64_t structure_end = static_cast<uint64_t>(structure->offset) + structure->length;
+            if (structure->bar == register_index && structure_end > end)
+                end = structure_end;
+        }
+        if (end == 0)
+            continue;
+        const DeviceManager::Bar& bar = function.bars[register_index];
+        auto role = static_cast<LibC::HandleRole>(
+            static_cast<uint32_t>(LibC::HandleRole::DeviceWindow0) + register_index);
+        const LibC::StartupHandle* range = LibC::startup_handle(role);
+        if (!bar.present || bar.is_port || !range)
+            return false;
+        // The device manager gave the window rounded out to whole pages; the kernel refuses
+        // a mapping past the range it narrowed.
+        uint64_t first_page = bar.address & ~(page_size - 1);
+        uint64_t lead = bar.address - first_page;
+        uint64_t size = (lead + end + page_size - 1) & ~(page_size - 1);
+        int64_t memory = System::memory_object_create_physical(range->handle, first_page, size);
+        if (memory < 0)
+            return false;
+        int64_t address = System::vm_map(
+            Runtime::process_handle(), static_cast<uint32_t>(memory), 0, size, ABI::vm_read | ABI::vm_write);
+        (void)System::handle_close(static_cast<uint32_t>(memory));
+        if (address <= 0)
+            return false;
+        s_windows[register_index].base = reinterpret_cast<volatile uint8_t*>(address) + lead;
+        s_windows[register_index].size = size - lead;
+    }
+    if (!Virtio::structure_fits(
+            s_layout.common, s_windows[s_layout.common.bar].size, 0, Virtio::common_configuration_size)
+        || !Virtio::structure_fits(s_layout.device, s_windows[s_layout.device.bar].size, 0, 8))
+        return false;
+    s_common = s_windows[s_layout.common.bar].base + s_layout.common.offset;
+    s_device_configuration = s_windows[s_layout.device.bar].base + s_layout.device.offset;
+    return true;
+}
+
+// A DMA block of `size` bytes mapped here; its physical address in `physical`.
+volatile uint8_t* allocate_dma(uint32_t authority, uint64_t size, uint64_t& physical)
+{
+    int64_t memory = System::memory_object_create_dma(authority, size, &physical);
+    if (memory < 0)
+        return nullptr;
+    int64_t address = System::vm_map(
+        Runtime::process_handle(), static_cast<uint32_t>(memory), 0, size, ABI::vm_read | ABI::vm_write);
+    (void)System::handle_close(static_cast<uint32_t>(memory));
+    return address > 0 ? reinterpret_cast<volatile uint8_t*>(address) : nullptr;
+}
+
+bool fail(const char* why)
+{
+    log("%s", why);
+    if (s_common)
+        write_common<uint8_t>(device_status, status_failed);
+    return false;
+}
+
+// The initialisation sequence of virtio 1.1, 3.1.1, for one queue.
+bool start_device(uint32_t dma_authority)
+{
+    // Reset, and wait for the device to say it is done (bounded).
+    write_common<uint8_t>(device_status, 0);
+    uint64_t give_up = System::clock_monotonic() + request_timeout_ns;
+    while (read_common<uint8_t>(device_status) != 0) {
+        if (System::clock_monotonic() > give_up)
+            return fail("the device does not reset");
+        (void)System::thread_yield();
+    }
+    write_common<uint8_t>(device_status, status_acknowledge);
+    write_common<uint8_t>(device_status, status_acknowledge | status_driver);
+    write_common<uint32_t>(device_feature_select, 0);
+    uint64_t offered = read_common<uint32_t>(device_feature);
+    write_common<uint32_t>(device_feature_select, 1);
+    offered |= static_cast<uint64_t>(read_common<uint32_t>(device_feature)) << 32;
+    if (!(offered & feature_version_1))
+        return fail("the device is not a virtio 1.x device");
+    uint64_t accepted = offered & (feature_version_1 | feature_read_only | feature_flush);
+    write_common<uint32_t>(driver_feature_select, 0);
+    write_common<uint32_t>(driver_feature, static_cast<uint32_t>(accepted));
+    write_common<uint32_t>(driver_feature_select, 1);
+    write_common<uint32_t>(driver_feature, static_cast<uint32_t>(accepted >> 32));
+    write_common<uint8_t>(device_status, status_acknowledge | status_driver | status_features_ok);
+    if (!(read_common<uint8_t>(device_status) & status_features_ok))
+        return fail("the device refuses the features");
+    s_read_only = (accepted & feature_read_only) != 0;
+    s_has_flush = (accepted & feature_flush) != 0;
+    // Configuration changes are not listened to; the queue's completions come on vector 0.
+    write_common<uint16_t>(config_msix_vector, no_vector);
+
+    write_common<uint16_t>(queue_select, 0);
+    uint16_t offered_size = read_common<uint16_t>(queue_size_register);
+    if (!Virtio::is_valid_queue_size(offered_size))
+        return fail("the device offers no usable queue");
+    s_queue_size = offered_size < maximum_queue_size ? offered_size : maximum_queue_size;
+    s_ring_layout = Virtio::ring_layout(s_queue_size);
+    uint64_t ring_bytes = (s_ring_layout.bytes + page_size - 1) & ~(page_size - 1);
+    s_ring = allocate_dma(dma_authority, ring_bytes, s_ring_physical);
+    s_buffer = allocate_dma(dma_authority, request_buffer_size, s_buffer_physical);
+    if (!s_ring || !s_buffer)
+        return fail("no DMA memory");
+    write_common<uint16_t>(queue_size_register, s_queue_size);
+    write_common64(queue_descriptors, s_ring_physical + s_ring_layout.descriptors);
+    write_common64(queue_driver, s_ring_physical + s_ring_layout.available);
+    write_common64(queue_device, s_ring_physical + s_ring_layout.used);
+    write_common<uint16_t>(queue_msix_vector, 0);
+    if (read_common<uint16_t>(queue_msix_vector) != 0)
+        return fail("the device refuses the queue's interrupt vector");
+    uint64_t notify_offset
+        = static_cast<uint64_t>(read_common<uint16_t>(queue_notify_off)) * s_layout.notify_multiplier;
+    if (!Virtio::structure_fits(s_layout.notify, s_windows[s_layout.notify.bar].size, notify_offset, 2))
+        return fail("the queue's notification address is outside its structure");
+    s_notify = reinterpret_cast<volatile uint16_t*>(
+        s_windows[s_layout.notify.bar].base + s_layout.notify.offset + notify_offset);
+    write_common<uint16_t>(queue_enable, 1);
+    write_common<uint8_t>(
+        device_status, status_acknowledge | status_driver | status_features_ok | status_driver_ok);
+
+    uint8_t configuration[8];
+    for (size_t index = 0; index < sizeof(configuration); ++index)
+        configuration[index] = s_device_configuration[index];
+    Virtio::BlockConfiguration geometry;
+    if (!Virtio::parse_block_configuration(configuration, sizeof(configuration), false, geometry))
+        return fail("the device's configuration is unreadable");
+    s_sector_count = geometry.capacity_sectors;
+    return true;
+}
+
+enum class Outcome { Done, DeviceError, TimedOut };
+
+// Runs one request through the queue: the header, `data_length` bytes of data (none for a
+// flush) in the direction `device_writes` says, the status byte. Waits for its completion.
+Outcome submit(uint32_t type, uint64_t sector, uint32_t data_length, bool device_writes)
+{
+    RequestHeader header { type, 0, sector };
+    memcpy(const_cast<uint8_t*>(s_buffer + header_offset), &header, sizeof(header));
+    s_buffer[status_offset] = 0xFF;
+    // The ring is ordinary cached memory the device reads by DMA (coherent on x86): plain
+    // stores, published by the fence below.
+    auto* descriptors
+        = reinterpret_cast<Descriptor*>(const_cast<uint8_t*>(s_ring + s_ring_layout.descriptors));
+    descriptors[0] = { s_buffer_physical + header_offset, sizeof(RequestHeader), descriptor_next, 1 };
+    uint16_t status_descriptor = 1;
+    if (data_length != 0) {
+        descriptors[1] = { s_buffer_physical + data_offset, data_length,
+            static_cast<uint16_t>(descriptor_next | (device_writes ? descriptor_device_writes : 0)), 2 };
+        status_descriptor = 2;
+    }
+    descriptors[status_descriptor] = { s_buffer_physical + status_offset, 1, descriptor_device_writes, 0 };
+
+    auto* available_ring = reinterpret_cast<volatile uint16_t*>(s_ring + s_ring_layout.available);
+    available_ring[2 + s_available_index % s_queue_size] = 0; // the chain's head
+    // The descriptors and the ring entry are visible before the index that publishes them,
+    // and the index before the notification.
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    available_ring[1] = ++s_available_index;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    *s_notify = 0;
+
+    auto* used_ring = reinterpret_cast<volatile uint16_t*>(s_ring + s_ring_layout.used);
+    uint64_t deadline = System::clock_monotonic() + request_timeout_ns;
+    for (;;) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (used_ring[1] != s_used_index)
+            break;
+        // Triggered stays raised until acknowledged, and the used index is looked at again
+        // after each acknowledgement: a completion is never missed between the two.
+        if (System::object_wait(s_interrupt, ABI::signal_bits(ABI::Signal::Triggered), deadline) < 0) {
+            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+            if (used_ring[1] != s_used_index)
+                break;
+            return Outcome::TimedOut;
+        }
+        (void)System::interrupt_ack(s_interrupt);
+    }
+    auto* used_elements = reinterpret_cast<volatile uint32_t*>(s_ring + s_ring_layout.used + 4);
+    uint32_t used_id = used_elements[2 * (s_used_index % s_queue_size)];
+    ++s_used_index;
+    if (!Virtio::completes(used_id, s_queue_size, 0))
+        return Outcome::DeviceError;
+    return s_buffer[status_offset] == request_status_ok ? Outcome::Done : Outcome::DeviceError;
+}
+
+Block::Status to_status(Outcome outcome)
+{
+    if (outcome == Outcome::TimedOut) {
+        // The queue's state is unknown now: exit, and the device manager's restart resets
+        // the device.
+        log("the device did not complete a request in time; exiting to be restarted");
+        System::process_exit(3);
+    }
+    return outcome == Outcome::Done ? Block::Status::Ok : Block::Status::DeviceError;
+}
+
+// Whether blocks [first, first + count) are on the device.
+bool in_range(uint64_t first, uint64_t count)
+{
+    return first <= s_sector_count && count <= s_sector_count - first;
+}
+
+uint8_t s_request_bytes[ABI::channel_maximum_message_bytes];
+uint8_t s_reply[ABI::channel_maximum_message_bytes];
+Core::Ipc::Received<Block::WriteRequest> s_write;
+Block::ReadReply s_read_reply;
+
+template<typename Reply> void send(uint32_t channel, const Reply& reply, uint64_t transaction_id)
+{
+    auto encoded = Core::Ipc::encode(reply, transaction_id, Core::Bytes(s_reply, sizeof(s_reply)), {});
+    if (!encoded.is_error())
+        (void)System::channel_write(channel, s_reply, encoded.value().byte_count);
+}
+
+void serve(uint32_t channel)
+{
+    LibC::ServiceRequest request;
+    if (!LibC::read_service_request(channel, s_request_bytes, request) || !request.wants_reply)
+        return;
+    if (!Core::Ipc::decode<Block::GeometryRequest>(request.bytes, {}).is_error()) {
+        Block::GeometryReply geometry;
+        geometry.block_count = s_sector_count;
+        geometry.block_size = sector_size;
+        geometry.queue_depth = s_queue_size;
+        geometry.read_only = s_read_only;
+        geometry.write_cache = s_has_flush;
+        (void)geometry.driver.assign(Core::StringView("virtio-blk"));
+        send(channel, geometry, request.transaction_id);
+        return;
+    }
+    if (auto read = Core::Ipc::decode<Block::ReadRequest>(request.bytes, {}); !read.is_error()) {
+        const Block::ReadRequest& message = read.value().message;
+        (void)s_read_reply.data.assign(Core::ReadonlyBytes());
+        uint64_t bytes = static_cast<uint64_t>(message.block_count) * sector_size;
+        if (message.block_count == 0 || bytes > Block::maximum_transfer_bytes) {
+            s_read_reply.status = Block::Status::InvalidRequest;
+        } else if (!in_range(message.first_block, message.block_count)) {
+            s_read_reply.status = Block::Status::OutOfRange;
+        } else {
+            s_read_reply.status
+                = to_status(submit(request_in, message.first_block, static_cast<uint32_t>(bytes), true));
+            if (s_read_reply.status == Block::Status::Ok)
+                (void)s_read_reply.data.assign(
+                    Core::ReadonlyBytes(const_cast<const uint8_t*>(s_buffer + data_offset), bytes));
+        }
+        send(channel, s_read_reply, request.transaction_id);
+        return;
+    }
+    if (!Core::Ipc::decode_into(request.bytes, {}, s_write).is_error()) {
+        Core::ReadonlyBytes data = s_write.message.data.bytes();
+        Block::CompletionReply completion;
+        uint64_t count = data.size() / sector_size;
+        if (data.size() == 0 || data.size() % sector_size != 0) {
+            completion.status = Block::Status::InvalidRequest;
+        } else if (s_read_only) {
+            completion.status = Block::Status::ReadOnly;
+        } else if (!in_range(s_write.message.first_block, count)) {
+            completion.status = Block::Status::OutOfRange;
+        } else {
+            memcpy(const_cast<uint8_t*>(s_buffer + data_offset), data.data(), data.size());
+            completion.status = to_status(
+                submit(request_out, s_write.message.first_block, static_cast<uint32_t>(data.size()), false));
+            completion.blocks_done
+                = completion.status == Block::Status::Ok ? static_cast<uint32_t>(count) : 0;
+        }
+        send(channel, completion, request.transaction_id);
+        return;
+    }
+    Block::CompletionReply completion;
+    if (!Core::Ipc::decode<Block::FlushRequest>(request.bytes, {}).is_error()) {
+        // Without a write cache every completed write is on the medium already.
+        completion.status = s_has_flush ? to_status(submit(request_flush, 0, 0, false)) : Block::Status::Ok;
+    } else {
+        completion.status = Block::Status::InvalidRequest;
+    }
+    send(channel, completion, request.transaction_id);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    char name[48];
+    if (argc >= 2) {
+        snprintf(name, sizeof(name), "virtio-blk %s", argv[1]);
+        s_name = name;
+    }
+    const LibC::StartupHandle* configuration = LibC::startup_handle(LibC::HandleRole::DeviceConfiguration);
+    const LibC::StartupHandle* interrupt = LibC::startup_handle(LibC::HandleRole::DeviceInterrupt);
+    const LibC::StartupHandle* server = LibC::startup_handle(LibC::HandleRole::BlockServer);
+    if (!configuration || !interrupt || !server) {
+        log("started without its device's resources");
+        return 2;
+    }
+    s_interrupt = interrupt->handle;
+    uint8_t space[256];
+    DeviceManager::DecodedFunction function;
+    if (System::memory_object_read(configuration->handle, 0, space, sizeof(space)) != 0
+        || !DeviceManager::decode_function(space, sizeof(space), 0, 0, 0, 0, function)
+        || !Virtio::parse_layout(space, sizeof(space), s_layout)) {
+        log("the device's configuration space is not a virtio 1.x device's");
+        return 2;
+    }
+    if (!map_structures(function)) {
+        log("the device's registers are outside its windows");
+        return 2;
+    }
+    // DMA memory is asked for with one of the device's own windows: the authority the
+    // kernel wants is that of a driver.
+    const LibC::StartupHandle* authority = LibC::startup_handle(static_cast<LibC::HandleRole>(
+        static_cast<uint32_t>(LibC::HandleRole::DeviceWindow0) + s_layout.common.bar));
+    if (!authority || !start_device(authority->handle))
+        return 2;
+    char ready[96];
+    snprintf(ready, sizeof(ready), "%llu sectors of %u bytes, queue of %u%s",
+        static_cast<unsigned long long>(s_sector_count), sector_size, s_queue_size,
+        s_read_only ? ", read-only" : "");
+    log("%s", ready);
+    constexpr uint32_t readable = ABI::signal_bits(ABI::Signal::Readable);
+    constexpr uint32_t peer_closed = ABI::signal_bits(ABI::Signal::PeerClosed);
+    for (;;) {
+        int64_t observed = System::object_wait(server->handle, readable | peer_closed, ABI::no_deadline);
+        if (observed < 0 || (!(observed & readable) && (observed & peer_closed)))
+            return 0; // the device manager has gone, and its clients with it
+        serve(server->handle);
+    }
+}
