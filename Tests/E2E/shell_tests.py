@@ -377,6 +377,17 @@ def disks(session):
         raise TestFailure("the image does not hold what block-check wrote")
     if contents[:100 * 512] != host_pattern(100) or contents[108 * 512:] != host_pattern(2048)[108 * 512:]:
         raise TestFailure("the image changed outside the sectors block-check wrote")
+    # The driver killed: the device manager notices, starts it again after its delay, and
+    # the new driver serves the disk; the kernel and the shell stay up.
+    driver = re.search(r"^\s*(\d+) \S+\s+\d+ vda\s*$", session.run("ps"), re.M)
+    if not driver:
+        raise TestFailure("ps: no process vda (the virtio-blk driver)")
+    before_kill = len(session.output)
+    session.run(f"kill {driver.group(1)}")
+    session.wait_for(r"vda: the driver ended with status -2000; restarting in 100 ms", 10, before_kill)
+    session.wait_for(r"vda: started /bin/virtio-blk", 10, before_kill)
+    session.wait_for(r"vda: virtio-blk 00:03\.0: 2048 sectors", 10, before_kill)
+    expect_lines(session, "/tests/block-check vda", ["block-check: vda passed"])
 
 
 def legacy_pci(session):
