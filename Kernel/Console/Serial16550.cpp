@@ -75,6 +75,13 @@ void Serial16550::enable_receive_interrupt()
     Arch::out8(m_base_port + modem_control_register, modem_control_interrupts);
 }
 
+void Serial16550::rearm_receive_interrupt()
+{
+    constexpr Core::u8 interrupt_on_received_data = 0x01;
+    Arch::out8(m_base_port + interrupt_enable_register, 0);
+    Arch::out8(m_base_port + interrupt_enable_register, interrupt_on_received_data);
+}
+
 bool Serial16550::passes_loopback_check()
 {
     constexpr Core::u8 probe_byte = 0xAE;

@@ -23,6 +23,9 @@ public:
     // Makes the UART raise its interrupt line when a byte arrives (IER bit 0), for the
     // serial console's input (SerialConsole.h). Transmission stays polled.
     void enable_receive_interrupt();
+    // Turns the receive interrupt off and on again: with bytes still waiting, the UART's
+    // interrupt output falls and rises, a new edge for an edge-triggered line.
+    void rearm_receive_interrupt();
 
     // Puts the UART in loopback mode, sends a byte and checks that it comes back, then
     // restores normal operation. Proves the transmit and receive paths work.

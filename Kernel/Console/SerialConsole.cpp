@@ -89,17 +89,24 @@ void SerialConsole::drain_uart()
     // keeps a babbling line from holding the CPU.
     constexpr Core::u32 most_bytes_per_drain = 64;
     Core::u32 dropped = 0;
-    m_input.with([&](InputRing& ring) {
+    bool more_waiting = m_input.with([&](InputRing& ring) {
         for (Core::u32 count = 0; count < most_bytes_per_drain; ++count) {
             auto byte = m_uart.try_read_byte();
             if (!byte.has_value())
-                break;
+                return false;
             if (!ring.push(byte.value()))
                 ++dropped;
         }
+        return true;
     });
     if (dropped != 0)
         __atomic_add_fetch(&m_dropped, dropped, __ATOMIC_RELAXED);
+    // Stopped at the bound with bytes left (the emulator refills the FIFO as it is read):
+    // the UART's interrupt output stays high, and the edge-triggered line would never fire
+    // again. Turning the interrupt off and on makes a new edge, which is delivered after
+    // this one's EOI.
+    if (more_waiting)
+        m_uart.rearm_receive_interrupt();
     raise_readable_if_input();
 }
 

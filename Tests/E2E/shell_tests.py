@@ -37,6 +37,14 @@ CONSOLE_FONT = "/usr/share/consolefonts/Uni2-Terminus16.psf.gz"
 
 # A kernel log record: "[     1.234567] info  ...".
 KERNEL_RECORD = re.compile(r"^\[ *[0-9]+\.[0-9]{6}\] ")
+# A kernel log record as it can land inside a line of the shell's output: the kernel writes
+# whole records to the serial port, between the console's writes, so one may split an echo.
+INLINE_RECORD = r"\[ *[0-9]+\.[0-9]{6}\] [^\n]*\n"
+
+
+def echo_pattern(text):
+    """A pattern for `text` as echoed, with any kernel records between its characters."""
+    return f"(?:{INLINE_RECORD})*".join(re.escape(character) for character in text)
 
 
 class TestFailure(Exception):
@@ -130,9 +138,11 @@ class Session:
         start = len(self.output)
         self.type(line + "\r")
         # The echo of the line, then the next prompt.
-        echoed = self.wait_for(re.escape(line.split("\x1b")[0][:20]), timeout, start)
+        echoed = self.wait_for(echo_pattern(line.split("\x1b")[0][:20]), timeout, start)
         prompt = self.wait_for(r"^raeen:[^\n$]*\$ ", timeout, echoed.end())
-        text = self.output[echoed.end():prompt.start()]
+        # Records that split a line of the output are taken out; those at the start of a
+        # line are left out below.
+        text = re.sub(r"(?<=[^\n])" + INLINE_RECORD, "", self.output[echoed.end():prompt.start()])
         # The rest of the echoed line (and any redraw) ends at the first newline. The kernel
         # log shares the serial port: its records are whole lines, left out here.
         newline = text.find("\n")

@@ -108,10 +108,11 @@ int main(int argument_count, char** arguments)
         list_request.is_error() ? 0 : list_request.value().byte_count, reply, sizeof(reply), deadline);
     if (!expect(!list_request.is_error() && System::channel_call(manager->handle, &list_call) == 0))
         return failed();
-    auto list = Core::Ipc::decode<DeviceManager::FunctionList>(
-        Core::ReadonlyBytes(reply, list_call.reply.byte_count), {});
-    if (!expect(!list.is_error()
-            && list.value().message.records.bytes().size() >= sizeof(DeviceManager::FunctionRecord)))
+    // In place: the list is larger than is comfortable on the stack.
+    static Core::Ipc::Received<DeviceManager::FunctionList> list;
+    if (!expect(!Core::Ipc::decode_into(Core::ReadonlyBytes(reply, list_call.reply.byte_count), {}, list)
+                     .is_error()
+            && list.message.records.bytes().size() >= sizeof(DeviceManager::FunctionRecord)))
         return failed();
     printf("posix-tests: passed\n");
     return 0;
