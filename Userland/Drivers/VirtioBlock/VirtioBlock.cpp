@@ -13,16 +13,10 @@
 // the driver exit with status 3: the device manager restarts it, which resets the device.
 
 #include <ABI/Memory.h>
-#include <ABI/Signals.h>
-#include <Core/Ipc/Schema.h>
+#include <Userland/Drivers/Common/BlockServer.h>
+#include <Userland/Drivers/Common/DeviceResources.h>
 #include <Userland/Drivers/VirtioBlock/VirtioPci.h>
-#include <Userland/LibC/ServiceRequest.h>
-#include <Userland/LibC/Startup.h>
 #include <Userland/Runtime/System.h>
-#include <Userland/Runtime/ThreadBlock.h>
-#include <Userland/Services/Block/Protocol.h>
-#include <Userland/Services/DeviceManager/PciFunction.h>
-#include <stdio.h>
 #include <string.h>
 
 namespace {
@@ -69,12 +63,6 @@ constexpr uint16_t maximum_queue_size = 64;
 constexpr uint64_t request_timeout_ns = 5'000'000'000;
 constexpr uint64_t page_size = ABI::memory_page_size;
 
-// A window mapped into this process: the registers a structure lives in.
-struct Window {
-    volatile uint8_t* base { nullptr };
-    uint64_t size { 0 };
-};
-
 struct Descriptor {
     uint64_t address;
     uint32_t length;
@@ -96,13 +84,14 @@ constexpr uint64_t status_offset = 16;
 constexpr uint64_t data_offset = page_size;
 constexpr uint64_t request_buffer_size = data_offset + Block::maximum_transfer_bytes;
 
-const char* s_name = "virtio-blk";
-Window s_windows[6];
+Drivers::Device s_device;
+// The windows the structures are in, mapped, and how far.
+volatile uint8_t* s_windows[6];
+uint64_t s_window_sizes[6];
 Virtio::Layout s_layout;
 volatile uint8_t* s_common;
 volatile uint8_t* s_device_configuration;
 volatile uint16_t* s_notify;
-uint32_t s_interrupt;
 uint16_t s_queue_size;
 // The queue's three parts and the request buffer, by their addresses here and the device's.
 volatile uint8_t* s_ring;
@@ -115,14 +104,6 @@ uint16_t s_used_index;
 bool s_read_only;
 bool s_has_flush;
 uint64_t s_sector_count;
-
-void log(const char* format, const char* detail = "")
-{
-    char message[160];
-    int length = snprintf(message, sizeof(message), "%s: ", s_name);
-    length += snprintf(message + length, sizeof(message) - static_cast<size_t>(length), format, detail);
-    (void)System::debug_log(message, static_cast<size_t>(length));
-}
 
 // The common configuration's registers, by width. `offset` is one of the constants above,
 // all inside common_configuration_size, which parse_layout and map_structures checked.
@@ -145,7 +126,7 @@ void write_common64(uint32_t offset, uint64_t value)
 
 // Maps each window a structure lives in, once, far enough to hold every structure in it,
 // and finds the structures.
-bool map_structures(const DeviceManager::DecodedFunction& function)
+bool map_structures()
 {
     const Virtio::Structure* structures[] = { &s_layout.common, &s_layout.notify, &s_layout.device };
     for (uint8_t register_index = 0; register_index < 6; ++register_index) {
@@ -157,59 +138,30 @@ bool map_structures(const DeviceManager::DecodedFunction& function)
         }
         if (end == 0)
             continue;
-        const DeviceManager::Bar& bar = function.bars[register_index];
-        auto role = static_cast<LibC::HandleRole>(
-            static_cast<uint32_t>(LibC::HandleRole::DeviceWindow0) + register_index);
-        const LibC::StartupHandle* range = LibC::startup_handle(role);
-        if (!bar.present || bar.is_port || !range)
+        s_windows[register_index] = Drivers::map_window(s_device, register_index, end);
+        if (!s_windows[register_index])
             return false;
-        // The device manager gave the window rounded out to whole pages; the kernel refuses
-        // a mapping past the range it narrowed.
-        uint64_t first_page = bar.address & ~(page_size - 1);
-        uint64_t lead = bar.address - first_page;
-        uint64_t size = (lead + end + page_size - 1) & ~(page_size - 1);
-        int64_t memory = System::memory_object_create_physical(range->handle, first_page, size);
-        if (memory < 0)
-            return false;
-        int64_t address = System::vm_map(
-            Runtime::process_handle(), static_cast<uint32_t>(memory), 0, size, ABI::vm_read | ABI::vm_write);
-        (void)System::handle_close(static_cast<uint32_t>(memory));
-        if (address <= 0)
-            return false;
-        s_windows[register_index].base = reinterpret_cast<volatile uint8_t*>(address) + lead;
-        s_windows[register_index].size = size - lead;
+        s_window_sizes[register_index] = end;
     }
     if (!Virtio::structure_fits(
-            s_layout.common, s_windows[s_layout.common.bar].size, 0, Virtio::common_configuration_size)
-        || !Virtio::structure_fits(s_layout.device, s_windows[s_layout.device.bar].size, 0, 8))
+            s_layout.common, s_window_sizes[s_layout.common.bar], 0, Virtio::common_configuration_size)
+        || !Virtio::structure_fits(s_layout.device, s_window_sizes[s_layout.device.bar], 0, 8))
         return false;
-    s_common = s_windows[s_layout.common.bar].base + s_layout.common.offset;
-    s_device_configuration = s_windows[s_layout.device.bar].base + s_layout.device.offset;
+    s_common = s_windows[s_layout.common.bar] + s_layout.common.offset;
+    s_device_configuration = s_windows[s_layout.device.bar] + s_layout.device.offset;
     return true;
-}
-
-// A DMA block of `size` bytes mapped here; its physical address in `physical`.
-volatile uint8_t* allocate_dma(uint32_t authority, uint64_t size, uint64_t& physical)
-{
-    int64_t memory = System::memory_object_create_dma(authority, size, &physical);
-    if (memory < 0)
-        return nullptr;
-    int64_t address = System::vm_map(
-        Runtime::process_handle(), static_cast<uint32_t>(memory), 0, size, ABI::vm_read | ABI::vm_write);
-    (void)System::handle_close(static_cast<uint32_t>(memory));
-    return address > 0 ? reinterpret_cast<volatile uint8_t*>(address) : nullptr;
 }
 
 bool fail(const char* why)
 {
-    log("%s", why);
+    Drivers::log(s_device, "%s", why);
     if (s_common)
         write_common<uint8_t>(device_status, status_failed);
     return false;
 }
 
 // The initialisation sequence of virtio 1.1, 3.1.1, for one queue.
-bool start_device(uint32_t dma_authority)
+bool start_device()
 {
     // Reset, and wait for the device to say it is done (bounded).
     write_common<uint8_t>(device_status, 0);
@@ -247,8 +199,8 @@ bool start_device(uint32_t dma_authority)
     s_queue_size = offered_size < maximum_queue_size ? offered_size : maximum_queue_size;
     s_ring_layout = Virtio::ring_layout(s_queue_size);
     uint64_t ring_bytes = (s_ring_layout.bytes + page_size - 1) & ~(page_size - 1);
-    s_ring = allocate_dma(dma_authority, ring_bytes, s_ring_physical);
-    s_buffer = allocate_dma(dma_authority, request_buffer_size, s_buffer_physical);
+    s_ring = Drivers::allocate_dma(s_device, ring_bytes, s_ring_physical);
+    s_buffer = Drivers::allocate_dma(s_device, request_buffer_size, s_buffer_physical);
     if (!s_ring || !s_buffer)
         return fail("no DMA memory");
     write_common<uint16_t>(queue_size_register, s_queue_size);
@@ -260,10 +212,10 @@ bool start_device(uint32_t dma_authority)
         return fail("the device refuses the queue's interrupt vector");
     uint64_t notify_offset
         = static_cast<uint64_t>(read_common<uint16_t>(queue_notify_off)) * s_layout.notify_multiplier;
-    if (!Virtio::structure_fits(s_layout.notify, s_windows[s_layout.notify.bar].size, notify_offset, 2))
+    if (!Virtio::structure_fits(s_layout.notify, s_window_sizes[s_layout.notify.bar], notify_offset, 2))
         return fail("the queue's notification address is outside its structure");
     s_notify = reinterpret_cast<volatile uint16_t*>(
-        s_windows[s_layout.notify.bar].base + s_layout.notify.offset + notify_offset);
+        s_windows[s_layout.notify.bar] + s_layout.notify.offset + notify_offset);
     write_common<uint16_t>(queue_enable, 1);
     write_common<uint8_t>(
         device_status, status_acknowledge | status_driver | status_features_ok | status_driver_ok);
@@ -310,21 +262,9 @@ Outcome submit(uint32_t type, uint64_t sector, uint32_t data_length, bool device
     *s_notify = 0;
 
     auto* used_ring = reinterpret_cast<volatile uint16_t*>(s_ring + s_ring_layout.used);
-    uint64_t deadline = System::clock_monotonic() + request_timeout_ns;
-    for (;;) {
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        if (used_ring[1] != s_used_index)
-            break;
-        // Triggered stays raised until acknowledged, and the used index is looked at again
-        // after each acknowledgement: a completion is never missed between the two.
-        if (System::object_wait(s_interrupt, ABI::signal_bits(ABI::Signal::Triggered), deadline) < 0) {
-            __atomic_thread_fence(__ATOMIC_SEQ_CST);
-            if (used_ring[1] != s_used_index)
-                break;
-            return Outcome::TimedOut;
-        }
-        (void)System::interrupt_ack(s_interrupt);
-    }
+    if (!Drivers::wait_for_interrupt(s_device, System::clock_monotonic() + request_timeout_ns,
+            [&] { return used_ring[1] != s_used_index; }))
+        return Outcome::TimedOut;
     auto* used_elements = reinterpret_cast<volatile uint32_t*>(s_ring + s_ring_layout.used + 4);
     uint32_t used_id = used_elements[2 * (s_used_index % s_queue_size)];
     ++s_used_index;
@@ -338,36 +278,16 @@ Block::Status to_status(Outcome outcome)
     if (outcome == Outcome::TimedOut) {
         // The queue's state is unknown now: exit, and the device manager's restart resets
         // the device.
-        log("the device did not complete a request in time; exiting to be restarted");
+        Drivers::log(s_device, "the device did not complete a request in time; exiting to be restarted");
         System::process_exit(3);
     }
     return outcome == Outcome::Done ? Block::Status::Ok : Block::Status::DeviceError;
 }
 
-// Whether blocks [first, first + count) are on the device.
-bool in_range(uint64_t first, uint64_t count)
-{
-    return first <= s_sector_count && count <= s_sector_count - first;
-}
-
-uint8_t s_request_bytes[ABI::channel_maximum_message_bytes];
-uint8_t s_reply[ABI::channel_maximum_message_bytes];
-Core::Ipc::Received<Block::WriteRequest> s_write;
-Block::ReadReply s_read_reply;
-
-template<typename Reply> void send(uint32_t channel, const Reply& reply, uint64_t transaction_id)
-{
-    auto encoded = Core::Ipc::encode(reply, transaction_id, Core::Bytes(s_reply, sizeof(s_reply)), {});
-    if (!encoded.is_error())
-        (void)System::channel_write(channel, s_reply, encoded.value().byte_count);
-}
-
-void serve(uint32_t channel)
-{
-    LibC::ServiceRequest request;
-    if (!LibC::read_service_request(channel, s_request_bytes, request) || !request.wants_reply)
-        return;
-    if (!Core::Ipc::decode<Block::GeometryRequest>(request.bytes, {}).is_error()) {
+class VirtioBlockDevice final : public Drivers::BlockDevice {
+public:
+    Block::GeometryReply geometry() const override
+    {
         Block::GeometryReply geometry;
         geometry.block_count = s_sector_count;
         geometry.block_size = sector_size;
@@ -375,103 +295,44 @@ void serve(uint32_t channel)
         geometry.read_only = s_read_only;
         geometry.write_cache = s_has_flush;
         (void)geometry.driver.assign(Core::StringView("virtio-blk"));
-        send(channel, geometry, request.transaction_id);
-        return;
+        return geometry;
     }
-    if (auto read = Core::Ipc::decode<Block::ReadRequest>(request.bytes, {}); !read.is_error()) {
-        const Block::ReadRequest& message = read.value().message;
-        (void)s_read_reply.data.assign(Core::ReadonlyBytes());
-        uint64_t bytes = static_cast<uint64_t>(message.block_count) * sector_size;
-        if (message.block_count == 0 || bytes > Block::maximum_transfer_bytes) {
-            s_read_reply.status = Block::Status::InvalidRequest;
-        } else if (!in_range(message.first_block, message.block_count)) {
-            s_read_reply.status = Block::Status::OutOfRange;
-        } else {
-            s_read_reply.status
-                = to_status(submit(request_in, message.first_block, static_cast<uint32_t>(bytes), true));
-            if (s_read_reply.status == Block::Status::Ok)
-                (void)s_read_reply.data.assign(
-                    Core::ReadonlyBytes(const_cast<const uint8_t*>(s_buffer + data_offset), bytes));
-        }
-        send(channel, s_read_reply, request.transaction_id);
-        return;
+    uint8_t* data_buffer() override { return const_cast<uint8_t*>(s_buffer + data_offset); }
+    Block::Status read(uint64_t first_block, uint32_t count) override
+    {
+        return to_status(submit(request_in, first_block, count * sector_size, true));
     }
-    if (!Core::Ipc::decode_into(request.bytes, {}, s_write).is_error()) {
-        Core::ReadonlyBytes data = s_write.message.data.bytes();
-        Block::CompletionReply completion;
-        uint64_t count = data.size() / sector_size;
-        if (data.size() == 0 || data.size() % sector_size != 0) {
-            completion.status = Block::Status::InvalidRequest;
-        } else if (s_read_only) {
-            completion.status = Block::Status::ReadOnly;
-        } else if (!in_range(s_write.message.first_block, count)) {
-            completion.status = Block::Status::OutOfRange;
-        } else {
-            memcpy(const_cast<uint8_t*>(s_buffer + data_offset), data.data(), data.size());
-            completion.status = to_status(
-                submit(request_out, s_write.message.first_block, static_cast<uint32_t>(data.size()), false));
-            completion.blocks_done
-                = completion.status == Block::Status::Ok ? static_cast<uint32_t>(count) : 0;
-        }
-        send(channel, completion, request.transaction_id);
-        return;
+    Block::Status write(uint64_t first_block, uint32_t count) override
+    {
+        return to_status(submit(request_out, first_block, count * sector_size, false));
     }
-    Block::CompletionReply completion;
-    if (!Core::Ipc::decode<Block::FlushRequest>(request.bytes, {}).is_error()) {
+    Block::Status flush() override
+    {
         // Without a write cache every completed write is on the medium already.
-        completion.status = s_has_flush ? to_status(submit(request_flush, 0, 0, false)) : Block::Status::Ok;
-    } else {
-        completion.status = Block::Status::InvalidRequest;
+        return s_has_flush ? to_status(submit(request_flush, 0, 0, false)) : Block::Status::Ok;
     }
-    send(channel, completion, request.transaction_id);
-}
+};
 
 } // namespace
 
 int main(int argc, char** argv)
 {
-    char name[48];
-    if (argc >= 2) {
-        snprintf(name, sizeof(name), "virtio-blk %s", argv[1]);
-        s_name = name;
-    }
-    const LibC::StartupHandle* configuration = LibC::startup_handle(LibC::HandleRole::DeviceConfiguration);
-    const LibC::StartupHandle* interrupt = LibC::startup_handle(LibC::HandleRole::DeviceInterrupt);
-    const LibC::StartupHandle* server = LibC::startup_handle(LibC::HandleRole::BlockServer);
-    if (!configuration || !interrupt || !server) {
-        log("started without its device's resources");
+    if (!Drivers::open_device("virtio-blk", argc, argv, s_device))
+        return 2;
+    if (!Virtio::parse_layout(s_device.configuration, sizeof(s_device.configuration), s_layout)) {
+        Drivers::log(s_device, "the device's configuration space is not a virtio 1.x device's");
         return 2;
     }
-    s_interrupt = interrupt->handle;
-    uint8_t space[256];
-    DeviceManager::DecodedFunction function;
-    if (System::memory_object_read(configuration->handle, 0, space, sizeof(space)) != 0
-        || !DeviceManager::decode_function(space, sizeof(space), 0, 0, 0, 0, function)
-        || !Virtio::parse_layout(space, sizeof(space), s_layout)) {
-        log("the device's configuration space is not a virtio 1.x device's");
+    if (!map_structures()) {
+        Drivers::log(s_device, "the device's registers are outside its windows");
         return 2;
     }
-    if (!map_structures(function)) {
-        log("the device's registers are outside its windows");
+    if (!start_device())
         return 2;
-    }
-    // DMA memory is asked for with one of the device's own windows: the authority the
-    // kernel wants is that of a driver.
-    const LibC::StartupHandle* authority = LibC::startup_handle(static_cast<LibC::HandleRole>(
-        static_cast<uint32_t>(LibC::HandleRole::DeviceWindow0) + s_layout.common.bar));
-    if (!authority || !start_device(authority->handle))
-        return 2;
-    char ready[96];
-    snprintf(ready, sizeof(ready), "%llu sectors of %u bytes, queue of %u%s",
+    Drivers::log(s_device, "%llu sectors of %u bytes, queue of %u%s",
         static_cast<unsigned long long>(s_sector_count), sector_size, s_queue_size,
         s_read_only ? ", read-only" : "");
-    log("%s", ready);
-    constexpr uint32_t readable = ABI::signal_bits(ABI::Signal::Readable);
-    constexpr uint32_t peer_closed = ABI::signal_bits(ABI::Signal::PeerClosed);
-    for (;;) {
-        int64_t observed = System::object_wait(server->handle, readable | peer_closed, ABI::no_deadline);
-        if (observed < 0 || (!(observed & readable) && (observed & peer_closed)))
-            return 0; // the device manager has gone, and its clients with it
-        serve(server->handle);
-    }
+    VirtioBlockDevice device;
+    Drivers::serve_block_device(device, s_device.server);
+    return 0;
 }
