@@ -234,7 +234,7 @@ def language(session):
     expect_lines(session, "cd /nowhere 2>&1 >/dev/null", ["cd: /nowhere: No such file or directory"])
     expect_lines(session, "pwd 2>&1 >/dev/null", [])
     # The working directory.
-    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     38 ", "/"])
+    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     39 ", "/"])
     # Line editing: two steps left, a character in the middle; then the history.
     expect_lines(session, "echo abc\x1b[D\x1b[DX", ["aXbc"])
     expect_lines(session, "\x1b[A", ["aXbc"])
@@ -374,19 +374,21 @@ def disks(session):
                     r"8086:2922[^\n]*\n(\t[^\n]*\n)*\tMemory at [0-9a-f]+ \(32-bit, non-prefetchable\) \[size=4K\]"):
         if not re.search(pattern, verbose.replace("\r\n", "\n")):
             raise TestFailure(f"lspci -v: no match for {pattern!r} in {verbose!r}")
-    # The virtio disk, served by its driver.
+    # The virtio and NVMe disks, each served by its driver.
     devices = session.run("lsblk")
-    if not re.search(r"^vda\s+1M 0  disk virtio-blk", devices, re.M):
-        raise TestFailure(f"lsblk: no 1M virtio-blk disk vda in {devices!r}")
-    # Through the driver: the host's pattern read, bad requests refused, a new pattern
+    for name, driver in (("vda", "virtio-blk"), ("nvme0n1", "nvme")):
+        if not re.search(rf"^{name}\s+1M 0  disk {driver}$", devices, re.M):
+            raise TestFailure(f"lsblk: no 1M {driver} disk {name} in {devices!r}")
+    # Through each driver: the host's pattern read, bad requests refused, a new pattern
     # written, flushed and read back; then the image on the host holds it.
-    expect_lines(session, "/tests/block-check vda", ["block-check: vda passed"])
-    with open(session.disk_paths["virtio"], "rb") as image:
-        contents = image.read()
-    if contents[100 * 512:108 * 512] != guest_pattern(100, 8):
-        raise TestFailure("the image does not hold what block-check wrote")
-    if contents[:100 * 512] != host_pattern(100) or contents[108 * 512:] != host_pattern(2048)[108 * 512:]:
-        raise TestFailure("the image changed outside the sectors block-check wrote")
+    for name, kind in (("vda", "virtio"), ("nvme0n1", "nvme")):
+        expect_lines(session, f"/tests/block-check {name}", [f"block-check: {name} passed"])
+        with open(session.disk_paths[kind], "rb") as image:
+            contents = image.read()
+        if contents[100 * 512:108 * 512] != guest_pattern(100, 8):
+            raise TestFailure(f"the {kind} image does not hold what block-check wrote")
+        if contents[:100 * 512] != host_pattern(100) or contents[108 * 512:] != host_pattern(2048)[108 * 512:]:
+            raise TestFailure(f"the {kind} image changed outside the sectors block-check wrote")
     # The driver killed: the device manager notices, starts it again after its delay, and
     # the new driver serves the disk; the kernel and the shell stay up.
     driver = re.search(r"^\s*(\d+) \S+\s+\d+ vda\s*$", session.run("ps"), re.M)

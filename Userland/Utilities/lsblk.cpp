@@ -45,7 +45,7 @@ int main(int argc, char**)
         fprintf(stderr, "lsblk: the device manager does not answer\n");
         return 1;
     }
-    printf("NAME  SIZE RO TYPE DRIVER\n");
+    printf("NAME      SIZE RO TYPE DRIVER\n");
     for (int index = 0; index < count; ++index) {
         char name[sizeof(records[index].name) + 1] = {};
         for (size_t character = 0; character < sizeof(records[index].name); ++character)
@@ -54,7 +54,7 @@ int main(int argc, char**)
             = records[index].state == DeviceManager::Running ? Block::open_device(manager->handle, name) : 0;
         Block::GeometryReply geometry;
         if (!channel || !Block::geometry(channel, geometry)) {
-            printf("%-5s    - -  disk (driver restarting)\n", name);
+            printf("%-8s     - -  disk (driver restarting)\n", name);
         } else {
             char size[16];
             format_size(geometry.block_count * geometry.block_size, size);
@@ -62,7 +62,7 @@ int main(int argc, char**)
             auto view = geometry.driver.view();
             for (size_t character = 0; character < view.length() && character < 16; ++character)
                 driver[character] = view[character];
-            printf("%-5s %5s %d  disk %s\n", name, size, geometry.read_only ? 1 : 0, driver);
+            printf("%-8s %5s %d  disk %s\n", name, size, geometry.read_only ? 1 : 0, driver);
         }
         if (channel)
             (void)System::handle_close(channel);

@@ -1,4 +1,6 @@
 #include <Userland/Services/DeviceManager/PciFunction.h>
+#include <stdio.h>
+#include <string.h>
 
 namespace DeviceManager {
 
@@ -126,8 +128,15 @@ const char* driver_for(const FunctionRecord& record)
 {
     constexpr uint16_t virtio_vendor = 0x1AF4;
     constexpr uint16_t virtio_block_modern = 0x1042;
+    // Mass storage (1), non-volatile memory (8), NVM Express (programming interface 2).
+    constexpr uint8_t mass_storage = 0x01;
+    constexpr uint8_t non_volatile_memory = 0x08;
+    constexpr uint8_t nvm_express = 0x02;
     if (record.vendor_id == virtio_vendor && record.device_id == virtio_block_modern)
         return "/bin/virtio-blk";
+    if (record.class_code == mass_storage && record.subclass == non_volatile_memory
+        && record.programming_interface == nvm_express)
+        return "/bin/nvme";
     return nullptr;
 }
 
@@ -135,12 +144,20 @@ bool block_device_name(const char* driver, uint32_t index, char (&name)[12])
 {
     for (char& character : name)
         character = 0;
-    if (!driver || index >= 26)
+    if (!driver)
         return false;
-    // Linux's names, so that a user finds what they expect.
-    const char* prefix = "vd";
-    name[0] = prefix[0];
-    name[1] = prefix[1];
+    // Linux's names, so that a user finds what they expect: vda, vdb, ...; nvme0n1 (the
+    // first namespace of controller 0), nvme1n1, ...
+    if (strcmp(driver, "/bin/nvme") == 0) {
+        if (index >= 100)
+            return false;
+        snprintf(name, sizeof(name), "nvme%un1", index);
+        return true;
+    }
+    if (index >= 26)
+        return false;
+    name[0] = 'v';
+    name[1] = 'd';
     name[2] = static_cast<char>('a' + index);
     return true;
 }

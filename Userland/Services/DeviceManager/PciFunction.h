@@ -56,11 +56,12 @@ int find_capabilities(const uint8_t* space, size_t length, uint8_t id, uint8_t* 
 // register that implements nothing.
 uint64_t bar_size(const Bar& bar, uint32_t mask_low, uint32_t mask_high);
 
-// The driver program for a function, or null when there is none: today virtio-blk's modern
-// device (1af4:1042).
+// The driver program for a function, or null when there is none: virtio-blk's modern device
+// (1af4:1042) and NVM Express controllers (class 01, subclass 08, interface 02).
 const char* driver_for(const FunctionRecord& record);
 
-// The nth (from 0) block device's name for a driver: "vda", "vdb", ... "vdz", then null.
+// The nth (from 0) block device's name for a driver, as Linux names them: "vda" ... "vdz"
+// for virtio-blk, "nvme0n1" ... "nvme99n1" for NVMe; false past those.
 bool block_device_name(const char* driver, uint32_t index, char (&name)[12]);
 
 // The PCI class name (base class and subclass), for lspci; "Unknown" for others.
