@@ -234,7 +234,7 @@ def language(session):
     expect_lines(session, "cd /nowhere 2>&1 >/dev/null", ["cd: /nowhere: No such file or directory"])
     expect_lines(session, "pwd 2>&1 >/dev/null", [])
     # The working directory.
-    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     39 ", "/"])
+    expect_lines(session, "cd /bin; pwd; ls | wc -l; cd ..; pwd", ["/bin", "     40 ", "/"])
     # Line editing: two steps left, a character in the middle; then the history.
     expect_lines(session, "echo abc\x1b[D\x1b[DX", ["aXbc"])
     expect_lines(session, "\x1b[A", ["aXbc"])
@@ -374,14 +374,17 @@ def disks(session):
                     r"8086:2922[^\n]*\n(\t[^\n]*\n)*\tMemory at [0-9a-f]+ \(32-bit, non-prefetchable\) \[size=4K\]"):
         if not re.search(pattern, verbose.replace("\r\n", "\n")):
             raise TestFailure(f"lspci -v: no match for {pattern!r} in {verbose!r}")
-    # The virtio and NVMe disks, each served by its driver.
+    # The three disks, each served by its driver; q35's own AHCI controller holds only the
+    # boot CD, so its driver finds nothing and names no disk.
     devices = session.run("lsblk")
-    for name, driver in (("vda", "virtio-blk"), ("nvme0n1", "nvme")):
+    if "sdb" in devices:
+        raise TestFailure(f"lsblk: q35's AHCI controller has no disk, but {devices!r}")
+    for name, driver in (("vda", "virtio-blk"), ("sda", "ahci"), ("nvme0n1", "nvme")):
         if not re.search(rf"^{name}\s+1M 0  disk {driver}$", devices, re.M):
             raise TestFailure(f"lsblk: no 1M {driver} disk {name} in {devices!r}")
     # Through each driver: the host's pattern read, bad requests refused, a new pattern
     # written, flushed and read back; then the image on the host holds it.
-    for name, kind in (("vda", "virtio"), ("nvme0n1", "nvme")):
+    for name, kind in (("vda", "virtio"), ("sda", "ahci"), ("nvme0n1", "nvme")):
         expect_lines(session, f"/tests/block-check {name}", [f"block-check: {name} passed"])
         with open(session.disk_paths[kind], "rb") as image:
             contents = image.read()
@@ -394,11 +397,18 @@ def disks(session):
     driver = re.search(r"^\s*(\d+) \S+\s+\d+ vda\s*$", session.run("ps"), re.M)
     if not driver:
         raise TestFailure("ps: no process vda (the virtio-blk driver)")
-    before_kill = len(session.output)
     session.run(f"kill {driver.group(1)}")
-    session.wait_for(r"vda: the driver ended with status -2000; restarting in 100 ms", 10, before_kill)
-    session.wait_for(r"vda: started /bin/virtio-blk", 10, before_kill)
-    session.wait_for(r"vda: virtio-blk 00:03\.0: 2048 sectors", 10, before_kill)
+    # The kernel log is rate limited, so the device manager's messages may not all show:
+    # the new driver is looked for in the process list, under a new id.
+    deadline = time.monotonic() + 15
+    while True:
+        restarted = re.search(r"^\s*(\d+) \S+\s+\d+ vda\s*$", session.run("ps"), re.M)
+        if restarted and restarted.group(1) != driver.group(1) \
+                and re.search(r"^vda\s+1M 0  disk virtio-blk$", session.run("lsblk"), re.M):
+            break
+        if time.monotonic() > deadline:
+            raise TestFailure("the killed virtio-blk driver was not started again")
+        time.sleep(0.5)
     expect_lines(session, "/tests/block-check vda", ["block-check: vda passed"])
 
 

@@ -47,6 +47,9 @@ int main(int argc, char**)
     }
     printf("NAME      SIZE RO TYPE DRIVER\n");
     for (int index = 0; index < count; ++index) {
+        // A driver that found no disk (an AHCI controller with only a CD) names no device.
+        if (records[index].state == DeviceManager::Stopped)
+            continue;
         char name[sizeof(records[index].name) + 1] = {};
         for (size_t character = 0; character < sizeof(records[index].name); ++character)
             name[character] = records[index].name[character];

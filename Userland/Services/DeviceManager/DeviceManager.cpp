@@ -508,6 +508,12 @@ void driver_ended(DriverInstance& instance, uint64_t now)
         (void)System::handle_close(instance.client_end);
         instance.client_end = 0;
     }
+    if (status == 0) {
+        instance.record.state = DeviceManager::Stopped;
+        instance.restart_at_ns = ABI::no_deadline;
+        log("%s: the driver found nothing to drive; not started again", instance.record.name);
+        return;
+    }
     if (now - instance.started_ns >= healthy_run)
         instance.failures_in_a_row = 0;
     ++instance.failures_in_a_row;
@@ -634,7 +640,7 @@ int main()
             if (instance.process) {
                 watched[count] = &instance;
                 items[count++] = { instance.process, terminated, 0 };
-            } else if (instance.restart_at_ns < deadline) {
+            } else if (instance.record.state != DeviceManager::Stopped && instance.restart_at_ns < deadline) {
                 deadline = instance.restart_at_ns;
             }
         }
@@ -648,7 +654,8 @@ int main()
         }
         for (uint32_t index = 0; index < s_driver_count; ++index) {
             DriverInstance& instance = s_drivers[index];
-            if (!instance.process && instance.restart_at_ns <= now)
+            if (!instance.process && instance.record.state != DeviceManager::Stopped
+                && instance.restart_at_ns <= now)
                 start_driver(instance, now);
         }
         if (items[0].observed & readable)

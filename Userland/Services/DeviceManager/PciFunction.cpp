@@ -132,11 +132,16 @@ const char* driver_for(const FunctionRecord& record)
     constexpr uint8_t mass_storage = 0x01;
     constexpr uint8_t non_volatile_memory = 0x08;
     constexpr uint8_t nvm_express = 0x02;
+    // Mass storage, SATA (6), AHCI 1.0 (programming interface 1).
+    constexpr uint8_t sata = 0x06;
+    constexpr uint8_t ahci = 0x01;
     if (record.vendor_id == virtio_vendor && record.device_id == virtio_block_modern)
         return "/bin/virtio-blk";
     if (record.class_code == mass_storage && record.subclass == non_volatile_memory
         && record.programming_interface == nvm_express)
         return "/bin/nvme";
+    if (record.class_code == mass_storage && record.subclass == sata && record.programming_interface == ahci)
+        return "/bin/ahci";
     return nullptr;
 }
 
@@ -156,7 +161,8 @@ bool block_device_name(const char* driver, uint32_t index, char (&name)[12])
     }
     if (index >= 26)
         return false;
-    name[0] = 'v';
+    bool is_ahci = strcmp(driver, "/bin/ahci") == 0;
+    name[0] = is_ahci ? 's' : 'v';
     name[1] = 'd';
     name[2] = static_cast<char>('a' + index);
     return true;

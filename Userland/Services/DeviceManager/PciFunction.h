@@ -57,11 +57,13 @@ int find_capabilities(const uint8_t* space, size_t length, uint8_t id, uint8_t* 
 uint64_t bar_size(const Bar& bar, uint32_t mask_low, uint32_t mask_high);
 
 // The driver program for a function, or null when there is none: virtio-blk's modern device
-// (1af4:1042) and NVM Express controllers (class 01, subclass 08, interface 02).
+// (1af4:1042), NVM Express controllers (class 01, subclass 08, interface 02) and AHCI
+// controllers (01, 06, 01).
 const char* driver_for(const FunctionRecord& record);
 
 // The nth (from 0) block device's name for a driver, as Linux names them: "vda" ... "vdz"
-// for virtio-blk, "nvme0n1" ... "nvme99n1" for NVMe; false past those.
+// for virtio-blk, "nvme0n1" ... "nvme99n1" for NVMe, "sda" ... "sdz" for AHCI (one disk a
+// controller); false past those.
 bool block_device_name(const char* driver, uint32_t index, char (&name)[12]);
 
 // The PCI class name (base class and subclass), for lspci; "Unknown" for others.

@@ -101,6 +101,9 @@ enum BlockDeviceState : Core::u8 {
     Running = 1,
     // The driver ended; it is started again after a delay that grows with each failure.
     Restarting = 2,
+    // The driver exited with status 0: it found nothing to drive (an AHCI controller
+    // without a disk). It is not started again.
+    Stopped = 3,
 };
 
 struct ListBlockDevicesRequest {
