@@ -1,3 +1,8 @@
+// block-check --across-restart NAME: reads the host's pattern in a loop until a call fails
+// (the test kills the driver meanwhile), then opens the device again until its restarted
+// driver answers, and reads the pattern once more. Prints "block-check: NAME: served again
+// after its driver's restart".
+//
 // block-check NAME: reads, through the named block device's driver, the pattern the host
 // wrote on its disk image (Tests/E2E/shell_tests.py: byte i of sector n is (31n + i) mod
 // 256), checks the refusals of bad requests, writes a second pattern to sectors 100-107,
@@ -51,16 +56,59 @@ bool matches(uint32_t channel, uint64_t first, uint32_t count, uint8_t (*pattern
 
 } // namespace
 
+// A request in flight when the driver ends fails (its channel closes with the driver), and
+// once the device manager has started the driver again, a new channel to it serves.
+int across_restart(uint32_t manager, const char* name)
+{
+    uint32_t channel = Block::open_device(manager, name);
+    if (!channel)
+        return failed(name, "no such device");
+    constexpr uint64_t second = 1'000'000'000;
+    uint64_t give_up = System::clock_monotonic() + 30 * second;
+    uint64_t served = 0;
+    for (;;) {
+        Block::Status status;
+        // False: the call itself failed, which is what a client sees of its driver's end.
+        if (!Block::read(channel, 0, 64, sector_size, s_buffer, status))
+            break;
+        if (status != Block::Status::Ok || s_buffer[512 * 63 + 5] != host_pattern(63, 5))
+            return failed(name, "a read before the restart returned the wrong data");
+        ++served;
+        if (System::clock_monotonic() > give_up)
+            return failed(name, "the driver never went away");
+    }
+    (void)System::handle_close(channel);
+    if (served == 0)
+        return failed(name, "no request was served before the failure");
+    give_up = System::clock_monotonic() + 15 * second;
+    for (;;) {
+        channel = Block::open_device(manager, name);
+        if (channel && matches(channel, 0, 64, host_pattern))
+            break;
+        if (channel)
+            (void)System::handle_close(channel);
+        if (System::clock_monotonic() > give_up)
+            return failed(name, "the restarted driver does not serve");
+        (void)System::thread_yield();
+    }
+    (void)System::handle_close(channel);
+    printf("block-check: %s: served again after its driver's restart\n", name);
+    return 0;
+}
+
 int main(int argc, char** argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: block-check NAME\n");
+    bool restart = argc == 3 && strcmp(argv[1], "--across-restart") == 0;
+    if (argc != 2 && !restart) {
+        fprintf(stderr, "usage: block-check [--across-restart] NAME\n");
         return 2;
     }
-    const char* name = argv[1];
+    const char* name = argv[argc - 1];
     const LibC::StartupHandle* manager = LibC::startup_handle(LibC::HandleRole::DeviceManager);
     if (!manager)
         return failed(name, "no device manager channel");
+    if (restart)
+        return across_restart(manager->handle, name);
     uint32_t channel = Block::open_device(manager->handle, name);
     if (!channel)
         return failed(name, "no such device");
