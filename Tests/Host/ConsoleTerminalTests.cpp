@@ -1,8 +1,8 @@
 // The console service's terminal (Userland/Services/Console/Terminal.h), its renderer
-// (FramebufferRenderer.h) and the PS/2 keyboard's decoder (Userland/Drivers/Ps2Keyboard/Keymap.h).
+// (FramebufferRenderer.h) and the PS/2 keyboard's decoder (Userland/Drivers/Ps2/Keymap.h).
 
 #include <Core/BitmapFont.h>
-#include <Userland/Drivers/Ps2Keyboard/Keymap.h>
+#include <Userland/Drivers/Ps2/Keymap.h>
 #include <Userland/Services/Console/FramebufferRenderer.h>
 #include <Userland/Services/Console/Terminal.h>
 #include <gtest/gtest.h>

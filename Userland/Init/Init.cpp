@@ -171,6 +171,10 @@ struct Supervisor {
     // The keyboard driver's device: the 8042's ports and IRQ 1, made once (0: unavailable).
     uint32_t keyboard_ports;
     uint32_t keyboard_interrupt;
+    // ISA IRQ 12's Interrupt (0: unavailable), and both ends of the mouse channel.
+    uint32_t mouse_interrupt;
+    uint32_t mouse_output_end;
+    uint32_t mouse_input_end;
     // The boot framebuffer, taken from the kernel's log, as a memory object (0: none), and
     // its layout for the console: width, height, pitch, bits per pixel, the red, green and
     // blue positions and sizes, and the offset of its first pixel in the object.
@@ -309,6 +313,15 @@ bool start_service(Service& service, uint64_t now)
         ok = ok && launch.add(supervisor.rtc_server_end, passed_rights, LibC::HandleRole::RtcServer);
     if (has(service, Init::Resource::RtcClient))
         ok = ok && launch.add(supervisor.rtc_client_end, passed_rights, LibC::HandleRole::RtcClient);
+    if (has(service, Init::Resource::MouseDevice) && supervisor.mouse_interrupt)
+        ok = ok
+            && launch.add(supervisor.mouse_interrupt,
+                ABI::Right::Wait | ABI::Right::Signal | ABI::Right::Transfer,
+                LibC::HandleRole::MouseInterrupt);
+    if (has(service, Init::Resource::MouseOutput))
+        ok = ok && launch.add(supervisor.mouse_output_end, passed_rights, LibC::HandleRole::MouseOutput);
+    if (has(service, Init::Resource::MouseInput))
+        ok = ok && launch.add(supervisor.mouse_input_end, passed_rights, LibC::HandleRole::MouseInput);
     if (has(service, Init::Resource::KeyboardOutput))
         ok = ok
             && launch.add(supervisor.keyboard_output_end, passed_rights, LibC::HandleRole::KeyboardOutput);
@@ -614,6 +627,15 @@ void prepare_devices()
                 static_cast<long long>(ports), static_cast<long long>(interrupt));
         }
     }
+    if (any_service_has(Init::Resource::MouseDevice)) {
+        constexpr uint64_t mouse_irq = 12;
+        int64_t interrupt = System::interrupt_create(
+            supervisor.interrupt_lines, mouse_irq, static_cast<uint64_t>(ABI::InterruptFlag::IsaIrq));
+        if (interrupt > 0)
+            supervisor.mouse_interrupt = static_cast<uint32_t>(interrupt);
+        else
+            log("the mouse's interrupt is unavailable (%lld)", static_cast<long long>(interrupt));
+    }
     if (any_service_has(Init::Resource::RtcDevice)) {
         constexpr uint64_t rtc_ports = 0x70;
         int64_t ports = System::resource_narrow(supervisor.io_ports, rtc_ports, 2);
@@ -719,6 +741,13 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value, const ABI::Start
     s_supervisor.session_terminal_end = session[1];
     s_supervisor.keyboard_input_end = keyboard[0];
     s_supervisor.keyboard_output_end = keyboard[1];
+    // Best effort: nobody may be reading the mouse, and the driver must never wait for a
+    // reader; the oldest events go first.
+    uint32_t mouse[2];
+    if (System::channel_create(ABI::ChannelQos::BestEffort, mouse) != 0)
+        return 10;
+    s_supervisor.mouse_input_end = mouse[0];
+    s_supervisor.mouse_output_end = mouse[1];
     uint32_t devices[2];
     if (System::channel_create(ABI::ChannelQos::LatencySensitive, devices) != 0)
         return 10;

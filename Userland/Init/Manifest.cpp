@@ -27,6 +27,9 @@ constexpr ResourceName resource_names[] = {
     { "rtc-service", Resource::RtcService },
     { "rtc-client", Resource::RtcClient },
     { "device-authority", Resource::DeviceAuthority },
+    { "mouse-device", Resource::MouseDevice },
+    { "mouse-output", Resource::MouseOutput },
+    { "mouse-input", Resource::MouseInput },
 };
 
 struct Word {

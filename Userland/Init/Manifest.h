@@ -36,6 +36,9 @@ enum class Resource : uint32_t {
     RtcService = 1u << 14,
     RtcClient = 1u << 15,
     DeviceAuthority = 1u << 16,
+    MouseDevice = 1u << 17,
+    MouseOutput = 1u << 18,
+    MouseInput = 1u << 19,
 };
 
 enum class RestartPolicy : uint8_t {

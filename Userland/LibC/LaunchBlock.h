@@ -61,6 +61,9 @@ enum class HandleRole : uint32_t {
     DeviceInterrupt = 29, // a driver's: its function's MSI or MSI-X interrupt (vector 0)
     DeviceConfiguration = 30, // a driver's: its function's 256 configuration bytes, read-only
     BlockServer = 31, // a block driver's end of its channel (Userland/Services/Block)
+    MouseInterrupt = 32, // ISA IRQ 12, the PS/2 mouse's
+    MouseOutput = 33, // the PS/2 driver's end of the mouse channel (Userland/Services/Input)
+    MouseInput = 34, // a reader's end of it (shared: the channel drops what nobody reads)
 };
 
 // LaunchHandle flags.

@@ -24,6 +24,7 @@ constexpr LibC::HandleRole inherited_roles[] = {
     LibC::HandleRole::ServiceControl,
     LibC::HandleRole::DeviceManager,
     LibC::HandleRole::RtcClient,
+    LibC::HandleRole::MouseInput,
 };
 
 struct ChildHandles {

@@ -1,4 +1,4 @@
-#include <Userland/Drivers/Ps2Keyboard/Keymap.h>
+#include <Userland/Drivers/Ps2/Keymap.h>
 
 namespace Keyboard {
 
