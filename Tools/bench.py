@@ -26,9 +26,11 @@ import json
 import os
 import platform
 import re
+import select
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -58,6 +60,9 @@ class Comparison:
     raeenos_test: str  # suite.name of the kernel benchmark, or "boot" for the boot log
     smp: int
     linux_key: str
+    # Where both sides' figures are: "smpN" (the benchmark boots) unless this names
+    # another run ("disks": the boots with disks attached).
+    run: str = ""
 
 
 COMPARISONS = [
@@ -87,6 +92,23 @@ COMPARISONS = [
     Comparison("boot_to_shell_prompt", "boot to the shell's prompt (kernel clock)", "boot-prompt", 1,
                "boot_to_shell_prompt"),
 ]
+
+# The disks both systems read in the disk benchmarks (time mode only: under icount a guest
+# waiting for a device halts, and its clock jumps to its next timer, so instruction counts
+# of I/O measure timer periods, not drivers). Each a 16 MiB raw image on its controller.
+DISK_BYTES = 16 * 1024 * 1024
+DISKS = (("vda", "virtio", "virtio-blk"), ("sda", "ahci", "AHCI"), ("nvme0n1", "nvme", "NVMe"))
+DISK_COMPARISONS = [
+    comparison
+    for name, _, title in DISKS
+    for comparison in (
+        Comparison(f"disk_{name}_random_read_4k_qd1", f"{title}: 4 KiB random read, queue depth 1",
+                   f"block.{name}.random_read_4k_qd1", 1, f"block_{name}_random_read_4k_qd1", "disks"),
+        Comparison(f"disk_{name}_sequential_read", f"{title}: sequential read of 16 MiB, 32 KiB requests",
+                   f"block.{name}.sequential_read", 1, f"block_{name}_sequential_read", "disks"),
+    )
+]
+BLOCK_DONE_LINE = re.compile(r"\[BENCH\] block done")
 
 
 def parse_raeenos_benchmarks(text):
@@ -181,6 +203,54 @@ def boot_raeenos_to_first_process(build_dir, icount, log_path, timeout):
     return run_quietly(command, RunArguments(timeout, log_path, until=SHELL_PROMPT_LINE.pattern, expect_exit="pattern"))
 
 
+def make_disk_images(bench_dir):
+    """The three images, DISK_BYTES each, filled with a fixed pattern; "PATH:KIND" each."""
+    directory = os.path.join(bench_dir, "disks")
+    os.makedirs(directory, exist_ok=True)
+    pattern = bytes((index * 7 + 3) & 0xFF for index in range(4096)) * (DISK_BYTES // 4096)
+    disks = []
+    for _, kind, _ in DISKS:
+        path = os.path.join(directory, f"{kind}.img")
+        with open(path, "wb") as image:
+            image.write(pattern)
+        disks.append(f"{path}:{kind}")
+    return disks
+
+
+def boot_raeenos_disks(build_dir, icount, log_path, timeout, disks):
+    """Boots the release ISO with the disks, runs /tests/block-bench on all three at the
+    shell's prompt, and returns the console text once it is done."""
+    iso = os.path.join(build_dir, "raeenos-release.iso")
+    command = qemu_runner.qemu_command(iso, False, 1, "256M", icount=0 if icount else None)
+    command += qemu_runner.disk_arguments(disks)
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = b""
+    typed = False
+    deadline = time.monotonic() + timeout
+    try:
+        while not BLOCK_DONE_LINE.search(output.decode(errors="replace")):
+            if time.monotonic() > deadline or process.poll() is not None:
+                break
+            ready, _, _ = select.select([process.stdout], [], [], 0.5)
+            if ready:
+                output += os.read(process.stdout.fileno(), 65536)
+            if not typed and re.search(rb"raeen:/\$ ", output):
+                names = " ".join(name for name, _, _ in DISKS)
+                process.stdin.write(f"/tests/block-bench {names}\r".encode())
+                process.stdin.flush()
+                typed = True
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        with open(log_path, "wb") as log:
+            log.write(output)
+    text = output.decode(errors="replace")
+    if not BLOCK_DONE_LINE.search(text) or "[BENCH] error" in text:
+        raise SystemExit(f"bench: the disk benchmarks logged in {log_path} did not finish")
+    return text
+
+
 def run_quietly(command, arguments):
     """qemu_runner's run, with its echo of the console kept out of the bench output; stops
     the bench if the boot did not end as expected."""
@@ -215,7 +285,12 @@ def measure(build_dir, modes, with_linux, timeout):
         peer_binary = os.path.join(bench_dir, "linux", "linux-peer")
         linux_peer.build_peer(os.path.join(ROOT, "Tests", "Bench", "LinuxPeer.cpp"), peer_binary)
         linux_peer.make_initramfs(peer_binary, initramfs)
+        modules_directory = os.path.join(bench_dir, "linux", "modules")
+        modules = linux_peer.extract_disk_modules(kernel.deb, modules_directory)
+        disk_initramfs = linux_peer.make_initramfs(
+            peer_binary, os.path.join(bench_dir, "linux", "disk-initramfs.cpio"), modules_directory, modules)
         results["linux_kernel"] = f"{kernel.package} {kernel.version}"
+    disks = make_disk_images(bench_dir) if "time" in modes else []
     for mode in modes:
         icount = mode == "instructions"
         mode_results = {"raeenos": {}, "linux": {}}
@@ -232,12 +307,25 @@ def measure(build_dir, modes, with_linux, timeout):
         boot_text = boot_raeenos_to_first_process(build_dir, icount, log_path, timeout)
         mode_results["raeenos"]["boot_to_first_process_ns"] = parse_first_process_ns(boot_text)
         mode_results["raeenos"]["boot_to_shell_prompt_ns"] = parse_shell_prompt_ns(boot_text)
+        if mode == "time":
+            log_path = os.path.join(bench_dir, f"raeenos-{mode}-disks.log")
+            print(f"bench: RaeenOS, {mode} mode, the disks", flush=True)
+            text = boot_raeenos_disks(build_dir, icount, log_path, timeout, disks)
+            mode_results["raeenos"]["disks"] = {
+                "benchmarks": parse_raeenos_benchmarks(text),
+                "tsc_ticks_per_microsecond": parse_tsc_ticks_per_microsecond(text),
+            }
         if with_linux:
             for smp in (1, 2):
                 log_path = os.path.join(bench_dir, f"linux-{mode}-smp{smp}.log")
                 print(f"bench: Linux, {mode} mode, {smp} CPU(s)", flush=True)
                 text = linux_peer.boot(kernel.path, initramfs, smp, icount, timeout, log_path)
                 mode_results["linux"][f"smp{smp}"] = linux_peer.parse_results(text)
+            if mode == "time":
+                log_path = os.path.join(bench_dir, f"linux-{mode}-disks.log")
+                print(f"bench: Linux, {mode} mode, the disks", flush=True)
+                text = linux_peer.boot(kernel.path, disk_initramfs, 1, icount, timeout, log_path, disks)
+                mode_results["linux"]["disks"] = linux_peer.parse_results(text)
         results["modes"][mode] = mode_results
     with open(os.path.join(bench_dir, "results.json"), "w") as output:
         json.dump(results, output, indent=2)
@@ -252,7 +340,7 @@ def comparison_figures(mode, mode_results, comparison):
             return ticks
         return round(ticks * 1000.0 / ticks_per_microsecond)
 
-    smp_key = f"smp{comparison.smp}"
+    smp_key = comparison.run or f"smp{comparison.smp}"
     raeenos = None
     if comparison.raeenos_test in ("boot", "boot-prompt"):
         key = "boot_to_first_process_ns" if comparison.raeenos_test == "boot" else "boot_to_shell_prompt_ns"
@@ -315,10 +403,23 @@ def results_table(results):
         lines += [f"## {heading}", "",
                   "| metric | CPUs | RaeenOS min / median / p99 | Linux min / median / p99 | ratio of medians |",
                   "| --- | --- | --- | --- | --- |"]
-        for comparison in COMPARISONS:
+        for comparison in COMPARISONS + (DISK_COMPARISONS if mode == "time" else []):
             raeenos, linux = comparison_figures(mode, mode_results, comparison)
             lines.append(f"| {comparison.title} | {comparison.smp} | {format_triple(raeenos)} | "
                          f"{format_triple(linux)} | {ratio(raeenos, linux)} |")
+        if mode == "time":
+            lines += ["", "Sequential read throughput (16 MiB over its time above):", "",
+                      "| disk | RaeenOS MiB/s | Linux MiB/s |", "| --- | --- | --- |"]
+            for name, _, title in DISKS:
+                sequential = next(c for c in DISK_COMPARISONS if c.key == f"disk_{name}_sequential_read")
+                raeenos, linux = comparison_figures(mode, mode_results, sequential)
+
+                def throughput(figure):
+                    if not figure or not figure.get("median"):
+                        return "—"
+                    return f"{DISK_BYTES / (figure['median'] / 1e9) / (1 << 20):,.1f}"
+
+                lines.append(f"| {title} | {throughput(raeenos)} | {throughput(linux)} |")
         lines += ["", "RaeenOS alone (kernel benchmarks, `-smp 2`):", "",
                   "| benchmark | metric | median | p99 | unit |", "| --- | --- | --- | --- | --- |"]
         run = mode_results["raeenos"].get("smp2", {})

@@ -56,6 +56,7 @@ class Kernel:
     path: str
     package: str
     version: str
+    deb: str = ""  # the package, for the disk drivers' modules
 
 
 def current_kernel_package():
@@ -90,7 +91,7 @@ def fetch_kernel(cache_dir):
         images = glob.glob(os.path.join(unpacked, "boot", "vmlinuz-*"))
         if not images:
             raise RuntimeError(f"{deb} holds no boot/vmlinuz-*")
-    return Kernel(path=images[0], package=package, version=version)
+    return Kernel(path=images[0], package=package, version=version, deb=deb)
 
 
 def extract_boot_files(deb, destination):
@@ -117,6 +118,66 @@ def extract_boot_files(deb, destination):
         tree.stdout.close()
         if tree.wait() != 0:
             raise RuntimeError(f"dpkg-deb --fsys-tarfile {deb} failed with status {tree.returncode}")
+
+
+# The disk drivers' modules the disk benchmarks load (Debian builds them as modules), with
+# whatever they depend on: virtio-blk over virtio's modern PCI transport, NVMe, and AHCI
+# with the SCSI disk driver. The CRC algorithms first: the CRC libraries look for them
+# through the crypto API (a soft dependency modprobe would follow; there is no modprobe).
+DISK_MODULES = ("crct10dif_generic", "crc64_rocksoft_generic", "virtio_pci", "virtio_blk", "nvme", "ahci", "sd_mod")
+MODULE_DIRECTORIES = re.compile(
+    r"(\./)?lib/modules/[^/]+/kernel/(drivers/(virtio|block|nvme|ata|scsi)|lib|crypto|block)/.*\.ko")
+
+
+def module_name(path):
+    return os.path.basename(path)[:-len(".ko")].replace("-", "_")
+
+
+def module_dependencies(path):
+    """The modules a .ko names in its .modinfo's `depends=` (empty for none)."""
+    with open(path, "rb") as module:
+        data = module.read()
+    start = data.find(b"\0depends=")
+    if start < 0:
+        return []
+    value = data[start + len(b"\0depends="):data.index(b"\0", start + 1)].decode()
+    return [name.replace("-", "_") for name in value.split(",") if name]
+
+
+def extract_disk_modules(deb, destination):
+    """Unpacks the directories the disk drivers' modules come from, then returns the module
+    files to load, dependencies first, as paths relative to `destination`."""
+    tree = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE)
+    paths = {}
+    try:
+        os.makedirs(destination, exist_ok=True)
+        with tarfile.open(fileobj=tree.stdout, mode="r|") as archive:
+            for member in archive:
+                if not (member.isfile() and MODULE_DIRECTORIES.fullmatch(member.name)):
+                    continue
+                # By base name, flat: no name in the package can place a file elsewhere.
+                name = os.path.basename(member.name)
+                with archive.extractfile(member) as source, open(os.path.join(destination, name), "wb") as target:
+                    shutil.copyfileobj(source, target)
+                paths[module_name(name)] = name
+    finally:
+        tree.stdout.close()
+        if tree.wait() != 0:
+            raise RuntimeError(f"dpkg-deb --fsys-tarfile {deb} failed with status {tree.returncode}")
+    order = []
+
+    def visit(name, chain):
+        if name in order:
+            return
+        if name in chain or name not in paths:
+            raise RuntimeError(f"the module {name} is missing or depends on itself ({' -> '.join(chain)})")
+        for dependency in module_dependencies(os.path.join(destination, paths[name])):
+            visit(dependency, chain + [name])
+        order.append(name)
+
+    for name in DISK_MODULES:
+        visit(name, [])
+    return [paths[name] for name in order]
 
 
 def build_peer(source, output):
@@ -152,18 +213,27 @@ def newc_entry(inode, mode, name, data=b"", nlink=1, rdev_major=0, rdev_minor=0)
     return entry
 
 
-def make_initramfs(init_binary, output):
-    """Writes an uncompressed newc initramfs holding dev/, dev/console (5:1) and /init."""
+def make_initramfs(init_binary, output, modules_directory=None, modules=()):
+    """Writes an uncompressed newc initramfs holding dev/, dev/console (5:1) and /init; and,
+    for the disk benchmarks, modules/ with `modules` (files in `modules_directory`) and
+    modules/order listing them in loading order."""
     with open(init_binary, "rb") as binary:
         init_data = binary.read()
-    archive = b"".join([
+    entries = [
         newc_entry(1, 0o040755, "dev", nlink=2),
         # The kernel opens /dev/console for init's standard streams; without the node
         # init would start with none and its output would be lost.
         newc_entry(2, 0o020600, "dev/console", rdev_major=5, rdev_minor=1),
         newc_entry(3, 0o100755, "init", init_data),
-        newc_entry(0, 0, "TRAILER!!!"),
-    ])
+    ]
+    if modules:
+        entries.append(newc_entry(4, 0o040755, "modules", nlink=2))
+        entries.append(newc_entry(5, 0o100644, "modules/order", "".join(f"{name}\n" for name in modules).encode()))
+        for inode, name in enumerate(modules, start=6):
+            with open(os.path.join(modules_directory, name), "rb") as module:
+                entries.append(newc_entry(inode, 0o100644, f"modules/{name}", module.read()))
+    entries.append(newc_entry(0, 0, "TRAILER!!!"))
+    archive = b"".join(entries)
     os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
     with open(output, "wb") as archive_file:
         archive_file.write(archive)
@@ -201,12 +271,15 @@ def kernel_command_line(vmlinuz, smp, icount):
     return f"{KERNEL_COMMAND_LINE} lpj={loops_per_jiffy} maxcpus=1"
 
 
-def qemu_command(vmlinuz, initramfs, smp, icount):
+def qemu_command(vmlinuz, initramfs, smp, icount, disks=None):
+    """The QEMU command; with `disks` ("PATH:KIND", as qemu_runner.disk_arguments takes
+    them), the disks attached and `peer=disks` on the command line."""
+    append = kernel_command_line(vmlinuz, smp, icount) + (" peer=disks" if disks else "")
     command = [
         "qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-smp", str(smp), "-m", "256M",
-        "-kernel", vmlinuz, "-initrd", initramfs, "-append", kernel_command_line(vmlinuz, smp, icount),
+        "-kernel", vmlinuz, "-initrd", initramfs, "-append", append,
         "-serial", "stdio", "-display", "none", "-monitor", "none", "-no-reboot",
-    ]
+    ] + qemu_runner.disk_arguments(disks)
     if icount:
         # Guest time counts instructions, 1 ns each, and the TSC follows it: one tick is
         # one instruction, the unit of RaeenOS's own benchmarks.
@@ -226,7 +299,7 @@ class _RunArguments:
         self.expect_exit = None
 
 
-def boot(vmlinuz, initramfs, smp, icount, timeout, log_path):
+def boot(vmlinuz, initramfs, smp, icount, timeout, log_path, disks=None):
     """Boots the initramfs and returns the console text once the program has printed
     "[BENCH] done" (QEMU is stopped there: nothing after it matters, and the guest has no
     disk to lose).
@@ -234,7 +307,7 @@ def boot(vmlinuz, initramfs, smp, icount, timeout, log_path):
     Raises BootTimeout when "[BENCH] done" has not appeared after `timeout` seconds. The
     console text is written to log_path in either case.
     """
-    command = qemu_command(vmlinuz, initramfs, smp, icount)
+    command = qemu_command(vmlinuz, initramfs, smp, icount, disks)
     # qemu_runner's loop (the one every RaeenOS boot uses), with its echo of the console
     # kept out of this tool's output.
     saved = sys.stdout

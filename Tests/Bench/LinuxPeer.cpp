@@ -4,8 +4,10 @@
 // instruction, so the figures compare directly with RaeenOS's instruction counts.
 //
 // Tools/linux_peer.py builds it, packs it into the initramfs, boots it and parses the
-// `[BENCH]` lines it prints. Run by hand (not as PID 1) with `--quick`, it does every
-// measurement with small counts and exits, which is how the host checks it.
+// `[BENCH]` lines it prints. Booted with `peer=disks` on the kernel command line (init's
+// environment), it instead loads the disk drivers' modules the initramfs carries and
+// measures the disks as Userland/Tests/BlockBench.cpp does on RaeenOS. Run by hand (not as PID 1) with
+// `--quick`, it does every measurement with small counts and exits, which is how the host checks it.
 
 #include <algorithm>
 #include <atomic>
@@ -479,6 +481,100 @@ void bring_offline_cpus_online()
     }
 }
 
+// ---- disks ----------------------------------------------------------------------------
+
+constexpr int disk_random_reads = 200;
+constexpr std::size_t disk_random_read_bytes = 4096;
+constexpr std::size_t disk_request_bytes = 32 * 1024;
+
+// Loads the modules /modules/order lists, in order (dependencies first, as linux_peer.py
+// wrote it).
+void load_disk_modules()
+{
+    FILE* order = std::fopen("/modules/order", "r");
+    if (!order)
+        fail("/modules/order");
+    char line[256];
+    while (std::fgets(line, sizeof(line), order)) {
+        line[std::strcspn(line, "\n")] = '\0';
+        if (line[0] == '\0')
+            continue;
+        char path[300];
+        std::snprintf(path, sizeof(path), "/modules/%s", line);
+        int descriptor = open(path, O_RDONLY | O_CLOEXEC);
+        if (descriptor < 0)
+            fail(path);
+        if (syscall(SYS_finit_module, descriptor, "", 0) != 0 && errno != EEXIST)
+            fail(path);
+        close(descriptor);
+    }
+    std::fclose(order);
+}
+
+// Waits (up to ten seconds) for the driver to make the device node.
+int open_disk(const char* name)
+{
+    char path[64];
+    std::snprintf(path, sizeof(path), "/dev/%s", name);
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        int descriptor = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+        if (descriptor >= 0)
+            return descriptor;
+        usleep(10'000);
+    }
+    fail(path);
+}
+
+void measure_disk(const char* name, unsigned char* buffer)
+{
+    int descriptor = open_disk(name);
+    off_t disk_bytes = lseek(descriptor, 0, SEEK_END);
+    if (disk_bytes <= 0)
+        fail("lseek");
+    std::uint64_t slots = static_cast<std::uint64_t>(disk_bytes) / disk_random_read_bytes;
+    // The same sequence as RaeenOS's block-bench: a 64-bit LCG (Knuth's MMIX constants).
+    std::uint64_t state = 0x5EED;
+    for (int sample = 0; sample < disk_random_reads; ++sample) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        std::uint64_t slot = (state >> 33) % slots;
+        std::uint64_t start = read_tsc();
+        ssize_t read_bytes = pread(
+            descriptor, buffer, disk_random_read_bytes, static_cast<off_t>(slot * disk_random_read_bytes));
+        s_samples[sample] = read_tsc() - start;
+        if (read_bytes != static_cast<ssize_t>(disk_random_read_bytes))
+            fail("pread");
+    }
+    char metric[64];
+    std::snprintf(metric, sizeof(metric), "block_%s_random_read_4k_qd1", name);
+    report_samples(metric, disk_random_reads);
+    std::uint64_t start = read_tsc();
+    for (off_t offset = 0; offset < disk_bytes; offset += disk_request_bytes) {
+        if (pread(descriptor, buffer, disk_request_bytes, offset) <= 0)
+            fail("pread");
+    }
+    s_samples[0] = read_tsc() - start;
+    std::snprintf(metric, sizeof(metric), "block_%s_sequential_read", name);
+    report_samples(metric, 1);
+    close(descriptor);
+}
+
+[[noreturn]] void measure_disks()
+{
+    if (mount("devtmpfs", "/dev", "devtmpfs", 0, nullptr) != 0 && errno != EBUSY)
+        fail("mount /dev");
+    load_disk_modules();
+    report_tsc_calibration();
+    // O_DIRECT wants the buffer aligned to the logical block size; a page is enough.
+    void* buffer = nullptr;
+    if (posix_memalign(&buffer, 4096, disk_request_bytes) != 0)
+        fail("posix_memalign");
+    const char* names[] = { "vda", "sda", "nvme0n1" };
+    for (const char* name : names)
+        measure_disk(name, static_cast<unsigned char*>(buffer));
+    std::printf("[BENCH] done\n");
+    power_off_or_exit(0);
+}
+
 } // namespace
 
 int main(int argument_count, char** arguments)
@@ -501,6 +597,9 @@ int main(int argument_count, char** arguments)
         counts = quick_counts;
     }
     const char* self_path = argument_count >= 1 ? arguments[0] : "/init";
+
+    if (s_running_as_init && std::getenv("peer") && std::strcmp(std::getenv("peer"), "disks") == 0)
+        measure_disks();
 
     if (s_running_as_init) {
         std::printf("[BENCH] boot_to_first_process: %lld ns\n", static_cast<long long>(boot_nanoseconds));

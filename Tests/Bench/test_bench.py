@@ -113,6 +113,28 @@ class FigureTests(unittest.TestCase):
         self.assertEqual(slo["metrics"]["boot_to_first_process_median_instructions"], 42_000_000)
 
 
+class DiskTests(unittest.TestCase):
+    def test_disk_figures_come_from_the_disk_runs_and_throughput_is_derived(self):
+        results = mode_results(1, 1)
+        # 16 MiB read in 0.1 s by RaeenOS (ticks at 2000 per µs) and 0.05 s by Linux (1000).
+        results["raeenos"]["disks"] = {"benchmarks": bench.parse_raeenos_benchmarks(
+            "[BENCH] block.vda.sequential_read reads: n=1 min=200000000 median=200000000 p99=200000000 "
+            "max=200000000 mean=200000000 ticks\n"), "tsc_ticks_per_microsecond": 2000.0}
+        results["linux"]["disks"] = {"block_vda_sequential_read": {"n": 1, "min": 50_000_000, "median": 50_000_000,
+                                                                    "p99": 50_000_000},
+                                     "tsc_ticks_per_microsecond": 1000.0}
+        sequential = next(c for c in bench.DISK_COMPARISONS if c.key == "disk_vda_sequential_read")
+        raeenos, linux = bench.comparison_figures("time", results, sequential)
+        self.assertEqual(raeenos["median"], 100_000_000)
+        self.assertEqual(linux["median"], 50_000_000)
+        table = bench.results_table({"date": "d", "qemu": "QEMU", "host_cpu": "cpu", "qemu_flags": "flags",
+                                     "modes": {"time": results, "instructions": mode_results(1, 1)}})
+        self.assertIn("| virtio-blk | 160.0 | 320.0 |", table)
+        # Disks are compared in time mode only.
+        instruction_part = table.split("## Time mode")[0]
+        self.assertNotIn("virtio-blk", instruction_part)
+
+
 class GateTests(unittest.TestCase):
     def gates_file(self, text):
         handle = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False)
