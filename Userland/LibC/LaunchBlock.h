@@ -64,6 +64,7 @@ enum class HandleRole : uint32_t {
     MouseInterrupt = 32, // ISA IRQ 12, the PS/2 mouse's
     MouseOutput = 33, // the PS/2 driver's end of the mouse channel (Userland/Services/Input)
     MouseInput = 34, // a reader's end of it (shared: the channel drops what nobody reads)
+    DriverHealth = 35, // a driver's end of the device manager's health checks
 };
 
 // LaunchHandle flags.

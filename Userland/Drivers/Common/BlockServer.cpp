@@ -2,7 +2,9 @@
 #include <Core/Ipc/Schema.h>
 #include <Userland/Drivers/Common/BlockServer.h>
 #include <Userland/LibC/ServiceRequest.h>
+#include <Userland/LibC/Startup.h>
 #include <Userland/Runtime/System.h>
+#include <Userland/Services/DeviceManager/Protocol.h>
 #include <string.h>
 
 namespace Drivers {
@@ -79,17 +81,45 @@ void serve_one(BlockDevice& device, uint32_t channel)
     send(channel, completion, request.transaction_id);
 }
 
+// Answers the device manager's health checks waiting on `health`: each with its sequence.
+void answer_health_checks(uint32_t health)
+{
+    for (;;) {
+        uint8_t bytes[64];
+        ABI::ChannelReadBuffer buffer { reinterpret_cast<uint64_t>(bytes), sizeof(bytes), 0, 0, 0, 0 };
+        if (System::channel_read(health, &buffer) != 0)
+            return;
+        auto check = Core::Ipc::decode<DeviceManager::HealthCheck>(
+            Core::ReadonlyBytes(bytes, buffer.byte_count), {});
+        if (check.is_error())
+            continue;
+        DeviceManager::HealthAnswer answer { check.value().message.sequence };
+        uint8_t reply[64];
+        auto encoded = Core::Ipc::encode(answer, 0, Core::Bytes(reply, sizeof(reply)), {});
+        if (!encoded.is_error())
+            (void)System::channel_write(health, reply, encoded.value().byte_count);
+    }
+}
+
 } // namespace
 
 void serve_block_device(BlockDevice& device, uint32_t channel)
 {
     constexpr uint32_t readable = ABI::signal_bits(ABI::Signal::Readable);
     constexpr uint32_t peer_closed = ABI::signal_bits(ABI::Signal::PeerClosed);
+    const LibC::StartupHandle* health = LibC::startup_handle(LibC::HandleRole::DriverHealth);
+    ABI::WaitItem items[2]
+        = { { channel, readable | peer_closed, 0 }, { health ? health->handle : 0, readable, 0 } };
     for (;;) {
-        int64_t observed = System::object_wait(channel, readable | peer_closed, ABI::no_deadline);
-        if (observed < 0 || (!(observed & readable) && (observed & peer_closed)))
+        if (System::object_wait_many(items, health ? 2 : 1, ABI::no_deadline) < 0)
             return;
-        serve_one(device, channel);
+        if (health && (items[1].observed & readable))
+            answer_health_checks(health->handle);
+        uint32_t observed = items[0].observed;
+        if (!(observed & readable) && (observed & peer_closed))
+            return; // the device manager and its clients are gone
+        if (observed & readable)
+            serve_one(device, channel);
     }
 }
 

@@ -27,6 +27,7 @@
 #include <Userland/Runtime/ThreadBlock.h>
 #include <Userland/Services/DeviceManager/PciFunction.h>
 #include <Userland/Services/DeviceManager/Protocol.h>
+#include <Userland/Services/DeviceManager/Watchdog.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,9 +205,14 @@ struct DriverInstance {
     // each start gets duplicates of these.
     uint32_t interrupt;
     uint32_t windows[6]; // narrowed MmioRanges (0: none)
-    // The running driver (0: none) and the client end of its channel (0: none).
+    // The running driver (0: none), the client end of its channel and the device manager's
+    // end of its health checks (0: none), and when it is due a check or given up on.
     uint32_t process;
     uint32_t client_end;
+    uint32_t health_end;
+    DeviceManager::Watchdog watchdog;
+    // Killed for not answering: its end is awaited, not checked again.
+    bool ending;
     uint32_t failures_in_a_row;
     uint64_t started_ns;
     uint64_t restart_at_ns;
@@ -467,6 +473,15 @@ void start_driver(DriverInstance& instance, uint64_t now)
         ++count;
         ends[1] = 0;
     }
+    // Health checks go on a channel of their own, so that they never wait behind requests.
+    uint32_t health[2] = { 0, 0 };
+    ok = ok && System::channel_create(ABI::ChannelQos::BestEffort, health) == 0;
+    if (ok) {
+        handles[count] = health[1];
+        roles[count] = { LibC::HandleRole::DriverHealth, 0 };
+        ++count;
+        health[1] = 0;
+    }
     const char* arguments[] = { instance.program, instance.address, nullptr };
     int64_t process = -1;
     if (ok) {
@@ -481,6 +496,8 @@ void start_driver(DriverInstance& instance, uint64_t now)
     if (process <= 0) {
         if (ends[0])
             (void)System::handle_close(ends[0]);
+        if (health[0])
+            (void)System::handle_close(health[0]);
         log("%s: the driver %s could not be started", instance.record.name, instance.program);
         ++instance.failures_in_a_row;
         instance.record.state = DeviceManager::Restarting;
@@ -491,6 +508,9 @@ void start_driver(DriverInstance& instance, uint64_t now)
     }
     instance.process = static_cast<uint32_t>(process);
     instance.client_end = ends[0];
+    instance.health_end = health[0];
+    instance.ending = false;
+    instance.watchdog.started(now);
     instance.started_ns = now;
     instance.record.state = DeviceManager::Running;
     log("%s: started %s", instance.record.name, instance.program);
@@ -507,6 +527,10 @@ void driver_ended(DriverInstance& instance, uint64_t now)
     if (instance.client_end) {
         (void)System::handle_close(instance.client_end);
         instance.client_end = 0;
+    }
+    if (instance.health_end) {
+        (void)System::handle_close(instance.health_end);
+        instance.health_end = 0;
     }
     if (status == 0) {
         instance.record.state = DeviceManager::Stopped;
@@ -527,6 +551,37 @@ void driver_ended(DriverInstance& instance, uint64_t now)
     snprintf(detail, sizeof(detail), "status %lld; restarting in %llu ms", static_cast<long long>(status),
         static_cast<unsigned long long>(delay / millisecond));
     log("%s: the driver ended with %s", instance.record.name, detail);
+}
+
+// Reads the driver's health answers, sends a check when one is due, and kills a driver that
+// has not answered its check in time (the restart path then takes over, as for a crash).
+void look_after(DriverInstance& instance, uint64_t now)
+{
+    static uint64_t s_sequence;
+    for (;;) {
+        uint8_t bytes[64];
+        ABI::ChannelReadBuffer buffer { reinterpret_cast<uint64_t>(bytes), sizeof(bytes), 0, 0, 0, 0 };
+        if (System::channel_read(instance.health_end, &buffer) != 0)
+            break;
+        auto answer = Core::Ipc::decode<DeviceManager::HealthAnswer>(
+            Core::ReadonlyBytes(bytes, buffer.byte_count), {});
+        if (!answer.is_error())
+            instance.watchdog.answered(answer.value().message.sequence);
+    }
+    if (instance.watchdog.is_hung(now)) {
+        log("%s: the driver has not answered its health check in 10 s; ending it", instance.record.name);
+        (void)System::process_kill(instance.process);
+        instance.ending = true;
+        return;
+    }
+    if (instance.watchdog.check_due(now)) {
+        DeviceManager::HealthCheck check { ++s_sequence };
+        uint8_t bytes[64];
+        auto encoded = Core::Ipc::encode(check, 0, Core::Bytes(bytes, sizeof(bytes)), {});
+        if (!encoded.is_error()
+            && System::channel_write(instance.health_end, bytes, encoded.value().byte_count) == 0)
+            instance.watchdog.check_sent(now, s_sequence);
+    }
 }
 
 uint8_t s_request_bytes[ABI::channel_maximum_message_bytes];
@@ -630,8 +685,9 @@ int main()
     constexpr uint32_t terminated = ABI::signal_bits(ABI::Signal::Terminated);
     for (;;) {
         // The channel, each running driver, and the nearest restart as the deadline.
-        ABI::WaitItem items[1 + maximum_drivers];
-        DriverInstance* watched[1 + maximum_drivers];
+        // The channel, then for each running driver its process and its health channel.
+        ABI::WaitItem items[1 + 2 * maximum_drivers];
+        DriverInstance* watched[1 + 2 * maximum_drivers];
         uint32_t count = 0;
         items[count++] = { server->handle, readable, 0 };
         uint64_t deadline = ABI::no_deadline;
@@ -640,6 +696,12 @@ int main()
             if (instance.process) {
                 watched[count] = &instance;
                 items[count++] = { instance.process, terminated, 0 };
+                if (instance.health_end && !instance.ending) {
+                    watched[count] = &instance;
+                    items[count++] = { instance.health_end, readable, 0 };
+                    if (instance.watchdog.next_deadline() < deadline)
+                        deadline = instance.watchdog.next_deadline();
+                }
             } else if (instance.record.state != DeviceManager::Stopped && instance.restart_at_ns < deadline) {
                 deadline = instance.restart_at_ns;
             }
@@ -649,8 +711,12 @@ int main()
             return 3;
         uint64_t now = System::clock_monotonic();
         for (uint32_t index = 1; index < count; ++index) {
-            if (items[index].observed & terminated)
+            if (items[index].wanted == terminated && (items[index].observed & terminated))
                 driver_ended(*watched[index], now);
+        }
+        for (uint32_t index = 0; index < s_driver_count; ++index) {
+            if (s_drivers[index].process && s_drivers[index].health_end && !s_drivers[index].ending)
+                look_after(s_drivers[index], now);
         }
         for (uint32_t index = 0; index < s_driver_count; ++index) {
             DriverInstance& instance = s_drivers[index];

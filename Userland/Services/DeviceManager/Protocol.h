@@ -163,4 +163,28 @@ struct BlockDeviceMissing {
     using Fields = Ipc::FieldList<>;
 };
 
+// The device manager's health check of a driver (Watchdog.h), on a channel of its own: the
+// driver answers each HealthCheck with a HealthAnswer of the same sequence at once.
+struct HealthCheck {
+    static constexpr Core::u32 protocol_id = DeviceManager::protocol_id;
+    static constexpr Core::u16 message_tag = 8;
+    static constexpr Core::u16 version = 1;
+    static constexpr Ipc::MessageKind kind = Ipc::MessageKind::Event;
+
+    Core::u64 sequence { 0 };
+
+    using Fields = Ipc::FieldList<Field::Integer<&HealthCheck::sequence>>;
+};
+
+struct HealthAnswer {
+    static constexpr Core::u32 protocol_id = DeviceManager::protocol_id;
+    static constexpr Core::u16 message_tag = 9;
+    static constexpr Core::u16 version = 1;
+    static constexpr Ipc::MessageKind kind = Ipc::MessageKind::Event;
+
+    Core::u64 sequence { 0 };
+
+    using Fields = Ipc::FieldList<Field::Integer<&HealthAnswer::sequence>>;
+};
+
 } // namespace DeviceManager
