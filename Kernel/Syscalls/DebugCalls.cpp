@@ -4,7 +4,10 @@
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/UserCopy.h>
 #include <Kernel/Syscalls/Calls.h>
+#include <Kernel/Syscalls/SyscallSupport.h>
+#include <Kernel/Tasks/Process.h>
 #include <Kernel/Tasks/Scheduler.h>
+#include <Kernel/Time/Clock.h>
 
 namespace Kernel::Syscalls {
 
@@ -22,9 +25,21 @@ CallResult debug_log(const Arguments& arguments)
         if (text[index] < ' ' || text[index] > '~')
             text[index] = '?';
     }
-    // A program could flood the log: the call site is rate limited like any other.
-    LOG_RATELIMITED(Log::Level::Info, 20, 1000, "user: {}: {}", Tasks::Scheduler::current().name(),
-        Core::StringView(text, length));
+    // A program could flood the log: each process has a budget of its own, and all of them
+    // together a ceiling, so that many programs at once cannot flood it either.
+    Tasks::Process* process = TRY(calling_process());
+    Core::u64 now = Time::monotonic_nanoseconds();
+    Core::RateLimiter::Decision own = process->consider_log_line(now);
+    static Locking::SpinlockProtected<Core::RateLimiter> s_all_programs(
+        "all programs' log lines", Locking::LockRank::Leaf, 100u, 20'000'000ull);
+    Core::RateLimiter::Decision all = own.allowed
+        ? s_all_programs.with([&](Core::RateLimiter& limiter) { return limiter.consider(now); })
+        : Core::RateLimiter::Decision { false, 0 };
+    if (own.allowed && all.allowed) {
+        Core::RateLimiter::Decision decision { true, own.suppressed_before + all.suppressed_before };
+        (void)Log::log_after_rate_limit(decision, Log::Level::Info, "user: {}: {}",
+            Tasks::Scheduler::current().name(), Core::StringView(text, length));
+    }
     return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <ABI/Signals.h>
 #include <Core/Error.h>
 #include <Core/IntrusiveList.h>
+#include <Core/RateLimiter.h>
 #include <Core/RefPtr.h>
 #include <Core/StringView.h>
 #include <Kernel/Locking/Spinlock.h>
@@ -122,6 +123,14 @@ public:
     // earlier test left do not run beside them.
     [[nodiscard]] static bool teardowns_pending();
 
+    // This process's share of the kernel log (debug_log): a burst of 20 lines, then one a
+    // second. Per process, so that a program that floods the log loses its own lines and
+    // no one else's.
+    [[nodiscard]] Core::RateLimiter::Decision consider_log_line(Core::u64 now_ns)
+    {
+        return m_log_budget.with([&](Core::RateLimiter& limiter) { return limiter.consider(now_ns); });
+    }
+
 private:
     Process(Core::StringView name, Memory::AddressSpace* address_space);
     [[nodiscard]] bool change_state(State from, State to)
@@ -150,6 +159,8 @@ private:
     Core::i64 m_exit_status { 0 };
     // The threads not yet reaped, and their count.
     Locking::Spinlock m_threads_lock { "process threads", Locking::LockRank::ProcessThreads };
+    Locking::SpinlockProtected<Core::RateLimiter> m_log_budget { "process log budget",
+        Locking::LockRank::Leaf, 20u, 1'000'000'000ull };
     using ThreadList = Core::IntrusiveList<Thread, &Thread::m_process_node>;
     ThreadList m_threads;
     Core::u32 m_live_threads { 0 };
