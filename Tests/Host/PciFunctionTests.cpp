@@ -147,6 +147,13 @@ TEST(PciFunction, WindowSizesComeFromTheBitsThatStayZero)
     // A 64-bit window larger than 4 GiB has size bits in its high register.
     EXPECT_EQ(DeviceManager::bar_size(memory64, 0x0000000C, 0xFFFFFFF0), 64ull << 30);
     EXPECT_EQ(DeviceManager::bar_size(memory64, 0, 0), 0u);
+    // What no real decoder reads back: a 64-bit window whose high half kept zeros (it would
+    // be near 2^64 bytes), a mask with gaps, a window that runs past the address space.
+    EXPECT_EQ(DeviceManager::bar_size(memory64, 0xFFFFC00C, 0), 0u);
+    EXPECT_EQ(DeviceManager::bar_size(memory32, 0xFF0FF000, 0), 0u);
+    DeviceManager::Bar high32 { true, false, false, false, 0xFFFFF000, 0 };
+    EXPECT_EQ(DeviceManager::bar_size(high32, 0xFFFFE000, 0), 0u);
+    EXPECT_EQ(DeviceManager::bar_size(high32, 0xFFFFF000, 0), 4096u);
 }
 
 TEST(DeviceManagerProtocol, AListOfFunctionsRoundTrips)

@@ -3,7 +3,7 @@
 // MSI vector and a channel. It serves the controller's first SATA disk over the block
 // protocol, one command at a time, through command slot 0 of the disk's port. A controller
 // with no disk (q35's own, which holds only the boot CD) is logged and the driver exits
-// with status 0, which the device manager takes as "nothing to drive".
+// with DeviceManager::driver_found_nothing, and is not started again.
 //
 // Start-up roles and arguments as every driver's (Userland/Drivers/Common/DeviceResources.h).
 // What the controller and disk report is checked before it is believed (AhciStructures.h).
@@ -15,6 +15,7 @@
 #include <Userland/Drivers/Common/BlockServer.h>
 #include <Userland/Drivers/Common/DeviceResources.h>
 #include <Userland/Runtime/System.h>
+#include <Userland/Services/DeviceManager/Protocol.h>
 #include <string.h>
 
 namespace {
@@ -249,7 +250,7 @@ int main(int argc, char** argv)
     write_host(host_control, read_host(host_control) | host_control_ahci_enable);
     if (!find_disk()) {
         Drivers::log(s_device, "no SATA disk on this controller");
-        return 0;
+        return DeviceManager::driver_found_nothing;
     }
     s_dma = Drivers::allocate_dma(s_device, dma_bytes, s_dma_physical);
     if (!s_dma || !start_port())

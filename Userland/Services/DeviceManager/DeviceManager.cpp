@@ -200,6 +200,7 @@ struct DriverInstance {
     DeviceManager::BlockDeviceRecord record;
     const char* program;
     char address[16]; // "00:03.0", the driver's argument
+    uint8_t bus, device, function;
     uint8_t configuration[256]; // as the driver is given it
     // Kept across restarts: the device is programmed once with the interrupt's message, and
     // each start gets duplicates of these.
@@ -224,6 +225,9 @@ uint32_t s_driver_count;
 uint32_t s_device_memory;
 uint32_t s_device_interrupts;
 const LibC::StartupHandle* s_ramdisk;
+// Where configuration space is read and written (after the scan too: a driver's end turns
+// its function's bus mastering off).
+ConfigurationSpace* s_space;
 
 constexpr uint64_t millisecond = 1'000'000;
 constexpr uint64_t first_restart_delay = 100 * millisecond;
@@ -241,6 +245,22 @@ void log(const char* format, const char* first = "", const char* second = "")
                                                           : sizeof(message) - 1);
 }
 
+constexpr uint32_t bus_master = 1u << 2;
+
+// Turns the function's bus mastering (its DMA) on for a driver that starts, or off for one
+// that ended: its DMA memory goes with it, and a device still working on a request must not
+// write into frames that are someone else's by now.
+void set_bus_master(const DriverInstance& instance, bool on)
+{
+    constexpr uint32_t command_register = 0x04;
+    if (!s_space || !s_space->begin_bus(instance.bus))
+        return;
+    uint32_t command = s_space->read32(instance.device, instance.function, command_register) & 0xFFFF;
+    command = on ? command | bus_master : command & ~bus_master;
+    s_space->write32(instance.device, instance.function, command_register, command);
+    s_space->finish_bus();
+}
+
 // Writes the interrupt's message into the device's MSI-X table entry 0 (mapped through the
 // MMIO root for the moment) or its MSI capability, and enables it. False when the device
 // has neither, or its table is outside its windows.
@@ -248,6 +268,9 @@ bool program_interrupt(ConfigurationSpace& space, uint8_t device, uint8_t functi
     const DeviceManager::DecodedFunction& decoded, const ABI::InterruptMessage& message)
 {
     if (uint8_t capability = decoded.msi_x_offset) {
+        // The capability's three registers must lie inside the 256 bytes read.
+        if (capability + 12u > 0x100)
+            return false;
         uint32_t table = space.read32(device, function, capability + 4u);
         uint8_t table_register = static_cast<uint8_t>(table & 7);
         uint64_t table_offset = table & ~uint32_t(7);
@@ -256,6 +279,9 @@ bool program_interrupt(ConfigurationSpace& space, uint8_t device, uint8_t functi
             return false;
         uint64_t entry = decoded.bars[table_register].address + table_offset;
         uint64_t page = entry & ~(ABI::memory_page_size - 1);
+        // One page is mapped: an entry the device placed across a page boundary is refused.
+        if ((entry & (ABI::memory_page_size - 1)) + 16 > ABI::memory_page_size)
+            return false;
         int64_t memory = System::memory_object_create_physical(s_device_memory, page, ABI::memory_page_size);
         if (memory < 0)
             return false;
@@ -282,6 +308,18 @@ bool program_interrupt(ConfigurationSpace& space, uint8_t device, uint8_t functi
         uint32_t header = space.read32(device, function, capability);
         uint32_t control = header >> 16;
         bool is_64_bit = (control & 0x80) != 0;
+        bool per_vector_masking = (control & 0x100) != 0;
+        // The capability's registers (with the mask and pending bits when it has them) must
+        // lie inside the 256 bytes read.
+        uint32_t length = (is_64_bit ? 14u : 10u) + (per_vector_masking ? 10u : 0u);
+        if (capability + length > 0x100)
+            return false;
+        if (per_vector_masking) {
+            // Vector 0 unmasked, whatever the firmware left.
+            uint32_t mask_register = capability + (is_64_bit ? 0x10u : 0x0Cu);
+            space.write32(
+                device, function, mask_register, space.read32(device, function, mask_register) & ~1u);
+        }
         space.write32(device, function, capability + 4u, static_cast<uint32_t>(message.address));
         if (is_64_bit)
             space.write32(device, function, capability + 8u, static_cast<uint32_t>(message.address >> 32));
@@ -307,6 +345,9 @@ void prepare_driver(ConfigurationSpace& space, uint8_t device, uint8_t function,
     instance.program = program;
     snprintf(
         instance.address, sizeof(instance.address), "%02x:%02x.%x", decoded.record.bus, device, function);
+    instance.bus = decoded.record.bus;
+    instance.device = device;
+    instance.function = function;
     uint32_t index_for_driver = 0;
     for (uint32_t other = 0; other < s_driver_count; ++other)
         index_for_driver += s_drivers[other].program == program ? 1 : 0;
@@ -323,6 +364,13 @@ void prepare_driver(ConfigurationSpace& space, uint8_t device, uint8_t function,
         if (range > 0)
             instance.windows[index] = static_cast<uint32_t>(range);
     }
+    // Memory decoding on (the MSI-X table is in a window) and legacy interrupts off; bus
+    // mastering waits for a driver (set_bus_master).
+    constexpr uint32_t command_register = 0x04;
+    constexpr uint32_t memory_space = 1u << 1;
+    constexpr uint32_t legacy_interrupt_disable = 1u << 10;
+    uint32_t command = space.read32(device, function, command_register) & 0xFFFF & ~bus_master;
+    space.write32(device, function, command_register, command | memory_space | legacy_interrupt_disable);
     ABI::InterruptMessage message {};
     int64_t interrupt = System::interrupt_create_message(s_device_interrupts, &message);
     if (interrupt <= 0 || !program_interrupt(space, device, function, decoded, message)) {
@@ -337,13 +385,6 @@ void prepare_driver(ConfigurationSpace& space, uint8_t device, uint8_t function,
         return;
     }
     instance.interrupt = static_cast<uint32_t>(interrupt);
-    constexpr uint32_t command_register = 0x04;
-    constexpr uint32_t memory_space = 1u << 1;
-    constexpr uint32_t bus_master = 1u << 2;
-    constexpr uint32_t legacy_interrupt_disable = 1u << 10;
-    uint32_t command = space.read32(device, function, command_register) & 0xFFFF;
-    space.write32(
-        device, function, command_register, command | memory_space | bus_master | legacy_interrupt_disable);
     space.read_function(device, function, instance.configuration);
     ++s_driver_count;
 }
@@ -485,6 +526,7 @@ void start_driver(DriverInstance& instance, uint64_t now)
     const char* arguments[] = { instance.program, instance.address, nullptr };
     int64_t process = -1;
     if (ok) {
+        set_bus_master(instance, true);
         // launch_program takes the handles, and closes them if it fails.
         process = LibC::launch_program(
             instance.record.name, program.data, program.size, arguments, nullptr, handles, roles, count);
@@ -494,6 +536,7 @@ void start_driver(DriverInstance& instance, uint64_t now)
         (void)System::handle_close(handles[index]);
     ++instance.record.starts;
     if (process <= 0) {
+        set_bus_master(instance, false);
         if (ends[0])
             (void)System::handle_close(ends[0]);
         if (health[0])
@@ -520,6 +563,7 @@ void start_driver(DriverInstance& instance, uint64_t now)
 // PeerClosed), and it is started again after a delay.
 void driver_ended(DriverInstance& instance, uint64_t now)
 {
+    set_bus_master(instance, false);
     int64_t status = 0;
     (void)System::process_wait(instance.process, &status, 0);
     (void)System::handle_close(instance.process);
@@ -532,7 +576,7 @@ void driver_ended(DriverInstance& instance, uint64_t now)
         (void)System::handle_close(instance.health_end);
         instance.health_end = 0;
     }
-    if (status == 0) {
+    if (status == DeviceManager::driver_found_nothing) {
         instance.record.state = DeviceManager::Stopped;
         instance.restart_at_ns = ABI::no_deadline;
         log("%s: the driver found nothing to drive; not started again", instance.record.name);
@@ -672,8 +716,9 @@ int main()
     if (const LibC::StartupHandle* lines = LibC::startup_handle(LibC::HandleRole::DeviceInterrupts))
         s_device_interrupts = lines->handle;
     s_ramdisk = LibC::startup_handle(LibC::HandleRole::Ramdisk);
-    if (ConfigurationSpace* space = configuration_space())
-        scan_buses(*space);
+    s_space = configuration_space();
+    if (s_space)
+        scan_buses(*s_space);
     else
         System::debug_log("no PCI configuration space: no devices to list");
     char message[80];

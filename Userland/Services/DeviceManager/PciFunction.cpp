@@ -111,17 +111,30 @@ int find_capabilities(const uint8_t* space, size_t length, uint8_t id, uint8_t* 
 
 uint64_t bar_size(const Bar& bar, uint32_t mask_low, uint32_t mask_high)
 {
+    // The size is the lowest address bit that took the ones (sizes are powers of two and
+    // windows aligned to them); a device that reads back anything else, or a window that
+    // would run past the end of its address space, counts as implementing nothing.
     if (bar.is_port) {
         // Port windows decode 16 bits; the low two are flags.
         uint32_t mask = (mask_low & ~uint32_t(3)) & 0xFFFF;
-        return mask == 0 ? 0 : ((~mask & 0xFFFF) + 1);
+        if (mask == 0)
+            return 0;
+        uint32_t size = mask & (~mask + 1);
+        return bar.address + size > 0x10000 ? 0 : size;
     }
     uint64_t mask = mask_low & ~uint32_t(15);
     if (bar.is_64_bit)
         mask |= static_cast<uint64_t>(mask_high) << 32;
     else
         mask |= 0xFFFFFFFF00000000ull;
-    return mask == 0xFFFFFFFF00000000ull || mask == 0 ? 0 : (~mask + 1);
+    if (mask == 0xFFFFFFFF00000000ull || mask == 0)
+        return 0;
+    uint64_t size = mask & (~mask + 1);
+    // Every bit above the size must have taken the ones, as a real decoder's do.
+    if ((mask | (size - 1)) != ~uint64_t(0))
+        return 0;
+    uint64_t limit = bar.is_64_bit ? ~uint64_t(0) : 0xFFFFFFFFull;
+    return bar.address > limit - (size - 1) ? 0 : size;
 }
 
 const char* driver_for(const FunctionRecord& record)

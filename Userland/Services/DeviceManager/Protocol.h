@@ -86,6 +86,10 @@ struct FunctionList {
 
 inline constexpr Core::u32 maximum_block_devices = 64;
 
+// The exit status with which a driver says it found nothing to drive (an AHCI controller
+// without a disk): it is left stopped. Any other end is a failure, and it is restarted.
+inline constexpr int driver_found_nothing = 64;
+
 // One block device: a function a block driver was matched to, and its driver's state.
 struct BlockDeviceRecord {
     char name[12]; // "vda", NUL-padded
