@@ -66,6 +66,9 @@ TEST(Ahci, IdentifyRefusesWhatTheDriverCannotAddress)
     EXPECT_FALSE(Ahci::decode_identity(no_lba48.data(), no_lba48.size(), result));
     std::vector<uint8_t> empty = identity(0);
     EXPECT_FALSE(Ahci::decode_identity(empty.data(), empty.size(), result));
+    // More sectors than 48-bit addresses reach.
+    std::vector<uint8_t> too_many = identity((1ull << 48) + 1);
+    EXPECT_FALSE(Ahci::decode_identity(too_many.data(), too_many.size(), result));
     std::vector<uint8_t> good = identity(2048);
     EXPECT_FALSE(Ahci::decode_identity(good.data(), 511, result));
 }

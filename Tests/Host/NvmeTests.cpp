@@ -76,6 +76,19 @@ TEST(Nvme, IdentifyNamespaceGivesTheFormatInUse)
     std::memcpy(data.data() + 128, &format_512, 4);
     EXPECT_TRUE(Nvme::decode_namespace(data.data(), data.size(), result));
     EXPECT_FALSE(Nvme::decode_namespace(data.data(), 4095, result));
+    // Formats with metadata, extended LBAs or protection information are refused: the
+    // driver moves plain blocks only.
+    uint32_t format_with_metadata = 9u << 16 | 8;
+    std::memcpy(data.data() + 128, &format_with_metadata, 4);
+    EXPECT_FALSE(Nvme::decode_namespace(data.data(), data.size(), result));
+    std::memcpy(data.data() + 128, &format_512, 4);
+    data[26] = 0x10;
+    EXPECT_FALSE(Nvme::decode_namespace(data.data(), data.size(), result));
+    data[26] = 0;
+    data[29] = 1;
+    EXPECT_FALSE(Nvme::decode_namespace(data.data(), data.size(), result));
+    data[29] = 0;
+    EXPECT_TRUE(Nvme::decode_namespace(data.data(), data.size(), result));
     blocks = 0;
     std::memcpy(data.data(), &blocks, 8);
     EXPECT_FALSE(Nvme::decode_namespace(data.data(), data.size(), result));

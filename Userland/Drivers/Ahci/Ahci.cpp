@@ -21,6 +21,8 @@
 namespace {
 
 // Generic host control registers (AHCI 1.3.1, 3.1).
+constexpr uint32_t host_capabilities = 0x00;
+constexpr uint32_t capability_64_bit = 1u << 31;
 constexpr uint32_t host_control = 0x04;
 constexpr uint32_t host_interrupt_status = 0x08;
 constexpr uint32_t ports_implemented = 0x0C;
@@ -46,9 +48,12 @@ constexpr uint32_t command_list_running = 1u << 15;
 constexpr uint32_t task_file_error = 1u << 0;
 constexpr uint32_t task_file_busy = (1u << 7) | (1u << 3); // BSY, DRQ
 constexpr uint32_t interrupt_task_file_error = 1u << 30;
-// Device-to-host register, PIO setup, DMA setup and set-device-bits FISes, and task file
+// Errors after which the port stops processing commands (AHCI 6.2.2.1): task file, host
+// bus fatal, host bus data and interface fatal.
+constexpr uint32_t interrupt_fatal = interrupt_task_file_error | (1u << 29) | (1u << 28) | (1u << 27);
+// Device-to-host register, PIO setup, DMA setup and set-device-bits FISes, and the fatal
 // errors.
-constexpr uint32_t interrupts_wanted = 0xFu | interrupt_task_file_error;
+constexpr uint32_t interrupts_wanted = 0xFu | interrupt_fatal;
 
 constexpr uint64_t page_size = ABI::memory_page_size;
 constexpr uint64_t registers_mapped = 0x1000;
@@ -153,6 +158,22 @@ bool start_port()
     return true;
 }
 
+// After a fatal error the port has stopped taking commands: it is stopped and started
+// again, its errors cleared (AHCI 6.2.2.1). False when it will not stop.
+bool recover_port()
+{
+    write_port(port_command, read_port(port_command) & ~command_start);
+    if (!wait_port_clear(port_command, command_list_running, port_stop_timeout_ns))
+        return false;
+    write_port(port_sata_error, 0xFFFFFFFF);
+    write_port(port_interrupt_status, 0xFFFFFFFF);
+    write_host(host_interrupt_status, 1u << s_port);
+    if (!wait_port_clear(port_task_file, task_file_busy, command_timeout_ns))
+        return false;
+    write_port(port_command, read_port(port_command) | command_start);
+    return true;
+}
+
 enum class Outcome { Done, DeviceError, TimedOut };
 
 // Runs one command through slot 0: `bytes` of data at `data_physical` (none for a flush).
@@ -188,7 +209,11 @@ Outcome issue(
     write_host(host_interrupt_status, 1u << s_port);
     if (!finished)
         return Outcome::TimedOut;
-    if ((status & interrupt_task_file_error) || (read_port(port_task_file) & task_file_error))
+    if (status & interrupt_fatal) {
+        // The command failed, and the port waits to be restarted before the next one.
+        return recover_port() ? Outcome::DeviceError : Outcome::TimedOut;
+    }
+    if (read_port(port_task_file) & task_file_error)
         return Outcome::DeviceError;
     return Outcome::Done;
 }
@@ -253,12 +278,22 @@ int main(int argc, char** argv)
         return DeviceManager::driver_found_nothing;
     }
     s_dma = Drivers::allocate_dma(s_device, dma_bytes, s_dma_physical);
+    // A controller that addresses 32 bits only would drop the upper half of the addresses.
+    if (s_dma && !(read_host(host_capabilities) & capability_64_bit)
+        && s_dma_physical + dma_bytes > (1ull << 32)) {
+        Drivers::log(s_device, "its DMA memory lies above 4 GiB and the controller addresses 32 bits only");
+        return 2;
+    }
     if (!s_dma || !start_port())
         return 2;
     if (issue(Ahci::command_identify, 0, 0, s_dma_physical + identify_page * page_size, 512, false)
             != Outcome::Done
         || !Ahci::decode_identity(s_dma + identify_page * page_size, 512, s_identity)) {
         Drivers::log(s_device, "the disk on port %u does not identify itself as a 48-bit ATA disk", s_port);
+        return 2;
+    }
+    if (s_identity.sector_size > Block::maximum_transfer_bytes) {
+        Drivers::log(s_device, "its sectors are larger than a block request");
         return 2;
     }
     Drivers::log(s_device, "port %u: %llu sectors of %u bytes%s", s_port,

@@ -33,7 +33,8 @@ bool decode_identity(const uint8_t* data, size_t length, Identity& result)
     uint64_t sectors = 0;
     for (size_t index = 0; index < 4; ++index)
         sectors |= static_cast<uint64_t>(word(data, 100 + index)) << (16 * index);
-    if (sectors == 0)
+    // 48-bit addressing reaches 2^48 sectors; a count past that could not be addressed.
+    if (sectors == 0 || sectors > (1ull << 48))
         return false;
     uint32_t sector_size = 512;
     // Word 106: valid (bit 14 set, bit 15 clear), and bit 12 for a logical sector longer

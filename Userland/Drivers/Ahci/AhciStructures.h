@@ -16,8 +16,8 @@ Attached classify_port(uint32_t signature, uint32_t sata_status);
 
 // IDENTIFY DEVICE's 512 bytes: the sector count through 48-bit addressing, the logical
 // sector size, and the volatile write cache. False for a device without 48-bit
-// addressing, of no sectors, or with a sector size that is not a power of two from 512 to
-// 64 KiB.
+// addressing, of no sectors or more than 48 bits can address, or with a sector size that is not a power of
+// two from 512 to 64 KiB.
 struct Identity {
     uint64_t sector_count;
     uint32_t sector_size;

@@ -141,7 +141,8 @@ bool wait_ready(bool ready)
 {
     uint64_t give_up = System::clock_monotonic() + s_capabilities.ready_timeout_ns + command_timeout_ns;
     while (((read32(register_status) & status_ready) != 0) != ready) {
-        if (read32(register_status) & status_fatal)
+        // A fatal status is what the reset (waiting for not ready) is there to clear.
+        if (ready && (read32(register_status) & status_fatal))
             return false;
         if (System::clock_monotonic() > give_up)
             return false;
@@ -150,7 +151,7 @@ bool wait_ready(bool ready)
     return true;
 }
 
-enum class Outcome { Done, DeviceError, TimedOut };
+enum class Outcome { Done, DeviceError, TimedOut, Desynchronised };
 
 // Submits `command` on `queue` and waits for its completion; the result dword in `result`.
 Outcome execute(Queue& queue, const Command& command, uint32_t* result = nullptr)
@@ -182,7 +183,11 @@ Outcome execute(Queue& queue, const Command& command, uint32_t* result = nullptr
     if (queue.head == 0)
         queue.phase = !queue.phase;
     write32(completion_doorbell(queue), queue.head);
-    if (!Nvme::completes(completion, queue.id, command_id, queue.entries) || completion.status != 0)
+    // A completion of another command means the queue no longer matches what the driver
+    // thinks it holds: nothing after it could be trusted.
+    if (!Nvme::completes(completion, queue.id, command_id, queue.entries))
+        return Outcome::Desynchronised;
+    if (completion.status != 0)
         return Outcome::DeviceError;
     if (result)
         *result = completion.result;
@@ -259,8 +264,11 @@ bool start_controller()
 
 Block::Status to_status(Outcome outcome)
 {
-    if (outcome == Outcome::TimedOut) {
-        Drivers::log(s_device, "the controller did not complete a command in time; exiting to be restarted");
+    if (outcome == Outcome::TimedOut || outcome == Outcome::Desynchronised) {
+        Drivers::log(s_device,
+            outcome == Outcome::TimedOut
+                ? "the controller did not complete a command in time; exiting to be restarted"
+                : "the controller completed a command that was not in flight; exiting to be restarted");
         System::process_exit(3);
     }
     return outcome == Outcome::Done ? Block::Status::Ok : Block::Status::DeviceError;

@@ -66,6 +66,12 @@ bool decode_namespace(const uint8_t* data, size_t length, Namespace& result)
     uint32_t shift = (format >> 16) & 0xFF;
     if (shift < 9 || shift > 16)
         return false;
+    // Metadata (MS, bits 15:0 of the format) or end-to-end protection (DPS, byte 29): the
+    // driver moves plain blocks only, and a transfer would then need a metadata pointer or
+    // more than the data's pages.
+    constexpr uint8_t extended_lba = 1u << 4;
+    if ((format & 0xFFFF) != 0 || (data[26] & extended_lba) || (data[29] & 7) != 0)
+        return false;
     result.block_count = blocks;
     result.block_size = 1u << shift;
     return true;

@@ -37,8 +37,9 @@ Completion decode_completion(const uint8_t (&entry)[16]);
 bool completes(const Completion& completion, uint16_t queue, uint16_t command_id, uint32_t queue_entries);
 
 // Identify Namespace (CNS 0): the size in blocks and the block size of the format in use.
-// False for a namespace of no blocks, a format index past the formats it lists, or a block
-// size that is not a power of two from 512 to 64 KiB.
+// False for a namespace of no blocks, a format index past the formats it lists, a block
+// size that is not a power of two from 512 to 64 KiB, or a format with metadata or
+// protection information.
 struct Namespace {
     uint64_t block_count;
     uint32_t block_size;

@@ -194,7 +194,8 @@ bool start_device()
 
     write_common<uint16_t>(queue_select, 0);
     uint16_t offered_size = read_common<uint16_t>(queue_size_register);
-    if (!Virtio::is_valid_queue_size(offered_size))
+    // A request takes three descriptors.
+    if (!Virtio::is_valid_queue_size(offered_size) || offered_size < 4)
         return fail("the device offers no usable queue");
     s_queue_size = offered_size < maximum_queue_size ? offered_size : maximum_queue_size;
     s_ring_layout = Virtio::ring_layout(s_queue_size);
@@ -220,9 +221,21 @@ bool start_device()
     write_common<uint8_t>(
         device_status, status_acknowledge | status_driver | status_features_ok | status_driver_ok);
 
+    // The capacity as two 32-bit reads (the access width the specification asks for), again
+    // until the configuration generation is the same before and after (4.1.4.3.1).
+    constexpr uint32_t config_generation = 21;
     uint8_t configuration[8];
-    for (size_t index = 0; index < sizeof(configuration); ++index)
-        configuration[index] = s_device_configuration[index];
+    for (int attempt = 0;; ++attempt) {
+        uint8_t generation = read_common<uint8_t>(config_generation);
+        uint32_t low = *reinterpret_cast<volatile uint32_t*>(s_device_configuration);
+        uint32_t high = *reinterpret_cast<volatile uint32_t*>(s_device_configuration + 4);
+        memcpy(configuration, &low, 4);
+        memcpy(configuration + 4, &high, 4);
+        if (read_common<uint8_t>(config_generation) == generation)
+            break;
+        if (attempt == 16)
+            return fail("the device's configuration keeps changing");
+    }
     Virtio::BlockConfiguration geometry;
     if (!Virtio::parse_block_configuration(configuration, sizeof(configuration), false, geometry))
         return fail("the device's configuration is unreadable");
@@ -230,7 +243,7 @@ bool start_device()
     return true;
 }
 
-enum class Outcome { Done, DeviceError, TimedOut };
+enum class Outcome { Done, DeviceError, TimedOut, Desynchronised };
 
 // Runs one request through the queue: the header, `data_length` bytes of data (none for a
 // flush) in the direction `device_writes` says, the status byte. Waits for its completion.
@@ -268,17 +281,22 @@ Outcome submit(uint32_t type, uint64_t sector, uint32_t data_length, bool device
     auto* used_elements = reinterpret_cast<volatile uint32_t*>(s_ring + s_ring_layout.used + 4);
     uint32_t used_id = used_elements[2 * (s_used_index % s_queue_size)];
     ++s_used_index;
+    // A used element for a chain that was not in flight: the ring no longer matches what
+    // the driver thinks it holds.
     if (!Virtio::completes(used_id, s_queue_size, 0))
-        return Outcome::DeviceError;
+        return Outcome::Desynchronised;
     return s_buffer[status_offset] == request_status_ok ? Outcome::Done : Outcome::DeviceError;
 }
 
 Block::Status to_status(Outcome outcome)
 {
-    if (outcome == Outcome::TimedOut) {
+    if (outcome == Outcome::TimedOut || outcome == Outcome::Desynchronised) {
         // The queue's state is unknown now: exit, and the device manager's restart resets
-        // the device.
-        Drivers::log(s_device, "the device did not complete a request in time; exiting to be restarted");
+        // the device (bus mastering is off meanwhile).
+        Drivers::log(s_device,
+            outcome == Outcome::TimedOut
+                ? "the device did not complete a request in time; exiting to be restarted"
+                : "the device completed a request that was not in flight; exiting to be restarted");
         System::process_exit(3);
     }
     return outcome == Outcome::Done ? Block::Status::Ok : Block::Status::DeviceError;
