@@ -27,9 +27,11 @@ CallResult debug_log(const Arguments& arguments)
     }
     // A program could flood the log: each process has a budget of its own, and all of them
     // together a ceiling, so that many programs at once cannot flood it either.
-    Tasks::Process* process = TRY(calling_process());
+    // A user thread without a process (the kernel's own tests) has only the ceiling.
+    Tasks::Process* process = Tasks::Scheduler::current().process();
     Core::u64 now = Time::monotonic_nanoseconds();
-    Core::RateLimiter::Decision own = process->consider_log_line(now);
+    Core::RateLimiter::Decision own
+        = process ? process->consider_log_line(now) : Core::RateLimiter::Decision { true, 0 };
     static Locking::SpinlockProtected<Core::RateLimiter> s_all_programs(
         "all programs' log lines", Locking::LockRank::Leaf, 100u, 20'000'000ull);
     Core::RateLimiter::Decision all = own.allowed
