@@ -174,7 +174,7 @@ bool recover_port()
     return true;
 }
 
-enum class Outcome { Done, DeviceError, TimedOut };
+using Drivers::Outcome;
 
 // Runs one command through slot 0: `bytes` of data at `data_physical` (none for a flush).
 Outcome issue(
@@ -220,11 +220,7 @@ Outcome issue(
 
 Block::Status to_status(Outcome outcome)
 {
-    if (outcome == Outcome::TimedOut) {
-        Drivers::log(s_device, "the disk did not complete a command in time; exiting to be restarted");
-        System::process_exit(3);
-    }
-    return outcome == Outcome::Done ? Block::Status::Ok : Block::Status::DeviceError;
+    return Drivers::to_status(s_device, outcome);
 }
 
 class AhciDisk final : public Drivers::BlockDevice {

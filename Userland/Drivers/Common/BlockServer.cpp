@@ -1,6 +1,7 @@
 #include <ABI/Signals.h>
 #include <Core/Ipc/Schema.h>
 #include <Userland/Drivers/Common/BlockServer.h>
+#include <Userland/Drivers/Common/DeviceResources.h>
 #include <Userland/LibC/ServiceRequest.h>
 #include <Userland/LibC/Startup.h>
 #include <Userland/Runtime/System.h>
@@ -102,6 +103,17 @@ void answer_health_checks(uint32_t health)
 }
 
 } // namespace
+
+Block::Status to_status(const Device& device, Outcome outcome)
+{
+    if (outcome == Outcome::TimedOut || outcome == Outcome::Desynchronised) {
+        log(device, "%s; exiting to be restarted",
+            outcome == Outcome::TimedOut ? "the device did not complete a command in time"
+                                         : "the device completed a command that was not in flight");
+        System::process_exit(3);
+    }
+    return outcome == Outcome::Done ? Block::Status::Ok : Block::Status::DeviceError;
+}
 
 void serve_block_device(BlockDevice& device, uint32_t channel)
 {

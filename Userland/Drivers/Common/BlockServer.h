@@ -10,6 +10,26 @@
 
 namespace Drivers {
 
+struct Device;
+
+// How a command a driver gave its device ended.
+enum class Outcome {
+    Done,
+    // The device reported a failure: the client sees DeviceError, and the driver goes on.
+    DeviceError,
+    // The device did not complete it in time.
+    TimedOut,
+    // The device completed a command that was not in flight: its queue no longer matches
+    // the driver's view.
+    Desynchronised,
+};
+
+// The block protocol's status for an outcome. After a time-out or a desynchronised queue
+// nothing the device holds can be trusted: the driver logs why and exits with status 3,
+// and the device manager turns the device's DMA off and starts the driver again, which
+// resets the device. Does not return then.
+Block::Status to_status(const Device& device, Outcome outcome);
+
 class BlockDevice {
 public:
     // What GeometryRequest answers; block_count and block_size bound every request.

@@ -151,7 +151,7 @@ bool wait_ready(bool ready)
     return true;
 }
 
-enum class Outcome { Done, DeviceError, TimedOut, Desynchronised };
+using Drivers::Outcome;
 
 // Submits `command` on `queue` and waits for its completion; the result dword in `result`.
 Outcome execute(Queue& queue, const Command& command, uint32_t* result = nullptr)
@@ -264,14 +264,7 @@ bool start_controller()
 
 Block::Status to_status(Outcome outcome)
 {
-    if (outcome == Outcome::TimedOut || outcome == Outcome::Desynchronised) {
-        Drivers::log(s_device,
-            outcome == Outcome::TimedOut
-                ? "the controller did not complete a command in time; exiting to be restarted"
-                : "the controller completed a command that was not in flight; exiting to be restarted");
-        System::process_exit(3);
-    }
-    return outcome == Outcome::Done ? Block::Status::Ok : Block::Status::DeviceError;
+    return Drivers::to_status(s_device, outcome);
 }
 
 class NvmeNamespace final : public Drivers::BlockDevice {

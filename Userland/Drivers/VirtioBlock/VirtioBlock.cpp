@@ -243,7 +243,7 @@ bool start_device()
     return true;
 }
 
-enum class Outcome { Done, DeviceError, TimedOut, Desynchronised };
+using Drivers::Outcome;
 
 // Runs one request through the queue: the header, `data_length` bytes of data (none for a
 // flush) in the direction `device_writes` says, the status byte. Waits for its completion.
@@ -290,16 +290,7 @@ Outcome submit(uint32_t type, uint64_t sector, uint32_t data_length, bool device
 
 Block::Status to_status(Outcome outcome)
 {
-    if (outcome == Outcome::TimedOut || outcome == Outcome::Desynchronised) {
-        // The queue's state is unknown now: exit, and the device manager's restart resets
-        // the device (bus mastering is off meanwhile).
-        Drivers::log(s_device,
-            outcome == Outcome::TimedOut
-                ? "the device did not complete a request in time; exiting to be restarted"
-                : "the device completed a request that was not in flight; exiting to be restarted");
-        System::process_exit(3);
-    }
-    return outcome == Outcome::Done ? Block::Status::Ok : Block::Status::DeviceError;
+    return Drivers::to_status(s_device, outcome);
 }
 
 class VirtioBlockDevice final : public Drivers::BlockDevice {
