@@ -234,7 +234,7 @@ def boot_raeenos_disks(build_dir, icount, log_path, timeout, disks):
             ready, _, _ = select.select([process.stdout], [], [], 0.5)
             if ready:
                 output += os.read(process.stdout.fileno(), 65536)
-            if not typed and re.search(rb"raeen:/\$ ", output):
+            if not typed and re.search(r"raeen:/\$ ", qemu_runner.console_view(output.decode(errors="replace"))):
                 names = " ".join(name for name, _, _ in DISKS)
                 process.stdin.write(f"/tests/block-bench {names}\r".encode())
                 process.stdin.flush()

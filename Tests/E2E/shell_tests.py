@@ -37,9 +37,8 @@ CONSOLE_FONT = "/usr/share/consolefonts/Uni2-Terminus16.psf.gz"
 
 # A kernel log record: "[     1.234567] info  ...".
 KERNEL_RECORD = re.compile(r"^\[ *[0-9]+\.[0-9]{6}\] ")
-# A kernel log record as it can land inside a line of the shell's output: the kernel writes
-# whole records to the serial port, between the console's writes, so one may split an echo.
-INLINE_RECORD = r"\[ *[0-9]+\.[0-9]{6}\] [^\n]*\n"
+# A kernel log record as it can land inside a line of the shell's output, splitting an echo.
+INLINE_RECORD = qemu_runner.INLINE_RECORD
 
 
 def echo_pattern(text):
