@@ -2,7 +2,7 @@
 """Runs RaeenOS in QEMU, interactively or as a test with a hard timeout.
 
   qemu_runner.py run   --iso ISO [--uefi] [--smp N] [--mem SIZE] [--gui] [--debug --kernel ELF]
-                       [--disk IMAGE[:virtio|ahci|nvme]]...
+                       [--disk IMAGE[:virtio|ahci|nvme]]... [--iommu] [--device QEMU-DEVICE]...
   qemu_runner.py boot  (--iso ISO | --kernel ELF [--cmdline TEXT]) [--uefi] [--timeout S]
                        [--log FILE] [--until REGEX] [--expect REGEX]... [--expect-exit KIND]
   qemu_runner.py check-log --log FILE --test SUITE.NAME
@@ -43,12 +43,18 @@ def ovmf_arguments():
 
 
 def qemu_command(iso, uefi, smp, memory, display="none", debug=False, test_device=False, icount=None,
-                 machine="q35"):
-    command = [
-        "qemu-system-x86_64", "-machine", machine, "-cpu", "max", "-smp", str(smp), "-m", memory,
+                 machine="q35", iommu=False, devices=None):
+    command = ["qemu-system-x86_64", "-machine", machine, "-cpu", "max", "-smp", str(smp), "-m", memory]
+    if iommu:
+        # Intel VT-d with 39-bit DMA addresses (docs/devices.md#dma). It goes before every
+        # other device, so that all of them sit behind it.
+        command += ["-device", "intel-iommu"]
+    command += [
         "-cdrom", iso, "-boot", "d", "-serial", "stdio", "-monitor", "none", "-no-reboot",
         "-display", display,
     ]
+    for device in devices or []:
+        command += ["-device", device]
     if uefi:
         command += ovmf_arguments()
     if test_device:
@@ -101,7 +107,8 @@ def disk_arguments(disks):
 def run_interactive(arguments):
     display = "gtk" if arguments.gui else "none"
     command = interactive_console(
-        qemu_command(arguments.iso, arguments.uefi, arguments.smp, arguments.mem, display, arguments.debug))
+        qemu_command(arguments.iso, arguments.uefi, arguments.smp, arguments.mem, display, arguments.debug,
+                     iommu=arguments.iommu, devices=arguments.device))
     command += disk_arguments(arguments.disk)
     if arguments.debug:
         kernel = os.path.abspath(arguments.kernel)
@@ -121,7 +128,8 @@ def boot_and_check(arguments):
             iso = os.path.join(scratch, "boot.iso")
             make_iso.make_iso(arguments.kernel, iso, arguments.cmdline, initrd=arguments.initrd)
         command = qemu_command(
-            iso, arguments.uefi, arguments.smp, arguments.mem, test_device=True, icount=arguments.icount)
+            iso, arguments.uefi, arguments.smp, arguments.mem, test_device=True, icount=arguments.icount,
+            iommu=arguments.iommu, devices=arguments.device)
         return run_with_timeout(command, arguments)
 
 
@@ -246,6 +254,9 @@ def main():
         subparser.add_argument("--uefi", action="store_true", help="boot with OVMF instead of SeaBIOS")
         subparser.add_argument("--smp", type=int, default=1)
         subparser.add_argument("--mem", default="256M")
+        subparser.add_argument("--iommu", action="store_true", help="put the devices behind an Intel VT-d IOMMU")
+        subparser.add_argument("--device", action="append", metavar="QEMU-DEVICE",
+                               help="add a QEMU device, e.g. edu (repeatable)")
 
     run = subcommands.add_parser("run")
     run.add_argument("--iso", required=True)

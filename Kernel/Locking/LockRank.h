@@ -25,6 +25,11 @@ enum class LockRank : Core::u8 {
     AddressSpace = 15,
     // A slab cache that grows takes physical-memory under it.
     Heap = 20,
+    // The IOMMU's root, context and translation tables and its domain registry
+    // (Iommu/Iommu.h). Taken when a DMA memory object goes, which may happen under the
+    // address-space or handle-table locks; takes table frames (physical-memory) under it,
+    // never the heap.
+    Iommu = 25,
     PhysicalMemory = 30,
     // Mutexes' waiter lists and inherited priorities; cross-CPU requeue calls are made
     // under it, which take no lock.
@@ -66,6 +71,8 @@ constexpr const char* lock_rank_name(LockRank rank)
         return "address-space";
     case LockRank::Heap:
         return "heap";
+    case LockRank::Iommu:
+        return "iommu";
     case LockRank::PhysicalMemory:
         return "physical-memory";
     case LockRank::PriorityInheritance:

@@ -1,3 +1,4 @@
+#include <Kernel/ACPI/Dmar.h>
 #include <Kernel/ACPI/Fadt.h>
 #include <Kernel/ACPI/Hpet.h>
 #include <Kernel/ACPI/Madt.h>
@@ -11,6 +12,7 @@
 #include <Kernel/Arch/x86_64/ProcessorCalls.h>
 #include <Kernel/Arch/x86_64/SmpStartup.h>
 #include <Kernel/Devices/KernelDeviceMemory.h>
+#include <Kernel/Iommu/Iommu.h>
 #include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Panic/Panic.h>
@@ -133,6 +135,38 @@ void reserve_device_registers(const char* what, Core::u64 physical_base, Core::u
             "platform: no room to reserve the {} at {:#x} from user-space drivers", what, physical_base);
 }
 
+// The IOMMU, if the platform has one: its DMA remapping units are started with every
+// device blocked (Iommu/Iommu.h), and their registers kept from user-space drivers.
+void read_dmar()
+{
+    auto table = find_table("DMAR", true);
+    if (!table.has_value()) {
+        Log::info("iommu: none (no DMAR): devices reach all of memory by DMA");
+        return;
+    }
+    auto dmar = ACPI::parse_dmar(table.value());
+    if (dmar.is_error()) {
+        Log::warning("acpi: DMAR rejected: {}", dmar.error().name());
+        return;
+    }
+    const ACPI::DmarInfo& info = dmar.value();
+    Log::info("iommu: DMAR lists {} remapping unit(s) and {} reserved region(s); {}-bit DMA addresses, "
+              "interrupt remapping {}",
+        info.units.size(), info.reserved_regions.size(), info.host_address_width,
+        info.interrupt_remapping ? "supported" : "not supported");
+    for (const ACPI::RemappingUnit& unit : info.units) {
+        Log::info("iommu: unit at {:#x}, segment {}, for {} ({} scope entries)", unit.register_base,
+            unit.segment_group,
+            unit.includes_all_devices ? "every device no other unit names" : "the devices it names",
+            unit.device_scope_count);
+        reserve_device_registers("IOMMU unit", unit.register_base, 0x1000);
+    }
+    if (info.rejected_structures + info.dropped_structures + info.dropped_scopes != 0)
+        Log::warning("acpi: DMAR: {} structure(s) rejected, {} beyond capacity, {} device scope(s) dropped",
+            info.rejected_structures, info.dropped_structures, info.dropped_scopes);
+    Iommu::initialize(info);
+}
+
 void start_interrupt_controller(const Core::Optional<ACPI::MadtInfo>& madt)
 {
     // The MADT's address, else the IA32_APIC_BASE MSR's (bits 12..51).
@@ -252,6 +286,7 @@ void initialize_platform(const Boot::BootInfo& boot_info)
     load_acpi_tables(boot_info);
     s_madt = read_madt();
     read_mcfg();
+    read_dmar();
     const auto& madt = s_madt;
     start_reference_clock();
     if (Time::timestamp_counter_frequency_hz() == 0)

@@ -1,5 +1,5 @@
 // libFuzzer target for the whole ACPI table chain the kernel runs at boot: RSDP, root table,
-// find() of the MADT, HPET, FADT, MCFG and SSDTs, each table's parser, and the DSDT's S5 sleep
+// find() of the MADT, HPET, FADT, MCFG, DMAR and SSDTs, each table's parser, and the DSDT's S5 sleep
 // type. Nothing may read out of bounds, overflow or VERIFY, and what comes back must keep the
 // promises the headers make.
 //
@@ -13,6 +13,7 @@
 // names, of the tables they list and of the DSDT each FADT names, before the parsers see them, so
 // the fuzzer spends its time on the layouts behind the checksums.
 
+#include <Kernel/ACPI/Dmar.h>
 #include <Kernel/ACPI/Fadt.h>
 #include <Kernel/ACPI/Hpet.h>
 #include <Kernel/ACPI/Madt.h>
@@ -229,6 +230,26 @@ uint64_t check_mcfg(Core::ReadonlyBytes table)
     return sum;
 }
 
+uint64_t check_dmar(Core::ReadonlyBytes table)
+{
+    auto dmar = parse_dmar(table);
+    if (dmar.is_error())
+        return static_cast<uint64_t>(dmar.error().code());
+    const DmarInfo& info = dmar.value();
+    uint64_t sum = info.host_address_width + info.rejected_structures + info.dropped_structures
+        + info.other_structures;
+    require(info.host_address_width >= 1);
+    for (const RemappingUnit& unit : info.units) {
+        require(unit.register_base != 0 && (unit.register_base & 0xFFF) == 0);
+        sum += unit.register_base + unit.device_scope_count;
+    }
+    for (const ReservedRegion& region : info.reserved_regions) {
+        require(region.base <= region.limit && (region.base & 0xFFF) == 0 && (region.limit & 0xFFF) == 0xFFF);
+        sum += region.limit - region.base;
+    }
+    return sum;
+}
+
 // A table find() returned: whole, checksummed and with the signature asked for.
 void check_found(Core::ReadonlyBytes table, const char* signature)
 {
@@ -275,7 +296,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     TableDirectory& directory = loaded_directory.value();
     uint64_t sum = directory.root_address + directory.dropped_entry_count + directory.trailing_byte_count;
 
-    const char* signatures[] = { "APIC", "HPET", "FACP", "MCFG", "SSDT" };
+    const char* signatures[] = { "APIC", "HPET", "FACP", "MCFG", "SSDT", "DMAR" };
     for (const char* signature : signatures) {
         for (size_t occurrence = 0; occurrence < 2; ++occurrence) {
             auto table = directory.find(signature, reader, occurrence);
@@ -296,6 +317,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
                 break;
             case 'M':
                 sum += check_mcfg(table.value());
+                break;
+            case 'D':
+                sum += check_dmar(table.value());
                 break;
             default:
                 sum += check_sleep_type(table.value());

@@ -1,7 +1,8 @@
-// Tests for the fixed-layout ACPI tables: FADT (short and long forms, X_ field preference), HPET
-// and MCFG. Field offsets are written out here from the specifications rather than taken from
+// Tests for the fixed-layout ACPI tables: FADT (short and long forms, X_ field preference), HPET,
+// MCFG and the DMAR. Field offsets are written out here from the specifications rather than taken from
 // the parsers, so a wrong offset in a parser shows up as a failing test.
 
+#include <Kernel/ACPI/Dmar.h>
 #include <Kernel/ACPI/Fadt.h>
 #include <Kernel/ACPI/Hpet.h>
 #include <Kernel/ACPI/Mcfg.h>
@@ -418,6 +419,194 @@ TEST(AcpiMcfg, bad_tables_are_rejected)
     FixedTable beyond = make_mcfg(1);
     beyond.declare_length(61);
     expect_error(Kernel::ACPI::parse_mcfg(beyond.view()), "Malformed");
+}
+
+// ---- DMAR (Intel VT-d Specification, chapter 8) -------------------------------------------------
+
+// One remapping structure: its 16-bit type and length, then zeros to be filled in.
+Bytes make_structure(std::uint16_t type, std::size_t length)
+{
+    Bytes structure(length, 0);
+    write_little_endian(structure, 0, type, 2);
+    write_little_endian(structure, 2, length, 2);
+    return structure;
+}
+
+// A DRHD (8.3): flags at 4, segment at 6, register base at 8, then `scope_count` 8-byte PCI
+// endpoint scopes (type 1, length 8).
+Bytes make_unit(
+    std::uint8_t flags, std::uint16_t segment, std::uint64_t register_base, std::size_t scope_count = 0)
+{
+    Bytes unit = make_structure(0, 16 + 8 * scope_count);
+    unit.at(4) = flags;
+    write_little_endian(unit, 6, segment, 2);
+    write_little_endian(unit, 8, register_base, 8);
+    for (std::size_t scope = 0; scope < scope_count; ++scope) {
+        unit.at(16 + 8 * scope) = 1; // an endpoint
+        unit.at(16 + 8 * scope + 1) = 8;
+        unit.at(16 + 8 * scope + 5) = 0; // start bus
+        unit.at(16 + 8 * scope + 6) = static_cast<std::uint8_t>(2 + scope); // device
+        unit.at(16 + 8 * scope + 7) = static_cast<std::uint8_t>(scope); // function
+    }
+    return unit;
+}
+
+// An RMRR (8.4): segment at 6, base at 8, limit (inclusive) at 16, one endpoint scope.
+Bytes make_region(std::uint16_t segment, std::uint64_t base, std::uint64_t limit)
+{
+    Bytes region = make_structure(1, 32);
+    write_little_endian(region, 6, segment, 2);
+    write_little_endian(region, 8, base, 8);
+    write_little_endian(region, 16, limit, 8);
+    region.at(24) = 1;
+    region.at(25) = 8;
+    return region;
+}
+
+// The 48-byte fixed part (host address width at 36, flags at 37), then the structures.
+FixedTable make_dmar(std::uint8_t width_minus_one, std::uint8_t flags, const std::vector<Bytes>& structures)
+{
+    std::size_t length = 48;
+    for (const Bytes& structure : structures)
+        length += structure.size();
+    FixedTable dmar("DMAR", length, 1);
+    dmar.set(36, width_minus_one, 1).set(37, flags, 1);
+    std::size_t offset = 48;
+    for (const Bytes& structure : structures) {
+        for (std::uint8_t byte : structure)
+            dmar.set(offset++, byte, 1);
+    }
+    return dmar;
+}
+
+TEST(AcpiDmar, units_and_regions_are_decoded)
+{
+    FixedTable dmar = make_dmar(38, 0b11,
+        { make_unit(0, 0, 0xFED9'1000, 2), make_region(0, 0x7B80'0000, 0x7B8F'FFFF),
+            make_structure(2, 8), // an ATSR: counted, not used
+            make_unit(1, 0, 0xFED9'0000) });
+    auto result = Kernel::ACPI::parse_dmar(dmar.view());
+    ASSERT_FALSE(result.is_error());
+    const Kernel::ACPI::DmarInfo& info = result.value();
+    EXPECT_EQ(info.host_address_width, 39);
+    EXPECT_TRUE(info.interrupt_remapping);
+    EXPECT_TRUE(info.x2apic_opt_out);
+    ASSERT_EQ(info.units.size(), 2u);
+    EXPECT_EQ(info.units[0].register_base, 0xFED9'1000u);
+    EXPECT_FALSE(info.units[0].includes_all_devices);
+    EXPECT_EQ(info.units[0].device_scope_count, 2u);
+    ASSERT_EQ(info.units[0].scopes.size(), 2u);
+    EXPECT_EQ(info.units[0].scopes[1].type, Kernel::ACPI::DeviceScope::endpoint);
+    EXPECT_EQ(info.units[0].scopes[1].path_length, 1);
+    EXPECT_EQ(info.units[0].scopes[1].path[0].device, 3);
+    EXPECT_EQ(info.units[0].scopes[1].path[0].function, 1);
+    ASSERT_EQ(info.reserved_regions[0].scopes.size(), 1u);
+    EXPECT_EQ(info.dropped_scopes, 0u);
+    EXPECT_EQ(info.units[1].register_base, 0xFED9'0000u);
+    EXPECT_TRUE(info.units[1].includes_all_devices);
+    EXPECT_EQ(info.units[1].device_scope_count, 0u);
+    ASSERT_EQ(info.reserved_regions.size(), 1u);
+    EXPECT_EQ(info.reserved_regions[0].base, 0x7B80'0000u);
+    EXPECT_EQ(info.reserved_regions[0].limit, 0x7B8F'FFFFu);
+    EXPECT_EQ(info.other_structures, 1u);
+    EXPECT_EQ(info.rejected_structures, 0u);
+    EXPECT_EQ(info.dropped_structures, 0u);
+}
+
+TEST(AcpiDmar, flags_clear_and_segments_are_read)
+{
+    auto result = Kernel::ACPI::parse_dmar(make_dmar(47, 0, { make_unit(1, 3, 0xF000'0000) }).view());
+    ASSERT_FALSE(result.is_error());
+    EXPECT_EQ(result.value().host_address_width, 48);
+    EXPECT_FALSE(result.value().interrupt_remapping);
+    EXPECT_FALSE(result.value().x2apic_opt_out);
+    ASSERT_EQ(result.value().units.size(), 1u);
+    EXPECT_EQ(result.value().units[0].segment_group, 3);
+}
+
+TEST(AcpiDmar, table_without_structures_has_no_units)
+{
+    auto result = Kernel::ACPI::parse_dmar(make_dmar(38, 0, {}).view());
+    ASSERT_FALSE(result.is_error());
+    EXPECT_TRUE(result.value().units.is_empty());
+    EXPECT_TRUE(result.value().reserved_regions.is_empty());
+}
+
+TEST(AcpiDmar, nonsense_structures_are_rejected_and_counted)
+{
+    Bytes scope_too_short = make_unit(0, 0, 0xFED9'2000, 2);
+    scope_too_short.at(16 + 1) = 5; // the first scope's length is under 6: counting stops there
+    FixedTable dmar = make_dmar(38, 0,
+        { make_unit(1, 0, 0), // no register base
+            make_unit(1, 0, 0xFED9'0010), // base not page aligned
+            make_structure(0, 12), // a DRHD too short for its fields
+            make_region(0, 0x8000'0000, 0x7FFF'FFFF), // limit below base
+            make_region(0, 0x8000'0000, 0x8000'0FFE), // limit + 1 not page aligned
+            make_region(0, 0x8000'0800, 0x8000'0FFF), // base not page aligned
+            make_structure(1, 20), // an RMRR too short for its fields
+            scope_too_short });
+    auto result = Kernel::ACPI::parse_dmar(dmar.view());
+    ASSERT_FALSE(result.is_error());
+    EXPECT_EQ(result.value().rejected_structures, 7u);
+    ASSERT_EQ(result.value().units.size(), 1u);
+    EXPECT_EQ(result.value().units[0].register_base, 0xFED9'2000u);
+    EXPECT_EQ(result.value().units[0].device_scope_count, 0u);
+    EXPECT_TRUE(result.value().reserved_regions.is_empty());
+}
+
+TEST(AcpiDmar, long_paths_and_scopes_beyond_capacity_are_dropped)
+{
+    Bytes unit = make_unit(1, 0, 0xFED9'0000, 33);
+    // The first scope: a path of 5 hops (16 bytes), more than the kernel follows.
+    Bytes long_path = make_structure(0, 16 + 16);
+    long_path.at(16) = 1;
+    long_path.at(17) = 16;
+    write_little_endian(long_path, 8, 0xFED9'1000, 8);
+    auto result = Kernel::ACPI::parse_dmar(make_dmar(38, 0, { unit, long_path }).view());
+    ASSERT_FALSE(result.is_error());
+    ASSERT_EQ(result.value().units.size(), 2u);
+    EXPECT_EQ(result.value().units[0].device_scope_count, 33u);
+    EXPECT_EQ(result.value().units[0].scopes.size(), 32u);
+    EXPECT_EQ(result.value().units[1].device_scope_count, 1u);
+    EXPECT_TRUE(result.value().units[1].scopes.is_empty());
+    EXPECT_EQ(result.value().dropped_scopes, 2u);
+}
+
+TEST(AcpiDmar, structures_beyond_capacity_are_counted)
+{
+    std::vector<Bytes> structures;
+    for (std::uint64_t index = 0; index < 10; ++index)
+        structures.push_back(make_unit(0, 0, 0xFED0'0000 + index * 0x1000));
+    for (std::uint64_t index = 0; index < 18; ++index)
+        structures.push_back(
+            make_region(0, 0x1000'0000 + index * 0x10'0000, 0x1000'0000 + index * 0x10'0000 + 0xFFFF));
+    auto result = Kernel::ACPI::parse_dmar(make_dmar(38, 0, structures).view());
+    ASSERT_FALSE(result.is_error());
+    EXPECT_EQ(result.value().units.size(), 8u);
+    EXPECT_EQ(result.value().units[7].register_base, 0xFED0'7000u);
+    EXPECT_EQ(result.value().reserved_regions.size(), 16u);
+    EXPECT_EQ(result.value().dropped_structures, 4u);
+}
+
+TEST(AcpiDmar, bad_tables_are_rejected)
+{
+    expect_error(Kernel::ACPI::parse_dmar(FixedTable("DMAR", 47, 1).view()), "Malformed");
+    expect_error(Kernel::ACPI::parse_dmar(FixedTable("DMAX", 48, 1).view()), "WrongType");
+    FixedTable beyond = make_dmar(38, 0, { make_unit(1, 0, 0xFED9'0000) });
+    beyond.declare_length(48 + 17);
+    expect_error(Kernel::ACPI::parse_dmar(beyond.view()), "Malformed");
+    // A structure shorter than its own header: the walk cannot step over it.
+    Bytes too_short = make_structure(2, 8);
+    write_little_endian(too_short, 2, 3, 2);
+    expect_error(Kernel::ACPI::parse_dmar(make_dmar(38, 0, { too_short }).view()), "Malformed");
+    // A structure whose length runs past the table.
+    Bytes overlong = make_unit(1, 0, 0xFED9'0000);
+    write_little_endian(overlong, 2, 24, 2);
+    expect_error(Kernel::ACPI::parse_dmar(make_dmar(38, 0, { overlong }).view()), "Malformed");
+    // Two stray bytes after the last structure.
+    expect_error(
+        Kernel::ACPI::parse_dmar(make_dmar(38, 0, { make_unit(1, 0, 0xFED9'0000), Bytes(2, 0) }).view()),
+        "Malformed");
 }
 
 } // namespace
