@@ -46,6 +46,14 @@ struct InterruptMessage {
 };
 static_assert(sizeof(InterruptMessage) == 16, "InterruptMessage is part of the ABI");
 
+// pci_device_create's `address`: segment in bits 31..16, bus in 15..8, device in 7..3,
+// function in 2..0; the bits above 31 are zero.
+constexpr uint64_t pci_device_address(uint16_t segment, uint8_t bus, uint8_t device, uint8_t function)
+{
+    return (uint64_t { segment } << 16) | (uint64_t { bus } << 8) | (uint64_t(device & 31u) << 3)
+        | uint64_t(function & 7u);
+}
+
 // The I/O port space: ports 0 to 0xFFFF.
 inline constexpr uint64_t io_port_count = 0x10000;
 

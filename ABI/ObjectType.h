@@ -35,6 +35,9 @@ enum class ObjectType : uint32_t {
     // The authority over the machine as a whole: power off, reboot, the kernel log and
     // memory totals (ABI/System.h). Process 1 alone starts with it.
     SystemControl = 14,
+    // One PCI function as a DMA master: the DMA memory made for it (pci_device_create_dma)
+    // is all its DMA may reach when the machine has an IOMMU (docs/devices.md#dma).
+    PciDevice = 15,
     Count,
 };
 
@@ -71,6 +74,8 @@ constexpr const char* object_type_name(ObjectType type)
         return "SerialConsole";
     case ObjectType::SystemControl:
         return "SystemControl";
+    case ObjectType::PciDevice:
+        return "PciDevice";
     case ObjectType::Count:
         break;
     }

@@ -322,10 +322,25 @@ enum class Syscall : uint64_t {
     // with a vector of its own and no line, for a device's MSI or MSI-X; writes the
     // address and data the device must write to raise it. Needs Manage on an
     // InterruptRange covering every line the I/O APICs serve, as process 1's does (vectors
-    // are the machine's, not a line's: a driver given a narrowed range cannot take them). Returns an Interrupt handle with
+    // are the machine's, not a line's: a driver given a narrowed range cannot take them). Returns an
+    // Interrupt handle with
     // Wait, Signal, Duplicate and Transfer. -OutOfRange (a narrowed range), -Busy (no free
     // vector), -OutOfMemory, -BadAddress.
     InterruptCreateMessage = 67,
+    // pci_device_create(interrupt_range, address): a PciDevice for the PCI function at
+    // `address` (ABI::pci_device_address: segment, bus, device, function). Needs Manage on
+    // an InterruptRange covering every I/O APIC line (the device authority, as for 67).
+    // With an IOMMU that translates the function, its domain is made (or shared with the
+    // function's other PciDevices) and the function can reach only the DMA memory made for
+    // it. Returns a handle with Map, Duplicate, Transfer. -InvalidArgument (address),
+    // -OutOfRange (a narrowed range), -OutOfMemory, -Busy (no domain id left).
+    PciDeviceCreate = 68,
+    // pci_device_create_dma(pci_device, size, uint64_t* physical_base): as 66, but the
+    // memory is also mapped in the device's IOMMU domain, at its physical address, until
+    // the memory object goes. Needs Map on the PciDevice. Returns a handle with Read, Write,
+    // Map, Duplicate, Transfer. -InvalidArgument (size), -OutOfRange (over 4 MiB),
+    // -OutOfMemory, -BadAddress.
+    PciDeviceCreateDma = 69,
 };
 
 // The most bytes one serial_console_write sends (the kernel log waits for them).

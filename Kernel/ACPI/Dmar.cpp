@@ -66,7 +66,7 @@ Result<DmarInfo> parse_dmar(ReadonlyBytes table)
 {
     table = TRY(Detail::checked_table(table, "DMAR"_sv, structures_offset));
     DmarInfo info;
-    info.host_address_width = static_cast<Core::u8>(table[host_address_width_offset] + 1);
+    info.host_address_width = static_cast<u16>(table[host_address_width_offset] + 1);
     info.interrupt_remapping = (table[flags_offset] & 1) != 0;
     info.x2apic_opt_out = (table[flags_offset] & 2) != 0;
     for (usize offset = structures_offset; offset < table.size();) {

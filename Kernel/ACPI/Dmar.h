@@ -61,8 +61,9 @@ struct ReservedRegion {
 };
 
 struct DmarInfo {
-    // The widest physical address DMA can reach: HAW + 1 bits.
-    Core::u8 host_address_width { 0 };
+    // The widest physical address DMA can reach: HAW + 1 bits (1 to 256 as the byte allows;
+    // firmware is not trusted to keep it at most 64).
+    Core::u16 host_address_width { 0 };
     bool interrupt_remapping { false }; // the platform supports it (flags bit 0)
     bool x2apic_opt_out { false }; // firmware asks not to use x2APIC with remapping (bit 1)
     Core::StaticVector<RemappingUnit, 8> units;

@@ -428,8 +428,12 @@ Domain::~Domain()
     Unit& unit = s_units[m_unit_index];
     {
         Locking::SpinlockLocker locker(s_lock);
+        // The entry may already be a newer domain's: one made for the function while this
+        // one was dying (its count at zero, not yet out of the registry). That one stays.
         u64* entry = context_entry(unit, m_function);
-        if (entry) {
+        bool still_ours = entry && (entry[0] & TranslationTable::address_mask) == m_table.root()
+            && ((entry[1] >> 8) & 0xFFFF) == m_id;
+        if (still_ours) {
             entry[0] = 0;
             entry[1] = 0;
             s_frames.publish(entry, 2);

@@ -1,6 +1,7 @@
 #include <ABI/Memory.h>
 #include <Core/Assertions.h>
 #include <Core/NoThrow.h>
+#include <Kernel/Iommu/Iommu.h>
 #include <Kernel/Memory/Heap.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Memory/MemoryObject.h>
@@ -129,10 +130,29 @@ Core::Result<Core::RefPtr<MemoryObject>> MemoryObject::create_contiguous(Core::u
     return reference;
 }
 
+MemoryObject::MemoryObject(Kind kind, Core::u64 size, Core::u64* frames)
+    : m_kind(kind)
+    , m_size(size)
+    , m_frames(frames)
+{
+}
+
+Core::Result<void> MemoryObject::map_for_device(Core::RefPtr<Iommu::Domain> domain)
+{
+    if (m_contiguous_order < 0 || m_dma_domain || !domain)
+        return Core::ErrorCode::InvalidArgument;
+    TRY(domain->map(m_frames[0], m_size, true));
+    m_dma_domain = Core::move(domain);
+    return {};
+}
+
 MemoryObject::~MemoryObject()
 {
     if (!m_frames)
         return;
+    // The device must lose its way to the frames before anyone else can get them.
+    if (m_dma_domain)
+        m_dma_domain->unmap(m_frames[0], m_size);
     if (m_contiguous_order >= 0) {
         // The whole block goes back at once (frames[0] is its first); until then every
         // frame in it was this object's.

@@ -38,6 +38,10 @@
 #include <Kernel/Arch/x86_64/PageTableEntry.h>
 #include <Kernel/Objects/KernelObject.h>
 
+namespace Kernel::Iommu {
+class Domain;
+}
+
 namespace Kernel::Memory {
 
 class MemoryObject final : public Objects::TypedKernelObject<ABI::ObjectType::MemoryObject> {
@@ -78,6 +82,13 @@ public:
     // object, unused, until the object goes.
     [[nodiscard]] static Core::Result<Core::RefPtr<MemoryObject>> create_contiguous(Core::u64 size);
     static constexpr Core::u64 maximum_contiguous_size = 4ull << 20;
+
+    // Makes this contiguous object reachable, readable and writable, by the device whose
+    // IOMMU domain `domain` is, at its physical addresses, until the object is destroyed;
+    // the destructor unmaps it (and the IOMMU forgets it) before its frames are freed. Once
+    // per object: InvalidArgument for an object that is not contiguous or already mapped
+    // for a device; the domain's mapping errors (OutOfMemory).
+    [[nodiscard]] Core::Result<void> map_for_device(Core::RefPtr<Iommu::Domain> domain);
 
     ~MemoryObject() override;
 
@@ -128,12 +139,8 @@ private:
 
     static constexpr Core::u64 page_bytes = 4096;
 
-    MemoryObject(Kind kind, Core::u64 size, Core::u64* frames)
-        : m_kind(kind)
-        , m_size(size)
-        , m_frames(frames)
-    {
-    }
+    // Out of line: its members include a reference to an Iommu::Domain, complete only there.
+    MemoryObject(Kind kind, Core::u64 size, Core::u64* frames);
 
     // The frame that holds page `page_index` as this object sees it: its own, or (for a
     // child without its own) the parent chain's; 0 for a page nobody has (reads as zero).
@@ -154,6 +161,8 @@ private:
     // A contiguous object's buddy block order (its frames are freed as that one block);
     // -1 for every other object.
     int m_contiguous_order { -1 };
+    // The IOMMU domain this contiguous object is mapped in (map_for_device), if any.
+    Core::RefPtr<Iommu::Domain> m_dma_domain;
     Core::u64 m_physical_base { 0 };
     Arch::CacheMode m_cache { Arch::CacheMode::WriteBack };
 };

@@ -106,5 +106,7 @@ CallResult resource_narrow(const Arguments&);
 CallResult memory_object_create_physical(const Arguments&);
 CallResult memory_object_create_dma(const Arguments&);
 CallResult interrupt_create_message(const Arguments&);
+CallResult pci_device_create(const Arguments&);
+CallResult pci_device_create_dma(const Arguments&);
 
 } // namespace Kernel::Syscalls

@@ -1,5 +1,5 @@
-// interrupt_create, interrupt_ack, ioport_read, ioport_write, resource_narrow: the device
-// resource calls (docs/devices.md).
+// interrupt_create, interrupt_ack, ioport_read, ioport_write, resource_narrow, the DMA
+// memory and PCI device calls: the device resource calls (docs/devices.md).
 
 #include <ABI/Devices.h>
 #include <ABI/Memory.h>
@@ -9,6 +9,7 @@
 #include <Kernel/Devices/IoPortRange.h>
 #include <Kernel/Devices/KernelDeviceMemory.h>
 #include <Kernel/Devices/MmioRange.h>
+#include <Kernel/Devices/PciDevice.h>
 #include <Kernel/Memory/MemoryObject.h>
 #include <Kernel/Memory/UserCopy.h>
 #include <Kernel/Platform/Platform.h>
@@ -214,6 +215,43 @@ CallResult memory_object_create_dma(const Arguments& arguments)
     auto range = TRY(lookup_handle<Devices::MmioRange>(arguments.first(), ABI::Right::Map));
     auto memory = TRY(Memory::MemoryObject::create_contiguous(size));
     Core::u64 physical_base = memory->physical_base().value();
+    TRY(Memory::copy_to_user(user_physical_base, &physical_base, sizeof(physical_base)));
+    Tasks::Process* process = TRY(calling_process());
+    return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(memory),
+        ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Duplicate
+            | ABI::Right::Transfer));
+}
+
+CallResult pci_device_create(const Arguments& arguments)
+{
+    Core::u64 address = arguments.second();
+    if (address > 0xFFFF'FFFF)
+        return Core::ErrorCode::InvalidArgument;
+    Iommu::PciAddress function { static_cast<Core::u16>(address >> 16), static_cast<Core::u8>(address >> 8),
+        static_cast<Core::u8>((address >> 3) & 31), static_cast<Core::u8>(address & 7) };
+    Tasks::Process* process = TRY(calling_process());
+    auto range = TRY(lookup_handle<Devices::InterruptRange>(arguments.first(), ABI::Right::Manage));
+    // The device authority: every line the I/O APICs serve, as interrupt_create_message.
+    if (!range->range().contains(0, Arch::io_apic_gsi_end()))
+        return Core::ErrorCode::OutOfRange;
+    auto device = TRY(Devices::PciDevice::create(function));
+    return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(device),
+        ABI::Right::Map | ABI::Right::Duplicate | ABI::Right::Transfer));
+}
+
+CallResult pci_device_create_dma(const Arguments& arguments)
+{
+    Core::u64 size = arguments.second();
+    Core::u64 user_physical_base = arguments.third();
+    if (size == 0 || size % ABI::memory_page_size != 0)
+        return Core::ErrorCode::InvalidArgument;
+    if (!Memory::is_user_range(user_physical_base, sizeof(Core::u64)))
+        return Core::ErrorCode::BadAddress;
+    auto device = TRY(lookup_handle<Devices::PciDevice>(arguments.first(), ABI::Right::Map));
+    auto memory = TRY(device->create_dma_memory(size));
+    Core::u64 physical_base = memory->physical_base().value();
+    // Written before the handle exists: a bad pointer leaves nothing behind (the memory,
+    // and its mapping in the device's domain, go with the last reference).
     TRY(Memory::copy_to_user(user_physical_base, &physical_base, sizeof(physical_base)));
     Tasks::Process* process = TRY(calling_process());
     return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(memory),

@@ -183,6 +183,10 @@ Handler handler_for(Core::u64 number)
         return memory_object_create_dma;
     case ABI::Syscall::InterruptCreateMessage:
         return interrupt_create_message;
+    case ABI::Syscall::PciDeviceCreate:
+        return pci_device_create;
+    case ABI::Syscall::PciDeviceCreateDma:
+        return pci_device_create_dma;
     }
     return nullptr;
 }

@@ -51,8 +51,8 @@ class TestFailure(Exception):
 
 
 class Session:
-    def __init__(self, iso, log_path, monitor_path=None, disks=None, machine="q35"):
-        command = qemu_runner.qemu_command(iso, uefi=False, smp=2, memory="256M", machine=machine)
+    def __init__(self, iso, log_path, monitor_path=None, disks=None, machine="q35", iommu=False):
+        command = qemu_runner.qemu_command(iso, uefi=False, smp=2, memory="256M", machine=machine, iommu=iommu)
         command += qemu_runner.disk_arguments(disks)
         self.monitor = None
         if monitor_path:
@@ -430,6 +430,35 @@ def disks(session):
     expect_lines(session, "/tests/block-check vda", ["block-check: vda passed"])
 
 
+def disks_behind_the_iommu(session):
+    # The same three controllers behind an Intel IOMMU: each driver's DMA memory is mapped in
+    # its device's domain and nothing else is, and that is enough for every driver.
+    if not re.search(r"iommu: unit at 0x[0-9a-f]+ translates", session.output):
+        raise TestFailure("the kernel did not turn the IOMMU on")
+    devices = session.run("lsblk")
+    for name, driver in (("vda", "virtio-blk"), ("sda", "ahci"), ("nvme0n1", "nvme")):
+        if not re.search(rf"^{name}\s+1M 0  disk {driver}$", devices, re.M):
+            raise TestFailure(f"lsblk: no 1M {driver} disk {name} in {devices!r}")
+    for name, kind in (("vda", "virtio"), ("sda", "ahci"), ("nvme0n1", "nvme")):
+        expect_lines(session, f"/tests/block-check {name}", [f"block-check: {name} passed"])
+        with open(session.disk_paths[kind], "rb") as image:
+            contents = image.read()
+        if contents[100 * 512:108 * 512] != guest_pattern(100, 8):
+            raise TestFailure(f"the {kind} image does not hold what block-check wrote")
+    # A restarted driver gets the function's domain anew (the old one goes with the old
+    # driver's memory) and serves again.
+    driver = re.search(r"^\s*(\d+) \S+\s+\d+ nvme0n1\s*$", session.run("ps"), re.M)
+    if not driver:
+        raise TestFailure("ps: no process nvme0n1 (the NVMe driver)")
+    before_kill = len(session.output)
+    session.run(f"kill {driver.group(1)}")
+    session.wait_for(r"devices: nvme0n1: started /bin/nvme", 20, before_kill)
+    session.run("sleep 1")
+    expect_lines(session, "/tests/block-check nvme0n1", ["block-check: nvme0n1 passed"])
+    if "iommu: blocked" in session.output:
+        raise TestFailure("a driver's device was blocked by the IOMMU")
+
+
 def legacy_pci(session):
     # QEMU's older "pc" machine (i440FX) has no MCFG: the device manager falls back to the
     # configuration ports.
@@ -452,7 +481,7 @@ def legacy_pci(session):
 
 
 SCENARIOS = {"language": language, "supervision": supervision, "shutdown": shutdown, "screen": screen,
-             "disks": disks, "legacy-pci": legacy_pci}
+             "disks": disks, "disks-iommu": disks_behind_the_iommu, "legacy-pci": legacy_pci}
 
 
 def main():
@@ -465,7 +494,7 @@ def main():
     monitor_directory = tempfile.mkdtemp(prefix="raeenos-monitor-") if arguments.scenario == "screen" else None
     monitor_path = os.path.join(monitor_directory, "monitor.sock") if monitor_directory else None
     disk_images = []
-    if arguments.scenario == "disks":
+    if arguments.scenario in ("disks", "disks-iommu"):
         # Small raw images, one per kind of controller.
         disk_directory = tempfile.mkdtemp(prefix="raeenos-disks-")
         for kind in qemu_runner.DISK_KINDS:
@@ -474,7 +503,8 @@ def main():
                 disk.write(host_pattern(2048))
             disk_images.append(f"{image}:{kind}")
     machine = "pc" if arguments.scenario == "legacy-pci" else "q35"
-    session = Session(arguments.iso, arguments.log, monitor_path, disk_images, machine)
+    session = Session(arguments.iso, arguments.log, monitor_path, disk_images, machine,
+                      iommu=arguments.scenario == "disks-iommu")
     session.disk_paths = {disk.rpartition(":")[2]: disk.rpartition(":")[0] for disk in disk_images}
     try:
         session.wait_for(r"^raeen:/\$ ", 60)

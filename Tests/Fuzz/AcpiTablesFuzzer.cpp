@@ -238,7 +238,7 @@ uint64_t check_dmar(Core::ReadonlyBytes table)
     const DmarInfo& info = dmar.value();
     uint64_t sum = info.host_address_width + info.rejected_structures + info.dropped_structures
         + info.other_structures;
-    require(info.host_address_width >= 1);
+    require(info.host_address_width >= 1 && info.host_address_width <= 256);
     for (const RemappingUnit& unit : info.units) {
         require(unit.register_base != 0 && (unit.register_base & 0xFFF) == 0);
         sum += unit.register_base + unit.device_scope_count;

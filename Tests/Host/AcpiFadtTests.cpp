@@ -524,6 +524,13 @@ TEST(AcpiDmar, flags_clear_and_segments_are_read)
     EXPECT_EQ(result.value().units[0].segment_group, 3);
 }
 
+TEST(AcpiDmar, the_widest_address_width_does_not_wrap)
+{
+    auto result = Kernel::ACPI::parse_dmar(make_dmar(255, 0, {}).view());
+    ASSERT_FALSE(result.is_error());
+    EXPECT_EQ(result.value().host_address_width, 256);
+}
+
 TEST(AcpiDmar, table_without_structures_has_no_units)
 {
     auto result = Kernel::ACPI::parse_dmar(make_dmar(38, 0, {}).view());

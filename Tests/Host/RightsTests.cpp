@@ -144,7 +144,8 @@ TEST(ObjectTypes, NumbersAreTheAbiAndNamesAreDistinct)
     EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::Port), 12u);
     EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::SerialConsole), 13u);
     EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::SystemControl), 14u);
-    EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::Count), 15u);
+    EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::PciDevice), 15u);
+    EXPECT_EQ(static_cast<uint32_t>(ABI::ObjectType::Count), 16u);
 
     std::set<std::string> names;
     for (uint32_t number = 1; number < static_cast<uint32_t>(ABI::ObjectType::Count); ++number) {

@@ -65,6 +65,7 @@ enum class HandleRole : uint32_t {
     MouseOutput = 33, // the PS/2 driver's end of the mouse channel (Userland/Services/Input)
     MouseInput = 34, // a reader's end of it (shared: the channel drops what nobody reads)
     DriverHealth = 35, // a driver's end of the device manager's health checks
+    DevicePci = 36, // a driver's: its function as a DMA master (a PciDevice), for DMA memory
 };
 
 // LaunchHandle flags.

@@ -500,6 +500,17 @@ inline int64_t interrupt_create_message(uint32_t interrupt_range, ABI::Interrupt
         ABI::Syscall::InterruptCreateMessage, interrupt_range, reinterpret_cast<uint64_t>(message));
 }
 
+inline int64_t pci_device_create(uint32_t interrupt_range, uint64_t address)
+{
+    return system_call(ABI::Syscall::PciDeviceCreate, interrupt_range, address);
+}
+
+inline int64_t pci_device_create_dma(uint32_t pci_device, uint64_t size, uint64_t* physical_base)
+{
+    return system_call(
+        ABI::Syscall::PciDeviceCreateDma, pci_device, size, reinterpret_cast<uint64_t>(physical_base));
+}
+
 // The PCI configuration windows (up to `capacity`); returns how many there are.
 inline int64_t system_pci_segments(uint32_t system, ABI::PciSegment* buffer, uint64_t capacity)
 {

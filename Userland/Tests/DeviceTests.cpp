@@ -520,5 +520,55 @@ extern "C" int64_t main(uint64_t spare_device_memory, uint64_t self_value, const
             && System::memory_object_create_dma(above_ram, ABI::memory_page_size, nullptr)
                 == failure(ErrorCode::BadAddress)))
         return checks.failed_check();
+
+    // ---- PCI devices -----------------------------------------------------------------
+    // q35's SMBus controller (00:1f.3) as a DMA master, made with the device authority; its
+    // DMA memory is contiguous RAM like the above (with an IOMMU, also mapped for it).
+    uint64_t smbus = ABI::pci_device_address(0, 0, 0x1F, 3);
+    int64_t pci_device = System::pci_device_create(all_lines, smbus);
+    if (!checks.expect(pci_device > 0
+            && (System::handle_info(static_cast<uint32_t>(pci_device)) & 0xFFFFFFFF)
+                == raw(ABI::Right::Map | ABI::Right::Duplicate | ABI::Right::Transfer)))
+        return checks.failed_check();
+    uint64_t device_dma_base = 0;
+    int64_t device_dma = System::pci_device_create_dma(
+        static_cast<uint32_t>(pci_device), 2 * ABI::memory_page_size, &device_dma_base);
+    if (!checks.expect(
+            device_dma > 0 && device_dma_base != 0 && device_dma_base % ABI::memory_page_size == 0))
+        return checks.failed_check();
+    int64_t device_dma_mapped = System::vm_map(
+        self, static_cast<uint32_t>(device_dma), 0, 2 * ABI::memory_page_size, ABI::vm_read | ABI::vm_write);
+    if (!checks.expect(
+            device_dma_mapped > 0 && reinterpret_cast<volatile uint8_t*>(device_dma_mapped)[4095] == 0))
+        return checks.failed_check();
+    // Refused: a narrowed range, no Manage, the wrong type, an address past 32 bits.
+    if (!checks.expect(System::pci_device_create(rtc_lines, smbus) == failure(ErrorCode::OutOfRange)
+            && System::pci_device_create(static_cast<uint32_t>(no_manage), smbus)
+                == failure(ErrorCode::AccessDenied)
+            && System::pci_device_create(all_ports, smbus) == failure(ErrorCode::WrongType)
+            && System::pci_device_create(all_lines, 1ull << 32) == failure(ErrorCode::InvalidArgument)))
+        return checks.failed_check();
+    // DMA memory refused: sizes, a bad pointer, not a PciDevice, one without Map.
+    int64_t no_map = System::handle_duplicate(static_cast<uint32_t>(pci_device), raw(ABI::Right::Transfer));
+    if (!checks.expect(no_map > 0
+            && System::pci_device_create_dma(static_cast<uint32_t>(pci_device), 0, &other_base)
+                == failure(ErrorCode::InvalidArgument)
+            && System::pci_device_create_dma(static_cast<uint32_t>(pci_device), 8ull << 20, &other_base)
+                == failure(ErrorCode::OutOfRange)
+            && System::pci_device_create_dma(
+                   static_cast<uint32_t>(pci_device), ABI::memory_page_size, nullptr)
+                == failure(ErrorCode::BadAddress)
+            && System::pci_device_create_dma(above_ram, ABI::memory_page_size, &other_base)
+                == failure(ErrorCode::WrongType)
+            && System::pci_device_create_dma(
+                   static_cast<uint32_t>(no_map), ABI::memory_page_size, &other_base)
+                == failure(ErrorCode::AccessDenied)))
+        return checks.failed_check();
+    // The device goes before its memory: the memory stays usable.
+    if (!checks.expect(System::handle_close(static_cast<uint32_t>(no_map)) == 0
+            && System::handle_close(static_cast<uint32_t>(pci_device)) == 0
+            && System::memory_object_read(static_cast<uint32_t>(device_dma), 0, &read_back, 1) == 0
+            && System::handle_close(static_cast<uint32_t>(device_dma)) == 0))
+        return checks.failed_check();
     return 0;
 }

@@ -83,14 +83,12 @@ volatile uint8_t* map_window(const Device& device, uint8_t register_index, uint6
 
 uint8_t* allocate_dma(const Device& device, uint64_t size, uint64_t& physical)
 {
-    const LibC::StartupHandle* authority = nullptr;
-    for (uint8_t index = 0; index < 6 && !authority; ++index) {
-        if (device.function.bars[index].present)
-            authority = window_range(index);
-    }
-    if (!authority)
+    const LibC::StartupHandle* pci_device = LibC::startup_handle(LibC::HandleRole::DevicePci);
+    if (!pci_device) {
+        log(device, "started without its PCI device: no DMA memory");
         return nullptr;
-    int64_t memory = System::memory_object_create_dma(authority->handle, size, &physical);
+    }
+    int64_t memory = System::pci_device_create_dma(pci_device->handle, size, &physical);
     if (memory < 0)
         return nullptr;
     int64_t address = System::vm_map(

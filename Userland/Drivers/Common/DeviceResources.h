@@ -28,8 +28,8 @@ bool open_device(const char* driver, int argc, char** argv, Device& device);
 volatile uint8_t* map_window(const Device& device, uint8_t register_index, uint64_t size);
 
 // `size` bytes (whole pages) of zeroed, physically contiguous memory mapped here, and its
-// physical address in `physical`; null when there is none. Asked for with one of the
-// device's windows: the kernel gives DMA memory only to drivers.
+// physical address in `physical`; null when there is none. Made for the device's PciDevice
+// (DevicePci): with an IOMMU, such memory is all the device can reach by DMA.
 uint8_t* allocate_dma(const Device& device, uint64_t size, uint64_t& physical);
 
 // Logs "NAME: " and the formatted message to the kernel log.

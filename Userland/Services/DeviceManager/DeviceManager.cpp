@@ -500,6 +500,19 @@ void start_driver(DriverInstance& instance, uint64_t now)
     ok = ok
         && add(instance.interrupt, ABI::Right::Wait | ABI::Right::Signal | ABI::Right::Transfer,
             LibC::HandleRole::DeviceInterrupt);
+    // The function as a DMA master: the driver's DMA memory is made through it, and with an
+    // IOMMU that memory is all the device can reach. A new one each start; the function's
+    // domain lives on while the old driver's memory does.
+    uint16_t segment = s_ecam.range ? s_ecam.segment : 0;
+    int64_t pci_device = ok
+        ? System::pci_device_create(s_device_interrupts,
+            ABI::pci_device_address(segment, instance.bus, instance.device, instance.function))
+        : -1;
+    ok = ok && pci_device > 0
+        && add(static_cast<uint32_t>(pci_device), ABI::Right::Map | ABI::Right::Transfer,
+            LibC::HandleRole::DevicePci);
+    if (pci_device > 0)
+        (void)System::handle_close(static_cast<uint32_t>(pci_device));
     for (uint32_t index = 0; ok && index < 6; ++index) {
         if (instance.windows[index])
             ok = add(instance.windows[index],
