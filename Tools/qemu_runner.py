@@ -2,7 +2,7 @@
 """Runs RaeenOS in QEMU, interactively or as a test with a hard timeout.
 
   qemu_runner.py run   --iso ISO [--uefi] [--smp N] [--mem SIZE] [--gui] [--debug --kernel ELF]
-                       [--disk IMAGE[:virtio|ahci|nvme]]... [--iommu] [--device QEMU-DEVICE]...
+                       [--disk IMAGE[:virtio|ahci|nvme]]... [--iommu[=OPTIONS]] [--device QEMU-DEVICE]...
   qemu_runner.py boot  (--iso ISO | --kernel ELF [--cmdline TEXT]) [--uefi] [--timeout S]
                        [--log FILE] [--until REGEX] [--expect REGEX]... [--expect-exit KIND]
   qemu_runner.py check-log --log FILE --test SUITE.NAME
@@ -45,10 +45,12 @@ def ovmf_arguments():
 def qemu_command(iso, uefi, smp, memory, display="none", debug=False, test_device=False, icount=None,
                  machine="q35", iommu=False, devices=None):
     command = ["qemu-system-x86_64", "-machine", machine, "-cpu", "max", "-smp", str(smp), "-m", memory]
-    if iommu:
-        # Intel VT-d with 39-bit DMA addresses (docs/devices.md#dma). It goes before every
+    if iommu is not None and iommu is not False:
+        # Intel VT-d (docs/devices.md#dma), by default with 39-bit DMA addresses; `iommu` may
+        # be a string of its options ("aw-bits=48,caching-mode=on"). It goes before every
         # other device, so that all of them sit behind it.
-        command += ["-device", "intel-iommu"]
+        options = iommu if isinstance(iommu, str) and iommu else ""
+        command += ["-device", "intel-iommu" + ("," + options if options else "")]
     command += [
         "-cdrom", iso, "-boot", "d", "-serial", "stdio", "-monitor", "none", "-no-reboot",
         "-display", display,
@@ -254,7 +256,8 @@ def main():
         subparser.add_argument("--uefi", action="store_true", help="boot with OVMF instead of SeaBIOS")
         subparser.add_argument("--smp", type=int, default=1)
         subparser.add_argument("--mem", default="256M")
-        subparser.add_argument("--iommu", action="store_true", help="put the devices behind an Intel VT-d IOMMU")
+        subparser.add_argument("--iommu", nargs="?", const="", default=None, metavar="OPTIONS",
+                               help="put the devices behind an Intel VT-d IOMMU (with QEMU's options for it)")
         subparser.add_argument("--device", action="append", metavar="QEMU-DEVICE",
                                help="add a QEMU device, e.g. edu (repeatable)")
 

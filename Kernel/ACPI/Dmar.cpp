@@ -85,6 +85,7 @@ Result<DmarInfo> parse_dmar(ReadonlyBytes table)
             }
             RemappingUnit unit;
             unit.includes_all_devices = (structure[4] & 1) != 0;
+            unit.register_size = u64 { 4096 } << (structure[5] & 0xF);
             unit.segment_group = read_little_endian<u16>(structure, 6);
             unit.register_base = read_little_endian<u64>(structure, 8);
             unit.device_scope_count

@@ -40,6 +40,9 @@ struct DeviceScope {
 struct RemappingUnit {
     // Physical address of its register set: 4 KiB aligned, not zero.
     Core::u64 register_base { 0 };
+    // How many bytes its register set spans: 4 KiB times 2^N, N from the size field
+    // (VT-d 3.0 and later; 0, one page, in older tables).
+    Core::u64 register_size { 4096 };
     Core::u16 segment_group { 0 };
     // It translates for every PCI device of its segment the other units' scopes do not name
     // (INCLUDE_PCI_ALL); otherwise only for the devices its scope lists.

@@ -12,7 +12,8 @@ Core::Result<Core::RefPtr<PciDevice>> PciDevice::create(Iommu::PciAddress functi
         if (found.is_error() && found.error().code() != Core::ErrorCode::NotSupported)
             return found.error();
         if (found.is_error())
-            Log::warning("iommu: no unit translates {:02x}:{:02x}.{}: its DMA is not confined", function.bus,
+            LOG_RATELIMITED(Log::Level::Warning, 5, 10'000,
+                "iommu: no unit translates {:02x}:{:02x}.{}: its DMA is not confined", function.bus,
                 function.device, function.function);
         if (!found.is_error())
             domain = found.release_value();

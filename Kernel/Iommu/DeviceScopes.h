@@ -49,6 +49,11 @@ public:
 [[nodiscard]] bool scope_names_function(
     const ACPI::DeviceScope& scope, Core::u16 segment, PciAddress function, BridgeBuses& bridges);
 
+// The function an endpoint scope (of a unit or region in `segment`) names, its path followed
+// through bridges; nothing for other scope types or a path through something not a bridge.
+[[nodiscard]] Core::Optional<PciAddress> resolve_endpoint(
+    const ACPI::DeviceScope& scope, Core::u16 segment, BridgeBuses& bridges);
+
 // The index in `units` of the unit that translates `function`; nothing when none does.
 [[nodiscard]] Core::Optional<Core::usize> unit_for_function(
     Core::Span<const ACPI::RemappingUnit> units, PciAddress function, BridgeBuses& bridges);

@@ -24,9 +24,15 @@ constexpr usize root_table_address_register = 0x20;
 constexpr usize context_command_register = 0x28;
 constexpr usize fault_status_register = 0x34;
 constexpr usize fault_event_control_register = 0x38;
+constexpr usize protected_memory_enable_register = 0x64;
 
 constexpr u32 translation_enable = 1u << 31; // TE / TES
 constexpr u32 set_root_table_pointer = 1u << 30; // SRTP / RTPS
+constexpr u32 write_buffer_flush = 1u << 27; // WBF / WBFS
+constexpr u32 queued_invalidation_enable = 1u << 26; // QIE / QIES
+constexpr u32 interrupt_remapping_enable = 1u << 25; // IRE / IRES
+constexpr u32 enable_protected_memory = 1u << 31; // PMEN.EPM
+constexpr u32 protected_region_status = 1u << 0; // PMEN.PRS
 // The status bits that stay set across commands (VT-d 11.4.4: mask for read-modify-write):
 // everything but the one-shot ones (SRTP, SFL, WBF, SIRTP).
 constexpr u32 persistent_status_bits = 0x96FF'FFFF;
@@ -46,7 +52,14 @@ constexpr u64 fault_recorded = 1ull << 63; // F in a fault recording register's 
 constexpr u32 command_spin_limit = 10'000'000;
 
 constexpr usize maximum_units = 8;
-constexpr usize maximum_domains = 64;
+constexpr usize maximum_domains = 256;
+// The most of a unit's register set mapped (its DRHD may declare up to 128 MiB).
+constexpr u64 maximum_register_bytes = 64 * 1024;
+// Reserved regions larger than this are refused as implausible: mapping them would run
+// long with the lock held, for memory no device of a sane platform needs.
+constexpr u64 maximum_reserved_region = 64ull << 20;
+// Domains kept from boot for the functions firmware's reserved regions name.
+constexpr usize maximum_firmware_domains = 16;
 constexpr u32 domain_id_capacity = 256;
 
 struct Unit {
@@ -57,7 +70,13 @@ struct Unit {
     u8 levels { 0 };
     bool coherent { false };
     bool caching_mode { false };
+    bool needs_write_buffer_flush { false };
     bool active { false };
+    // A command or invalidation never completed: the unit may be translating with tables
+    // the kernel no longer trusts it to have forgotten. Nothing more is attached to it, and
+    // frames it may still walk are never freed.
+    bool broken { false };
+    u64 register_bytes { 4096 };
     usize iotlb_offset { 0 };
     usize fault_offset { 0 };
     u32 fault_record_count { 0 };
@@ -126,6 +145,8 @@ public:
     }
     void publish(u64* first, usize count) override
     {
+        // The stores must be in memory before the register write that makes the unit look.
+        asm volatile("" ::: "memory");
         if (m_unit_not_coherent)
             flush_cache_lines(first, count * sizeof(u64));
     }
@@ -157,6 +178,13 @@ bool set_global_command(const Unit& unit, u32 command, bool on)
 // invalidation, VT-d 6.5.1). Global, so it is right whatever changed.
 bool invalidate_caches(const Unit& unit)
 {
+    // Units with volatile write buffers need them flushed after table changes (CAP.RWBF).
+    if (unit.needs_write_buffer_flush) {
+        u32 status = read32(unit, global_status_register) & persistent_status_bits;
+        write32(unit, global_command_register, status | write_buffer_flush);
+        if (!wait_until([&] { return (read32(unit, global_status_register) & write_buffer_flush) == 0; }))
+            return false;
+    }
     write64(unit, context_command_register, invalidate_context_cache | global_context_invalidation);
     if (!wait_until([&] { return (read64(unit, context_command_register) & invalidate_context_cache) == 0; }))
         return false;
@@ -192,7 +220,10 @@ public:
 bool start_unit(Unit& unit)
 {
     const u64 base = unit.description.register_base;
-    auto mapped = Memory::map_device(base, 4096, Arch::CacheMode::Uncached);
+    unit.register_bytes = unit.description.register_size < maximum_register_bytes
+        ? unit.description.register_size
+        : maximum_register_bytes;
+    auto mapped = Memory::map_device(base, unit.register_bytes, Arch::CacheMode::Uncached);
     if (mapped.is_error()) {
         Log::warning(
             "iommu: unit at {:#x}: its registers cannot be mapped ({})", base, mapped.error().name());
@@ -202,22 +233,25 @@ bool start_unit(Unit& unit)
     u64 capabilities = read64(unit, capability_register);
     u64 extended = read64(unit, extended_capability_register);
     u64 address_widths = (capabilities >> 8) & 0x1F; // SAGAW
-    if (address_widths & 0b010)
-        unit.levels = 3;
-    else if (address_widths & 0b100)
+    // Four levels where the unit has them (RAM may lie above 512 GiB), else three.
+    if (address_widths & 0b100)
         unit.levels = 4;
+    else if (address_widths & 0b010)
+        unit.levels = 3;
     else {
         Log::warning("iommu: unit at {:#x} supports neither 3- nor 4-level tables; left off", base);
         return false;
     }
     unit.caching_mode = (capabilities >> 7) & 1;
+    unit.needs_write_buffer_flush = (capabilities >> 4) & 1;
     unit.coherent = (extended & 1) != 0;
     unit.iotlb_offset = static_cast<usize>((extended >> 8) & 0x3FF) * 16;
     unit.fault_offset = static_cast<usize>((capabilities >> 24) & 0x3FF) * 16;
     unit.fault_record_count = static_cast<u32>((capabilities >> 40) & 0xFF) + 1;
     u32 domain_ids = 1u << (4 + 2 * (capabilities & 7));
     unit.domain_id_limit = domain_ids < domain_id_capacity ? domain_ids : domain_id_capacity;
-    if (unit.iotlb_offset + 16 > 4096 || unit.fault_offset + 16 * unit.fault_record_count > 4096) {
+    if (unit.iotlb_offset + 16 > unit.register_bytes
+        || unit.fault_offset + 16 * unit.fault_record_count > unit.register_bytes) {
         Log::warning("iommu: unit at {:#x} places registers beyond its page; left off", base);
         return false;
     }
@@ -234,12 +268,38 @@ bool start_unit(Unit& unit)
     unit.root_table = root.value();
     // Faults are read by report_faults(); their interrupt stays masked.
     write32(unit, fault_event_control_register, fault_interrupt_mask);
+    // What firmware may have left on and the kernel does not use: queued invalidation
+    // (register-based invalidations never complete while it is on) and interrupt remapping
+    // (which would drop the compatibility-format interrupts the kernel programs).
+    u32 firmware_state = read32(unit, global_status_register);
+    bool ok = true;
+    if (firmware_state & queued_invalidation_enable)
+        ok = ok && set_global_command(unit, queued_invalidation_enable, false);
+    if (firmware_state & interrupt_remapping_enable)
+        ok = ok && set_global_command(unit, interrupt_remapping_enable, false);
+    if (!ok) {
+        Log::warning("iommu: unit at {:#x} would not give up what firmware left on; left off", base);
+        return false;
+    }
     write64(unit, root_table_address_register, unit.root_table); // legacy mode (TTM 00)
-    bool ok = set_global_command(unit, set_root_table_pointer, true) && invalidate_caches(unit)
+    ok = set_global_command(unit, set_root_table_pointer, true) && invalidate_caches(unit)
         && set_global_command(unit, translation_enable, true);
     if (!ok) {
-        Log::warning("iommu: unit at {:#x} did not complete a command; left off", base);
+        // The empty root table may be in use: the unit may block every device. It is not
+        // trusted with domains (Domain::for_function refuses), which fails closed.
+        unit.broken = true;
+        Log::error("iommu: unit at {:#x} did not complete a command; its devices get no DMA memory", base);
         return false;
+    }
+    // Protected memory regions (PMRs) firmware may have set up block DMA below translation;
+    // with translation on they are no longer needed (VT-d 10.4.16).
+    if (((capabilities >> 5) & 3) != 0
+        && (read32(unit, protected_memory_enable_register) & enable_protected_memory)) {
+        write32(unit, protected_memory_enable_register, 0);
+        if (!wait_until([&] {
+                return (read32(unit, protected_memory_enable_register) & protected_region_status) == 0;
+            }))
+            Log::warning("iommu: unit at {:#x} kept its protected memory regions", base);
     }
     unit.active = true;
     Log::info("iommu: unit at {:#x} translates: {}-level tables ({}-bit DMA addresses), {} domain ids, "
@@ -270,10 +330,29 @@ u64* context_entry(Unit& unit, PciAddress function)
 
 } // namespace
 
+// Their references, held for good (raw: a static RefPtr would need an exit-time destructor).
+Domain* s_firmware_domains[maximum_firmware_domains] {};
+
 void initialize(const ACPI::DmarInfo& dmar)
 {
     s_dmar_copy = dmar;
     s_dmar = &s_dmar_copy;
+    // Reserved regions are firmware's word that devices use that memory; a region over
+    // RAM the kernel hands out, or an implausibly large one, would be a DMA path into the
+    // kernel, so it is refused.
+    s_dmar_copy.reserved_regions.clear();
+    for (const ACPI::ReservedRegion& region : dmar.reserved_regions) {
+        u64 size = region.limit - region.base + 1;
+        if (size > maximum_reserved_region || Memory::check_device_memory(region.base, size).is_error()) {
+            Log::warning("iommu: reserved region {:#x}-{:#x} refused: it is RAM or too large", region.base,
+                region.limit);
+            continue;
+        }
+        (void)s_dmar_copy.reserved_regions.try_append(region);
+    }
+    if (dmar.dropped_structures + dmar.dropped_scopes != 0 || dmar.units.size() > maximum_units)
+        Log::warning("iommu: the DMAR lists more than the kernel keeps; devices under what was dropped may "
+                     "not be confined");
     for (const ACPI::RemappingUnit& description : dmar.units) {
         if (s_unit_count == maximum_units)
             break;
@@ -281,6 +360,26 @@ void initialize(const ACPI::DmarInfo& dmar)
         unit.description = description;
         if (start_unit(unit))
             s_active = true;
+    }
+    if (!s_active)
+        return;
+    // Functions firmware's reserved regions name (a USB controller's legacy buffers, an
+    // integrated GPU's framebuffer) keep reaching them from now on, driver or not.
+    usize kept = 0;
+    EcamBridges bridges;
+    for (const ACPI::ReservedRegion& region : s_dmar_copy.reserved_regions) {
+        for (const ACPI::DeviceScope& scope : region.scopes) {
+            auto function = resolve_endpoint(scope, region.segment_group, bridges);
+            if (!function.has_value())
+                continue;
+            auto domain = Domain::for_function(function.value());
+            if (domain.is_error() || kept == maximum_firmware_domains) {
+                Log::warning("iommu: {:02x}:{:02x}.{} may lose the reserved memory it uses", function->bus,
+                    function->device, function->function);
+                continue;
+            }
+            s_firmware_domains[kept++] = domain.value().leak_ref();
+        }
     }
 }
 
@@ -346,7 +445,12 @@ Core::Result<Core::RefPtr<Domain>> Domain::for_function(PciAddress function)
     EcamBridges bridges;
     Core::Span<const ACPI::RemappingUnit> descriptions(s_dmar->units.begin(), s_dmar->units.size());
     auto unit_index = unit_for_function(descriptions, function, bridges);
-    if (!unit_index.has_value() || unit_index.value() >= s_unit_count || !s_units[unit_index.value()].active)
+    if (!unit_index.has_value() || unit_index.value() >= s_unit_count)
+        return Core::ErrorCode::NotSupported;
+    // A broken unit may be blocking the function: no DMA memory for it (fail closed).
+    if (s_units[unit_index.value()].broken)
+        return Core::ErrorCode::Busy;
+    if (!s_units[unit_index.value()].active)
         return Core::ErrorCode::NotSupported;
     auto find_live = [&]() -> Domain* {
         for (Domain* domain : s_domains) {
@@ -401,15 +505,21 @@ Core::Result<Core::RefPtr<Domain>> Domain::for_function(PciAddress function)
             entry[1] = u64 { static_cast<u8>(unit.levels - 2) } | u64 { id } << 8;
             entry[0] = root | 1;
             s_frames.publish(entry, 2);
-            if (!invalidate_caches(unit))
-                Log::warning(
-                    "iommu: unit at {:#x} did not confirm an invalidation", unit.description.register_base);
             *slot = created;
+            if (!invalidate_caches(unit)) {
+                unit.broken = true;
+                return Core::ErrorCode::Busy;
+            }
             return {};
         }();
     }
-    if (attached.is_error())
+    if (attached.is_error()) {
+        if (unit.broken)
+            Log::error(
+                "iommu: unit at {:#x} did not confirm an invalidation; its devices get no more DMA memory",
+                unit.description.register_base);
         return attached.error();
+    }
     // Memory firmware keeps using by DMA for this function stays reachable (RMRRs).
     for (const ACPI::ReservedRegion& region : s_dmar->reserved_regions) {
         for (const ACPI::DeviceScope& scope : region.scopes) {
@@ -438,9 +548,11 @@ Domain::~Domain()
             entry[1] = 0;
             s_frames.publish(entry, 2);
         }
-        if (!invalidate_caches(unit))
-            Log::warning(
-                "iommu: unit at {:#x} did not confirm an invalidation", unit.description.register_base);
+        if (unit.broken || !invalidate_caches(unit)) {
+            // The unit may still walk the tables: they are never freed.
+            unit.broken = true;
+            m_table.abandon();
+        }
         unit.domain_ids_used[m_id / 64] &= ~(1ull << (m_id % 64));
         for (Domain*& slot : s_domains) {
             if (slot == this)
@@ -462,13 +574,16 @@ Core::Result<void> Domain::map(u64 physical, u64 size, bool writable)
     return {};
 }
 
-void Domain::unmap(u64 physical, u64 size)
+bool Domain::unmap(u64 physical, u64 size)
 {
     Unit& unit = s_units[m_unit_index];
     Locking::SpinlockLocker locker(s_lock);
     m_table.unmap(physical, size);
-    if (!invalidate_caches(unit))
-        Log::warning("iommu: unit at {:#x} did not confirm an invalidation", unit.description.register_base);
+    if (unit.broken || !invalidate_caches(unit)) {
+        unit.broken = true;
+        return false;
+    }
+    return true;
 }
 
 Core::Optional<TranslationTable::Translation> Domain::translate(u64 address)

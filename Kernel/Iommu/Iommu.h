@@ -59,9 +59,10 @@ public:
     // Makes [physical, physical + size) reachable by the function at the same addresses.
     // Errors as TranslationTable::map.
     [[nodiscard]] Core::Result<void> map(Core::u64 physical, Core::u64 size, bool writable);
-    // Makes it unreachable again; once this returns, the unit has forgotten every cached
-    // translation of it (the IOTLB is invalidated), so the frames may be reused.
-    void unmap(Core::u64 physical, Core::u64 size);
+    // Makes it unreachable again. True when the unit has then forgotten every cached
+    // translation of it (the IOTLB is invalidated), so the frames may be reused; false when
+    // it did not confirm that (a broken unit), and the frames must never be reused.
+    [[nodiscard]] bool unmap(Core::u64 physical, Core::u64 size);
 
     [[nodiscard]] PciAddress function() const { return m_function; }
     [[nodiscard]] Core::u16 id() const { return m_id; }

@@ -29,7 +29,8 @@ TranslationTable::TranslationTable(u8 levels, u64 root, TableFrames& frames)
 
 TranslationTable::~TranslationTable()
 {
-    free_level(m_root, m_levels);
+    if (!m_abandoned)
+        free_level(m_root, m_levels);
 }
 
 void TranslationTable::free_level(u64 table, u8 level)

@@ -68,6 +68,9 @@ public:
         bool writable;
     };
     [[nodiscard]] Core::Optional<Translation> translate(Core::u64 dma_address) const;
+    // Keeps every table frame forever: the destructor then frees none, for a unit that may
+    // still walk them.
+    void abandon() { m_abandoned = true; }
     // Table frames held, the root included.
     [[nodiscard]] Core::u64 table_count() const { return m_table_count; }
 
@@ -85,6 +88,7 @@ private:
     Core::u64 m_root;
     TableFrames& m_frames;
     Core::u64 m_table_count { 1 };
+    bool m_abandoned { false };
 };
 
 } // namespace Kernel::Iommu

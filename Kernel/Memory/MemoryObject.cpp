@@ -2,6 +2,7 @@
 #include <Core/Assertions.h>
 #include <Core/NoThrow.h>
 #include <Kernel/Iommu/Iommu.h>
+#include <Kernel/Log/KernelLog.h>
 #include <Kernel/Memory/Heap.h>
 #include <Kernel/Memory/MemoryManager.h>
 #include <Kernel/Memory/MemoryObject.h>
@@ -150,9 +151,14 @@ MemoryObject::~MemoryObject()
 {
     if (!m_frames)
         return;
-    // The device must lose its way to the frames before anyone else can get them.
-    if (m_dma_domain)
-        m_dma_domain->unmap(m_frames[0], m_size);
+    // The device must lose its way to the frames before anyone else can get them. If the
+    // IOMMU cannot confirm it has, the frames are never reused (leaked, not freed).
+    if (m_dma_domain && !m_dma_domain->unmap(m_frames[0], m_size)) {
+        Log::error(
+            "memory: DMA memory at {:#x} kept forever: the IOMMU did not confirm its unmapping", m_frames[0]);
+        free(m_frames);
+        return;
+    }
     if (m_contiguous_order >= 0) {
         // The whole block goes back at once (frames[0] is its first); until then every
         // frame in it was this object's.

@@ -159,7 +159,7 @@ void read_dmar()
             unit.segment_group,
             unit.includes_all_devices ? "every device no other unit names" : "the devices it names",
             unit.device_scope_count);
-        reserve_device_registers("IOMMU unit", unit.register_base, 0x1000);
+        reserve_device_registers("IOMMU unit", unit.register_base, unit.register_size);
     }
     if (info.rejected_structures + info.dropped_structures + info.dropped_scopes != 0)
         Log::warning("acpi: DMAR: {} structure(s) rejected, {} beyond capacity, {} device scope(s) dropped",

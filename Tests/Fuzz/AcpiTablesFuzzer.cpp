@@ -241,6 +241,10 @@ uint64_t check_dmar(Core::ReadonlyBytes table)
     require(info.host_address_width >= 1 && info.host_address_width <= 256);
     for (const RemappingUnit& unit : info.units) {
         require(unit.register_base != 0 && (unit.register_base & 0xFFF) == 0);
+        require(unit.register_size >= 4096 && unit.register_size <= (4096ull << 15));
+        require(unit.scopes.size() <= unit.device_scope_count);
+        for (const DeviceScope& scope : unit.scopes)
+            require(scope.path_length >= 1 && scope.path_length <= DeviceScope::maximum_path_length);
         sum += unit.register_base + unit.device_scope_count;
     }
     for (const ReservedRegion& region : info.reserved_regions) {

@@ -493,6 +493,7 @@ TEST(AcpiDmar, units_and_regions_are_decoded)
     EXPECT_TRUE(info.x2apic_opt_out);
     ASSERT_EQ(info.units.size(), 2u);
     EXPECT_EQ(info.units[0].register_base, 0xFED9'1000u);
+    EXPECT_EQ(info.units[0].register_size, 4096u);
     EXPECT_FALSE(info.units[0].includes_all_devices);
     EXPECT_EQ(info.units[0].device_scope_count, 2u);
     ASSERT_EQ(info.units[0].scopes.size(), 2u);
@@ -522,6 +523,16 @@ TEST(AcpiDmar, flags_clear_and_segments_are_read)
     EXPECT_FALSE(result.value().x2apic_opt_out);
     ASSERT_EQ(result.value().units.size(), 1u);
     EXPECT_EQ(result.value().units[0].segment_group, 3);
+}
+
+TEST(AcpiDmar, the_size_field_gives_the_register_set_in_pages)
+{
+    Bytes unit = make_unit(1, 0, 0xFED9'0000);
+    unit.at(5) = 0x12; // bits 3..0: 2^2 pages; the upper bits are reserved
+    auto result = Kernel::ACPI::parse_dmar(make_dmar(38, 0, { unit }).view());
+    ASSERT_FALSE(result.is_error());
+    ASSERT_EQ(result.value().units.size(), 1u);
+    EXPECT_EQ(result.value().units[0].register_size, 4u * 4096u);
 }
 
 TEST(AcpiDmar, the_widest_address_width_does_not_wrap)

@@ -38,11 +38,26 @@ public:
         EXPECT_NE(table, m_tables.end());
         return table->second.get();
     }
-    void publish(std::uint64_t*, Core::usize count) override { published += count; }
+    void publish(std::uint64_t* first, Core::usize count) override
+    {
+        for (Core::usize index = 0; index < count; ++index)
+            published_entries.insert(first + index);
+    }
+    // Every nonzero entry of every table has been published (the unit may not snoop).
+    bool every_entry_published() const
+    {
+        for (const auto& [physical, entries] : m_tables) {
+            for (std::size_t index = 0; index < 512; ++index) {
+                if (entries[index] != 0 && !published_entries.count(&entries[index]))
+                    return false;
+            }
+        }
+        return true;
+    }
 
     std::size_t live_tables() const { return m_tables.size(); }
     std::uint64_t remaining_allocations { ~0ull };
-    std::size_t published { 0 };
+    std::set<std::uint64_t*> published_entries;
 
 private:
     std::uint64_t m_next { 0x10'0000 };
@@ -78,7 +93,7 @@ TEST(IommuTranslationTable, mapped_pages_translate_and_neighbours_stay_blocked)
     EXPECT_FALSE(table->translate(0x800'1000).has_value());
     // Root, one level-2 table, and two level-1 tables (the range crosses a 2 MiB line).
     EXPECT_EQ(table->table_count(), 4u);
-    EXPECT_GT(frames.published, 0u);
+    EXPECT_TRUE(frames.every_entry_published());
 }
 
 TEST(IommuTranslationTable, entries_follow_the_vt_d_format)
@@ -128,7 +143,10 @@ TEST(IommuTranslationTable, unmap_blocks_again_and_maps_anew)
     FakeFrames frames;
     auto table = make_table(frames, 3);
     ASSERT_FALSE(table->map(0x10'0000, 0x20'0000, 0x4000, true).is_error());
+    frames.published_entries.clear();
     table->unmap(0x10'1000, 0x2000);
+    // The cleared leaves were published too: a unit that does not snoop must see them go.
+    EXPECT_EQ(frames.published_entries.size(), 2u);
     EXPECT_TRUE(table->translate(0x10'0000).has_value());
     EXPECT_FALSE(table->translate(0x10'1000).has_value());
     EXPECT_FALSE(table->translate(0x10'2000).has_value());
@@ -149,6 +167,17 @@ TEST(IommuTranslationTable, running_out_of_frames_leaves_nothing_mapped)
     EXPECT_EQ(result.error().code(), Core::ErrorCode::OutOfMemory);
     EXPECT_FALSE(table->translate(0x1F'F000).has_value());
     EXPECT_FALSE(table->translate(0x20'0000).has_value());
+}
+
+TEST(IommuTranslationTable, an_abandoned_table_keeps_its_frames)
+{
+    FakeFrames frames;
+    {
+        auto table = make_table(frames, 3);
+        ASSERT_FALSE(table->map(0, 0, 0x1000, true).is_error());
+        table->abandon();
+    }
+    EXPECT_EQ(frames.live_tables(), 3u);
 }
 
 TEST(IommuTranslationTable, destruction_frees_every_table)
@@ -226,6 +255,25 @@ TEST(IommuDeviceScopes, paths_follow_bridges)
     // I/O APIC scopes name no PCI function.
     EXPECT_FALSE(scope_names_function(
         make_scope(DeviceScope::io_apic, 0, { { 3, 0 } }), 0, PciAddress { 0, 0, 3, 0 }, bridges));
+}
+
+TEST(IommuDeviceScopes, endpoints_resolve_through_bridges)
+{
+    FakeBridges bridges;
+    bridges.bridges[{ 0, 0, 0x1C, 0 }] = BusRange { 2, 4 };
+    auto direct = resolve_endpoint(make_scope(DeviceScope::endpoint, 0, { { 0x14, 0 } }), 0, bridges);
+    ASSERT_TRUE(direct.has_value());
+    EXPECT_EQ(direct.value(), (PciAddress { 0, 0, 0x14, 0 }));
+    auto behind
+        = resolve_endpoint(make_scope(DeviceScope::endpoint, 0, { { 0x1C, 0 }, { 0, 3 } }), 1, bridges);
+    EXPECT_FALSE(behind.has_value()) << "the bridge is in segment 0, not 1";
+    behind = resolve_endpoint(make_scope(DeviceScope::endpoint, 0, { { 0x1C, 0 }, { 0, 3 } }), 0, bridges);
+    ASSERT_TRUE(behind.has_value());
+    EXPECT_EQ(behind.value(), (PciAddress { 0, 2, 0, 3 }));
+    EXPECT_FALSE(
+        resolve_endpoint(make_scope(DeviceScope::bridge, 0, { { 0x1C, 0 } }), 0, bridges).has_value());
+    EXPECT_FALSE(resolve_endpoint(make_scope(DeviceScope::endpoint, 0, { { 0x1D, 0 }, { 0, 0 } }), 0, bridges)
+                     .has_value());
 }
 
 TEST(IommuDeviceScopes, a_named_function_goes_to_its_unit_and_the_rest_to_the_catch_all)
