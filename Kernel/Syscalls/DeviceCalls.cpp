@@ -203,23 +203,41 @@ CallResult memory_object_create_physical(const Arguments& arguments)
     return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(memory), rights));
 }
 
-CallResult memory_object_create_dma(const Arguments& arguments)
+namespace {
+
+// The arguments both DMA calls share, decoded: `size` (whole pages, nonzero) and where the
+// physical address goes (a user pointer).
+Core::Result<void> check_dma_arguments(Core::u64 size, Core::u64 user_physical_base)
 {
-    Core::u64 size = arguments.second();
-    Core::u64 user_physical_base = arguments.third();
     if (size == 0 || size % ABI::memory_page_size != 0)
         return Core::ErrorCode::InvalidArgument;
     if (!Memory::is_user_range(user_physical_base, sizeof(Core::u64)))
         return Core::ErrorCode::BadAddress;
-    // DMA memory is a driver's: the caller proves it is one with an MmioRange it may map.
-    auto range = TRY(lookup_handle<Devices::MmioRange>(arguments.first(), ABI::Right::Map));
-    auto memory = TRY(Memory::MemoryObject::create_contiguous(size));
+    return {};
+}
+
+// Writes where the DMA memory starts, then gives the caller its handle. Written before the
+// handle exists: a bad pointer leaves nothing behind (the memory, and any mapping of it
+// in a device's domain, go with the last reference).
+CallResult hand_out_dma_memory(Core::RefPtr<Memory::MemoryObject> memory, Core::u64 user_physical_base)
+{
     Core::u64 physical_base = memory->physical_base().value();
     TRY(Memory::copy_to_user(user_physical_base, &physical_base, sizeof(physical_base)));
     Tasks::Process* process = TRY(calling_process());
     return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(memory),
         ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Duplicate
             | ABI::Right::Transfer));
+}
+
+} // namespace
+
+CallResult memory_object_create_dma(const Arguments& arguments)
+{
+    TRY(check_dma_arguments(arguments.second(), arguments.third()));
+    // DMA memory is a driver's: the caller proves it is one with an MmioRange it may map.
+    auto range = TRY(lookup_handle<Devices::MmioRange>(arguments.first(), ABI::Right::Map));
+    return hand_out_dma_memory(
+        TRY(Memory::MemoryObject::create_contiguous(arguments.second())), arguments.third());
 }
 
 CallResult pci_device_create(const Arguments& arguments)
@@ -241,22 +259,9 @@ CallResult pci_device_create(const Arguments& arguments)
 
 CallResult pci_device_create_dma(const Arguments& arguments)
 {
-    Core::u64 size = arguments.second();
-    Core::u64 user_physical_base = arguments.third();
-    if (size == 0 || size % ABI::memory_page_size != 0)
-        return Core::ErrorCode::InvalidArgument;
-    if (!Memory::is_user_range(user_physical_base, sizeof(Core::u64)))
-        return Core::ErrorCode::BadAddress;
+    TRY(check_dma_arguments(arguments.second(), arguments.third()));
     auto device = TRY(lookup_handle<Devices::PciDevice>(arguments.first(), ABI::Right::Map));
-    auto memory = TRY(device->create_dma_memory(size));
-    Core::u64 physical_base = memory->physical_base().value();
-    // Written before the handle exists: a bad pointer leaves nothing behind (the memory,
-    // and its mapping in the device's domain, go with the last reference).
-    TRY(Memory::copy_to_user(user_physical_base, &physical_base, sizeof(physical_base)));
-    Tasks::Process* process = TRY(calling_process());
-    return TRY(add_handle(*process, Core::RefPtr<Objects::KernelObject>(memory),
-        ABI::Right::Read | ABI::Right::Write | ABI::Right::Map | ABI::Right::Duplicate
-            | ABI::Right::Transfer));
+    return hand_out_dma_memory(TRY(device->create_dma_memory(arguments.second())), arguments.third());
 }
 
 } // namespace Kernel::Syscalls

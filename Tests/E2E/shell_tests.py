@@ -373,6 +373,29 @@ def guest_pattern(first, count):
                  for sector in range(first, first + count) for offset in range(512))
 
 
+def check_every_disk(session):
+    """The three disks, each served by its driver, read and written through it."""
+    # q35's own AHCI controller holds only the boot CD, so its driver finds nothing and
+    # names no disk (once the device manager has seen it end).
+    session.wait_for(r"devices: sd[a-z]: the driver found nothing to drive", 20)
+    devices = session.run("lsblk")
+    if "sdb" in devices:
+        raise TestFailure(f"lsblk: q35's AHCI controller has no disk, but {devices!r}")
+    for name, driver in (("vda", "virtio-blk"), ("sda", "ahci"), ("nvme0n1", "nvme")):
+        if not re.search(rf"^{name}\s+1M 0  disk {driver}$", devices, re.M):
+            raise TestFailure(f"lsblk: no 1M {driver} disk {name} in {devices!r}")
+    # Through each driver: the host's pattern read, bad requests refused, a new pattern
+    # written, flushed and read back; then the image on the host holds it.
+    for name, kind in (("vda", "virtio"), ("sda", "ahci"), ("nvme0n1", "nvme")):
+        expect_lines(session, f"/tests/block-check {name}", [f"block-check: {name} passed"])
+        with open(session.disk_paths[kind], "rb") as image:
+            contents = image.read()
+        if contents[100 * 512:108 * 512] != guest_pattern(100, 8):
+            raise TestFailure(f"the {kind} image does not hold what block-check wrote")
+        if contents[:100 * 512] != host_pattern(100) or contents[108 * 512:] != host_pattern(2048)[108 * 512:]:
+            raise TestFailure(f"the {kind} image changed outside the sectors block-check wrote")
+
+
 def disks(session):
     # The three kinds of disk controller --disk attaches, as the device manager finds them.
     functions = session.run("lspci")
@@ -390,24 +413,7 @@ def disks(session):
                     r"8086:2922[^\n]*\n(\t[^\n]*\n)*\tMemory at [0-9a-f]+ \(32-bit, non-prefetchable\) \[size=4K\]"):
         if not re.search(pattern, verbose.replace("\r\n", "\n")):
             raise TestFailure(f"lspci -v: no match for {pattern!r} in {verbose!r}")
-    # The three disks, each served by its driver; q35's own AHCI controller holds only the
-    # boot CD, so its driver finds nothing and names no disk.
-    devices = session.run("lsblk")
-    if "sdb" in devices:
-        raise TestFailure(f"lsblk: q35's AHCI controller has no disk, but {devices!r}")
-    for name, driver in (("vda", "virtio-blk"), ("sda", "ahci"), ("nvme0n1", "nvme")):
-        if not re.search(rf"^{name}\s+1M 0  disk {driver}$", devices, re.M):
-            raise TestFailure(f"lsblk: no 1M {driver} disk {name} in {devices!r}")
-    # Through each driver: the host's pattern read, bad requests refused, a new pattern
-    # written, flushed and read back; then the image on the host holds it.
-    for name, kind in (("vda", "virtio"), ("sda", "ahci"), ("nvme0n1", "nvme")):
-        expect_lines(session, f"/tests/block-check {name}", [f"block-check: {name} passed"])
-        with open(session.disk_paths[kind], "rb") as image:
-            contents = image.read()
-        if contents[100 * 512:108 * 512] != guest_pattern(100, 8):
-            raise TestFailure(f"the {kind} image does not hold what block-check wrote")
-        if contents[:100 * 512] != host_pattern(100) or contents[108 * 512:] != host_pattern(2048)[108 * 512:]:
-            raise TestFailure(f"the {kind} image changed outside the sectors block-check wrote")
+    check_every_disk(session)
     # The driver killed: the device manager notices, starts it again after its delay, and
     # the new driver serves the disk; the kernel and the shell stay up.
     driver = re.search(r"^\s*(\d+) \S+\s+\d+ vda\s*$", session.run("ps"), re.M)
@@ -435,16 +441,7 @@ def disks_behind_the_iommu(session):
     # its device's domain and nothing else is, and that is enough for every driver.
     if not re.search(r"iommu: unit at 0x[0-9a-f]+ translates", session.output):
         raise TestFailure("the kernel did not turn the IOMMU on")
-    devices = session.run("lsblk")
-    for name, driver in (("vda", "virtio-blk"), ("sda", "ahci"), ("nvme0n1", "nvme")):
-        if not re.search(rf"^{name}\s+1M 0  disk {driver}$", devices, re.M):
-            raise TestFailure(f"lsblk: no 1M {driver} disk {name} in {devices!r}")
-    for name, kind in (("vda", "virtio"), ("sda", "ahci"), ("nvme0n1", "nvme")):
-        expect_lines(session, f"/tests/block-check {name}", [f"block-check: {name} passed"])
-        with open(session.disk_paths[kind], "rb") as image:
-            contents = image.read()
-        if contents[100 * 512:108 * 512] != guest_pattern(100, 8):
-            raise TestFailure(f"the {kind} image does not hold what block-check wrote")
+    check_every_disk(session)
     # A restarted driver gets the function's domain anew (the old one goes with the old
     # driver's memory) and serves again.
     driver = re.search(r"^\s*(\d+) \S+\s+\d+ nvme0n1\s*$", session.run("ps"), re.M)
