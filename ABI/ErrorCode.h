@@ -31,6 +31,10 @@ enum class ErrorCode : int32_t {
     Interrupted = 17,
     // The other end of a channel is closed.
     PeerClosed = 18,
+    // A path named something that is not a directory where a directory had to be.
+    NotADirectory = 19,
+    // Resolving a path met more symbolic links than the limit (a loop, most likely).
+    SymlinkLoop = 20,
     Count,
 };
 
@@ -75,6 +79,10 @@ constexpr const char* error_code_name(ErrorCode code)
         return "Interrupted";
     case ErrorCode::PeerClosed:
         return "PeerClosed";
+    case ErrorCode::NotADirectory:
+        return "NotADirectory";
+    case ErrorCode::SymlinkLoop:
+        return "SymlinkLoop";
     case ErrorCode::Count:
         break;
     }

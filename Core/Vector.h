@@ -94,6 +94,33 @@ public:
         return {};
     }
 
+    // Grows to `size` elements, the new ones copies of `fill` (a buffer of zeros, say), or
+    // shrinks to it. On failure nothing changes.
+    [[nodiscard]] Result<void> try_resize(usize size, const T& fill = T {})
+    {
+        TRY(try_ensure_capacity(size));
+        if constexpr (__is_trivially_destructible(T)) {
+            if (m_size > size)
+                m_size = size;
+        }
+        while (m_size > size)
+            remove_last();
+        // A buffer of bytes is filled in one go.
+        if constexpr (sizeof(T) == 1 && __is_trivially_copyable(T)) {
+            if (m_size < size) {
+                unsigned char byte;
+                __builtin_memcpy(&byte, &fill, 1);
+                __builtin_memset(m_elements + m_size, byte, size - m_size);
+                m_size = size;
+            }
+        }
+        while (m_size < size) {
+            new (m_elements + m_size) T(fill);
+            ++m_size;
+        }
+        return {};
+    }
+
     // Destroys the last element; the vector must not be empty.
     void remove_last()
     {
@@ -104,6 +131,11 @@ public:
     // Destroys every element and keeps the storage for reuse.
     void clear()
     {
+        // Elements with nothing to destroy (bytes, say) just go.
+        if constexpr (__is_trivially_destructible(T)) {
+            m_size = 0;
+            return;
+        }
         while (m_size > 0)
             remove_last();
     }
@@ -125,6 +157,8 @@ public:
     T& last() { return (*this)[m_size - 1]; }
     const T& last() const { return (*this)[m_size - 1]; }
 
+    T* data() { return m_elements; }
+    const T* data() const { return m_elements; }
     T* begin() { return m_elements; }
     T* end() { return m_elements + m_size; }
     const T* begin() const { return m_elements; }

@@ -220,3 +220,32 @@ TEST(VectorDeathTest, IndexPastSizeAborts)
     Core::Vector<int> empty;
     EXPECT_DEATH(empty.remove_last(), "VERIFY\\(m_size > 0\\) failed");
 }
+
+TEST(Vector, ResizeFillsGrowsShrinksAndFailsWithoutChange)
+{
+    FailingAllocator allocator;
+    Core::Vector<int> vector(allocator);
+    ASSERT_FALSE(vector.try_resize(5, 7).is_error());
+    ASSERT_EQ(vector.size(), 5u);
+    for (int value : vector)
+        EXPECT_EQ(value, 7);
+    EXPECT_EQ(vector.data(), vector.begin());
+    ASSERT_FALSE(vector.try_resize(2).is_error());
+    EXPECT_EQ(vector.size(), 2u);
+    EXPECT_EQ(vector[1], 7);
+    allocator.fail_allocation(1);
+    auto failed = vector.try_resize(1000);
+    ASSERT_TRUE(failed.is_error());
+    EXPECT_EQ(vector.size(), 2u);
+    // Elements live exactly as long as the vector holds them.
+    Lifetimes lifetimes;
+    {
+        Core::Vector<Tracked> tracked(allocator);
+        ASSERT_FALSE(tracked.try_resize(3, Tracked(lifetimes, 9)).is_error());
+        EXPECT_EQ(lifetimes.alive, 3);
+        EXPECT_EQ(tracked[2].payload(), 9);
+        ASSERT_FALSE(tracked.try_resize(1, Tracked(lifetimes, 0)).is_error());
+        EXPECT_EQ(lifetimes.alive, 1);
+    }
+    EXPECT_EQ(lifetimes.alive, 0);
+}

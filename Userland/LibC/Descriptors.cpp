@@ -94,6 +94,10 @@ int errno_of(int64_t result)
         return EFAULT;
     case ABI::ErrorCode::InvalidArgument:
         return EINVAL;
+    case ABI::ErrorCode::NotADirectory:
+        return ENOTDIR;
+    case ABI::ErrorCode::SymlinkLoop:
+        return ELOOP;
     default:
         return EIO;
     }

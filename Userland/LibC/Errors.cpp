@@ -33,6 +33,7 @@ constexpr ErrorMessage messages[] = {
     { EEXIST, "File exists" },
     { ENODEV, "No such device" },
     { ENOTDIR, "Not a directory" },
+    { ELOOP, "Too many levels of symbolic links" },
     { EISDIR, "Is a directory" },
     { EINVAL, "Invalid argument" },
     { EMFILE, "Too many open files" },

@@ -44,6 +44,7 @@ int* __errno_location(void);
 #define EROFS 30
 #define ENAMETOOLONG 36
 #define ENOTEMPTY 39
+#define ELOOP 40
 #define ENOTSUP 95
 
 #ifdef __cplusplus

@@ -1,0 +1,110 @@
+#pragma once
+
+// Reading an ext2 volume (Ext2Structures.h): inodes by number, a file's blocks through its
+// direct and indirect pointers, directories, symbolic links and paths. Every block number,
+// inode number and length read from the image is checked before it is used, and every walk
+// is bounded, so a corrupt or hostile image gives errors (Malformed, mostly), never a read
+// out of bounds or a loop without end.
+//
+// The volume reads through a BlockSource, which is a disk image in host tests and fuzzing.
+
+#include <Core/Error.h>
+#include <Core/Span.h>
+#include <Core/StringView.h>
+#include <Core/Types.h>
+#include <Core/Vector.h>
+#include <Userland/FileSystems/Ext2/Ext2Structures.h>
+
+namespace FileSystems::Ext2 {
+
+// Bytes of the device the volume is on, by byte offset.
+class BlockSource {
+public:
+    virtual ~BlockSource() = default;
+    // Fills `destination` from `offset`; OutOfRange past the device's end.
+    [[nodiscard]] virtual Core::Result<void> read(Core::u64 offset, Core::Bytes destination) = 0;
+};
+
+// How many symbolic links one path resolution follows before it gives up (SymlinkLoop), as
+// Linux's limit.
+constexpr Core::u32 symlink_limit = 40;
+
+class Volume {
+public:
+    // Reads and checks the superblock and every group descriptor.
+    [[nodiscard]] static Core::Result<Volume> open(BlockSource& source);
+
+    [[nodiscard]] const Superblock& superblock() const { return m_superblock; }
+    [[nodiscard]] const GroupDescriptor& group(Core::u32 index) const { return m_groups[index]; }
+
+    // Inode `number` (1 to inode_count): NotFound outside that range.
+    [[nodiscard]] Core::Result<Inode> read_inode(Core::u32 number);
+
+    // The block holding logical block `index` of `inode`'s data, or 0 for a hole. Malformed
+    // for a pointer outside the volume; OutOfRange past what triple indirection reaches.
+    [[nodiscard]] Core::Result<Core::u32> data_block(const Inode& inode, Core::u64 index);
+
+    // Copies up to destination.size() bytes of the file's data from `offset` (holes read
+    // as zeros) and returns how many: fewer at the end of the file, 0 past it.
+    [[nodiscard]] Core::Result<Core::usize> read(
+        const Inode& inode, Core::u64 offset, Core::Bytes destination);
+
+    // Calls `visit(entry)` for every used entry of directory `directory`, in order;
+    // `visit` returns false to stop. NotADirectory for another type.
+    template<typename Visit>
+    [[nodiscard]] Core::Result<void> for_each_entry(const Inode& directory, Visit visit);
+
+    // The inode number `name` names in `directory`: NotFound when none does.
+    [[nodiscard]] Core::Result<Core::u32> lookup(const Inode& directory, Core::StringView name);
+
+    // The target of symbolic link `link`, copied into `destination`; returns its length.
+    // BufferTooSmall when it does not fit; Malformed for a target longer than a block.
+    [[nodiscard]] Core::Result<Core::usize> read_link(const Inode& link, Core::Bytes destination);
+
+    // The inode number of the absolute `path`. "." and ".." are followed as the directories
+    // say; symbolic links are followed (the last component's only when `follow_last`), at
+    // most symlink_limit of them (SymlinkLoop). NotFound, NotADirectory (a component before
+    // the last is not a directory), InvalidArgument (a relative path, a component over 255
+    // bytes).
+    [[nodiscard]] Core::Result<Core::u32> resolve(Core::StringView path, bool follow_last = true);
+
+private:
+    Volume(BlockSource& source, const Superblock& superblock, Core::Vector<GroupDescriptor> groups);
+    [[nodiscard]] Core::Result<void> read_block(Core::u32 block, Core::Bytes destination);
+    [[nodiscard]] Core::Result<Core::u32> read_pointer(Core::u32 table_block, Core::u64 index);
+    [[nodiscard]] Core::Result<Core::u32> resolve_from(Core::u32 directory, Core::StringView path,
+        bool follow_last, Core::u32& links_followed, Core::u32 depth);
+
+    BlockSource& m_source;
+    Superblock m_superblock;
+    Core::Vector<GroupDescriptor> m_groups;
+};
+
+template<typename Visit> Core::Result<void> Volume::for_each_entry(const Inode& directory, Visit visit)
+{
+    if (directory.type() != FileType::Directory)
+        return Core::ErrorCode::NotADirectory;
+    Core::u32 block_size = m_superblock.block_size;
+    // A directory's size is whole blocks; a ragged one is corrupt.
+    if (directory.size % block_size != 0)
+        return Core::ErrorCode::Malformed;
+    Core::Vector<Core::u8> buffer;
+    TRY(buffer.try_resize(block_size));
+    Core::Bytes block(buffer.data(), block_size);
+    for (Core::u64 index = 0; index < directory.size / block_size; ++index) {
+        Core::u32 physical = TRY(data_block(directory, index));
+        // A hole in a directory reads as nothing to list (e2fsck would fill it).
+        if (physical == 0)
+            continue;
+        TRY(read_block(physical, block));
+        for (Core::usize offset = 0; offset < block_size;) {
+            DirectoryEntry entry = TRY(decode_directory_entry(block, offset, m_superblock));
+            offset += entry.record_length;
+            if (entry.inode != 0 && !visit(entry))
+                return {};
+        }
+    }
+    return {};
+}
+
+} // namespace FileSystems::Ext2
