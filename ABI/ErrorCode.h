@@ -35,6 +35,8 @@ enum class ErrorCode : int32_t {
     NotADirectory = 19,
     // Resolving a path met more symbolic links than the limit (a loop, most likely).
     SymlinkLoop = 20,
+    // A directory to remove (or replace) still has entries.
+    NotEmpty = 21,
     Count,
 };
 
@@ -83,6 +85,8 @@ constexpr const char* error_code_name(ErrorCode code)
         return "NotADirectory";
     case ErrorCode::SymlinkLoop:
         return "SymlinkLoop";
+    case ErrorCode::NotEmpty:
+        return "NotEmpty";
     case ErrorCode::Count:
         break;
     }

@@ -3,6 +3,7 @@
 // blocks), holes, a directory of 2,000 entries, fast and slow symbolic links, loops,
 // permissions and timestamps, with 1 KiB and 4 KiB blocks; then images corrupted on purpose.
 
+#include <Tests/Host/Ext2TestSupport.h>
 #include <Userland/FileSystems/Ext2/Ext2Volume.h>
 #include <cstdint>
 #include <cstdio>
@@ -22,22 +23,7 @@ namespace {
 namespace Ext2 = FileSystems::Ext2;
 using Core::ErrorCode;
 
-// An image in memory, as the volume's block source.
-class ImageSource final : public Ext2::BlockSource {
-public:
-    explicit ImageSource(std::vector<std::uint8_t> bytes)
-        : bytes(std::move(bytes))
-    {
-    }
-    Core::Result<void> read(std::uint64_t offset, Core::Bytes destination) override
-    {
-        if (offset > bytes.size() || destination.size() > bytes.size() - offset)
-            return ErrorCode::OutOfRange;
-        std::memcpy(destination.data(), bytes.data() + offset, destination.size());
-        return {};
-    }
-    std::vector<std::uint8_t> bytes;
-};
+using TestSupport::ImageSource;
 
 std::string big_pattern(std::size_t length)
 {
@@ -94,21 +80,17 @@ protected:
         std::filesystem::create_symlink("many", tree / "dir-link");
         for (int block_size : { 1024, 4096 }) {
             std::filesystem::path image = s_directory / ("ext2-" + std::to_string(block_size) + ".img");
-            std::string command = "mke2fs -q -F -t ext2 -b " + std::to_string(block_size) + " -L raeen -d "
-                + tree.string() + " " + image.string() + " " + std::to_string(image_megabytes(block_size))
-                + "M >/dev/null 2>&1";
-            ASSERT_EQ(std::system(command.c_str()), 0) << command;
+            std::string output;
+            ASSERT_TRUE(
+                TestSupport::make_ext2_image(tree, image, block_size, image_megabytes(block_size), output))
+                << output;
         }
     }
     static void TearDownTestSuite() { std::filesystem::remove_all(s_directory); }
 
     static std::vector<std::uint8_t> image_bytes(int block_size)
     {
-        std::filesystem::path path = s_directory / ("ext2-" + std::to_string(block_size) + ".img");
-        std::vector<std::uint8_t> bytes(std::filesystem::file_size(path));
-        std::ifstream file(path, std::ios::binary);
-        file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-        return bytes;
+        return TestSupport::read_image(s_directory / ("ext2-" + std::to_string(block_size) + ".img"));
     }
 
     void SetUp() override { source = std::make_unique<ImageSource>(image_bytes(GetParam())); }

@@ -98,6 +98,8 @@ int errno_of(int64_t result)
         return ENOTDIR;
     case ABI::ErrorCode::SymlinkLoop:
         return ELOOP;
+    case ABI::ErrorCode::NotEmpty:
+        return ENOTEMPTY;
     default:
         return EIO;
     }

@@ -197,3 +197,87 @@ Result<DirectoryEntry> decode_directory_entry(ReadonlyBytes block, usize offset,
 }
 
 } // namespace FileSystems::Ext2
+
+namespace FileSystems::Ext2 {
+
+namespace {
+
+void put16(Core::Bytes bytes, usize offset, u16 value)
+{
+    bytes[offset] = static_cast<u8>(value);
+    bytes[offset + 1] = static_cast<u8>(value >> 8);
+}
+
+void put32(Core::Bytes bytes, usize offset, u32 value)
+{
+    for (usize index = 0; index < 4; ++index)
+        bytes[offset + index] = static_cast<u8>(value >> (8 * index));
+}
+
+// The directory entry's type codes, the inverse of decode_directory_entry's table.
+u8 entry_type_code(FileType type)
+{
+    switch (type) {
+    case FileType::Regular:
+        return 1;
+    case FileType::Directory:
+        return 2;
+    case FileType::CharacterDevice:
+        return 3;
+    case FileType::BlockDevice:
+        return 4;
+    case FileType::Fifo:
+        return 5;
+    case FileType::Socket:
+        return 6;
+    case FileType::SymbolicLink:
+        return 7;
+    case FileType::Unknown:
+        break;
+    }
+    return 0;
+}
+
+} // namespace
+
+void encode_inode(const Inode& inode, Core::Bytes record, const Superblock& superblock)
+{
+    VERIFY(record.size() >= 128);
+    put16(record, 0, inode.mode);
+    put16(record, 2, static_cast<u16>(inode.user_id));
+    put32(record, 4, static_cast<u32>(inode.size));
+    put32(record, 8, inode.access_time);
+    put32(record, 12, inode.change_time);
+    put32(record, 16, inode.modification_time);
+    put32(record, 20, inode.deletion_time);
+    put16(record, 24, static_cast<u16>(inode.group_id));
+    put16(record, 26, inode.link_count);
+    put32(record, 28, inode.sector_count);
+    put32(record, 32, inode.flags);
+    for (usize index = 0; index < block_pointers; ++index)
+        put32(record, 40 + 4 * index, inode.blocks[index]);
+    put32(record, 104, inode.extended_attribute_block);
+    if (superblock.revision >= 1 && inode.type() == FileType::Regular)
+        put32(record, 108, static_cast<u32>(inode.size >> 32));
+    put16(record, 120, static_cast<u16>(inode.user_id >> 16));
+    put16(record, 122, static_cast<u16>(inode.group_id >> 16));
+}
+
+void encode_directory_entry(Core::Bytes block, usize offset, u32 inode, u16 record_length, FileType type,
+    Core::StringView name, const Superblock& superblock)
+{
+    VERIFY(Core::has_bytes(block, offset, record_length)
+        && record_length >= directory_entry_length(name.length()));
+    put32(block, offset, inode);
+    put16(block, offset + 4, record_length);
+    if (superblock.incompatible_features & Feature::incompatible_filetype) {
+        block[offset + 6] = static_cast<u8>(name.length());
+        block[offset + 7] = entry_type_code(type);
+    } else {
+        put16(block, offset + 6, static_cast<u16>(name.length()));
+    }
+    for (usize index = 0; index < name.length(); ++index)
+        block[offset + 8 + index] = static_cast<u8>(name[index]);
+}
+
+} // namespace FileSystems::Ext2

@@ -112,6 +112,11 @@ struct Inode {
     [[nodiscard]] bool is_fast_symlink(Core::u32 block_size) const;
 };
 
+// Writes `inode`'s fields into a record (at least 128 bytes) in the layout decode_inode
+// reads; the bytes it does not own (the OS-dependent ones, the extra space of larger
+// inodes) stay as they were.
+void encode_inode(const Inode& inode, Core::Bytes record, const Superblock& superblock);
+
 // Decodes an inode record (at least 128 bytes). Never fails: every bit pattern is an inode;
 // what its fields point at is checked where they are used.
 [[nodiscard]] Inode decode_inode(Core::ReadonlyBytes bytes, const Superblock& superblock);
@@ -122,6 +127,16 @@ struct DirectoryEntry {
     FileType type { FileType::Unknown }; // Unknown without the filetype feature
     Core::StringView name; // into the block; 1 to 255 bytes for used entries
 };
+
+// The bytes an entry for a name of `name_length` needs: 8 and the name, rounded up to 4.
+constexpr Core::usize directory_entry_length(Core::usize name_length)
+{
+    return (8 + name_length + 3) & ~Core::usize { 3 };
+}
+
+// Writes an entry at `offset` (the caller made room: record_length bytes inside the block).
+void encode_directory_entry(Core::Bytes block, Core::usize offset, Core::u32 inode, Core::u16 record_length,
+    FileType type, Core::StringView name, const Superblock& superblock);
 
 // The entry at `offset` in a directory block. Malformed when its record length is under 8,
 // not a multiple of 4, shorter than its name, or runs past the block; or for a used entry

@@ -23,6 +23,11 @@ public:
     virtual ~BlockSource() = default;
     // Fills `destination` from `offset`; OutOfRange past the device's end.
     [[nodiscard]] virtual Core::Result<void> read(Core::u64 offset, Core::Bytes destination) = 0;
+    // Stores `source` at `offset`; NotSupported for a read-only source.
+    [[nodiscard]] virtual Core::Result<void> write(Core::u64, Core::ReadonlyBytes)
+    {
+        return Core::ErrorCode::NotSupported;
+    }
 };
 
 // How many symbolic links one path resolution follows before it gives up (SymlinkLoop), as
@@ -68,6 +73,46 @@ public:
     // bytes).
     [[nodiscard]] Core::Result<Core::u32> resolve(Core::StringView path, bool follow_last = true);
 
+    // ---- Writing (Ext2Writing.cpp) ----------------------------------------------------------
+    // Every call needs a writable volume (Superblock::writable; NotSupported otherwise) and a
+    // source that writes. Names are 1 to 255 bytes, without '/', not "." or ".."
+    // (InvalidArgument). Each call leaves the volume consistent as e2fsck sees it once its
+    // writes are all done; the order they go in is in docs/filesystems.md.
+
+    // The time (Unix seconds) written into the inodes the calls change.
+    void set_current_time(Core::u32 seconds) { m_now = seconds; }
+
+    struct NewInode {
+        Core::u16 permissions { 0644 };
+        Core::u32 user_id { 0 };
+        Core::u32 group_id { 0 };
+    };
+    // A new empty regular file, directory or symbolic link named `name` in `directory` (an
+    // inode number); returns its inode number. AlreadyExists when the name is taken;
+    // NotADirectory; OutOfRange when no inode or block is free.
+    [[nodiscard]] Core::Result<Core::u32> create_file(
+        Core::u32 directory, Core::StringView name, NewInode attributes);
+    [[nodiscard]] Core::Result<Core::u32> create_directory(
+        Core::u32 directory, Core::StringView name, NewInode attributes);
+    [[nodiscard]] Core::Result<Core::u32> create_symlink(
+        Core::u32 directory, Core::StringView name, Core::StringView target, NewInode attributes);
+
+    // Writes `data` into regular file `file` at `offset`, allocating blocks (and indirect
+    // blocks) as needed; the size grows to cover it. OutOfRange when the volume is full (the
+    // part written stays) or past what triple indirection reaches.
+    [[nodiscard]] Core::Result<void> write(Core::u32 file, Core::u64 offset, Core::ReadonlyBytes data);
+    // Sets the regular file's size: blocks past it are freed; growing leaves a hole.
+    [[nodiscard]] Core::Result<void> truncate(Core::u32 file, Core::u64 size);
+
+    // Removes `name` from `directory`: a file or link loses a link (and goes with its last),
+    // a directory must be empty (NotEmpty). NotFound.
+    [[nodiscard]] Core::Result<void> remove(Core::u32 directory, Core::StringView name);
+    // Moves `name` in `from` to `to_name` in `to`, replacing a file or empty directory there
+    // (a directory replaces only a directory, a file only a non-directory: NotADirectory /
+    // AlreadyExists otherwise). A directory may not move into itself (InvalidArgument).
+    [[nodiscard]] Core::Result<void> rename(
+        Core::u32 from, Core::StringView name, Core::u32 to, Core::StringView to_name);
+
 private:
     Volume(BlockSource& source, const Superblock& superblock, Core::Vector<GroupDescriptor> groups);
     [[nodiscard]] Core::Result<void> read_block(Core::u32 block, Core::Bytes destination);
@@ -75,9 +120,35 @@ private:
     [[nodiscard]] Core::Result<Core::u32> resolve_from(Core::u32 directory, Core::StringView path,
         bool follow_last, Core::u32& links_followed, Core::u32 depth);
 
+    // Ext2Writing.cpp's helpers.
+    [[nodiscard]] Core::Result<void> check_writable(Core::StringView name) const;
+    [[nodiscard]] Core::Result<void> write_inode(Core::u32 number, const Inode& inode, bool fresh);
+    [[nodiscard]] Core::Result<void> write_group(Core::u32 group);
+    [[nodiscard]] Core::Result<void> write_counts();
+    [[nodiscard]] Core::Result<Core::u32> allocate_block(Core::u32 goal_group, bool zeroed);
+    [[nodiscard]] Core::Result<void> free_block(Core::u32 block);
+    [[nodiscard]] Core::Result<Core::u32> allocate_inode(Core::u32 goal_group, bool directory);
+    [[nodiscard]] Core::Result<void> free_inode(Core::u32 number, bool directory);
+    [[nodiscard]] Core::Result<void> set_data_block(
+        Inode& inode, Core::u32 number, Core::u64 index, Core::u32 block);
+    [[nodiscard]] Core::Result<Core::u32> ensure_data_block(Inode& inode, Core::u32 number, Core::u64 index);
+    [[nodiscard]] Core::Result<void> free_tree(Inode& inode, Core::u32 table, Core::u32 depth,
+        Core::u64 first_kept, Core::u64 base, Core::u64 span, bool& now_empty);
+    [[nodiscard]] Core::Result<void> free_blocks_from(Inode& inode, Core::u64 first_kept);
+    [[nodiscard]] Core::Result<void> add_entry(
+        Core::u32 directory, Core::StringView name, Core::u32 child, FileType type);
+    [[nodiscard]] Core::Result<void> remove_entry(Core::u32 directory, Core::StringView name);
+    [[nodiscard]] Core::Result<void> set_entry_inode(
+        Core::u32 directory, Core::StringView name, Core::u32 child);
+    [[nodiscard]] Core::Result<Core::u32> create_inode(
+        Core::u32 directory, Core::StringView name, Core::u16 mode, NewInode attributes, Inode& inode);
+    [[nodiscard]] Core::Result<bool> is_empty_directory(const Inode& directory);
+    [[nodiscard]] Core::Result<void> release_link(Core::u32 directory, Core::u32 child, Inode& inode);
+
     BlockSource& m_source;
     Superblock m_superblock;
     Core::Vector<GroupDescriptor> m_groups;
+    Core::u32 m_now { 0 };
 };
 
 template<typename Visit> Core::Result<void> Volume::for_each_entry(const Inode& directory, Visit visit)
