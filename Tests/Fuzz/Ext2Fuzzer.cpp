@@ -29,7 +29,7 @@ void require(bool condition)
         __builtin_trap();
 }
 
-class InputImage final : public Ext2::BlockSource {
+class InputImage final : public FileSystems::BlockSource {
 public:
     InputImage(const std::uint8_t* data, std::size_t size)
         : m_data(data)
@@ -55,7 +55,7 @@ private:
 };
 
 // A writable copy: the input, then zeros to the next 64 KiB; writes past that are refused.
-class WritableImage final : public Ext2::BlockSource {
+class WritableImage final : public FileSystems::BlockSource {
 public:
     WritableImage(const std::uint8_t* data, std::size_t size)
         : m_bytes(data, data + size)

@@ -3,7 +3,7 @@
 // blocks), holes, a directory of 2,000 entries, fast and slow symbolic links, loops,
 // permissions and timestamps, with 1 KiB and 4 KiB blocks; then images corrupted on purpose.
 
-#include <Tests/Host/Ext2TestSupport.h>
+#include <Tests/Host/FileSystemTestSupport.h>
 #include <Userland/FileSystems/Ext2/Ext2Volume.h>
 #include <cstdint>
 #include <cstdio>

@@ -3,7 +3,8 @@
 // must find it clean and `debugfs` must read back exactly what was written. The writer's own
 // reader must agree too.
 
-#include <Tests/Host/Ext2TestSupport.h>
+#include <Tests/Host/FileSystemTestSupport.h>
+#include <Userland/FileSystems/Ext2/Ext2Volume.h>
 #include <gtest/gtest.h>
 #include <string>
 

@@ -6,29 +6,19 @@
 // is bounded, so a corrupt or hostile image gives errors (Malformed, mostly), never a read
 // out of bounds or a loop without end.
 //
-// The volume reads through a BlockSource, which is a disk image in host tests and fuzzing.
+// The volume reads through a BlockSource (Userland/FileSystems/BlockSource.h).
 
 #include <Core/Error.h>
 #include <Core/Span.h>
 #include <Core/StringView.h>
 #include <Core/Types.h>
 #include <Core/Vector.h>
+#include <Userland/FileSystems/BlockSource.h>
 #include <Userland/FileSystems/Ext2/Ext2Structures.h>
 
 namespace FileSystems::Ext2 {
 
-// Bytes of the device the volume is on, by byte offset.
-class BlockSource {
-public:
-    virtual ~BlockSource() = default;
-    // Fills `destination` from `offset`; OutOfRange past the device's end.
-    [[nodiscard]] virtual Core::Result<void> read(Core::u64 offset, Core::Bytes destination) = 0;
-    // Stores `source` at `offset`; NotSupported for a read-only source.
-    [[nodiscard]] virtual Core::Result<void> write(Core::u64, Core::ReadonlyBytes)
-    {
-        return Core::ErrorCode::NotSupported;
-    }
-};
+using FileSystems::BlockSource;
 
 // How many symbolic links one path resolution follows before it gives up (SymlinkLoop), as
 // Linux's limit.

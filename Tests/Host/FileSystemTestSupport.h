@@ -1,10 +1,11 @@
 #pragma once
 
-// What the ext2 host tests share: an image in memory as the volume's block source (it
-// reads and writes), and Linux's e2fsprogs run on an image file (`mke2fs` to make one from a
-// directory tree, `e2fsck -fn` and `debugfs` to check what RaeenOS wrote).
+// What the file system host tests share: an image in memory as a volume's block source (it
+// reads and writes), and the host's tools run on an image file (e2fsprogs' `mke2fs` to make
+// one from a directory tree, `e2fsck -fn` and `debugfs` to check what RaeenOS wrote;
+// dosfstools and mtools for FAT).
 
-#include <Userland/FileSystems/Ext2/Ext2Volume.h>
+#include <Userland/FileSystems/BlockSource.h>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -12,11 +13,12 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <sys/wait.h>
 #include <vector>
 
 namespace TestSupport {
 
-class ImageSource final : public FileSystems::Ext2::BlockSource {
+class ImageSource final : public FileSystems::BlockSource {
 public:
     explicit ImageSource(std::vector<std::uint8_t> image)
         : bytes(std::move(image))
