@@ -273,6 +273,15 @@ TEST_F(Ext2Corruption, superblocks_that_lie_are_refused)
     put32(1024 + 24, 7); // block size 128 KiB
     EXPECT_EQ(open_error(), ErrorCode::Malformed);
     source->bytes = pristine;
+    put32(1024 + 24, 6); // 64 KiB: its whole-block directory records need an encoding not spoken
+    EXPECT_EQ(open_error(), ErrorCode::NotSupported);
+    source->bytes = pristine;
+    put32(2048 + 0, 1); // group 0's block bitmap on the superblock
+    EXPECT_EQ(open_error(), ErrorCode::Malformed);
+    source->bytes = pristine;
+    put32(1024 + 84, 5); // a first free inode among the reserved ones
+    EXPECT_EQ(open_error(), ErrorCode::Malformed);
+    source->bytes = pristine;
     put32(1024 + 96, 0x0002 | 0x0040); // extents
     EXPECT_EQ(open_error(), ErrorCode::NotSupported);
     source->bytes = pristine;
@@ -320,6 +329,12 @@ TEST_F(Ext2Corruption, broken_directory_entries_are_errors)
     put16(first_entry + 4, 12);
     put32(first_entry, 0xFFFF'FFF0); // an inode past the count
     EXPECT_EQ(volume.resolve("/hello.txt"_sv).error().code(), ErrorCode::Malformed);
+    put32(first_entry, 7); // a reserved inode (the resize inode)
+    EXPECT_EQ(volume.resolve("/hello.txt"_sv).error().code(), ErrorCode::Malformed);
+    put32(first_entry, 2);
+    Ext2::Inode root_again = volume.read_inode(Ext2::root_inode).value();
+    root_again.size = 3'300'000'000ull; // more blocks than the volume: refused, not walked
+    EXPECT_EQ(volume.lookup(root_again, "hello.txt"_sv).error().code(), ErrorCode::Malformed);
 }
 
 TEST_F(Ext2Corruption, a_directory_that_is_not_one_is_refused)

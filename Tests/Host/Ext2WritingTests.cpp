@@ -52,9 +52,11 @@ protected:
 
     std::filesystem::path image_path() const { return m_directory / "ext2.img"; }
 
-    // Writes the image out and has e2fsck check it without changing it.
+    // Marks the volume clean (as unmounting would), writes the image out and has e2fsck check
+    // it without changing it.
     void expect_clean()
     {
+        ASSERT_FALSE(volume->mark_clean().is_error());
         TestSupport::write_image(image_path(), source->bytes);
         std::string output;
         int status = TestSupport::run_command("e2fsck -fn " + image_path().string(), output);
@@ -72,6 +74,23 @@ protected:
         return output;
     }
     std::uint32_t resolve(const char* path) { return volume->resolve(Core::StringView(path)).value(); }
+    // Lets the host's debugfs change the image (`requests` with -w), then reopens it.
+    void change_on_the_host(const std::vector<std::string>& requests)
+    {
+        TestSupport::write_image(image_path(), source->bytes);
+        for (const std::string& request : requests) {
+            std::string output;
+            ASSERT_EQ(
+                TestSupport::run_command("debugfs -w -R '" + request + "' " + image_path().string(), output),
+                0)
+                << output;
+        }
+        source->bytes = TestSupport::read_image(image_path());
+        auto opened = Ext2::Volume::open(*source);
+        ASSERT_FALSE(opened.is_error());
+        volume = std::make_unique<Ext2::Volume>(opened.release_value());
+        volume->set_current_time(now);
+    }
     std::string read_back(const char* path)
     {
         Ext2::Inode inode = volume->read_inode(resolve(path)).value();
@@ -198,8 +217,85 @@ TEST_P(Ext2Writing, remove_truncate_and_rename_keep_the_volume_clean)
     EXPECT_EQ(volume->resolve("/doomed.bin"_sv).error().code(), ErrorCode::NotFound);
 }
 
+TEST_P(Ext2Writing, a_change_marks_the_volume_in_use_until_it_is_marked_clean)
+{
+    ASSERT_FALSE(volume->create_file(Ext2::root_inode, "x"_sv, {}).is_error());
+    TestSupport::write_image(image_path(), source->bytes);
+    EXPECT_NE(debugfs("stats").find("Filesystem state:         not clean"), std::string::npos);
+    ASSERT_FALSE(volume->mark_clean().is_error());
+    TestSupport::write_image(image_path(), source->bytes);
+    EXPECT_NE(debugfs("stats").find("Filesystem state:         clean"), std::string::npos);
+}
+
+TEST_P(Ext2Writing, hard_links_and_extended_attributes_made_on_the_host)
+{
+    // debugfs adds a second name for host.txt and an attribute block to old/keep.txt.
+    change_on_the_host({ "ln /host.txt /hard", "sif /host.txt links_count 2",
+        "ea_set /old/keep.txt user.note " + std::string(300, 'v') });
+    ASSERT_NE(volume->read_inode(resolve("/old/keep.txt")).value().extended_attribute_block, 0u);
+    // Renaming one name of an inode onto another of its names does nothing.
+    ASSERT_FALSE(volume->rename(Ext2::root_inode, "hard"_sv, Ext2::root_inode, "host.txt"_sv).is_error());
+    EXPECT_EQ(resolve("/hard"), resolve("/host.txt"));
+    // Removing one name keeps the file; the last takes it.
+    ASSERT_FALSE(volume->remove(Ext2::root_inode, "hard"_sv).is_error());
+    EXPECT_EQ(read_back("/host.txt"), "from the host\n");
+    EXPECT_EQ(volume->read_inode(resolve("/host.txt")).value().link_count, 1);
+    // The attribute block goes with its last user.
+    std::uint32_t free_before = volume->superblock().free_block_count;
+    ASSERT_FALSE(volume->remove(resolve("/old"), "keep.txt"_sv).is_error());
+    EXPECT_EQ(volume->superblock().free_block_count, free_before + 2)
+        << "its data block and its attribute block";
+    expect_clean();
+}
+
+TEST_P(Ext2Writing, a_full_volume_fails_cleanly)
+{
+    std::uint32_t file = volume->create_file(Ext2::root_inode, "filler"_sv, {}).value();
+    std::string chunk = pattern(64 * 1024, 4);
+    std::uint64_t offset = 0;
+    for (;; offset += chunk.size()) {
+        auto written = volume->write(file, offset, bytes_of(chunk));
+        if (written.is_error()) {
+            EXPECT_EQ(written.error().code(), ErrorCode::OutOfRange);
+            break;
+        }
+        ASSERT_LT(offset, 64u << 20) << "the volume never filled";
+    }
+    EXPECT_EQ(volume->superblock().free_block_count, 0u);
+    // Nothing can be made that needs a block, and a failed attempt leaves nothing behind.
+    std::uint32_t free_inodes = volume->superblock().free_inode_count;
+    EXPECT_EQ(
+        volume->create_directory(Ext2::root_inode, "no-room"_sv, {}).error().code(), ErrorCode::OutOfRange);
+    EXPECT_EQ(volume
+                  ->create_symlink(
+                      Ext2::root_inode, "no-room"_sv, Core::StringView(std::string(100, 'l').c_str()), {})
+                  .error()
+                  .code(),
+        ErrorCode::OutOfRange);
+    EXPECT_EQ(volume->superblock().free_inode_count, free_inodes);
+    EXPECT_EQ(volume->resolve("/no-room"_sv).error().code(), ErrorCode::NotFound);
+    expect_clean();
+    // What was written before it filled is all there.
+    Ext2::Inode filler = volume->read_inode(file).value();
+    EXPECT_GE(filler.size, offset);
+}
+
+TEST_P(Ext2Writing, sizes_past_the_largest_file_are_refused_and_change_nothing)
+{
+    std::uint32_t file = volume->create_file(Ext2::root_inode, "limits"_sv, {}).value();
+    EXPECT_EQ(volume->write(file, 1ull << 42, bytes_of("x")).error().code(), ErrorCode::OutOfRange);
+    EXPECT_EQ(volume->truncate(file, 1ull << 42).error().code(), ErrorCode::OutOfRange);
+    ASSERT_FALSE(volume->write(file, 1 << 20, Core::ReadonlyBytes()).is_error());
+    EXPECT_EQ(volume->read_inode(file).value().size, 0u) << "an empty write changes no size";
+    EXPECT_EQ(
+        volume->create_symlink(Ext2::root_inode, "nul"_sv, Core::StringView("a\0b", 3), {}).error().code(),
+        ErrorCode::InvalidArgument);
+    expect_clean();
+}
+
 TEST_P(Ext2Writing, bad_requests_change_nothing)
 {
+    std::vector<std::uint8_t> before = source->bytes;
     EXPECT_EQ(volume->create_file(Ext2::root_inode, "a/b"_sv, {}).error().code(), ErrorCode::InvalidArgument);
     EXPECT_EQ(volume->create_file(Ext2::root_inode, ".."_sv, {}).error().code(), ErrorCode::InvalidArgument);
     EXPECT_EQ(volume->create_file(Ext2::root_inode, ""_sv, {}).error().code(), ErrorCode::InvalidArgument);
@@ -212,6 +308,9 @@ TEST_P(Ext2Writing, bad_requests_change_nothing)
     EXPECT_EQ(volume->write(Ext2::root_inode, 0, bytes_of("x")).error().code(), ErrorCode::InvalidArgument);
     EXPECT_EQ(volume->rename(Ext2::root_inode, "old"_sv, Ext2::root_inode, "host.txt"_sv).error().code(),
         ErrorCode::NotADirectory);
+    EXPECT_EQ(volume->rename(Ext2::root_inode, "host.txt"_sv, Ext2::root_inode, "old"_sv).error().code(),
+        ErrorCode::AlreadyExists);
+    EXPECT_TRUE(source->bytes == before) << "a refused request wrote something";
     expect_clean();
 }
 

@@ -21,6 +21,14 @@ constexpr u32 good_old_first_inode = 11;
 constexpr u16 good_old_inode_size = 128;
 constexpr u32 supported_incompatible = Feature::incompatible_filetype;
 constexpr u32 writable_read_only_features = Feature::read_only_sparse_super | Feature::read_only_large_file;
+constexpr u32 largest_supported_block_size = 32 * 1024;
+
+bool is_power_of(u32 value, u32 base)
+{
+    while (value > 1 && value % base == 0)
+        value /= base;
+    return value == 1;
+}
 
 constexpr u32 divide_rounding_up(u32 dividend, u32 divisor)
 {
@@ -65,6 +73,10 @@ Result<Superblock> decode_superblock(ReadonlyBytes bytes)
     if (block_size_log > largest_block_size_log)
         return Core::ErrorCode::Malformed;
     superblock.block_size = 1024u << block_size_log;
+    // 64 KiB blocks store a whole-block directory record's length as 65535 or 0, which this
+    // code does not speak.
+    if (superblock.block_size > largest_supported_block_size)
+        return Core::ErrorCode::NotSupported;
     // The superblock is in block 1 with 1 KiB blocks and in block 0 otherwise.
     if (superblock.first_data_block != (superblock.block_size == 1024 ? 1u : 0u))
         return Core::ErrorCode::Malformed;
@@ -78,23 +90,41 @@ Result<Superblock> decode_superblock(ReadonlyBytes bytes)
     if (superblock.blocks_per_group > superblock.block_size * 8
         || superblock.inodes_per_group > superblock.block_size * 8)
         return Core::ErrorCode::Malformed;
+    // The group descriptors count free blocks and inodes in 16 bits (Linux's limits).
+    if (superblock.blocks_per_group > 65528
+        || superblock.inodes_per_group > 65536 - superblock.block_size / inode_size)
+        return Core::ErrorCode::Malformed;
     u32 groups_by_blocks = divide_rounding_up(
         superblock.block_count - superblock.first_data_block, superblock.blocks_per_group);
     u32 groups_by_inodes = divide_rounding_up(superblock.inode_count, superblock.inodes_per_group);
     if (groups_by_blocks != groups_by_inodes)
         return Core::ErrorCode::Malformed;
     superblock.group_count = groups_by_blocks;
-    if (superblock.first_inode <= root_inode || superblock.first_inode > superblock.inode_count)
+    // Inodes 1 to 10 are reserved in every revision (bad blocks, root, ACLs, the resize inode...).
+    if (superblock.first_inode < good_old_first_inode || superblock.first_inode > superblock.inode_count)
         return Core::ErrorCode::Malformed;
     if ((superblock.incompatible_features & ~supported_incompatible) != 0)
         return Core::ErrorCode::NotSupported;
     superblock.writable = (superblock.read_only_features & ~writable_read_only_features) == 0;
+    if (superblock.revision >= dynamic_revision
+        && (superblock.compatible_features & Feature::compatible_resize_inode))
+        superblock.reserved_descriptor_blocks = read_little_endian<u16>(bytes, 206);
+    superblock.descriptor_blocks = static_cast<u32>(
+        (u64 { superblock.group_count } * group_descriptor_length + superblock.block_size - 1)
+        / superblock.block_size);
     return superblock;
 }
 
-Result<GroupDescriptor> decode_group_descriptor(ReadonlyBytes bytes, const Superblock& superblock)
+bool group_has_superblock_copy(u32 group, const Superblock& superblock)
 {
-    if (bytes.size() < group_descriptor_length)
+    if (group <= 1 || !(superblock.read_only_features & Feature::read_only_sparse_super))
+        return true;
+    return is_power_of(group, 3) || is_power_of(group, 5) || is_power_of(group, 7);
+}
+
+Result<GroupDescriptor> decode_group_descriptor(ReadonlyBytes bytes, const Superblock& superblock, u32 group)
+{
+    if (bytes.size() < group_descriptor_length || group >= superblock.group_count)
         return Core::ErrorCode::Malformed;
     GroupDescriptor descriptor;
     descriptor.block_bitmap = read_little_endian<u32>(bytes, 0);
@@ -106,10 +136,18 @@ Result<GroupDescriptor> decode_group_descriptor(ReadonlyBytes bytes, const Super
     u64 table_blocks
         = (u64 { superblock.inodes_per_group } * superblock.inode_size + superblock.block_size - 1)
         / superblock.block_size;
-    auto inside
-        = [&](u64 block) { return block >= superblock.first_data_block && block < superblock.block_count; };
-    if (!inside(descriptor.block_bitmap) || !inside(descriptor.inode_bitmap)
-        || !inside(descriptor.inode_table) || descriptor.inode_table + table_blocks > superblock.block_count)
+    // As Linux checks them: the bitmaps and the inode table lie in their own group, past the
+    // copy of the superblock and the descriptor table (and the blocks reserved to grow it)
+    // that the group may start with. Otherwise the allocator could hand out metadata.
+    u64 first = u64 { superblock.first_data_block } + u64 { group } * superblock.blocks_per_group;
+    u64 end = first + superblock.blocks_per_group;
+    if (end > superblock.block_count)
+        end = superblock.block_count;
+    if (group_has_superblock_copy(group, superblock))
+        first += 1 + u64 { superblock.descriptor_blocks } + superblock.reserved_descriptor_blocks;
+    auto inside = [&](u64 block, u64 count) { return block >= first && block + count <= end; };
+    if (!inside(descriptor.block_bitmap, 1) || !inside(descriptor.inode_bitmap, 1)
+        || !inside(descriptor.inode_table, table_blocks))
         return Core::ErrorCode::Malformed;
     return descriptor;
 }
@@ -182,7 +220,10 @@ Result<DirectoryEntry> decode_directory_entry(ReadonlyBytes block, usize offset,
     if (entry.record_length < 8 || entry.record_length % 4 != 0
         || !Core::has_bytes(block, offset, entry.record_length) || name_length > entry.record_length - 8u)
         return Core::ErrorCode::Malformed;
-    if (entry.inode != 0 && (name_length == 0 || name_length > 255 || entry.inode > superblock.inode_count))
+    // A used entry names the root or an inode past the reserved ones (Linux's rule).
+    if (entry.inode != 0
+        && (name_length == 0 || name_length > 255 || entry.inode > superblock.inode_count
+            || (entry.inode != root_inode && entry.inode < superblock.first_inode)))
         return Core::ErrorCode::Malformed;
     if (has_type) {
         // The directory entry's own codes (1 regular ... 7 symbolic link).

@@ -23,6 +23,8 @@ constexpr Core::usize block_pointers = 15; // 12 direct, then single, double, tr
 
 // Feature bits (the superblock's three sets).
 namespace Feature {
+constexpr Core::u32 compatible_extended_attributes = 0x0008; // inodes may have an attribute block
+constexpr Core::u32 compatible_resize_inode = 0x0010; // descriptor blocks reserved to grow into
 constexpr Core::u32 incompatible_filetype = 0x0002; // directory entries carry a file type
 constexpr Core::u32 read_only_sparse_super = 0x0001; // superblock copies in some groups only
 constexpr Core::u32 read_only_large_file = 0x0002; // regular files may pass 2 GiB
@@ -35,7 +37,7 @@ struct Superblock {
     Core::u32 free_block_count { 0 };
     Core::u32 free_inode_count { 0 };
     Core::u32 first_data_block { 0 }; // 1 with 1 KiB blocks, else 0
-    Core::u32 block_size { 0 }; // 1024 to 65536
+    Core::u32 block_size { 0 }; // 1024 to 32768 (64 KiB blocks are NotSupported)
     Core::u32 blocks_per_group { 0 };
     Core::u32 inodes_per_group { 0 };
     Core::u32 mount_time { 0 };
@@ -51,6 +53,9 @@ struct Superblock {
     char volume_name[17] {}; // NUL-terminated
     // Derived and checked against each other: block groups, group descriptors per block.
     Core::u32 group_count { 0 };
+    // Blocks of the descriptor table, and the blocks reserved after it (resize_inode).
+    Core::u32 descriptor_blocks { 0 };
+    Core::u16 reserved_descriptor_blocks { 0 };
     // Whether every read-only-compatible feature is one this code keeps right when it
     // writes (sparse superblocks, large files); otherwise a volume may only be read.
     bool writable { false };
@@ -73,10 +78,14 @@ struct GroupDescriptor {
     Core::u16 directory_count { 0 };
 };
 
-// Decodes one 32-byte descriptor. Malformed when a bitmap or the inode table lies outside
-// the volume (`superblock.block_count`), or the table runs past its end.
+// Whether block group `group` starts with a copy of the superblock and descriptor table
+// (every group without sparse_super; groups 0, 1 and powers of 3, 5 and 7 with it).
+[[nodiscard]] bool group_has_superblock_copy(Core::u32 group, const Superblock& superblock);
+
+// Decodes group `group`'s 32-byte descriptor. Malformed when a bitmap or the inode table
+// lies outside the group, or over the superblock copy and descriptor table it starts with.
 [[nodiscard]] Core::Result<GroupDescriptor> decode_group_descriptor(
-    Core::ReadonlyBytes bytes, const Superblock& superblock);
+    Core::ReadonlyBytes bytes, const Superblock& superblock, Core::u32 group);
 
 // Inode mode's file types (the top four bits).
 enum class FileType : Core::u8 {
@@ -140,7 +149,7 @@ void encode_directory_entry(Core::Bytes block, Core::usize offset, Core::u32 ino
 
 // The entry at `offset` in a directory block. Malformed when its record length is under 8,
 // not a multiple of 4, shorter than its name, or runs past the block; or for a used entry
-// with an empty name.
+// with an empty name, or naming a reserved inode other than the root.
 [[nodiscard]] Core::Result<DirectoryEntry> decode_directory_entry(
     Core::ReadonlyBytes block, Core::usize offset, const Superblock& superblock);
 

@@ -53,7 +53,7 @@ Result<Volume> Volume::open(BlockSource& source)
         TRY(source.read(table_offset + u64 { index } * group_descriptor_length,
             Bytes(raw_descriptor, group_descriptor_length)));
         GroupDescriptor descriptor = TRY(decode_group_descriptor(
-            Core::ReadonlyBytes(raw_descriptor, group_descriptor_length), superblock));
+            Core::ReadonlyBytes(raw_descriptor, group_descriptor_length), superblock, index));
         TRY(groups.try_append(descriptor));
     }
     return Volume(source, superblock, Core::move(groups));
@@ -66,6 +66,22 @@ Result<void> Volume::read_block(u32 block, Bytes destination)
     return m_source.read(u64 { block } * m_superblock.block_size, destination);
 }
 
+Result<u64> Volume::directory_blocks(const Inode& directory) const
+{
+    u64 blocks = directory.size / m_superblock.block_size;
+    if (directory.size % m_superblock.block_size != 0 || blocks > m_superblock.block_count)
+        return Core::ErrorCode::Malformed;
+    return blocks;
+}
+
+Result<u32> Volume::directory_block(const Inode& directory, u64 index)
+{
+    u32 block = TRY(data_block(directory, index));
+    if (block == 0)
+        return Core::ErrorCode::Malformed;
+    return block;
+}
+
 Result<Inode> Volume::read_inode(u32 number)
 {
     if (number == 0 || number > m_superblock.inode_count)
@@ -74,7 +90,7 @@ Result<Inode> Volume::read_inode(u32 number)
     u32 index = (number - 1) % m_superblock.inodes_per_group;
     if (group >= m_groups.size())
         return Core::ErrorCode::NotFound;
-    // decode_group_descriptor checked that the whole table lies inside the volume.
+    // decode_group_descriptor checked that the whole table lies inside its group.
     u64 offset = u64 { m_groups[group].inode_table } * m_superblock.block_size
         + u64 { index } * m_superblock.inode_size;
     u8 raw[128];

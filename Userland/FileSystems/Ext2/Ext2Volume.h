@@ -72,6 +72,11 @@ public:
     // The time (Unix seconds) written into the inodes the calls change.
     void set_current_time(Core::u32 seconds) { m_now = seconds; }
 
+    // The first change clears the superblock's clean bit, so that a crash leaves a volume
+    // that says it must be checked; this sets it again, once every change is on the device
+    // (unmounting, syncing).
+    [[nodiscard]] Core::Result<void> mark_clean();
+
     struct NewInode {
         Core::u16 permissions { 0644 };
         Core::u32 user_id { 0 };
@@ -79,7 +84,9 @@ public:
     };
     // A new empty regular file, directory or symbolic link named `name` in `directory` (an
     // inode number); returns its inode number. AlreadyExists when the name is taken;
-    // NotADirectory; OutOfRange when no inode or block is free.
+    // NotADirectory; OutOfRange when no inode or block is free (nothing of it is left then),
+    // or the directory has 32,000 links (subdirectories) already. Link targets are 1 to
+    // 4095 bytes without NUL.
     [[nodiscard]] Core::Result<Core::u32> create_file(
         Core::u32 directory, Core::StringView name, NewInode attributes);
     [[nodiscard]] Core::Result<Core::u32> create_directory(
@@ -88,8 +95,10 @@ public:
         Core::u32 directory, Core::StringView name, Core::StringView target, NewInode attributes);
 
     // Writes `data` into regular file `file` at `offset`, allocating blocks (and indirect
-    // blocks) as needed; the size grows to cover it. OutOfRange when the volume is full (the
-    // part written stays) or past what triple indirection reaches.
+    // blocks) as needed; the size grows to cover what was written. OutOfRange when the
+    // volume is full (the part written stays) or past the largest file (what triple
+    // indirection and 32-bit sector counts reach; 2 GiB without large_file). NotFound for
+    // a freed inode.
     [[nodiscard]] Core::Result<void> write(Core::u32 file, Core::u64 offset, Core::ReadonlyBytes data);
     // Sets the regular file's size: blocks past it are freed; growing leaves a hole.
     [[nodiscard]] Core::Result<void> truncate(Core::u32 file, Core::u64 size);
@@ -106,11 +115,21 @@ public:
 private:
     Volume(BlockSource& source, const Superblock& superblock, Core::Vector<GroupDescriptor> groups);
     [[nodiscard]] Core::Result<void> read_block(Core::u32 block, Core::Bytes destination);
+    // How many blocks directory `directory` has: Malformed for a size that is not whole
+    // blocks or more blocks than the volume (which would make every walk of it long).
+    [[nodiscard]] Core::Result<Core::u64> directory_blocks(const Inode& directory) const;
+    // Block `index` of a directory: Malformed for a hole (Linux refuses them too).
+    [[nodiscard]] Core::Result<Core::u32> directory_block(const Inode& directory, Core::u64 index);
     [[nodiscard]] Core::Result<Core::u32> read_pointer(Core::u32 table_block, Core::u64 index);
     [[nodiscard]] Core::Result<Core::u32> resolve_from(Core::u32 directory, Core::StringView path,
         bool follow_last, Core::u32& links_followed, Core::u32 depth);
 
     // Ext2Writing.cpp's helpers.
+    [[nodiscard]] Core::Result<Inode> read_live_file(Core::u32 number);
+    [[nodiscard]] Core::u64 largest_file_size() const;
+    [[nodiscard]] Core::Result<void> begin_change();
+    void discard_new_inode(Core::u32 number, Inode& inode);
+    [[nodiscard]] Core::Result<void> release_attribute_block(Inode& inode);
     [[nodiscard]] Core::Result<void> check_writable(Core::StringView name) const;
     [[nodiscard]] Core::Result<void> write_inode(Core::u32 number, const Inode& inode, bool fresh);
     [[nodiscard]] Core::Result<void> write_group(Core::u32 group);
@@ -139,6 +158,7 @@ private:
     Superblock m_superblock;
     Core::Vector<GroupDescriptor> m_groups;
     Core::u32 m_now { 0 };
+    bool m_marked_in_use { false };
 };
 
 template<typename Visit> Core::Result<void> Volume::for_each_entry(const Inode& directory, Visit visit)
@@ -146,17 +166,12 @@ template<typename Visit> Core::Result<void> Volume::for_each_entry(const Inode& 
     if (directory.type() != FileType::Directory)
         return Core::ErrorCode::NotADirectory;
     Core::u32 block_size = m_superblock.block_size;
-    // A directory's size is whole blocks; a ragged one is corrupt.
-    if (directory.size % block_size != 0)
-        return Core::ErrorCode::Malformed;
+    Core::u64 blocks = TRY(directory_blocks(directory));
     Core::Vector<Core::u8> buffer;
     TRY(buffer.try_resize(block_size));
     Core::Bytes block(buffer.data(), block_size);
-    for (Core::u64 index = 0; index < directory.size / block_size; ++index) {
-        Core::u32 physical = TRY(data_block(directory, index));
-        // A hole in a directory reads as nothing to list (e2fsck would fill it).
-        if (physical == 0)
-            continue;
+    for (Core::u64 index = 0; index < blocks; ++index) {
+        Core::u32 physical = TRY(directory_block(directory, index));
         TRY(read_block(physical, block));
         for (Core::usize offset = 0; offset < block_size;) {
             DirectoryEntry entry = TRY(decode_directory_entry(block, offset, m_superblock));

@@ -30,6 +30,12 @@ constexpr u64 free_blocks_field = superblock_offset + 12;
 constexpr u64 free_inodes_field = superblock_offset + 16;
 constexpr u64 write_time_field = superblock_offset + 48;
 constexpr u32 largest_small_file = 0x7FFF'FFFF; // without large_file, sizes stay below 2 GiB
+// Linux's ext2 limit on links (subdirectories, for a directory).
+constexpr u16 maximum_link_count = 32000;
+constexpr u32 extended_attribute_magic = 0xEA02'0000;
+// How deep rename's walk up from the target goes before it takes the ".." chain for a loop.
+constexpr u32 maximum_directory_depth = 4096;
+constexpr u16 state_valid = 1; // s_state bit 0: cleanly unmounted
 
 Result<Core::Vector<u8>> zeroed_buffer(usize length)
 {
@@ -50,6 +56,57 @@ bool is_directory(const Inode& inode)
 }
 
 } // namespace
+
+Result<Inode> Volume::read_live_file(u32 number)
+{
+    Inode inode = TRY(read_inode(number));
+    if (inode.type() != FileType::Regular)
+        return Core::ErrorCode::InvalidArgument;
+    // A freed inode is no file to write into.
+    if (inode.link_count == 0 || inode.deletion_time != 0)
+        return Core::ErrorCode::NotFound;
+    return inode;
+}
+
+u64 Volume::largest_file_size() const
+{
+    // What the block pointers reach, what i_blocks (32 bits of 512-byte sectors) can count,
+    // and 2 GiB without large_file.
+    u64 per_block = m_superblock.block_size / 4;
+    u64 blocks = direct_blocks + per_block + per_block * per_block + per_block * per_block * per_block;
+    u64 by_pointers = blocks * m_superblock.block_size;
+    u64 by_sectors = (u64 { 0xFFFF'FFFF } * 512) / m_superblock.block_size * m_superblock.block_size;
+    u64 limit = by_pointers < by_sectors ? by_pointers : by_sectors;
+    if (!(m_superblock.read_only_features & Feature::read_only_large_file) && limit > largest_small_file)
+        limit = largest_small_file;
+    return limit;
+}
+
+Result<void> Volume::begin_change()
+{
+    // The first change clears the clean bit, so that after a crash the volume says it needs
+    // checking; mark_clean() sets it again once everything is written.
+    if (m_marked_in_use)
+        return {};
+    u8 state[2];
+    TRY(m_source.read(superblock_offset + 58, Bytes(state, 2)));
+    state[0] = static_cast<u8>(state[0] & ~state_valid);
+    TRY(m_source.write(superblock_offset + 58, ReadonlyBytes(state, 2)));
+    m_marked_in_use = true;
+    return {};
+}
+
+Result<void> Volume::mark_clean()
+{
+    if (!m_marked_in_use)
+        return {};
+    u8 state[2];
+    TRY(m_source.read(superblock_offset + 58, Bytes(state, 2)));
+    state[0] = static_cast<u8>(state[0] | state_valid);
+    TRY(m_source.write(superblock_offset + 58, ReadonlyBytes(state, 2)));
+    m_marked_in_use = false;
+    return {};
+}
 
 Result<void> Volume::check_writable(StringView name) const
 {
@@ -280,7 +337,13 @@ Result<u32> Volume::ensure_data_block(Inode& inode, u32 number, u64 index)
     u32 group = (number - 1) / m_superblock.inodes_per_group;
     block = TRY(allocate_block(group, false));
     inode.sector_count += m_superblock.block_size / 512;
-    TRY(set_data_block(inode, number, index, block));
+    auto pointed = set_data_block(inode, number, index, block);
+    if (pointed.is_error()) {
+        // No table for it: the block goes back, so that nothing leaks.
+        (void)free_block(block);
+        inode.sector_count -= m_superblock.block_size / 512;
+        return pointed.error();
+    }
     return block;
 }
 
@@ -368,10 +431,9 @@ Result<void> Volume::add_entry(u32 directory, StringView name, u32 child, FileTy
     auto buffer = TRY(zeroed_buffer(block_size));
     Bytes block(buffer.data(), block_size);
     bool placed = false;
-    for (u64 index = 0; index < inode.size / block_size && !placed; ++index) {
-        u32 physical = TRY(data_block(inode, index));
-        if (physical == 0)
-            continue;
+    u64 blocks = TRY(directory_blocks(inode));
+    for (u64 index = 0; index < blocks && !placed; ++index) {
+        u32 physical = TRY(directory_block(inode, index));
         TRY(read_block(physical, block));
         for (usize offset = 0; offset < block_size;) {
             DirectoryEntry entry = TRY(decode_directory_entry(block, offset, m_superblock));
@@ -393,13 +455,21 @@ Result<void> Volume::add_entry(u32 directory, StringView name, u32 child, FileTy
         }
     }
     if (!placed) {
-        // A new block at the end, all of it the new entry's.
+        // A new block at the end, all of it the new entry's, written before it is pointed at.
         u64 index = inode.size / block_size;
-        u32 physical = TRY(ensure_data_block(inode, directory, index));
+        u32 physical = TRY(allocate_block((directory - 1) / m_superblock.inodes_per_group, false));
         for (usize offset = 0; offset < block_size; ++offset)
             block[offset] = 0;
         encode_directory_entry(block, 0, child, static_cast<u16>(block_size), type, name, m_superblock);
-        TRY(m_source.write(u64 { physical } * block_size, ReadonlyBytes(buffer.data(), block_size)));
+        auto written
+            = m_source.write(u64 { physical } * block_size, ReadonlyBytes(buffer.data(), block_size));
+        if (!written.is_error())
+            written = set_data_block(inode, directory, index, physical);
+        if (written.is_error()) {
+            (void)free_block(physical);
+            return written.error();
+        }
+        inode.sector_count += block_size / 512;
         inode.size += block_size;
     }
     inode.flags &= ~indexed_directory_flag;
@@ -415,10 +485,9 @@ Result<void> Volume::remove_entry(u32 directory, StringView name)
     u32 block_size = m_superblock.block_size;
     auto buffer = TRY(zeroed_buffer(block_size));
     Bytes block(buffer.data(), block_size);
-    for (u64 index = 0; index < inode.size / block_size; ++index) {
-        u32 physical = TRY(data_block(inode, index));
-        if (physical == 0)
-            continue;
+    u64 blocks = TRY(directory_blocks(inode));
+    for (u64 index = 0; index < blocks; ++index) {
+        u32 physical = TRY(directory_block(inode, index));
         TRY(read_block(physical, block));
         usize previous = block_size;
         for (usize offset = 0; offset < block_size;) {
@@ -453,10 +522,9 @@ Result<void> Volume::set_entry_inode(u32 directory, StringView name, u32 child)
     auto buffer = TRY(zeroed_buffer(block_size));
     Bytes block(buffer.data(), block_size);
     Inode target = TRY(read_inode(child));
-    for (u64 index = 0; index < inode.size / block_size; ++index) {
-        u32 physical = TRY(data_block(inode, index));
-        if (physical == 0)
-            continue;
+    u64 blocks = TRY(directory_blocks(inode));
+    for (u64 index = 0; index < blocks; ++index) {
+        u32 physical = TRY(directory_block(inode, index));
         TRY(read_block(physical, block));
         for (usize offset = 0; offset < block_size;) {
             DirectoryEntry entry = TRY(decode_directory_entry(block, offset, m_superblock));
@@ -501,6 +569,9 @@ Result<u32> Volume::create_inode(u32 directory, StringView name, u16 mode, NewIn
     if (existing.error().code() != Core::ErrorCode::NotFound)
         return existing.error();
     bool directory_inode = (mode & 0xF000) == type_directory;
+    if (directory_inode && parent.link_count >= maximum_link_count)
+        return Core::ErrorCode::OutOfRange;
+    TRY(begin_change());
     u32 number = TRY(allocate_inode((directory - 1) / m_superblock.inodes_per_group, directory_inode));
     inode = Inode {};
     inode.mode = static_cast<u16>(mode | (attributes.permissions & 07777));
@@ -508,15 +579,41 @@ Result<u32> Volume::create_inode(u32 directory, StringView name, u16 mode, NewIn
     inode.group_id = attributes.group_id;
     inode.access_time = inode.change_time = inode.modification_time = m_now;
     inode.link_count = directory_inode ? 2 : 1;
-    TRY(write_inode(number, inode, true));
+    auto written = write_inode(number, inode, true);
+    if (written.is_error()) {
+        (void)free_inode(number, directory_inode);
+        return written.error();
+    }
     return number;
+}
+
+void Volume::discard_new_inode(u32 number, Inode& inode)
+{
+    // Undoes a creation that failed before its name was written: the inode is marked
+    // deleted and its blocks and number go back, as if it had never been.
+    bool directory_inode = is_directory(inode);
+    inode.link_count = 0;
+    inode.deletion_time = m_now;
+    if (inode.is_fast_symlink(m_superblock.block_size)) {
+        for (u32& pointer : inode.blocks)
+            pointer = 0;
+    } else {
+        (void)free_blocks_from(inode, 0);
+    }
+    inode.size = 0;
+    (void)write_inode(number, inode, false);
+    (void)free_inode(number, directory_inode);
 }
 
 Result<u32> Volume::create_file(u32 directory, StringView name, NewInode attributes)
 {
     Inode inode;
     u32 number = TRY(create_inode(directory, name, type_regular, attributes, inode));
-    TRY(add_entry(directory, name, number, FileType::Regular));
+    auto added = add_entry(directory, name, number, FileType::Regular);
+    if (added.is_error()) {
+        discard_new_inode(number, inode);
+        return added.error();
+    }
     return number;
 }
 
@@ -525,20 +622,36 @@ Result<u32> Volume::create_directory(u32 directory, StringView name, NewInode at
     Inode inode;
     u32 number = TRY(create_inode(directory, name, type_directory, attributes, inode));
     u32 block_size = m_superblock.block_size;
-    u32 block = TRY(ensure_data_block(inode, number, 0));
-    auto buffer = TRY(zeroed_buffer(block_size));
-    Bytes bytes(buffer.data(), block_size);
-    encode_directory_entry(bytes, 0, number, 12, FileType::Directory, "."_sv, m_superblock);
-    encode_directory_entry(
-        bytes, 12, directory, static_cast<u16>(block_size - 12), FileType::Directory, ".."_sv, m_superblock);
-    TRY(m_source.write(u64 { block } * block_size, ReadonlyBytes(buffer.data(), block_size)));
-    inode.size = block_size;
-    TRY(write_inode(number, inode, false));
-    // The new directory's ".." is a link to its parent.
+    // The first block: "." and "..", written before the inode points at it.
+    auto made = [&]() -> Result<void> {
+        auto buffer = TRY(zeroed_buffer(block_size));
+        Bytes bytes(buffer.data(), block_size);
+        encode_directory_entry(bytes, 0, number, 12, FileType::Directory, "."_sv, m_superblock);
+        encode_directory_entry(bytes, 12, directory, static_cast<u16>(block_size - 12), FileType::Directory,
+            ".."_sv, m_superblock);
+        u32 block = TRY(allocate_block((number - 1) / m_superblock.inodes_per_group, false));
+        inode.blocks[0] = block;
+        inode.sector_count = block_size / 512;
+        TRY(m_source.write(u64 { block } * block_size, ReadonlyBytes(buffer.data(), block_size)));
+        inode.size = block_size;
+        return write_inode(number, inode, false);
+    }();
+    if (made.is_error()) {
+        discard_new_inode(number, inode);
+        return made.error();
+    }
+    // The new directory's ".." is a link to its parent; then its name.
     Inode parent = TRY(read_inode(directory));
     ++parent.link_count;
     TRY(write_inode(directory, parent, false));
-    TRY(add_entry(directory, name, number, FileType::Directory));
+    auto added = add_entry(directory, name, number, FileType::Directory);
+    if (added.is_error()) {
+        parent = TRY(read_inode(directory));
+        --parent.link_count;
+        (void)write_inode(directory, parent, false);
+        discard_new_inode(number, inode);
+        return added.error();
+    }
     return number;
 }
 
@@ -546,24 +659,36 @@ Result<u32> Volume::create_symlink(u32 directory, StringView name, StringView ta
 {
     if (target.length() == 0 || target.length() >= m_superblock.block_size || target.length() > 4095)
         return Core::ErrorCode::InvalidArgument;
+    for (usize index = 0; index < target.length(); ++index) {
+        if (target[index] == '\0')
+            return Core::ErrorCode::InvalidArgument;
+    }
     attributes.permissions = 0777;
     Inode inode;
     u32 number = TRY(create_inode(directory, name, type_symbolic_link, attributes, inode));
     inode.size = target.length();
-    if (target.length() < sizeof(inode.blocks)) {
-        // A fast link: the target in the block pointers' bytes.
-        for (usize index = 0; index < target.length(); ++index)
-            inode.blocks[index / 4] |= u32 { static_cast<u8>(target[index]) } << (8 * (index % 4));
-    } else {
-        u32 block = TRY(ensure_data_block(inode, number, 0));
-        auto buffer = TRY(zeroed_buffer(m_superblock.block_size));
-        for (usize index = 0; index < target.length(); ++index)
-            buffer[index] = static_cast<u8>(target[index]);
-        TRY(m_source.write(
-            u64 { block } * m_superblock.block_size, ReadonlyBytes(buffer.data(), buffer.size())));
+    auto made = [&]() -> Result<void> {
+        if (target.length() < sizeof(inode.blocks)) {
+            // A fast link: the target in the block pointers' bytes.
+            for (usize index = 0; index < target.length(); ++index)
+                inode.blocks[index / 4] |= u32 { static_cast<u8>(target[index]) } << (8 * (index % 4));
+        } else {
+            auto buffer = TRY(zeroed_buffer(m_superblock.block_size));
+            for (usize index = 0; index < target.length(); ++index)
+                buffer[index] = static_cast<u8>(target[index]);
+            u32 block = TRY(allocate_block((number - 1) / m_superblock.inodes_per_group, false));
+            inode.blocks[0] = block;
+            inode.sector_count = m_superblock.block_size / 512;
+            TRY(m_source.write(
+                u64 { block } * m_superblock.block_size, ReadonlyBytes(buffer.data(), buffer.size())));
+        }
+        TRY(write_inode(number, inode, false));
+        return add_entry(directory, name, number, FileType::SymbolicLink);
+    }();
+    if (made.is_error()) {
+        discard_new_inode(number, inode);
+        return made.error();
     }
-    TRY(write_inode(number, inode, false));
-    TRY(add_entry(directory, name, number, FileType::SymbolicLink));
     return number;
 }
 
@@ -571,13 +696,13 @@ Result<void> Volume::write(u32 file, u64 offset, ReadonlyBytes data)
 {
     if (!m_superblock.writable)
         return Core::ErrorCode::NotSupported;
-    Inode inode = TRY(read_inode(file));
-    if (inode.type() != FileType::Regular)
-        return Core::ErrorCode::InvalidArgument;
+    Inode inode = TRY(read_live_file(file));
     u64 end = offset + data.size();
-    if (end < offset
-        || (end > largest_small_file && !(m_superblock.read_only_features & Feature::read_only_large_file)))
+    if (end < offset || end > largest_file_size())
         return Core::ErrorCode::OutOfRange;
+    if (data.size() == 0)
+        return {};
+    TRY(begin_change());
     u32 block_size = m_superblock.block_size;
     auto buffer = TRY(zeroed_buffer(block_size));
     usize done = 0;
@@ -605,7 +730,6 @@ Result<void> Volume::write(u32 file, u64 offset, ReadonlyBytes data)
                 outcome = block.error();
                 break;
             }
-            inode.sector_count += block_size / 512;
             for (usize byte = 0; byte < block_size; ++byte)
                 buffer[byte] = 0;
             for (usize byte = 0; byte < chunk; ++byte)
@@ -614,13 +738,20 @@ Result<void> Volume::write(u32 file, u64 offset, ReadonlyBytes data)
                 u64 { block.value() } * block_size, ReadonlyBytes(buffer.data(), block_size));
             if (!outcome.is_error())
                 outcome = set_data_block(inode, file, index, block.value());
+            if (outcome.is_error()) {
+                // Nothing points at it: it goes back, so that nothing leaks.
+                (void)free_block(block.value());
+                break;
+            }
+            inode.sector_count += block_size / 512;
         }
         if (outcome.is_error())
             break;
         done += chunk;
     }
-    // What was written is kept, even when the volume filled up part way.
-    if (offset + done > inode.size)
+    // What was written is kept, even when the volume filled up part way; a write that wrote
+    // nothing changes no size.
+    if (done > 0 && offset + done > inode.size)
         inode.size = offset + done;
     inode.modification_time = inode.change_time = m_now;
     TRY(write_inode(file, inode, false));
@@ -631,13 +762,18 @@ Result<void> Volume::truncate(u32 file, u64 size)
 {
     if (!m_superblock.writable)
         return Core::ErrorCode::NotSupported;
-    Inode inode = TRY(read_inode(file));
-    if (inode.type() != FileType::Regular)
-        return Core::ErrorCode::InvalidArgument;
-    if (size > largest_small_file && !(m_superblock.read_only_features & Feature::read_only_large_file))
+    Inode inode = TRY(read_live_file(file));
+    if (size > largest_file_size())
         return Core::ErrorCode::OutOfRange;
+    TRY(begin_change());
     u32 block_size = m_superblock.block_size;
-    if (size < inode.size) {
+    u64 old_size = inode.size;
+    // The new size reaches the disk first: from then on the blocks past it are unreachable,
+    // and a crash while they are freed leaves only what e2fsck reclaims.
+    inode.size = size;
+    inode.modification_time = inode.change_time = m_now;
+    TRY(write_inode(file, inode, false));
+    if (size < old_size) {
         TRY(free_blocks_from(inode, (size + block_size - 1) / block_size));
         // The kept block's tail is zeroed, so that growing the file again reads zeros there.
         usize within = static_cast<usize>(size % block_size);
@@ -649,10 +785,9 @@ Result<void> Volume::truncate(u32 file, u64 size)
                     u64 { block } * block_size + within, ReadonlyBytes(zeros.data(), zeros.size())));
             }
         }
+        TRY(write_inode(file, inode, false));
     }
-    inode.size = size;
-    inode.modification_time = inode.change_time = m_now;
-    return write_inode(file, inode, false);
+    return {};
 }
 
 Result<void> Volume::release_link(u32 directory, u32 child, Inode& inode)
@@ -670,19 +805,49 @@ Result<void> Volume::release_link(u32 directory, u32 child, Inode& inode)
     } else if (inode.link_count > 0) {
         --inode.link_count;
     }
+    if (inode.link_count == 0)
+        inode.deletion_time = m_now;
+    // The link count (and, for the last link, the deletion time) reaches the disk before
+    // anything is freed.
+    TRY(write_inode(child, inode, false));
     if (inode.link_count > 0)
-        return write_inode(child, inode, false);
-    // The last link: the inode is marked deleted before its blocks and number are freed.
-    inode.deletion_time = m_now;
+        return {};
     if (inode.is_fast_symlink(m_superblock.block_size)) {
         for (u32& pointer : inode.blocks)
             pointer = 0;
     } else {
         TRY(free_blocks_from(inode, 0));
     }
+    TRY(release_attribute_block(inode));
     inode.size = 0;
     TRY(write_inode(child, inode, false));
     return free_inode(child, directory_inode);
+}
+
+Result<void> Volume::release_attribute_block(Inode& inode)
+{
+    // Extended attribute blocks are shared by reference count (h_refcount at offset 4,
+    // after the 0xEA020000 magic): the last user frees it.
+    u32 block = inode.extended_attribute_block;
+    if (block == 0)
+        return {};
+    if (block < m_superblock.first_data_block || block >= m_superblock.block_count)
+        return Core::ErrorCode::Malformed;
+    u8 header[8];
+    TRY(m_source.read(u64 { block } * m_superblock.block_size, Bytes(header, sizeof(header))));
+    u32 magic = Core::read_little_endian<u32>(ReadonlyBytes(header, 8), 0);
+    u32 references = Core::read_little_endian<u32>(ReadonlyBytes(header, 8), 4);
+    if (magic != extended_attribute_magic)
+        return Core::ErrorCode::Malformed;
+    inode.extended_attribute_block = 0;
+    u32 sectors = m_superblock.block_size / 512;
+    inode.sector_count -= inode.sector_count >= sectors ? sectors : inode.sector_count;
+    if (references > 1) {
+        u8 count[4];
+        put32(Bytes(count, 4), 0, references - 1);
+        return m_source.write(u64 { block } * m_superblock.block_size + 4, ReadonlyBytes(count, 4));
+    }
+    return free_block(block);
 }
 
 Result<void> Volume::remove(u32 directory, StringView name)
@@ -695,6 +860,7 @@ Result<void> Volume::remove(u32 directory, StringView name)
     Inode inode = TRY(read_inode(child));
     if (is_directory(inode) && !TRY(is_empty_directory(inode)))
         return Core::ErrorCode::NotEmpty;
+    TRY(begin_change());
     // The name goes first: a crash after it leaves an orphan to reclaim, never a name for
     // freed blocks.
     TRY(remove_entry(directory, name));
@@ -715,31 +881,42 @@ Result<void> Volume::rename(u32 from, StringView name, u32 to, StringView to_nam
     Inode inode = TRY(read_inode(child));
     bool moving_directory = is_directory(inode);
     if (moving_directory && from != to) {
-        // Not into itself or below it: walk up from the target to the root.
+        // Not into itself or below it: walk up from the target to the root. A ".." chain
+        // longer than any real tree is a loop in a corrupt volume.
         u32 ancestor = to;
         for (u32 steps = 0; ancestor != root_inode; ++steps) {
-            if (ancestor == child || steps > m_superblock.inode_count)
+            if (ancestor == child)
                 return Core::ErrorCode::InvalidArgument;
+            if (steps > maximum_directory_depth)
+                return Core::ErrorCode::Malformed;
             ancestor = TRY(lookup(TRY(read_inode(ancestor)), ".."_sv));
         }
+        if (target_directory.link_count >= maximum_link_count)
+            return Core::ErrorCode::OutOfRange;
     }
     auto existing = lookup(target_directory, to_name);
+    // Two names of one inode (hard links): renaming one onto the other does nothing (POSIX).
+    if (!existing.is_error() && existing.value() == child)
+        return {};
+    if (existing.is_error() && existing.error().code() != Core::ErrorCode::NotFound)
+        return existing.error();
+    Inode replaced_inode;
     if (!existing.is_error()) {
-        u32 replaced = existing.value();
-        if (replaced == child)
-            return remove_entry(from, name);
-        Inode replaced_inode = TRY(read_inode(replaced));
+        replaced_inode = TRY(read_inode(existing.value()));
         if (moving_directory != is_directory(replaced_inode))
             return moving_directory ? Core::ErrorCode::NotADirectory : Core::ErrorCode::AlreadyExists;
         if (moving_directory && !TRY(is_empty_directory(replaced_inode)))
             return Core::ErrorCode::NotEmpty;
+    }
+    // Everything is checked: the changes start.
+    TRY(begin_change());
+    if (!existing.is_error()) {
+        u32 replaced = existing.value();
         // The name turns to the moved inode in one entry write, so it never names nothing.
         TRY(set_entry_inode(to, to_name, child));
         TRY(release_link(to, replaced, replaced_inode));
-    } else if (existing.error().code() == Core::ErrorCode::NotFound) {
-        TRY(add_entry(to, to_name, child, inode.type()));
     } else {
-        return existing.error();
+        TRY(add_entry(to, to_name, child, inode.type()));
     }
     TRY(remove_entry(from, name));
     if (moving_directory && from != to) {
