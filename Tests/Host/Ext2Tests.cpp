@@ -24,6 +24,7 @@ namespace Ext2 = FileSystems::Ext2;
 using Core::ErrorCode;
 
 using TestSupport::ImageSource;
+using TestSupport::write_file;
 
 std::string big_pattern(std::size_t length)
 {
@@ -31,12 +32,6 @@ std::string big_pattern(std::size_t length)
     for (std::size_t index = 0; index < length; ++index)
         data[index] = static_cast<char>((index * 7 + index / 1024) & 0xFF);
     return data;
-}
-
-void write_file(const std::filesystem::path& path, const std::string& contents)
-{
-    std::ofstream file(path, std::ios::binary);
-    file << contents;
 }
 
 constexpr std::size_t big_size = 300 * 1024; // past 268 KiB: double indirect with 1 KiB blocks

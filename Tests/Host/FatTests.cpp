@@ -13,6 +13,7 @@ namespace {
 namespace Fat = FileSystems::Fat;
 using Core::ErrorCode;
 using TestSupport::ImageSource;
+using TestSupport::write_file;
 
 std::string pattern(std::size_t length)
 {
@@ -20,11 +21,6 @@ std::string pattern(std::size_t length)
     for (std::size_t index = 0; index < length; ++index)
         data[index] = static_cast<char>((index * 11 + index / 512) & 0xFF);
     return data;
-}
-
-void write_file(const std::filesystem::path& path, const std::string& contents)
-{
-    std::ofstream(path, std::ios::binary) << contents;
 }
 
 std::string mtools(const std::string& arguments)

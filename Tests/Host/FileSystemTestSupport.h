@@ -41,6 +41,11 @@ public:
     std::vector<std::uint8_t> bytes;
 };
 
+inline void write_file(const std::filesystem::path& path, const std::string& contents)
+{
+    std::ofstream(path, std::ios::binary) << contents;
+}
+
 inline std::vector<std::uint8_t> read_image(const std::filesystem::path& path)
 {
     std::vector<std::uint8_t> bytes(std::filesystem::file_size(path));

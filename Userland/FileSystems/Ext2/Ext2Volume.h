@@ -135,6 +135,7 @@ private:
     [[nodiscard]] Core::Result<void> write_group(Core::u32 group);
     [[nodiscard]] Core::Result<void> write_counts();
     [[nodiscard]] Core::Result<Core::u32> allocate_block(Core::u32 goal_group, bool zeroed);
+    [[nodiscard]] Core::Result<void> clear_bitmap_bit(Core::u32 bitmap_block, Core::u32 bit);
     [[nodiscard]] Core::Result<void> free_block(Core::u32 block);
     [[nodiscard]] Core::Result<Core::u32> allocate_inode(Core::u32 goal_group, bool directory);
     [[nodiscard]] Core::Result<void> free_inode(Core::u32 number, bool directory);

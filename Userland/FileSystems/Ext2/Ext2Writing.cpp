@@ -205,20 +205,25 @@ Result<u32> Volume::allocate_block(u32 goal_group, bool zeroed)
     return Core::ErrorCode::OutOfRange;
 }
 
+Result<void> Volume::clear_bitmap_bit(u32 bitmap_block, u32 bit)
+{
+    u64 byte_offset = u64 { bitmap_block } * m_superblock.block_size + bit / 8;
+    u8 byte = 0;
+    TRY(m_source.read(byte_offset, Bytes(&byte, 1)));
+    // Freeing what is free means two owners claimed it: the image is corrupt.
+    if ((byte & (1u << (bit % 8))) == 0)
+        return Core::ErrorCode::Malformed;
+    byte = static_cast<u8>(byte & ~(1u << (bit % 8)));
+    return m_source.write(byte_offset, ReadonlyBytes(&byte, 1));
+}
+
 Result<void> Volume::free_block(u32 block)
 {
     if (block < m_superblock.first_data_block || block >= m_superblock.block_count)
         return Core::ErrorCode::Malformed;
     u32 group = (block - m_superblock.first_data_block) / m_superblock.blocks_per_group;
-    u32 bit = (block - m_superblock.first_data_block) % m_superblock.blocks_per_group;
-    u64 byte_offset = u64 { m_groups[group].block_bitmap } * m_superblock.block_size + bit / 8;
-    u8 byte = 0;
-    TRY(m_source.read(byte_offset, Bytes(&byte, 1)));
-    // Freeing a free block means two owners claimed it: the image is corrupt.
-    if ((byte & (1u << (bit % 8))) == 0)
-        return Core::ErrorCode::Malformed;
-    byte = static_cast<u8>(byte & ~(1u << (bit % 8)));
-    TRY(m_source.write(byte_offset, ReadonlyBytes(&byte, 1)));
+    TRY(clear_bitmap_bit(m_groups[group].block_bitmap,
+        (block - m_superblock.first_data_block) % m_superblock.blocks_per_group));
     ++m_groups[group].free_block_count;
     ++m_superblock.free_block_count;
     TRY(write_group(group));
@@ -259,14 +264,7 @@ Result<u32> Volume::allocate_inode(u32 goal_group, bool directory)
 Result<void> Volume::free_inode(u32 number, bool directory)
 {
     u32 group = (number - 1) / m_superblock.inodes_per_group;
-    u32 bit = (number - 1) % m_superblock.inodes_per_group;
-    u64 byte_offset = u64 { m_groups[group].inode_bitmap } * m_superblock.block_size + bit / 8;
-    u8 byte = 0;
-    TRY(m_source.read(byte_offset, Bytes(&byte, 1)));
-    if ((byte & (1u << (bit % 8))) == 0)
-        return Core::ErrorCode::Malformed;
-    byte = static_cast<u8>(byte & ~(1u << (bit % 8)));
-    TRY(m_source.write(byte_offset, ReadonlyBytes(&byte, 1)));
+    TRY(clear_bitmap_bit(m_groups[group].inode_bitmap, (number - 1) % m_superblock.inodes_per_group));
     ++m_groups[group].free_inode_count;
     if (directory && m_groups[group].directory_count > 0)
         --m_groups[group].directory_count;
