@@ -38,7 +38,10 @@ void print_windows(Core::ReadonlyBytes windows, size_t function_index)
                 window.flags & DeviceManager::Is64Bit ? "64-bit" : "32-bit",
                 window.flags & DeviceManager::Prefetchable ? "prefetchable" : "non-prefetchable");
         }
-        print_size(window.size);
+        if (window.flags & DeviceManager::NotSized)
+            printf("[in use, not sized]");
+        else
+            print_size(window.size);
         putchar('\n');
     }
 }

@@ -156,14 +156,35 @@ bool s_bus_scanned[256];
 // The sizes of a function's windows: each register is written all ones and read back (the
 // bits that stay zero are the size's), then given its value again, with the function's
 // decoding of memory and ports off meanwhile so that it answers nowhere half-programmed.
+//
+// Except for a display controller: its framebuffer is in use (the console draws into it on
+// another CPU), and moving or switching off its window under those writes is wrong on real
+// hardware and crashes QEMU (a vCPU's access races the memory map's change). Its windows
+// are listed where they are, not sized.
 void probe_windows(ConfigurationSpace& space, uint8_t device, uint8_t function,
     DeviceManager::DecodedFunction& decoded, uint32_t function_index)
 {
     constexpr uint32_t command_register = 0x04;
     constexpr uint32_t decode_bits = 3; // I/O space and memory space
+    constexpr uint8_t display_controller = 0x03;
     int registers = decoded.header_type == 0 ? 6 : decoded.header_type == 1 ? 2 : 0;
     if (registers == 0)
         return;
+    if (decoded.record.class_code == display_controller) {
+        for (int index = 0; index < registers; ++index) {
+            const DeviceManager::Bar& bar = decoded.bars[index];
+            if (bar.present && s_window_count < DeviceManager::maximum_windows) {
+                uint8_t flags = static_cast<uint8_t>(DeviceManager::NotSized
+                    | (bar.is_port ? DeviceManager::IsPort : 0) | (bar.is_64_bit ? DeviceManager::Is64Bit : 0)
+                    | (bar.prefetchable ? DeviceManager::Prefetchable : 0));
+                s_windows[s_window_count++] = { static_cast<uint16_t>(function_index),
+                    static_cast<uint8_t>(index), flags, 0, bar.address, 0 };
+            }
+            if (bar.is_64_bit)
+                ++index;
+        }
+        return;
+    }
     // The status register above the command is write-one-to-clear: zeros leave it alone.
     uint32_t command = space.read32(device, function, command_register) & 0xFFFF;
     space.write32(device, function, command_register, command & ~decode_bits);

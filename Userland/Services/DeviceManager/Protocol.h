@@ -50,6 +50,9 @@ enum WindowFlag : Core::u8 {
     IsPort = 1u << 0,
     Is64Bit = 1u << 1,
     Prefetchable = 1u << 2,
+    // A window of a device in use while the device manager scanned (the display, whose
+    // framebuffer the console draws into): left alone, so its size is not known (0).
+    NotSized = 1u << 3,
 };
 
 inline constexpr Core::u32 maximum_windows = 1024;
