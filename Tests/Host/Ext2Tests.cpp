@@ -24,15 +24,8 @@ namespace Ext2 = FileSystems::Ext2;
 using Core::ErrorCode;
 
 using TestSupport::ImageSource;
+using TestSupport::test_pattern;
 using TestSupport::write_file;
-
-std::string big_pattern(std::size_t length)
-{
-    std::string data(length, '\0');
-    for (std::size_t index = 0; index < length; ++index)
-        data[index] = static_cast<char>((index * 7 + index / 1024) & 0xFF);
-    return data;
-}
 
 constexpr std::size_t big_size = 300 * 1024; // past 268 KiB: double indirect with 1 KiB blocks
 constexpr int many_count = 2000;
@@ -59,7 +52,7 @@ protected:
         chmod((tree / "hello.txt").c_str(), 0640);
         utimbuf times { hello_time, hello_time };
         utime((tree / "hello.txt").c_str(), &times);
-        write_file(tree / "big.bin", big_pattern(big_size));
+        write_file(tree / "big.bin", test_pattern(big_size));
         {
             std::ofstream sparse(tree / "sparse.bin", std::ios::binary);
             sparse.seekp(90 * 1024);
@@ -135,7 +128,7 @@ TEST_P(Ext2Image, files_read_back_exactly)
 {
     Ext2::Volume volume = open_volume();
     EXPECT_EQ(read_whole(volume, "/hello.txt"), "Hello, ext2!\n");
-    EXPECT_EQ(read_whole(volume, "/big.bin"), big_pattern(big_size));
+    EXPECT_EQ(read_whole(volume, "/big.bin"), test_pattern(big_size));
     std::string sparse = read_whole(volume, "/sparse.bin");
     ASSERT_EQ(sparse.size(), 90u * 1024 + 3);
     EXPECT_EQ(sparse.substr(0, 90 * 1024), std::string(90 * 1024, '\0'));
@@ -144,7 +137,7 @@ TEST_P(Ext2Image, files_read_back_exactly)
     Ext2::Inode big = volume.read_inode(volume.resolve("/big.bin"_sv).value()).value();
     std::vector<std::uint8_t> middle(5000);
     ASSERT_EQ(volume.read(big, 150'000, Core::Bytes(middle.data(), middle.size())).value(), middle.size());
-    EXPECT_EQ(std::string(middle.begin(), middle.end()), big_pattern(big_size).substr(150'000, 5000));
+    EXPECT_EQ(std::string(middle.begin(), middle.end()), test_pattern(big_size).substr(150'000, 5000));
     EXPECT_EQ(volume.read(big, big_size - 10, Core::Bytes(middle.data(), middle.size())).value(), 10u);
     EXPECT_EQ(volume.read(big, big_size + 10, Core::Bytes(middle.data(), middle.size())).value(), 0u);
 }

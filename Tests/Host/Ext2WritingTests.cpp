@@ -13,16 +13,9 @@ namespace {
 namespace Ext2 = FileSystems::Ext2;
 using Core::ErrorCode;
 using TestSupport::ImageSource;
+using TestSupport::test_pattern;
 
 constexpr std::uint32_t now = 1'750'000'000;
-
-std::string pattern(std::size_t length, unsigned seed)
-{
-    std::string data(length, '\0');
-    for (std::size_t index = 0; index < length; ++index)
-        data[index] = static_cast<char>((index * 13 + seed + index / 4096) & 0xFF);
-    return data;
-}
 
 Core::ReadonlyBytes bytes_of(const std::string& text)
 {
@@ -113,7 +106,7 @@ TEST_P(Ext2Writing, new_files_of_every_size_are_what_linux_reads)
     std::uint32_t small = volume->create_file(Ext2::root_inode, "small.txt"_sv, attributes).value();
     ASSERT_FALSE(volume->write(small, 0, bytes_of("written by RaeenOS\n")).is_error());
     // Past direct and single indirect blocks with 1 KiB blocks (268 KiB), in uneven chunks.
-    std::string big = pattern(700 * 1024 + 123, 1);
+    std::string big = test_pattern(700 * 1024 + 123, 1);
     std::uint32_t large = volume->create_file(Ext2::root_inode, "large.bin"_sv, attributes).value();
     for (std::size_t offset = 0; offset < big.size(); offset += 5000) {
         std::string chunk = big.substr(offset, 5000);
@@ -178,9 +171,9 @@ TEST_P(Ext2Writing, directories_links_and_a_thousand_entries)
 TEST_P(Ext2Writing, remove_truncate_and_rename_keep_the_volume_clean)
 {
     std::uint32_t file = volume->create_file(Ext2::root_inode, "doomed.bin"_sv, {}).value();
-    ASSERT_FALSE(volume->write(file, 0, bytes_of(pattern(400 * 1024, 2))).is_error());
+    ASSERT_FALSE(volume->write(file, 0, bytes_of(test_pattern(400 * 1024, 2))).is_error());
     std::uint32_t trimmed = volume->create_file(Ext2::root_inode, "trimmed.bin"_sv, {}).value();
-    std::string data = pattern(300 * 1024, 3);
+    std::string data = test_pattern(300 * 1024, 3);
     ASSERT_FALSE(volume->write(trimmed, 0, bytes_of(data)).is_error());
     std::uint32_t free_before = volume->superblock().free_block_count;
     ASSERT_FALSE(volume->remove(Ext2::root_inode, "doomed.bin"_sv).is_error());
@@ -251,7 +244,7 @@ TEST_P(Ext2Writing, hard_links_and_extended_attributes_made_on_the_host)
 TEST_P(Ext2Writing, a_full_volume_fails_cleanly)
 {
     std::uint32_t file = volume->create_file(Ext2::root_inode, "filler"_sv, {}).value();
-    std::string chunk = pattern(64 * 1024, 4);
+    std::string chunk = test_pattern(64 * 1024, 4);
     std::uint64_t offset = 0;
     for (;; offset += chunk.size()) {
         auto written = volume->write(file, offset, bytes_of(chunk));

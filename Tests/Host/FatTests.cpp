@@ -13,15 +13,8 @@ namespace {
 namespace Fat = FileSystems::Fat;
 using Core::ErrorCode;
 using TestSupport::ImageSource;
+using TestSupport::test_pattern;
 using TestSupport::write_file;
-
-std::string pattern(std::size_t length)
-{
-    std::string data(length, '\0');
-    for (std::size_t index = 0; index < length; ++index)
-        data[index] = static_cast<char>((index * 11 + index / 512) & 0xFF);
-    return data;
-}
 
 std::string mtools(const std::string& arguments)
 {
@@ -42,7 +35,7 @@ protected:
         write_file(tree / "short.txt", "short\n");
         write_file(tree / "UPPER.TXT", "UP\n");
         write_file(tree / "Grüße.txt", "grüße\n");
-        write_file(tree / "big.bin", pattern(300'000));
+        write_file(tree / "big.bin", test_pattern(300'000));
         for (int index = 0; index < 300; ++index)
             write_file(tree / "Many" / ("file" + std::to_string(index) + ".txt"), std::to_string(index));
         write_file(tree / "Sub" / "Deeper" / "deep.txt", "deep\n");
@@ -58,9 +51,9 @@ protected:
             copy += " '" + (tree / name).string() + "'";
         ASSERT_EQ(TestSupport::run_command(copy + " ::/", output), 0) << output;
         // A fragmented file: written into the gaps two deleted files leave.
-        write_file(tree / "a.bin", pattern(3000));
-        write_file(tree / "b.bin", pattern(5000));
-        write_file(tree / "c.bin", pattern(3000));
+        write_file(tree / "a.bin", test_pattern(3000));
+        write_file(tree / "b.bin", test_pattern(5000));
+        write_file(tree / "c.bin", test_pattern(3000));
         for (const char* name : { "a.bin", "b.bin", "c.bin" })
             ASSERT_EQ(
                 TestSupport::run_command(
@@ -70,7 +63,7 @@ protected:
         ASSERT_EQ(
             TestSupport::run_command(mtools("mdel -i " + image.string() + " ::/a.bin ::/c.bin"), output), 0)
             << output;
-        write_file(tree / "fragmented.bin", pattern(20'000));
+        write_file(tree / "fragmented.bin", test_pattern(20'000));
         ASSERT_EQ(TestSupport::run_command(mtools("mcopy -i " + image.string() + " "
                                                + (tree / "fragmented.bin").string() + " ::/"),
                       output),
@@ -146,13 +139,13 @@ TEST_F(FatImage, names_long_and_short_read_as_written)
 TEST_F(FatImage, files_of_many_clusters_and_fragmented_ones_read_back)
 {
     Fat::Volume volume = open_volume();
-    EXPECT_EQ(read_whole(volume, "/big.bin"), pattern(300'000));
-    EXPECT_EQ(read_whole(volume, "/fragmented.bin"), pattern(20'000));
-    EXPECT_EQ(read_whole(volume, "/b.bin"), pattern(5000));
+    EXPECT_EQ(read_whole(volume, "/big.bin"), test_pattern(300'000));
+    EXPECT_EQ(read_whole(volume, "/fragmented.bin"), test_pattern(20'000));
+    EXPECT_EQ(read_whole(volume, "/b.bin"), test_pattern(5000));
     Fat::Entry big = volume.resolve("/big.bin"_sv).value();
     std::vector<std::uint8_t> middle(3000);
     ASSERT_EQ(volume.read(big, 123'456, Core::Bytes(middle.data(), middle.size())).value(), 3000u);
-    EXPECT_EQ(std::string(middle.begin(), middle.end()), pattern(300'000).substr(123'456, 3000));
+    EXPECT_EQ(std::string(middle.begin(), middle.end()), test_pattern(300'000).substr(123'456, 3000));
     EXPECT_EQ(volume.read(big, 299'990, Core::Bytes(middle.data(), middle.size())).value(), 10u);
     EXPECT_EQ(volume.read(big, 400'000, Core::Bytes(middle.data(), middle.size())).value(), 0u);
 }

@@ -41,6 +41,16 @@ public:
     std::vector<std::uint8_t> bytes;
 };
 
+// Bytes that differ from block to block and from `seed` to seed, so that a block read from
+// the wrong place, or a file read as another, shows.
+inline std::string test_pattern(std::size_t length, unsigned seed = 0)
+{
+    std::string data(length, '\0');
+    for (std::size_t index = 0; index < length; ++index)
+        data[index] = static_cast<char>((index * 13 + seed + index / 512) & 0xFF);
+    return data;
+}
+
 inline void write_file(const std::filesystem::path& path, const std::string& contents)
 {
     std::ofstream(path, std::ios::binary) << contents;
