@@ -421,7 +421,10 @@ def disks(session):
         raise TestFailure("ps: no process vda (the virtio-blk driver)")
     # A client reading in the background while the driver is killed: its request in flight
     # fails, and once the device manager has restarted the driver a new channel serves.
+    before_start = len(session.output)
     session.run("/tests/block-check --across-restart vda &")
+    # The driver is killed only once the client has been served at least once.
+    session.wait_for(r"block-check: vda: reading", 20, before_start)
     session.run(f"kill {driver.group(1)}")
     session.wait_for(r"block-check: vda: served again after its driver's restart", 20)
     restarted = re.search(r"^\s*(\d+) \S+\s+\d+ vda\s*$", session.run("ps"), re.M)

@@ -73,7 +73,11 @@ int across_restart(uint32_t manager, const char* name)
             break;
         if (status != Block::Status::Ok || s_buffer[512 * 63 + 5] != host_pattern(63, 5))
             return failed(name, "a read before the restart returned the wrong data");
-        ++served;
+        // Said once, so that whoever ends the driver knows a request went through first.
+        if (++served == 1) {
+            printf("block-check: %s: reading\n", name);
+            fflush(stdout);
+        }
         if (System::clock_monotonic() > give_up)
             return failed(name, "the driver never went away");
     }
