@@ -37,6 +37,16 @@ enum class ErrorCode : int32_t {
     SymlinkLoop = 20,
     // A directory to remove (or replace) still has entries.
     NotEmpty = 21,
+    // A directory where something else had to be (writing to it, removing it as a file).
+    IsADirectory = 22,
+    // A change to a file system mounted read-only, or one that cannot be written.
+    ReadOnlyFileSystem = 23,
+    // A rename or link between two mounted file systems.
+    CrossDevice = 24,
+    // The file system has no free block or inode left.
+    NoSpace = 25,
+    // A path or name longer than the file system allows.
+    NameTooLong = 26,
     Count,
 };
 
@@ -87,6 +97,16 @@ constexpr const char* error_code_name(ErrorCode code)
         return "SymlinkLoop";
     case ErrorCode::NotEmpty:
         return "NotEmpty";
+    case ErrorCode::IsADirectory:
+        return "IsADirectory";
+    case ErrorCode::ReadOnlyFileSystem:
+        return "ReadOnlyFileSystem";
+    case ErrorCode::CrossDevice:
+        return "CrossDevice";
+    case ErrorCode::NoSpace:
+        return "NoSpace";
+    case ErrorCode::NameTooLong:
+        return "NameTooLong";
     case ErrorCode::Count:
         break;
     }

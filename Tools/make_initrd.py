@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Builds the initial RAM disk: a POSIX ustar archive (docs/initrd.md) of the given files.
 
-Usage: make_initrd.py --output initrd.tar [--strip OBJCOPY] SOURCE=PATH [SOURCE=PATH ...]
+Usage: make_initrd.py --output initrd.tar [--strip OBJCOPY] [--directory PATH ...] SOURCE=PATH [SOURCE=PATH ...]
 
 Each PATH is the file's path inside the archive (relative, no leading slash). Entries get
 mode 0755, owner 0 and a fixed timestamp, so the same inputs always give the same bytes.
 With --strip, ELF files go in without their debug information (OBJCOPY --strip-debug): the
 boot loader loads the whole archive and the kernel copies it for user space, so 10 MB of
 DWARF would be paid on every boot. The unstripped programs stay in the build directory.
+Each --directory PATH adds an empty directory (a mount point: /tmp, /mnt), mode 0755.
 """
 
 import argparse
@@ -34,9 +35,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", required=True)
     parser.add_argument("--strip", metavar="OBJCOPY", help="strip debug information from ELF files with OBJCOPY")
+    parser.add_argument("--directory", action="append", default=[], metavar="PATH",
+                        help="add an empty directory")
     parser.add_argument("files", nargs="+", metavar="SOURCE=PATH")
     arguments = parser.parse_args()
     with tarfile.open(arguments.output, "w", format=tarfile.USTAR_FORMAT) as archive:
+        for path in arguments.directory:
+            if not path or path.startswith("/"):
+                parser.error(f"expected a relative directory path, got '{path}'")
+            info = tarfile.TarInfo(path)
+            info.type = tarfile.DIRTYPE
+            info.mode = 0o755
+            info.mtime = 0
+            info.uid = info.gid = 0
+            info.uname = info.gname = "root"
+            archive.addfile(info)
         for entry in arguments.files:
             source, separator, path = entry.partition("=")
             if not separator or not source or not path or path.startswith("/"):

@@ -193,6 +193,9 @@ struct Supervisor {
     uint32_t rtc_ports;
     uint32_t rtc_server_end;
     uint32_t rtc_client_end;
+    // The first namespace's channel: the VFS serves one end, every program shares the other.
+    uint32_t namespace_server_end;
+    uint32_t namespace_client_end;
     uint32_t io_ports;
     uint32_t mmio;
     uint32_t interrupt_lines;
@@ -313,6 +316,11 @@ bool start_service(Service& service, uint64_t now)
         ok = ok && launch.add(supervisor.rtc_server_end, passed_rights, LibC::HandleRole::RtcServer);
     if (has(service, Init::Resource::RtcClient))
         ok = ok && launch.add(supervisor.rtc_client_end, passed_rights, LibC::HandleRole::RtcClient);
+    if (has(service, Init::Resource::NamespaceService))
+        ok = ok
+            && launch.add(supervisor.namespace_server_end, passed_rights, LibC::HandleRole::NamespaceServer);
+    if (has(service, Init::Resource::NamespaceClient))
+        ok = ok && launch.add(supervisor.namespace_client_end, passed_rights, LibC::HandleRole::Namespace);
     if (has(service, Init::Resource::MouseDevice) && supervisor.mouse_interrupt)
         ok = ok
             && launch.add(supervisor.mouse_interrupt,
@@ -758,6 +766,11 @@ extern "C" int64_t main(uint64_t argument, uint64_t self_value, const ABI::Start
         return 10;
     s_supervisor.rtc_server_end = rtc[0];
     s_supervisor.rtc_client_end = rtc[1];
+    uint32_t names[2];
+    if (System::channel_create(ABI::ChannelQos::Bulk, names) != 0)
+        return 10;
+    s_supervisor.namespace_server_end = names[0];
+    s_supervisor.namespace_client_end = names[1];
     if (!read_manifest())
         return 11;
     prepare_devices();

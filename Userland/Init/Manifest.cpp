@@ -30,6 +30,8 @@ constexpr ResourceName resource_names[] = {
     { "mouse-device", Resource::MouseDevice },
     { "mouse-output", Resource::MouseOutput },
     { "mouse-input", Resource::MouseInput },
+    { "namespace-service", Resource::NamespaceService },
+    { "namespace-client", Resource::NamespaceClient },
 };
 
 struct Word {

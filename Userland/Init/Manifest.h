@@ -39,6 +39,8 @@ enum class Resource : uint32_t {
     MouseDevice = 1u << 17,
     MouseOutput = 1u << 18,
     MouseInput = 1u << 19,
+    NamespaceService = 1u << 20,
+    NamespaceClient = 1u << 21,
 };
 
 enum class RestartPolicy : uint8_t {

@@ -2,6 +2,8 @@
 #include <ABI/Rights.h>
 #include <ABI/Signals.h>
 #include <Userland/LibC/Descriptors.h>
+#include <Userland/LibC/Files.h>
+#include <Userland/LibC/LaunchBlock.h>
 #include <Userland/LibC/Lock.h>
 #include <Userland/LibC/Ramdisk.h>
 #include <Userland/LibC/Strings.h>
@@ -20,6 +22,9 @@ enum class Kind : uint8_t {
     Stream,
     RamdiskFile,
     Null,
+    // An open file's channel (the file protocol): the offset is kept by the file system
+    // service, so descriptors duplicated from one open, in this program or a child, share it.
+    File,
 };
 
 struct Descriptor {
@@ -61,7 +66,7 @@ Descriptor* lookup(int descriptor)
 
 void release(Descriptor& entry)
 {
-    if (entry.kind == Kind::Stream)
+    if (entry.kind == Kind::Stream || entry.kind == Kind::File)
         (void)System::handle_close(entry.handle);
     ::free(entry.pending);
     ::free(entry.line);
@@ -372,6 +377,8 @@ int64_t descriptor_read(int descriptor, void* buffer, size_t count)
     }
     case Kind::Null:
         return 0;
+    case Kind::File:
+        return file_read(entry->handle, buffer, count);
     case Kind::Closed:
         break;
     }
@@ -388,6 +395,8 @@ int64_t descriptor_write(int descriptor, const void* bytes, size_t count)
         return write_stream(entry->handle, bytes, count);
     case Kind::Null:
         return static_cast<int64_t>(count);
+    case Kind::File:
+        return file_write(entry->handle, bytes, count);
     case Kind::RamdiskFile:
     case Kind::Closed:
         break;
@@ -417,7 +426,7 @@ int copy_descriptor(Descriptor& source, int target)
     copy.file_data = source.file_data;
     copy.file_size = source.file_size;
     copy.file_offset = source.file_offset;
-    if (source.kind == Kind::Stream) {
+    if (source.kind == Kind::Stream || source.kind == Kind::File) {
         int64_t handle = System::handle_duplicate(source.handle, stream_rights.raw());
         if (handle < 0)
             return -errno_of(handle);
@@ -480,12 +489,30 @@ int descriptor_pipe(int descriptors[2])
     return 0;
 }
 
-int descriptor_open(const char* path, int flags)
+int descriptor_open(const char* path, int flags, uint32_t mode)
 {
     int access = flags & O_ACCMODE;
     Descriptor opened {};
     if (LibC::strcmp(path, "/dev/null") == 0) {
         opened.kind = Kind::Null;
+    } else if (files_available()) {
+        if (access == O_ACCMODE)
+            return -EINVAL;
+        uint32_t wanted = (access == O_RDONLY || access == O_RDWR ? FileSystem::OpenFlag::read : 0u)
+            | (access == O_WRONLY || access == O_RDWR ? FileSystem::OpenFlag::write : 0u)
+            | ((flags & O_CREAT) ? FileSystem::OpenFlag::create : 0u)
+            | ((flags & O_EXCL) ? FileSystem::OpenFlag::exclusive : 0u)
+            | ((flags & O_TRUNC) ? FileSystem::OpenFlag::truncate : 0u)
+            | ((flags & O_APPEND) ? FileSystem::OpenFlag::append : 0u)
+            | ((flags & O_DIRECTORY) ? FileSystem::OpenFlag::directory : 0u)
+            | ((flags & O_NOFOLLOW) ? FileSystem::OpenFlag::no_follow : 0u);
+        FileSystem::Attributes attributes;
+        uint32_t file = 0;
+        int result = path_open(path, wanted, mode, file, attributes);
+        if (result < 0)
+            return result;
+        opened.kind = Kind::File;
+        opened.handle = file;
     } else {
         RamdiskNode node;
         int found = ramdisk_lookup(path, node);
@@ -504,8 +531,11 @@ int descriptor_open(const char* path, int flags)
     }
     FutexLocker locker(s_table_lock);
     int slot = free_slot(0);
-    if (slot < 0)
+    if (slot < 0) {
+        if (opened.kind == Kind::File)
+            (void)System::handle_close(opened.handle);
         return slot;
+    }
     s_descriptors[slot] = opened;
     return slot;
 }
@@ -517,6 +547,8 @@ int64_t descriptor_seek(int descriptor, int64_t offset, int whence)
         return -EBADF;
     if (entry->kind == Kind::Null)
         return 0;
+    if (entry->kind == Kind::File)
+        return file_seek(entry->handle, offset, whence);
     if (entry->kind != Kind::RamdiskFile)
         return -ESPIPE;
     int64_t base = whence == SEEK_SET ? 0
@@ -557,13 +589,23 @@ int set_terminal_flags(int descriptor, uint32_t flags)
     return 0;
 }
 
-int duplicate_stream_handle(int descriptor, uint32_t& handle, bool& terminal)
+int duplicate_stream_handle(int descriptor, uint32_t& handle, uint32_t& launch_flags)
 {
     Descriptor* entry = lookup(descriptor);
     if (!entry)
         return -EBADF;
     if (entry->kind == Kind::Null)
         return -ENOTSUP;
+    launch_flags = 0;
+    if (entry->kind == Kind::File) {
+        // The child gets the open file itself: the same channel, and so the same offset.
+        int64_t duplicated = System::handle_duplicate(entry->handle, stream_rights.raw());
+        if (duplicated < 0)
+            return -errno_of(duplicated);
+        handle = static_cast<uint32_t>(duplicated);
+        launch_flags = launch_handle_file;
+        return 0;
+    }
     if (entry->kind == Kind::RamdiskFile) {
         // A child cannot reach this process's view of the file: it gets a pipe that already
         // holds the rest of the file (at most the pipe's queue, 4 MiB), closed for writing.
@@ -584,14 +626,34 @@ int duplicate_stream_handle(int descriptor, uint32_t& handle, bool& terminal)
             return static_cast<int>(written);
         }
         handle = pipe[0];
-        terminal = false;
         return 0;
     }
     int64_t duplicated = System::handle_duplicate(entry->handle, stream_rights.raw());
     if (duplicated < 0)
         return -errno_of(duplicated);
     handle = static_cast<uint32_t>(duplicated);
-    terminal = entry->terminal;
+    launch_flags = entry->terminal ? launch_handle_terminal : 0u;
+    return 0;
+}
+
+void install_file(int descriptor, uint32_t handle)
+{
+    if (descriptor < 0 || descriptor >= maximum_descriptors)
+        return;
+    FutexLocker locker(s_table_lock);
+    release(s_descriptors[descriptor]);
+    s_descriptors[descriptor].kind = Kind::File;
+    s_descriptors[descriptor].handle = handle;
+}
+
+int descriptor_file(int descriptor, uint32_t& handle)
+{
+    Descriptor* entry = lookup(descriptor);
+    if (!entry)
+        return -EBADF;
+    if (entry->kind != Kind::File)
+        return entry->kind == Kind::Stream ? -ESPIPE : -EINVAL;
+    handle = entry->handle;
     return 0;
 }
 

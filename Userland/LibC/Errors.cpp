@@ -1,5 +1,7 @@
-// strerror, strdup, and the file calls the read-only RAM disk refuses (unlink, rename).
+// strerror, strdup, unlink and rename (through the VFS; without a namespace the read-only
+// RAM disk refuses them).
 
+#include <Userland/LibC/Files.h>
 #include <Userland/LibC/Ramdisk.h>
 #include <Userland/LibC/Strings.h>
 #include <Userland/LibC/include/errno.h>
@@ -36,7 +38,10 @@ constexpr ErrorMessage messages[] = {
     { ELOOP, "Too many levels of symbolic links" },
     { EISDIR, "Is a directory" },
     { EINVAL, "Invalid argument" },
+    { EXDEV, "Invalid cross-device link" },
+    { ENFILE, "Too many open files in system" },
     { EMFILE, "Too many open files" },
+    { EFBIG, "File too large" },
     { ENOTTY, "Inappropriate ioctl for device" },
     { ENOSPC, "No space left on device" },
     { ESPIPE, "Illegal seek" },
@@ -89,12 +94,26 @@ char* strdup(const char* text)
 
 int unlink(const char* path)
 {
-    return refuse_change(path);
+    if (!LibC::files_available())
+        return refuse_change(path);
+    int result = LibC::path_remove(path, false);
+    if (result < 0) {
+        errno = -result;
+        return -1;
+    }
+    return 0;
 }
 
-int rename(const char* from, const char*)
+int rename(const char* from, const char* to)
 {
-    return refuse_change(from);
+    if (!LibC::files_available())
+        return refuse_change(from);
+    int result = LibC::path_rename(from, to);
+    if (result < 0) {
+        errno = -result;
+        return -1;
+    }
+    return 0;
 }
 
 } // extern "C"

@@ -66,10 +66,17 @@ enum class HandleRole : uint32_t {
     MouseInput = 34, // a reader's end of it (shared: the channel drops what nobody reads)
     DriverHealth = 35, // a driver's end of the device manager's health checks
     DevicePci = 36, // a driver's: its function as a DMA master (a PciDevice), for DMA memory
+    Namespace = 37, // a client's end of a VFS namespace channel (Userland/Services/FileSystem)
+    NamespaceServer = 38, // the VFS's end of the first namespace's channel
+    FileSystemServer = 39, // a file system service's end of its node channel from the VFS
+    BlockDevice = 40, // a file system service's channel to its disk's driver
 };
 
 // LaunchHandle flags.
 inline constexpr uint32_t launch_handle_terminal = 1u << 0; // a stream that is a terminal
+// A standard input, output or error that is an open file's channel (the file protocol), not
+// a stream.
+inline constexpr uint32_t launch_handle_file = 1u << 1;
 
 struct LaunchHeader {
     uint64_t magic;

@@ -1,6 +1,7 @@
 // malloc, calloc, realloc and free (C17 7.22.3), and C++'s operator new and delete, over
 // LibC::HeapAllocator with memory objects as its pages, under one FutexLock.
 
+#include <Core/NoThrow.h>
 #include <Userland/LibC/HeapAllocator.h>
 #include <Userland/LibC/Lock.h>
 #include <Userland/LibC/Strings.h>
@@ -127,6 +128,18 @@ void* operator new(size_t size)
 void* operator new[](size_t size)
 {
     return operator new(size);
+}
+
+// Core's no-throw forms (Core/NoThrow.h), which Core::Vector and the file system libraries
+// use: a null result is their OutOfMemory.
+void* operator new(size_t size, const Core::NoThrowTag&) noexcept
+{
+    return malloc(size);
+}
+
+void* operator new[](size_t size, const Core::NoThrowTag&) noexcept
+{
+    return malloc(size);
 }
 
 void operator delete(void* block) noexcept

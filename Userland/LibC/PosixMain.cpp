@@ -57,7 +57,9 @@ bool is_memory_object(uint32_t handle)
 void install_standard_stream(LibC::HandleRole role, int descriptor)
 {
     const LibC::StartupHandle* stream = LibC::startup_handle(role);
-    if (stream)
+    if (stream && (stream->flags & LibC::launch_handle_file))
+        LibC::install_file(descriptor, stream->handle);
+    else if (stream)
         LibC::install_stream(descriptor, stream->handle, (stream->flags & LibC::launch_handle_terminal) != 0);
     else
         LibC::install_null(descriptor);

@@ -3,6 +3,7 @@
 #include <ABI/Memory.h>
 #include <ABI/Process.h>
 #include <Userland/LibC/Descriptors.h>
+#include <Userland/LibC/Files.h>
 #include <Userland/LibC/Launch.h>
 #include <Userland/LibC/LaunchBlock.h>
 #include <Userland/LibC/Ramdisk.h>
@@ -44,8 +45,8 @@ int add_stream(ChildHandles& child, int descriptor, LibC::HandleRole role)
     if (descriptor < 0)
         return 0;
     uint32_t handle = 0;
-    bool terminal = false;
-    int duplicated = LibC::duplicate_stream_handle(descriptor, handle, terminal);
+    uint32_t flags = 0;
+    int duplicated = LibC::duplicate_stream_handle(descriptor, handle, flags);
     // The null device, or a descriptor this program closed: the child gets nothing there,
     // and reads end of file (PosixMain.cpp gives it the null device).
     if (duplicated == -ENOTSUP || duplicated == -EBADF)
@@ -53,7 +54,7 @@ int add_stream(ChildHandles& child, int descriptor, LibC::HandleRole role)
     if (duplicated < 0)
         return duplicated;
     child.handles[child.count] = handle;
-    child.roles[child.count - 1] = { role, terminal ? LibC::launch_handle_terminal : 0u };
+    child.roles[child.count - 1] = { role, flags };
     ++child.count;
     return 0;
 }
@@ -72,6 +73,24 @@ int add_inherited(ChildHandles& child, LibC::HandleRole role)
         return 0; // not passable (no Duplicate): the child goes without
     child.handles[child.count] = static_cast<uint32_t>(duplicated);
     child.roles[child.count - 1] = { role, own->flags };
+    ++child.count;
+    return 0;
+}
+
+// The program's namespace as it is now (unshare may have replaced the one it started with).
+int add_namespace(ChildHandles& child)
+{
+    uint32_t channel = LibC::namespace_channel();
+    if (!channel)
+        return 0;
+    int64_t info = System::handle_info(channel);
+    if (info < 0)
+        return 0;
+    int64_t duplicated = System::handle_duplicate(channel, static_cast<uint32_t>(info & 0xFFFFFFFF));
+    if (duplicated < 0)
+        return 0;
+    child.handles[child.count] = static_cast<uint32_t>(duplicated);
+    child.roles[child.count - 1] = { LibC::HandleRole::Namespace, 0 };
     ++child.count;
     return 0;
 }
@@ -111,6 +130,8 @@ int64_t raeen_spawn(const char* path, char* const arguments[], char* const envir
         if (added == 0)
             added = add_inherited(child, role);
     }
+    if (added == 0)
+        added = add_namespace(child);
     // Before the launch block exists: the streams and inherited handles go back.
     auto release = [&](int error) {
         for (uint32_t index = 1; index < child.count; ++index)

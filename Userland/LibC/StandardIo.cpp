@@ -287,7 +287,7 @@ FILE* fopen(const char* path, const char* mode)
         errno = EINVAL;
         return nullptr;
     }
-    int descriptor = open(path, flags);
+    int descriptor = open(path, flags, 0666);
     if (descriptor < 0)
         return nullptr;
     FILE* stream = fdopen(descriptor, mode);

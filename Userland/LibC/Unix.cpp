@@ -1,7 +1,9 @@
 // The POSIX calls of unistd.h, fcntl.h, termios.h, dirent.h, sys/stat.h and time.h, on the
-// descriptors (Descriptors.cpp), the RAM disk (Ramdisk.cpp) and the kernel's clocks.
+// descriptors (Descriptors.cpp), the file systems (Files.cpp), the RAM disk (Ramdisk.cpp)
+// and the kernel's clocks.
 
 #include <Userland/LibC/Descriptors.h>
+#include <Userland/LibC/Files.h>
 #include <Userland/LibC/Ramdisk.h>
 #include <Userland/LibC/Strings.h>
 #include <Userland/LibC/include/dirent.h>
@@ -11,10 +13,13 @@
 #include <Userland/LibC/include/stdlib.h>
 #include <Userland/LibC/include/string.h>
 #include <Userland/LibC/include/sys/stat.h>
+#include <Userland/LibC/include/sys/statvfs.h>
+#include <Userland/LibC/include/sys/time.h>
 #include <Userland/LibC/include/termios.h>
 #include <Userland/LibC/include/time.h>
 #include <Userland/LibC/include/unistd.h>
 #include <Userland/Runtime/System.h>
+#include <stdarg.h>
 
 namespace {
 
@@ -85,6 +90,48 @@ void collect(const char* name, const LibC::RamdiskNode& node, void* context)
 
 } // namespace
 
+void collect_entry(void* context, const char* name, size_t name_length, uint8_t type)
+{
+    auto* listing = static_cast<DirectoryListing*>(context);
+    if (listing->count == listing->capacity) {
+        size_t capacity = listing->capacity ? listing->capacity * 2 : 16;
+        auto* grown
+            = static_cast<struct dirent*>(realloc(listing->entries, capacity * sizeof(struct dirent)));
+        if (!grown)
+            return;
+        listing->entries = grown;
+        listing->capacity = capacity;
+    }
+    struct dirent& entry = listing->entries[listing->count++];
+    entry.d_type = type == static_cast<uint8_t>(FileSystem::NodeType::Directory) ? DT_DIR
+        : type == static_cast<uint8_t>(FileSystem::NodeType::Symlink)            ? DT_LNK
+                                                                                 : DT_REG;
+    if (name_length >= sizeof(entry.d_name))
+        name_length = sizeof(entry.d_name) - 1;
+    LibC::memcpy(entry.d_name, name, name_length);
+    entry.d_name[name_length] = 0;
+}
+
+void fill_status(const FileSystem::Attributes& attributes, struct stat& status)
+{
+    status = {};
+    mode_t type = attributes.type == static_cast<uint8_t>(FileSystem::NodeType::Directory) ? S_IFDIR
+        : attributes.type == static_cast<uint8_t>(FileSystem::NodeType::Symlink)           ? S_IFLNK
+                                                                                           : S_IFREG;
+    status.st_mode = type | (attributes.mode & 07777);
+    status.st_size = static_cast<off_t>(attributes.size);
+    status.st_dev = attributes.device;
+    status.st_ino = attributes.node;
+    status.st_nlink = attributes.links;
+    status.st_uid = attributes.user_id;
+    status.st_gid = attributes.group_id;
+    status.st_blksize = attributes.block_size;
+    status.st_blocks = static_cast<blkcnt_t>(attributes.blocks);
+    status.st_atime = attributes.access_time;
+    status.st_mtime = attributes.modification_time;
+    status.st_ctime = attributes.change_time;
+}
+
 struct raeen_directory {
     DirectoryListing listing;
     size_t next;
@@ -137,7 +184,20 @@ int isatty(int descriptor)
 
 int open(const char* path, int flags, ...)
 {
-    return checked(LibC::descriptor_open(path, flags));
+    // The mode is there only when a file may be made.
+    uint32_t mode = 0;
+    if (flags & O_CREAT) {
+        va_list arguments;
+        va_start(arguments, flags);
+        mode = static_cast<uint32_t>(va_arg(arguments, int));
+        va_end(arguments);
+    }
+    return checked(LibC::descriptor_open(path, flags, mode & ~LibC::file_mode_mask()));
+}
+
+int creat(const char* path, mode_t mode)
+{
+    return open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
 }
 
 char* getcwd(char* buffer, size_t size)
@@ -214,7 +274,29 @@ DIR* opendir(const char* path)
         errno = ENOMEM;
         return nullptr;
     }
-    int listed = LibC::ramdisk_list(path, collect, &directory->listing);
+    int listed = 0;
+    if (LibC::files_available()) {
+        // The whole listing is read at once, so that a program that removes entries while it
+        // reads (rm -r) sees each entry exactly once.
+        FileSystem::Attributes attributes;
+        uint32_t file = 0;
+        listed = LibC::path_open(
+            path, FileSystem::OpenFlag::read | FileSystem::OpenFlag::directory, 0, file, attributes);
+        if (listed == 0) {
+            uint64_t position = 0;
+            for (;;) {
+                int64_t next = LibC::file_read_directory(file, position, collect_entry, &directory->listing);
+                if (next <= 0) {
+                    listed = static_cast<int>(next);
+                    break;
+                }
+                position = static_cast<uint64_t>(next);
+            }
+            (void)System::handle_close(file);
+        }
+    } else {
+        listed = LibC::ramdisk_list(path, collect, &directory->listing);
+    }
     if (listed < 0) {
         free(directory->listing.entries);
         free(directory);
@@ -240,29 +322,210 @@ int closedir(DIR* directory)
 
 int stat(const char* path, struct stat* status)
 {
+    if (LibC::files_available()) {
+        FileSystem::Attributes attributes;
+        int result = LibC::path_stat(path, true, attributes);
+        if (result < 0)
+            return checked(result);
+        fill_status(attributes, *status);
+        return 0;
+    }
     LibC::RamdiskNode node;
     int found = LibC::ramdisk_lookup(path, node);
     if (found < 0)
         return checked(found);
+    *status = {};
     status->st_mode = (node.is_directory ? S_IFDIR : S_IFREG) | (node.mode & 07777);
     status->st_size = static_cast<off_t>(node.size);
+    status->st_nlink = 1;
     return 0;
 }
 
-// The RAM disk is read-only; a path that exists already is EEXIST, as POSIX orders it.
-int mkdir(const char* path, mode_t)
+int lstat(const char* path, struct stat* status)
 {
+    if (!LibC::files_available())
+        return stat(path, status);
+    FileSystem::Attributes attributes;
+    int result = LibC::path_stat(path, false, attributes);
+    if (result < 0)
+        return checked(result);
+    fill_status(attributes, *status);
+    return 0;
+}
+
+int fstat(int descriptor, struct stat* status)
+{
+    uint32_t file = 0;
+    int result = LibC::descriptor_file(descriptor, file);
+    if (result < 0) {
+        if (result == -EBADF)
+            return checked(result);
+        // A stream or the null device: a character device with nothing more to say.
+        *status = {};
+        status->st_mode = S_IFCHR | 0600;
+        return 0;
+    }
+    FileSystem::Attributes attributes;
+    result = LibC::file_attributes(file, attributes);
+    if (result < 0)
+        return checked(result);
+    fill_status(attributes, *status);
+    return 0;
+}
+
+// The RAM disk alone is read-only; a path that exists already is EEXIST, as POSIX orders it.
+int mkdir(const char* path, mode_t mode)
+{
+    if (LibC::files_available())
+        return checked(LibC::path_make_directory(path, mode & 07777 & ~LibC::file_mode_mask()));
     LibC::RamdiskNode node;
     return checked(LibC::ramdisk_lookup(path, node) == 0 ? -EEXIST : -EROFS);
 }
 
 int rmdir(const char* path)
 {
+    if (LibC::files_available())
+        return checked(LibC::path_remove(path, true));
     LibC::RamdiskNode node;
     int found = LibC::ramdisk_lookup(path, node);
     if (found < 0)
         return checked(found);
     return checked(node.is_directory ? -EROFS : -ENOTDIR);
+}
+
+int chmod(const char* path, mode_t mode)
+{
+    return checked(LibC::files_available() ? LibC::path_set_mode(path, mode & 07777) : -EROFS);
+}
+
+mode_t umask(mode_t mask)
+{
+    return LibC::set_file_mode_mask(mask & 0777);
+}
+
+int utimes(const char* path, const struct timeval times[2])
+{
+    if (!LibC::files_available())
+        return checked(-EROFS);
+    int64_t now = static_cast<int64_t>(System::clock_wall());
+    return checked(LibC::path_set_times(path, times ? times[0].tv_sec : now, times ? times[1].tv_sec : now));
+}
+
+int symlink(const char* target, const char* link)
+{
+    return checked(LibC::files_available() ? LibC::path_symlink(target, link) : -EROFS);
+}
+
+ssize_t readlink(const char* path, char* buffer, size_t capacity)
+{
+    if (!LibC::files_available()) {
+        LibC::RamdiskNode node;
+        int found = LibC::ramdisk_lookup(path, node);
+        return checked(found < 0 ? found : -EINVAL);
+    }
+    return checked(LibC::path_read_link(path, buffer, capacity));
+}
+
+int truncate(const char* path, off_t size)
+{
+    if (size < 0)
+        return checked(-EINVAL);
+    return checked(LibC::files_available() ? LibC::path_truncate(path, static_cast<uint64_t>(size)) : -EROFS);
+}
+
+int ftruncate(int descriptor, off_t size)
+{
+    uint32_t file = 0;
+    int result = LibC::descriptor_file(descriptor, file);
+    if (result < 0)
+        return checked(result == -ESPIPE ? -EINVAL : result);
+    if (size < 0)
+        return checked(-EINVAL);
+    return checked(LibC::file_truncate(file, static_cast<uint64_t>(size)));
+}
+
+int fsync(int descriptor)
+{
+    uint32_t file = 0;
+    int result = LibC::descriptor_file(descriptor, file);
+    if (result < 0)
+        return checked(result == -ESPIPE ? -EINVAL : result);
+    return checked(LibC::file_sync(file));
+}
+
+int fdatasync(int descriptor)
+{
+    return fsync(descriptor);
+}
+
+void sync(void)
+{
+    if (LibC::files_available())
+        (void)LibC::file_systems_sync();
+}
+
+ssize_t pread(int descriptor, void* buffer, size_t count, off_t offset)
+{
+    uint32_t file = 0;
+    int result = LibC::descriptor_file(descriptor, file);
+    if (result < 0)
+        return checked(result);
+    if (offset < 0)
+        return checked(-EINVAL);
+    return checked(LibC::file_read_at(file, buffer, count, static_cast<uint64_t>(offset)));
+}
+
+ssize_t pwrite(int descriptor, const void* bytes, size_t count, off_t offset)
+{
+    uint32_t file = 0;
+    int result = LibC::descriptor_file(descriptor, file);
+    if (result < 0)
+        return checked(result);
+    if (offset < 0)
+        return checked(-EINVAL);
+    return checked(LibC::file_write_at(file, bytes, count, static_cast<uint64_t>(offset)));
+}
+
+int access(const char* path, int)
+{
+    // Every program may do everything (there are no users yet): a file that exists is
+    // accessible.
+    struct stat status;
+    return stat(path, &status);
+}
+
+int statvfs(const char* path, struct statvfs* result)
+{
+    if (!LibC::files_available())
+        return checked(-ENOSYS);
+    struct stat status;
+    if (stat(path, &status) != 0)
+        return -1;
+    FileSystem::MountRecord records[FileSystem::maximum_mounts];
+    int count = LibC::list_mounts(records, FileSystem::maximum_mounts);
+    if (count < 0)
+        return checked(count);
+    for (int index = 0; index < count; ++index) {
+        if (records[index].device != status.st_dev)
+            continue;
+        const FileSystem::Statistics& statistics = records[index].statistics;
+        *result = {};
+        result->f_bsize = statistics.block_size;
+        result->f_frsize = statistics.block_size;
+        result->f_blocks = statistics.total_blocks;
+        result->f_bfree = statistics.free_blocks;
+        result->f_bavail = statistics.free_blocks;
+        result->f_files = statistics.total_nodes;
+        result->f_ffree = statistics.free_nodes;
+        result->f_favail = statistics.free_nodes;
+        result->f_fsid = records[index].device;
+        result->f_flag = (records[index].flags & FileSystem::MountFlag::read_only) || statistics.read_only
+            ? ST_RDONLY
+            : 0;
+        result->f_namemax = statistics.maximum_name;
+        return 0;
+    }
+    return checked(-ENOENT);
 }
 
 time_t time(time_t* result)

@@ -307,7 +307,7 @@ bool apply_redirections(const Shell::Command& command, CommandStreams& streams)
         default:
             break;
         }
-        int descriptor = open(target, flags);
+        int descriptor = open(target, flags, 0666);
         if (descriptor < 0) {
             fprintf(stderr, "sh: %s: %s\n", target, strerror(errno));
             free(target);

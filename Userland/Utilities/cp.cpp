@@ -18,7 +18,7 @@ int main(int argument_count, char** arguments)
         fprintf(stderr, "cp: %s: %s\n", arguments[1], strerror(errno));
         return 1;
     }
-    int destination = open(arguments[2], O_WRONLY | O_CREAT | O_TRUNC);
+    int destination = open(arguments[2], O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (destination < 0) {
         fprintf(stderr, "cp: %s: %s\n", arguments[2], strerror(errno));
         return 1;

@@ -1,5 +1,6 @@
 // ls [-l] [-a] [PATH...]: the entries of each directory, sorted (a file is listed as itself);
-// -l adds the type, permissions and size.
+// names starting with '.' only with -a; -l adds the type, permissions, links, size and
+// modification time, and a symbolic link's target.
 
 #include <dirent.h>
 #include <errno.h>
@@ -7,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace {
 
 bool s_long;
+bool s_all;
 
 int compare_names(const void* first, const void* second)
 {
@@ -27,17 +30,31 @@ void print_entry(const char* directory, const char* name)
     char path[520];
     snprintf(path, sizeof(path), "%s/%s", directory, name);
     struct stat status { };
-    if (stat(path, &status) != 0) {
+    if (lstat(path, &status) != 0) {
         printf("?????????? %8s %s\n", "?", name);
         return;
     }
     char mode[11];
-    mode[0] = S_ISDIR(status.st_mode) ? 'd' : '-';
+    mode[0] = S_ISDIR(status.st_mode) ? 'd' : S_ISLNK(status.st_mode) ? 'l' : '-';
     const char letters[] = "rwxrwxrwx";
     for (int bit = 0; bit < 9; ++bit)
         mode[1 + bit] = (status.st_mode & (0400 >> bit)) ? letters[bit] : '-';
     mode[10] = 0;
-    printf("%s %8lld %s\n", mode, static_cast<long long>(status.st_size), name);
+    char when[32] = "";
+    time_t modified = status.st_mtime;
+    struct tm calendar { };
+    if (gmtime_r(&modified, &calendar))
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &calendar);
+    char target[256] = "";
+    if (S_ISLNK(status.st_mode)) {
+        ssize_t length = readlink(path, target + 4, sizeof(target) - 5);
+        if (length >= 0) {
+            memcpy(target, " -> ", 4);
+            target[4 + length] = 0;
+        }
+    }
+    printf("%s %2llu %8lld %s %s%s\n", mode, static_cast<unsigned long long>(status.st_nlink),
+        static_cast<long long>(status.st_size), when, name, target);
 }
 
 bool list(const char* path, bool with_heading)
@@ -69,8 +86,11 @@ bool list(const char* path, bool with_heading)
     qsort(entries, count, sizeof(dirent), compare_names);
     if (with_heading)
         printf("%s:\n", path);
-    for (size_t index = 0; index < count; ++index)
+    for (size_t index = 0; index < count; ++index) {
+        if (entries[index].d_name[0] == '.' && !s_all)
+            continue;
         print_entry(path, entries[index].d_name);
+    }
     free(entries);
     return true;
 }
@@ -83,7 +103,9 @@ int main(int argument_count, char** arguments)
     while ((option = getopt(argument_count, arguments, "la")) != -1) {
         if (option == 'l')
             s_long = true;
-        else if (option != 'a')
+        else if (option == 'a')
+            s_all = true;
+        else
             return 2;
     }
     int paths = argument_count - optind;

@@ -15,7 +15,7 @@ int main(int argument_count, char** arguments)
     }
     int status = 0;
     for (int index = 1; index < argument_count; ++index) {
-        int descriptor = open(arguments[index], O_WRONLY | O_CREAT);
+        int descriptor = open(arguments[index], O_WRONLY | O_CREAT, 0666);
         if (descriptor < 0) {
             fprintf(stderr, "touch: %s: %s\n", arguments[index], strerror(errno));
             status = 1;

@@ -104,8 +104,16 @@ public:
     [[nodiscard]] Core::Result<void> truncate(Core::u32 file, Core::u64 size);
 
     // Removes `name` from `directory`: a file or link loses a link (and goes with its last),
-    // a directory must be empty (NotEmpty). NotFound.
-    [[nodiscard]] Core::Result<void> remove(Core::u32 directory, Core::StringView name);
+    // a directory must be empty (NotEmpty). NotFound. With `keep`, a file's last link leaves
+    // the inode allocated, with no name (an orphan), until release_orphan(): a file still
+    // open stays readable and writable, as POSIX keeps it.
+    [[nodiscard]] Core::Result<void> remove(Core::u32 directory, Core::StringView name, bool keep = false);
+    // Frees an orphan that remove() kept. NotFound for an inode it did not keep.
+    [[nodiscard]] Core::Result<void> release_orphan(Core::u32 number);
+    // chmod and utimes: the permission bits (07777) and the access and modification times.
+    [[nodiscard]] Core::Result<void> set_permissions(Core::u32 number, Core::u16 permissions);
+    [[nodiscard]] Core::Result<void> set_times(
+        Core::u32 number, Core::u32 access_time, Core::u32 modification_time);
     // Moves `name` in `from` to `to_name` in `to`, replacing a file or empty directory there
     // (a directory replaces only a directory, a file only a non-directory: NotADirectory /
     // AlreadyExists otherwise). A directory may not move into itself (InvalidArgument).
@@ -153,13 +161,25 @@ private:
     [[nodiscard]] Core::Result<Core::u32> create_inode(
         Core::u32 directory, Core::StringView name, Core::u16 mode, NewInode attributes, Inode& inode);
     [[nodiscard]] Core::Result<bool> is_empty_directory(const Inode& directory);
-    [[nodiscard]] Core::Result<void> release_link(Core::u32 directory, Core::u32 child, Inode& inode);
+    [[nodiscard]] Core::Result<void> release_link(
+        Core::u32 directory, Core::u32 child, Inode& inode, bool keep);
+    [[nodiscard]] Core::Result<void> free_unlinked(Core::u32 child, Inode& inode, bool directory_inode);
+    [[nodiscard]] bool is_orphan(Core::u32 number) const
+    {
+        for (Core::usize index = 0; index < m_orphans.size(); ++index) {
+            if (m_orphans[index] == number)
+                return true;
+        }
+        return false;
+    }
 
     BlockSource& m_source;
     Superblock m_superblock;
     Core::Vector<GroupDescriptor> m_groups;
     Core::u32 m_now { 0 };
     bool m_marked_in_use { false };
+    // Inodes remove() kept for open files (release_orphan frees them).
+    Core::Vector<Core::u32> m_orphans;
 };
 
 template<typename Visit> Core::Result<void> Volume::for_each_entry(const Inode& directory, Visit visit)

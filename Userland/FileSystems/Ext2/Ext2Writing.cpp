@@ -62,8 +62,8 @@ Result<Inode> Volume::read_live_file(u32 number)
     Inode inode = TRY(read_inode(number));
     if (inode.type() != FileType::Regular)
         return Core::ErrorCode::InvalidArgument;
-    // A freed inode is no file to write into.
-    if (inode.link_count == 0 || inode.deletion_time != 0)
+    // A freed inode is no file to write into (an orphan still open is one).
+    if (inode.deletion_time != 0 || (inode.link_count == 0 && !is_orphan(number)))
         return Core::ErrorCode::NotFound;
     return inode;
 }
@@ -788,7 +788,7 @@ Result<void> Volume::truncate(u32 file, u64 size)
     return {};
 }
 
-Result<void> Volume::release_link(u32 directory, u32 child, Inode& inode)
+Result<void> Volume::release_link(u32 directory, u32 child, Inode& inode, bool keep)
 {
     bool directory_inode = is_directory(inode);
     inode.change_time = m_now;
@@ -805,11 +805,23 @@ Result<void> Volume::release_link(u32 directory, u32 child, Inode& inode)
     }
     if (inode.link_count == 0)
         inode.deletion_time = m_now;
+    // Still open: the inode stays, with no name and no deletion time, until
+    // release_orphan(). A crash before then leaves it for e2fsck to free.
+    if (inode.link_count == 0 && keep && !directory_inode) {
+        TRY(m_orphans.try_append(child));
+        inode.deletion_time = 0;
+        return write_inode(child, inode, false);
+    }
     // The link count (and, for the last link, the deletion time) reaches the disk before
     // anything is freed.
     TRY(write_inode(child, inode, false));
     if (inode.link_count > 0)
         return {};
+    return free_unlinked(child, inode, directory_inode);
+}
+
+Result<void> Volume::free_unlinked(u32 child, Inode& inode, bool directory_inode)
+{
     if (inode.is_fast_symlink(m_superblock.block_size)) {
         for (u32& pointer : inode.blocks)
             pointer = 0;
@@ -848,7 +860,49 @@ Result<void> Volume::release_attribute_block(Inode& inode)
     return free_block(block);
 }
 
-Result<void> Volume::remove(u32 directory, StringView name)
+Result<void> Volume::release_orphan(u32 number)
+{
+    usize index = 0;
+    for (; index < m_orphans.size() && m_orphans[index] != number; ++index) { }
+    if (index == m_orphans.size())
+        return Core::ErrorCode::NotFound;
+    m_orphans[index] = m_orphans[m_orphans.size() - 1];
+    m_orphans.remove_last();
+    TRY(begin_change());
+    Inode inode = TRY(read_inode(number));
+    if (inode.link_count != 0)
+        return {};
+    inode.deletion_time = m_now;
+    TRY(write_inode(number, inode, false));
+    return free_unlinked(number, inode, false);
+}
+
+Result<void> Volume::set_permissions(u32 number, u16 permissions)
+{
+    TRY(check_writable("x"_sv));
+    Inode inode = TRY(read_inode(number));
+    if (inode.link_count == 0 && inode.deletion_time != 0)
+        return Core::ErrorCode::NotFound;
+    TRY(begin_change());
+    inode.mode = static_cast<u16>((inode.mode & ~07777) | (permissions & 07777));
+    inode.change_time = m_now;
+    return write_inode(number, inode, false);
+}
+
+Result<void> Volume::set_times(u32 number, u32 access_time, u32 modification_time)
+{
+    TRY(check_writable("x"_sv));
+    Inode inode = TRY(read_inode(number));
+    if (inode.link_count == 0 && inode.deletion_time != 0)
+        return Core::ErrorCode::NotFound;
+    TRY(begin_change());
+    inode.access_time = access_time;
+    inode.modification_time = modification_time;
+    inode.change_time = m_now;
+    return write_inode(number, inode, false);
+}
+
+Result<void> Volume::remove(u32 directory, StringView name, bool keep)
 {
     TRY(check_writable(name));
     Inode parent = TRY(read_inode(directory));
@@ -862,7 +916,7 @@ Result<void> Volume::remove(u32 directory, StringView name)
     // The name goes first: a crash after it leaves an orphan to reclaim, never a name for
     // freed blocks.
     TRY(remove_entry(directory, name));
-    return release_link(directory, child, inode);
+    return release_link(directory, child, inode, keep);
 }
 
 Result<void> Volume::rename(u32 from, StringView name, u32 to, StringView to_name)
@@ -912,7 +966,7 @@ Result<void> Volume::rename(u32 from, StringView name, u32 to, StringView to_nam
         u32 replaced = existing.value();
         // The name turns to the moved inode in one entry write, so it never names nothing.
         TRY(set_entry_inode(to, to_name, child));
-        TRY(release_link(to, replaced, replaced_inode));
+        TRY(release_link(to, replaced, replaced_inode, false));
     } else {
         TRY(add_entry(to, to_name, child, inode.type()));
     }

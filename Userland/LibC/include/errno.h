@@ -46,6 +46,9 @@ int* __errno_location(void);
 #define ENOTEMPTY 39
 #define ELOOP 40
 #define ENOTSUP 95
+#define EXDEV 18
+#define ENFILE 23
+#define EFBIG 27
 
 #ifdef __cplusplus
 }

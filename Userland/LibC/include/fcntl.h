@@ -13,6 +13,7 @@
 #define O_TRUNC 01000
 #define O_APPEND 02000
 #define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,6 +21,7 @@ extern "C" {
 
 // Files of the RAM disk open read-only (EROFS for writing or creating), and /dev/null.
 int open(const char* path, int flags, ...);
+int creat(const char* path, mode_t mode);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-// unistd.h: descriptors, the working directory, sleeping, getopt. Userland/LibC/Unix.cpp.
+// unistd.h: descriptors, files, the working directory, sleeping, getopt. Userland/LibC/Unix.cpp.
 
 #include <sys/types.h>
 
@@ -11,6 +11,11 @@
 #define SEEK_SET 0
 #define SEEK_CUR 1
 #define SEEK_END 2
+
+#define F_OK 0
+#define X_OK 1
+#define W_OK 2
+#define R_OK 4
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,6 +31,17 @@ off_t lseek(int descriptor, off_t offset, int whence);
 int isatty(int descriptor);
 // The RAM disk is read-only: EROFS for a file that exists, ENOENT otherwise.
 int unlink(const char* path);
+int symlink(const char* target, const char* link);
+ssize_t readlink(const char* path, char* buffer, size_t capacity);
+int truncate(const char* path, off_t size);
+int ftruncate(int descriptor, off_t size);
+int fsync(int descriptor);
+int fdatasync(int descriptor);
+void sync(void);
+ssize_t pread(int descriptor, void* buffer, size_t count, off_t offset);
+ssize_t pwrite(int descriptor, const void* bytes, size_t count, off_t offset);
+int access(const char* path, int mode);
+int rmdir(const char* path);
 
 char* getcwd(char* buffer, size_t size);
 int chdir(const char* path);

@@ -1,0 +1,89 @@
+#pragma once
+
+// The page cache of a disk file system service (docs/filesystems.md#the-page-cache): the
+// device's bytes in 4 KiB pages, kept in memory and shared by every file of the volume, so
+// that data read once (a file, a directory, an inode table block) is served again without
+// the driver. Reads of pages not cached fetch them, and the pages after them (read-ahead),
+// in as few device requests as the transfer limit allows.
+//
+// Writes go through: each write updates the cached page and reaches the device before it
+// returns, in the order the file system issues them, so the write order the file system
+// documents is the order the device sees. flush() empties the device's own cache.
+//
+// Pure (a BlockDevice underneath), so host tests run it against a disk image.
+
+#include <Core/Error.h>
+#include <Core/Span.h>
+#include <Core/Types.h>
+#include <Core/Vector.h>
+#include <Userland/FileSystems/BlockSource.h>
+
+namespace FileSystems {
+
+class BlockDevice {
+public:
+    virtual ~BlockDevice() = default;
+    [[nodiscard]] virtual Core::u32 block_size() const = 0;
+    [[nodiscard]] virtual Core::u64 block_count() const = 0;
+    // The most bytes one request moves (a multiple of the block size).
+    [[nodiscard]] virtual Core::u32 maximum_transfer() const = 0;
+    [[nodiscard]] virtual Core::Result<void> read_blocks(Core::u64 first, Core::Bytes destination) = 0;
+    [[nodiscard]] virtual Core::Result<void> write_blocks(Core::u64 first, Core::ReadonlyBytes source) = 0;
+    [[nodiscard]] virtual Core::Result<void> flush() = 0;
+};
+
+class BlockCache final : public BlockSource {
+public:
+    static constexpr Core::u32 page_size = 4096;
+    // How many pages a miss reads at once, when they are not cached yet.
+    static constexpr Core::u32 read_ahead_pages = 8;
+
+    // A cache of `page_count` pages (at least read_ahead_pages) over `device`, whose block
+    // size must divide the page size.
+    [[nodiscard]] static Core::Result<BlockCache*> create(BlockDevice& device, Core::u32 page_count);
+    ~BlockCache() override;
+
+    [[nodiscard]] Core::Result<void> read(Core::u64 offset, Core::Bytes destination) override;
+    [[nodiscard]] Core::Result<void> write(Core::u64 offset, Core::ReadonlyBytes source) override;
+    [[nodiscard]] Core::Result<void> flush() { return m_device.flush(); }
+
+    [[nodiscard]] Core::u64 device_size() const { return m_device_size; }
+    struct Counters {
+        Core::u64 hits { 0 };
+        Core::u64 misses { 0 };
+        Core::u64 device_reads { 0 };
+        Core::u64 device_writes { 0 };
+    };
+    [[nodiscard]] const Counters& counters() const { return m_counters; }
+
+private:
+    static constexpr Core::u32 no_slot = 0xFFFF'FFFF;
+    struct Slot {
+        Core::u64 page { 0 };
+        bool valid { false };
+        bool referenced { false }; // the clock's second chance
+        Core::u32 next { no_slot }; // in its bucket's chain
+    };
+
+    BlockCache(BlockDevice& device, Core::u32 page_count, Core::u8* memory);
+    [[nodiscard]] Core::u32 bucket_of(Core::u64 page) const;
+    [[nodiscard]] Core::u32 find(Core::u64 page);
+    // A slot to reuse (the clock's choice), detached from its bucket.
+    [[nodiscard]] Core::u32 take_slot();
+    void insert(Core::u32 slot, Core::u64 page);
+    [[nodiscard]] Core::u8* data(Core::u32 slot) { return m_memory + Core::u64 { slot } * page_size; }
+    // Brings `page` in (and the uncached pages after it, up to read-ahead); its slot.
+    [[nodiscard]] Core::Result<Core::u32> load(Core::u64 page);
+    [[nodiscard]] Core::u64 pages_on_device() const { return (m_device_size + page_size - 1) / page_size; }
+
+    BlockDevice& m_device;
+    Core::u64 m_device_size;
+    Core::u32 m_page_count;
+    Core::u8* m_memory;
+    Core::Vector<Slot> m_slots;
+    Core::Vector<Core::u32> m_buckets;
+    Core::u32 m_clock_hand { 0 };
+    Counters m_counters;
+};
+
+} // namespace FileSystems
