@@ -9,6 +9,7 @@
 #include <Userland/LibC/include/dirent.h>
 #include <Userland/LibC/include/errno.h>
 #include <Userland/LibC/include/fcntl.h>
+#include <Userland/LibC/include/raeen/mount.h>
 #include <Userland/LibC/include/stdio.h>
 #include <Userland/LibC/include/stdlib.h>
 #include <Userland/LibC/include/string.h>
@@ -847,6 +848,60 @@ int getopt(int argument_count, char* const arguments[], const char* options)
     }
     letter_position = 1;
     return letter;
+}
+
+} // extern "C"
+
+extern "C" {
+
+int raeen_mount(const char* source, const char* target, const char* type, unsigned flags)
+{
+    if (!LibC::files_available())
+        return checked(-ENOSYS);
+    return checked(LibC::path_mount(source, target, type ? type : "",
+        (flags & RAEEN_MOUNT_READ_ONLY) ? FileSystem::MountFlag::read_only : 0u));
+}
+
+int raeen_umount(const char* target)
+{
+    if (!LibC::files_available())
+        return checked(-ENOSYS);
+    return checked(LibC::path_unmount(target));
+}
+
+int raeen_mounts(struct raeen_mount_entry* entries, int capacity)
+{
+    static FileSystem::MountRecord records[FileSystem::maximum_mounts];
+    int count = LibC::list_mounts(records, FileSystem::maximum_mounts);
+    if (count < 0)
+        return checked(count);
+    for (int index = 0; index < count && index < capacity; ++index) {
+        raeen_mount_entry& entry = entries[index];
+        entry = {};
+        LibC::memcpy(entry.mount_point, records[index].mount_point, sizeof(entry.mount_point));
+        LibC::memcpy(entry.source, records[index].source, sizeof(entry.source));
+        LibC::memcpy(entry.type, records[index].type, sizeof(entry.type));
+        const FileSystem::Statistics& statistics = records[index].statistics;
+        entry.total_blocks = statistics.total_blocks;
+        entry.free_blocks = statistics.free_blocks;
+        entry.total_files = statistics.total_nodes;
+        entry.free_files = statistics.free_nodes;
+        entry.block_size = statistics.block_size;
+        entry.flags = ((records[index].flags & FileSystem::MountFlag::read_only) || statistics.read_only)
+            ? RAEEN_MOUNT_READ_ONLY
+            : 0u;
+        entry.device = records[index].device;
+    }
+    return count;
+}
+
+int raeen_unshare(void)
+{
+    int64_t channel = LibC::clone_namespace();
+    if (channel < 0)
+        return checked(static_cast<int>(channel));
+    LibC::set_namespace_channel(static_cast<uint32_t>(channel));
+    return 0;
 }
 
 } // extern "C"
