@@ -2,6 +2,7 @@
 """RaeenOS's benchmarks side by side with Linux (`./raeen bench`, docs/perf/README.md).
 
   bench.py run --build-dir DIR [--check] [--record] [--modes instructions,time] [--no-linux]
+               [--runs benchmarks,boot,disks,files]
   bench.py check --results FILE [--gates FILE]
 
 `run` boots the release test kernel with `test=bench` and the release ISO (for boot to the
@@ -12,7 +13,9 @@ first process), and a Debian kernel with a static benchmark program as /init
     guest instructions, the same on every host and every run;
   - time mode, plain TCG: wall time on this host, noisy.
 
-Single-CPU metrics come from `-smp 1` boots, cross-CPU ones from `-smp 2`. It writes
+Single-CPU metrics come from `-smp 1` boots, cross-CPU ones from `-smp 2`. In time mode it
+also measures the disks (three raw images) and the ext2 file system (a copy of one mke2fs
+image for each system). `--runs` picks which of these boots happen (all by default). It writes
 build/bench/results.md (one table, both systems, the ratio), results.json (everything
 parsed) and slo_results.json (the instruction-mode figures under the keys of the gates
 file, in the format of the project rules' section 93). `--check` then fails if any metric is
@@ -41,6 +44,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GATES_FILE = os.path.join(ROOT, "Tests", "Bench", "slo_gates.toml")
 RECORD_FILE = os.path.join(ROOT, "docs", "perf", "results.md")
 MODES = ("instructions", "time")
+# The kinds of boot a run can make (--runs): the kernel benchmarks, boot to the first
+# process and the prompt, the disks and the file system (those two in time mode only).
+RUNS = ("benchmarks", "boot", "disks", "files")
 
 SAMPLES_LINE = re.compile(
     r"\[BENCH\] (?P<test>\S+) (?P<metric>[^:]+): n=(?P<n>\d+) min=(?P<min>\d+) median=(?P<median>\d+) "
@@ -109,6 +115,31 @@ DISK_COMPARISONS = [
     )
 ]
 BLOCK_DONE_LINE = re.compile(r"\[BENCH\] block done")
+
+# The file system benchmarks (time mode only, as the disks): /tests/file-bench on RaeenOS
+# (Userland/Tests/FileBench.cpp) and the Linux peer's peer=files, each on its own copy of
+# one ext2 image that mke2fs makes, attached on virtio-blk as vda.
+FILE_IMAGE_SIZE = "64M"
+FILE_BYTES = 4 * 1024 * 1024
+FILES_CREATED = 200
+FILE_COMPARISONS = [
+    Comparison("files_sequential_write", "ext2: sequential write of 4 MiB in 32 KiB writes, fsync",
+               "files.sequential_write", 1, "files_sequential_write", "files"),
+    Comparison("files_sequential_read_cold", "ext2: sequential read of 4 MiB in 32 KiB reads, after a remount",
+               "files.sequential_read_cold", 1, "files_sequential_read_cold", "files"),
+    Comparison("files_sequential_read_warm", "ext2: the same read again (cached)",
+               "files.sequential_read_warm", 1, "files_sequential_read_warm", "files"),
+    Comparison("files_create_empty", f"ext2: create {FILES_CREATED} empty files in a new directory, then sync",
+               "files.create_empty", 1, "files_create_empty", "files"),
+]
+# What each file metric moved, for its rate: bytes (MiB/s) or files (files/s).
+FILE_RATES = {
+    "files_sequential_write": (FILE_BYTES, "MiB/s"),
+    "files_sequential_read_cold": (FILE_BYTES, "MiB/s"),
+    "files_sequential_read_warm": (FILE_BYTES, "MiB/s"),
+    "files_create_empty": (FILES_CREATED, "files/s"),
+}
+FILES_DONE_LINE = re.compile(r"\[BENCH\] files done")
 
 
 def parse_raeenos_benchmarks(text):
@@ -217,37 +248,97 @@ def make_disk_images(bench_dir):
     return disks
 
 
+def host_tool(name):
+    """The path of an e2fsprogs tool: on PATH, or in the sbin folders a user's PATH may lack."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+    if not found:
+        raise SystemExit(f"bench: {name} not found (Debian's e2fsprogs; ./raeen deps installs it)")
+    return found
+
+
+def make_file_system_images(bench_dir):
+    """One ext2 image made by mke2fs (4 KiB blocks, FILE_IMAGE_SIZE), copied byte for byte
+    for each system, so both start from the same volume; the two copies as "PATH:virtio",
+    RaeenOS's first."""
+    directory = os.path.join(bench_dir, "files")
+    os.makedirs(directory, exist_ok=True)
+    original = os.path.join(directory, "ext2.img")
+    if os.path.exists(original):
+        os.unlink(original)
+    made = subprocess.run([host_tool("mke2fs"), "-q", "-F", "-t", "ext2", "-b", "4096", original, FILE_IMAGE_SIZE],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        raise SystemExit(f"bench: mke2fs failed: {made.stdout}{made.stderr}")
+    copies = []
+    for system in ("raeenos", "linux"):
+        copy = os.path.join(directory, f"ext2-{system}.img")
+        shutil.copyfile(original, copy)
+        copies.append(f"{copy}:virtio")
+    return tuple(copies)
+
+
+def file_system_is_clean(disk):
+    """Whether e2fsck, reading only, finds the image a file benchmark left consistent."""
+    path = disk.rpartition(":")[0]
+    return subprocess.run([host_tool("e2fsck"), "-fn", path], capture_output=True).returncode == 0
+
+
 def boot_raeenos_disks(build_dir, icount, log_path, timeout, disks):
     """Boots the release ISO with the disks, runs /tests/block-bench on all three at the
     shell's prompt, and returns the console text once it is done."""
+    names = " ".join(name for name, _, _ in DISKS)
+    return boot_raeenos_at_prompt(build_dir, icount, log_path, timeout, disks, f"/tests/block-bench {names}",
+                                  BLOCK_DONE_LINE, "the disk benchmarks")
+
+
+def boot_raeenos_files(build_dir, icount, log_path, timeout, disk):
+    """Boots the release ISO with the ext2 image as vda, runs /tests/file-bench on it at the
+    shell's prompt, and returns the console text once it is done."""
+    return boot_raeenos_at_prompt(build_dir, icount, log_path, timeout, [disk], "/tests/file-bench vda",
+                                  FILES_DONE_LINE, "the file system benchmarks")
+
+
+def boot_raeenos_at_prompt(build_dir, icount, log_path, timeout, disks, typed_command, done_line, what):
+    """Boots the release ISO with `disks`, types `typed_command` at the shell's prompt, and
+    returns the console text once `done_line` appears; stops the bench if it never does or
+    the program reported an error."""
     iso = os.path.join(build_dir, "raeenos-release.iso")
     command = qemu_runner.qemu_command(iso, False, 1, "256M", icount=0 if icount else None)
     command += qemu_runner.disk_arguments(disks)
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = b""
     typed = False
+    timed_out = False
     deadline = time.monotonic() + timeout
-    try:
-        while not BLOCK_DONE_LINE.search(output.decode(errors="replace")):
-            if time.monotonic() > deadline or process.poll() is not None:
-                break
-            ready, _, _ = select.select([process.stdout], [], [], 0.5)
-            if ready:
-                output += os.read(process.stdout.fileno(), 65536)
-            if not typed and re.search(r"raeen:/\$ ", qemu_runner.console_view(output.decode(errors="replace"))):
-                names = " ".join(name for name, _, _ in DISKS)
-                process.stdin.write(f"/tests/block-bench {names}\r".encode())
-                process.stdin.flush()
-                typed = True
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        with open(log_path, "wb") as log:
-            log.write(output)
+    # The log is written as the console goes, so that a run that hangs can be read while
+    # it does.
+    with open(log_path, "wb") as log:
+        try:
+            while not done_line.search(output.decode(errors="replace")):
+                if time.monotonic() > deadline:
+                    timed_out = True
+                    break
+                if process.poll() is not None:
+                    break
+                ready, _, _ = select.select([process.stdout], [], [], 0.5)
+                if ready:
+                    chunk = os.read(process.stdout.fileno(), 65536)
+                    output += chunk
+                    log.write(chunk)
+                    log.flush()
+                if not typed and re.search(r"raeen:/\$ ", qemu_runner.console_view(output.decode(errors="replace"))):
+                    process.stdin.write(f"{typed_command}\r".encode())
+                    process.stdin.flush()
+                    typed = True
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
     text = output.decode(errors="replace")
-    if not BLOCK_DONE_LINE.search(text) or "[BENCH] error" in text:
-        raise SystemExit(f"bench: the disk benchmarks logged in {log_path} did not finish")
+    if timed_out:
+        raise SystemExit(f"bench: {what} logged in {log_path} did not finish within {timeout:g} s")
+    if not done_line.search(text) or "[BENCH] error" in text:
+        raise SystemExit(f"bench: {what} logged in {log_path} did not finish")
     return text
 
 
@@ -267,8 +358,9 @@ def run_quietly(command, arguments):
         return log.read()
 
 
-def measure(build_dir, modes, with_linux, timeout):
-    """Every boot of the comparison; returns the results dictionary (also the JSON file)."""
+def measure(build_dir, modes, with_linux, timeout, runs=RUNS):
+    """Every boot of the comparison that `runs` names; returns the results dictionary (also
+    the JSON file)."""
     bench_dir = os.path.join(build_dir, "bench")
     os.makedirs(bench_dir, exist_ok=True)
     results = {
@@ -280,34 +372,43 @@ def measure(build_dir, modes, with_linux, timeout):
     }
     kernel = None
     initramfs = os.path.join(bench_dir, "linux", "initramfs.cpio")
+    timed = "time" in modes
     if with_linux:
         kernel = linux_peer.fetch_kernel(os.path.join(bench_dir, "linux"))
         peer_binary = os.path.join(bench_dir, "linux", "linux-peer")
         linux_peer.build_peer(os.path.join(ROOT, "Tests", "Bench", "LinuxPeer.cpp"), peer_binary)
         linux_peer.make_initramfs(peer_binary, initramfs)
-        modules_directory = os.path.join(bench_dir, "linux", "modules")
-        modules = linux_peer.extract_disk_modules(kernel.deb, modules_directory)
-        disk_initramfs = linux_peer.make_initramfs(
-            peer_binary, os.path.join(bench_dir, "linux", "disk-initramfs.cpio"), modules_directory, modules)
+        if timed and ("disks" in runs or "files" in runs):
+            modules_directory = os.path.join(bench_dir, "linux", "modules")
+            module_paths = linux_peer.extract_modules(kernel.deb, modules_directory)
+            disk_initramfs = linux_peer.make_initramfs(
+                peer_binary, os.path.join(bench_dir, "linux", "disk-initramfs.cpio"), modules_directory,
+                linux_peer.module_load_order(modules_directory, module_paths, linux_peer.DISK_MODULES))
+            files_initramfs = linux_peer.make_initramfs(
+                peer_binary, os.path.join(bench_dir, "linux", "files-initramfs.cpio"), modules_directory,
+                linux_peer.module_load_order(modules_directory, module_paths, linux_peer.FILE_SYSTEM_MODULES))
         results["linux_kernel"] = f"{kernel.package} {kernel.version}"
-    disks = make_disk_images(bench_dir) if "time" in modes else []
+    disks = make_disk_images(bench_dir) if timed and "disks" in runs else []
+    file_images = make_file_system_images(bench_dir) if timed and "files" in runs else None
     for mode in modes:
         icount = mode == "instructions"
         mode_results = {"raeenos": {}, "linux": {}}
-        for smp in (1, 2):
-            log_path = os.path.join(bench_dir, f"raeenos-{mode}-smp{smp}.log")
-            print(f"bench: RaeenOS, {mode} mode, {smp} CPU(s)", flush=True)
-            text = boot_raeenos(build_dir, smp, icount, log_path, timeout)
-            mode_results["raeenos"][f"smp{smp}"] = {
-                "benchmarks": parse_raeenos_benchmarks(text),
-                "tsc_ticks_per_microsecond": parse_tsc_ticks_per_microsecond(text),
-            }
-        log_path = os.path.join(bench_dir, f"raeenos-{mode}-boot.log")
-        print(f"bench: RaeenOS, {mode} mode, boot to the first process and the shell's prompt", flush=True)
-        boot_text = boot_raeenos_to_first_process(build_dir, icount, log_path, timeout)
-        mode_results["raeenos"]["boot_to_first_process_ns"] = parse_first_process_ns(boot_text)
-        mode_results["raeenos"]["boot_to_shell_prompt_ns"] = parse_shell_prompt_ns(boot_text)
-        if mode == "time":
+        if "benchmarks" in runs:
+            for smp in (1, 2):
+                log_path = os.path.join(bench_dir, f"raeenos-{mode}-smp{smp}.log")
+                print(f"bench: RaeenOS, {mode} mode, {smp} CPU(s)", flush=True)
+                text = boot_raeenos(build_dir, smp, icount, log_path, timeout)
+                mode_results["raeenos"][f"smp{smp}"] = {
+                    "benchmarks": parse_raeenos_benchmarks(text),
+                    "tsc_ticks_per_microsecond": parse_tsc_ticks_per_microsecond(text),
+                }
+        if "boot" in runs:
+            log_path = os.path.join(bench_dir, f"raeenos-{mode}-boot.log")
+            print(f"bench: RaeenOS, {mode} mode, boot to the first process and the shell's prompt", flush=True)
+            boot_text = boot_raeenos_to_first_process(build_dir, icount, log_path, timeout)
+            mode_results["raeenos"]["boot_to_first_process_ns"] = parse_first_process_ns(boot_text)
+            mode_results["raeenos"]["boot_to_shell_prompt_ns"] = parse_shell_prompt_ns(boot_text)
+        if mode == "time" and "disks" in runs:
             log_path = os.path.join(bench_dir, f"raeenos-{mode}-disks.log")
             print(f"bench: RaeenOS, {mode} mode, the disks", flush=True)
             text = boot_raeenos_disks(build_dir, icount, log_path, timeout, disks)
@@ -315,17 +416,38 @@ def measure(build_dir, modes, with_linux, timeout):
                 "benchmarks": parse_raeenos_benchmarks(text),
                 "tsc_ticks_per_microsecond": parse_tsc_ticks_per_microsecond(text),
             }
+        if mode == "time" and "files" in runs:
+            log_path = os.path.join(bench_dir, f"raeenos-{mode}-files.log")
+            print(f"bench: RaeenOS, {mode} mode, the ext2 file system", flush=True)
+            text = boot_raeenos_files(build_dir, icount, log_path, timeout, file_images[0])
+            mode_results["raeenos"]["files"] = {
+                "benchmarks": parse_raeenos_benchmarks(text),
+                "tsc_ticks_per_microsecond": parse_tsc_ticks_per_microsecond(text),
+                "image_clean": file_system_is_clean(file_images[0]),
+            }
         if with_linux:
-            for smp in (1, 2):
-                log_path = os.path.join(bench_dir, f"linux-{mode}-smp{smp}.log")
-                print(f"bench: Linux, {mode} mode, {smp} CPU(s)", flush=True)
-                text = linux_peer.boot(kernel.path, initramfs, smp, icount, timeout, log_path)
-                mode_results["linux"][f"smp{smp}"] = linux_peer.parse_results(text)
-            if mode == "time":
+            if "benchmarks" in runs or "boot" in runs:
+                for smp in (1, 2):
+                    log_path = os.path.join(bench_dir, f"linux-{mode}-smp{smp}.log")
+                    print(f"bench: Linux, {mode} mode, {smp} CPU(s)", flush=True)
+                    text = linux_peer.boot(kernel.path, initramfs, smp, icount, timeout, log_path)
+                    mode_results["linux"][f"smp{smp}"] = linux_peer.parse_results(text)
+            if mode == "time" and "disks" in runs:
                 log_path = os.path.join(bench_dir, f"linux-{mode}-disks.log")
                 print(f"bench: Linux, {mode} mode, the disks", flush=True)
                 text = linux_peer.boot(kernel.path, disk_initramfs, 1, icount, timeout, log_path, disks)
                 mode_results["linux"]["disks"] = linux_peer.parse_results(text)
+            if mode == "time" and "files" in runs:
+                log_path = os.path.join(bench_dir, f"linux-{mode}-files.log")
+                print(f"bench: Linux, {mode} mode, the ext2 file system", flush=True)
+                text = linux_peer.boot(kernel.path, files_initramfs, 1, icount, timeout, log_path,
+                                       [file_images[1]], peer="files")
+                mode_results["linux"]["files"] = linux_peer.parse_results(text)
+                mode_results["linux"]["files"]["image_clean"] = file_system_is_clean(file_images[1])
+        for system in ("raeenos", "linux"):
+            files = mode_results[system].get("files")
+            if files is not None and not files["image_clean"]:
+                print(f"bench: warning: e2fsck -fn finds the ext2 image {system} left inconsistent", file=sys.stderr)
         results["modes"][mode] = mode_results
     with open(os.path.join(bench_dir, "results.json"), "w") as output:
         json.dump(results, output, indent=2)
@@ -420,6 +542,7 @@ def results_table(results):
                     return f"{DISK_BYTES / (figure['median'] / 1e9) / (1 << 20):,.1f}"
 
                 lines.append(f"| {title} | {throughput(raeenos)} | {throughput(linux)} |")
+            lines += file_system_table(mode_results)
         lines += ["", "RaeenOS alone (kernel benchmarks, `-smp 2`):", "",
                   "| benchmark | metric | median | p99 | unit |", "| --- | --- | --- | --- | --- |"]
         run = mode_results["raeenos"].get("smp2", {})
@@ -437,6 +560,32 @@ def results_table(results):
             lines.append(f"| `{test}` | {entry['metric']} | {median:,} | {shown_p99} | {unit} |")
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def file_rate(comparison, figure):
+    """MiB/s or files/s of one file metric's time, as text ("—" without a figure)."""
+    if not figure or not figure.get("median"):
+        return "—"
+    amount, unit = FILE_RATES[comparison.key]
+    seconds = figure["median"] / 1e9
+    if unit == "MiB/s":
+        return f"{amount / seconds / (1 << 20):,.1f} MiB/s"
+    return f"{amount / seconds:,.0f} files/s"
+
+
+def file_system_table(mode_results):
+    """The time-mode section of the file system benchmarks: each span in ns on both systems,
+    the ratio, and what it comes to per second."""
+    lines = ["", "### File systems", "",
+             f"ext2, a copy of one `mke2fs -t ext2 -b 4096` image of {FILE_IMAGE_SIZE} for each system, on "
+             "virtio-blk, one CPU; each figure is one timed span from open to close (docs/filesystems.md#benchmarks).",
+             "", "| metric | RaeenOS ns | Linux ns | ratio | RaeenOS rate | Linux rate |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for comparison in FILE_COMPARISONS:
+        raeenos, linux = comparison_figures("time", mode_results, comparison)
+        lines.append(f"| {comparison.title} | {format_figure(raeenos, 'median')} | {format_figure(linux, 'median')} "
+                     f"| {ratio(raeenos, linux)} | {file_rate(comparison, raeenos)} | {file_rate(comparison, linux)} |")
+    return lines
 
 
 def slo_results(results):
@@ -481,7 +630,13 @@ def run(arguments):
             raise SystemExit(f"unknown mode {mode!r} (modes: {', '.join(MODES)})")
     if arguments.check and "instructions" not in modes:
         raise SystemExit("--check needs the instruction mode")
-    results = measure(arguments.build_dir, modes, not arguments.no_linux, arguments.timeout)
+    runs = [run_name.strip() for run_name in arguments.runs.split(",") if run_name.strip()]
+    for run_name in runs:
+        if run_name not in RUNS:
+            raise SystemExit(f"unknown run {run_name!r} (runs: {', '.join(RUNS)})")
+    if arguments.check and not {"benchmarks", "boot"} <= set(runs):
+        raise SystemExit("--check needs the benchmarks and boot runs (the gated metrics)")
+    results = measure(arguments.build_dir, modes, not arguments.no_linux, arguments.timeout, runs)
     bench_dir = os.path.join(arguments.build_dir, "bench")
     table = results_table(results)
     with open(os.path.join(bench_dir, "results.md"), "w") as output:
@@ -517,6 +672,8 @@ def main():
     run_parser = commands.add_parser("run")
     run_parser.add_argument("--build-dir", required=True)
     run_parser.add_argument("--modes", default="instructions,time")
+    run_parser.add_argument("--runs", default=",".join(RUNS),
+                            help="which boots to make: benchmarks, boot, disks, files (the last two in time mode)")
     run_parser.add_argument("--check", action="store_true")
     run_parser.add_argument("--record", action="store_true")
     run_parser.add_argument("--no-linux", action="store_true")

@@ -125,8 +125,14 @@ def extract_boot_files(deb, destination):
 # with the SCSI disk driver. The CRC algorithms first: the CRC libraries look for them
 # through the crypto API (a soft dependency modprobe would follow; there is no modprobe).
 DISK_MODULES = ("crct10dif_generic", "crc64_rocksoft_generic", "virtio_pci", "virtio_blk", "nvme", "ahci", "sd_mod")
+# The file system benchmarks' modules: virtio-blk for the disk, and ext4, which Debian's
+# kernel builds as a module and which mounts ext2 (CONFIG_EXT4_USE_FOR_EXT2; there is no
+# ext2 driver). Its `depends=` bring jbd2, mbcache and crc16; crc32c_generic comes first for
+# the same reason as the CRC algorithms above (ext4 and jbd2 ask the crypto API for crc32c).
+FILE_SYSTEM_MODULES = ("crc32c_generic", "virtio_pci", "virtio_blk", "ext4")
 MODULE_DIRECTORIES = re.compile(
-    r"(\./)?lib/modules/[^/]+/kernel/(drivers/(virtio|block|nvme|ata|scsi)|lib|crypto|block)/.*\.ko")
+    r"(\./)?lib/modules/[^/]+/kernel/(drivers/(virtio|block|nvme|ata|scsi)|lib|crypto|block|fs/(ext4|jbd2))/.*\.ko"
+    r"|(\./)?lib/modules/[^/]+/kernel/fs/mbcache\.ko")
 
 
 def module_name(path):
@@ -144,9 +150,17 @@ def module_dependencies(path):
     return [name.replace("-", "_") for name in value.split(",") if name]
 
 
-def extract_disk_modules(deb, destination):
-    """Unpacks the directories the disk drivers' modules come from, then returns the module
-    files to load, dependencies first, as paths relative to `destination`."""
+def extract_disk_modules(deb, destination, wanted=DISK_MODULES):
+    """Unpacks the directories the disk drivers' (and ext4's) modules come from, then returns
+    the module files to load for `wanted`, dependencies first, as paths relative to
+    `destination`."""
+    return module_load_order(destination, extract_modules(deb, destination), wanted)
+
+
+def extract_modules(deb, destination):
+    """Unpacks the modules of MODULE_DIRECTORIES from the package into `destination`, flat;
+    returns {module name: file name}. (The package carries no modules.dep, which depmod
+    makes at installation: the dependencies come from each module's .modinfo.)"""
     tree = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE)
     paths = {}
     try:
@@ -164,6 +178,12 @@ def extract_disk_modules(deb, destination):
         tree.stdout.close()
         if tree.wait() != 0:
             raise RuntimeError(f"dpkg-deb --fsys-tarfile {deb} failed with status {tree.returncode}")
+    return paths
+
+
+def module_load_order(destination, paths, wanted):
+    """The files of the `wanted` modules and of everything they depend on (read from the
+    files in `destination`), each after its dependencies."""
     order = []
 
     def visit(name, chain):
@@ -175,7 +195,7 @@ def extract_disk_modules(deb, destination):
             visit(dependency, chain + [name])
         order.append(name)
 
-    for name in DISK_MODULES:
+    for name in wanted:
         visit(name, [])
     return [paths[name] for name in order]
 
@@ -271,10 +291,13 @@ def kernel_command_line(vmlinuz, smp, icount):
     return f"{KERNEL_COMMAND_LINE} lpj={loops_per_jiffy} maxcpus=1"
 
 
-def qemu_command(vmlinuz, initramfs, smp, icount, disks=None):
+def qemu_command(vmlinuz, initramfs, smp, icount, disks=None, peer=None):
     """The QEMU command; with `disks` ("PATH:KIND", as qemu_runner.disk_arguments takes
-    them), the disks attached and `peer=disks` on the command line."""
-    append = kernel_command_line(vmlinuz, smp, icount) + (" peer=disks" if disks else "")
+    them), the disks attached and `peer=PEER` on the command line (`disks` unless `peer`
+    names another measurement, such as `files`)."""
+    if disks and peer is None:
+        peer = "disks"
+    append = kernel_command_line(vmlinuz, smp, icount) + (f" peer={peer}" if peer else "")
     command = [
         "qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-smp", str(smp), "-m", "256M",
         "-kernel", vmlinuz, "-initrd", initramfs, "-append", append,
@@ -299,15 +322,15 @@ class _RunArguments:
         self.expect_exit = None
 
 
-def boot(vmlinuz, initramfs, smp, icount, timeout, log_path, disks=None):
+def boot(vmlinuz, initramfs, smp, icount, timeout, log_path, disks=None, peer=None):
     """Boots the initramfs and returns the console text once the program has printed
-    "[BENCH] done" (QEMU is stopped there: nothing after it matters, and the guest has no
-    disk to lose).
+    "[BENCH] done" (QEMU is stopped there: nothing after it matters, and the disks, if any,
+    are scratch copies that the program has unmounted).
 
     Raises BootTimeout when "[BENCH] done" has not appeared after `timeout` seconds. The
     console text is written to log_path in either case.
     """
-    command = qemu_command(vmlinuz, initramfs, smp, icount, disks)
+    command = qemu_command(vmlinuz, initramfs, smp, icount, disks, peer)
     # qemu_runner's loop (the one every RaeenOS boot uses), with its echo of the console
     # kept out of this tool's output.
     saved = sys.stdout

@@ -6,7 +6,9 @@
 // Tools/linux_peer.py builds it, packs it into the initramfs, boots it and parses the
 // `[BENCH]` lines it prints. Booted with `peer=disks` on the kernel command line (init's
 // environment), it instead loads the disk drivers' modules the initramfs carries and
-// measures the disks as Userland/Tests/BlockBench.cpp does on RaeenOS. Run by hand (not as PID 1) with
+// measures the disks as Userland/Tests/BlockBench.cpp does on RaeenOS; with `peer=files`, it
+// loads the virtio-blk and ext4 modules, mounts /dev/vda (an ext2 image) on /mnt and measures
+// the file system as Userland/Tests/FileBench.cpp does. Run by hand (not as PID 1) with
 // `--quick`, it does every measurement with small counts and exits, which is how the host checks it.
 
 #include <algorithm>
@@ -489,7 +491,7 @@ constexpr std::size_t disk_request_bytes = 32 * 1024;
 
 // Loads the modules /modules/order lists, in order (dependencies first, as linux_peer.py
 // wrote it).
-void load_disk_modules()
+void load_modules()
 {
     FILE* order = std::fopen("/modules/order", "r");
     if (!order)
@@ -562,7 +564,7 @@ void measure_disk(const char* name, unsigned char* buffer)
 {
     if (mount("devtmpfs", "/dev", "devtmpfs", 0, nullptr) != 0 && errno != EBUSY)
         fail("mount /dev");
-    load_disk_modules();
+    load_modules();
     report_tsc_calibration();
     // O_DIRECT wants the buffer aligned to the logical block size; a page is enough.
     void* buffer = nullptr;
@@ -571,6 +573,142 @@ void measure_disk(const char* name, unsigned char* buffer)
     const char* names[] = { "vda", "sda", "nvme0n1" };
     for (const char* name : names)
         measure_disk(name, static_cast<unsigned char*>(buffer));
+    std::printf("[BENCH] done\n");
+    power_off_or_exit(0);
+}
+
+// ---- files ----------------------------------------------------------------------------
+
+// The sizes and names of Userland/Tests/FileBench.cpp.
+constexpr char files_mount_point[] = "/mnt";
+constexpr char files_file_path[] = "/mnt/file-bench.data";
+constexpr char files_directory_path[] = "/mnt/file-bench.created";
+constexpr std::size_t files_request_bytes = 32 * 1024;
+constexpr std::size_t files_file_bytes = 4 * 1024 * 1024;
+constexpr int files_request_count = static_cast<int>(files_file_bytes / files_request_bytes);
+constexpr int files_created = 200;
+constexpr std::uint64_t files_stamp_key = 0x46494C4542454E43ull;
+
+unsigned char s_file_pattern[files_request_bytes];
+unsigned char s_file_buffer[files_request_bytes];
+
+void report_span(const char* name, std::uint64_t elapsed)
+{
+    s_samples[0] = elapsed;
+    report_samples(name, 1);
+}
+
+// Request `index` of the file: the pattern with the request's number in its first and
+// last eight bytes, as file-bench writes it.
+void stamp_request(int index)
+{
+    std::uint64_t word = files_stamp_key ^ static_cast<std::uint64_t>(index);
+    std::memcpy(s_file_pattern, &word, sizeof(word));
+    std::memcpy(s_file_pattern + files_request_bytes - sizeof(word), &word, sizeof(word));
+}
+
+bool request_stamped(int index)
+{
+    std::uint64_t word = files_stamp_key ^ static_cast<std::uint64_t>(index);
+    return std::memcmp(s_file_buffer, &word, sizeof(word)) == 0
+        && std::memcmp(s_file_buffer + files_request_bytes - sizeof(word), &word, sizeof(word)) == 0;
+}
+
+// Linux mounts ext2 with its ext4 driver (CONFIG_EXT4_USE_FOR_EXT2), which registers the
+// type "ext2"; the page cache stays on (no O_DIRECT), as RaeenOS's does.
+void mount_files_disk()
+{
+    if (mount("/dev/vda", files_mount_point, "ext2", 0, "") != 0)
+        fail("mount /dev/vda");
+}
+
+void measure_sequential_file_write()
+{
+    for (std::size_t index = 0; index < files_request_bytes; ++index)
+        s_file_pattern[index] = static_cast<unsigned char>((index * 7 + 3) & 0xFF);
+    std::uint64_t start = read_tsc();
+    int descriptor = open(files_file_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (descriptor < 0)
+        fail("open for writing");
+    for (int index = 0; index < files_request_count; ++index) {
+        stamp_request(index);
+        if (!write_exactly(descriptor, reinterpret_cast<const char*>(s_file_pattern),
+                static_cast<int>(files_request_bytes)))
+            fail("write");
+    }
+    if (fsync(descriptor) != 0)
+        fail("fsync");
+    if (close(descriptor) != 0)
+        fail("close after writing");
+    report_span("files_sequential_write", read_tsc() - start);
+}
+
+void measure_sequential_file_read(const char* name)
+{
+    std::uint64_t start = read_tsc();
+    int descriptor = open(files_file_path, O_RDONLY | O_CLOEXEC);
+    if (descriptor < 0)
+        fail("open for reading");
+    for (int index = 0; index < files_request_count; ++index) {
+        if (!read_exactly(
+                descriptor, reinterpret_cast<char*>(s_file_buffer), static_cast<int>(files_request_bytes)))
+            fail("read");
+        if (!request_stamped(index)) {
+            errno = EIO;
+            fail("read back other data than was written");
+        }
+    }
+    if (close(descriptor) != 0)
+        fail("close after reading");
+    report_span(name, read_tsc() - start);
+}
+
+void measure_empty_file_creation()
+{
+    if (mkdir(files_directory_path, 0755) != 0)
+        fail("mkdir");
+    char path[96];
+    std::uint64_t start = read_tsc();
+    for (int index = 0; index < files_created; ++index) {
+        std::snprintf(path, sizeof(path), "%s/file-%03d", files_directory_path, index);
+        int descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (descriptor < 0)
+            fail("create");
+        if (close(descriptor) != 0)
+            fail("close after creating");
+    }
+    // Linux's caches write back: without this the creations would never reach the disk
+    // inside the measurement, where RaeenOS's ext2 writes each one through.
+    sync();
+    std::uint64_t elapsed = read_tsc() - start;
+    struct stat status { };
+    std::snprintf(path, sizeof(path), "%s/file-%03d", files_directory_path, files_created - 1);
+    if (stat(path, &status) != 0 || !S_ISREG(status.st_mode) || status.st_size != 0)
+        fail("stat of the last file created");
+    report_span("files_create_empty", elapsed);
+}
+
+[[noreturn]] void measure_files()
+{
+    if (mount("devtmpfs", "/dev", "devtmpfs", 0, nullptr) != 0 && errno != EBUSY)
+        fail("mount /dev");
+    load_modules();
+    report_tsc_calibration();
+    if (mkdir(files_mount_point, 0755) != 0 && errno != EEXIST)
+        fail("mkdir /mnt");
+    close(open_disk("vda"));
+    mount_files_disk();
+    measure_sequential_file_write();
+    // Unmounting drops the file's pages and, with the last user of /dev/vda gone, the
+    // device's own cached blocks: the read that follows the mount starts cold.
+    if (umount(files_mount_point) != 0)
+        fail("umount");
+    mount_files_disk();
+    measure_sequential_file_read("files_sequential_read_cold");
+    measure_sequential_file_read("files_sequential_read_warm");
+    measure_empty_file_creation();
+    if (umount(files_mount_point) != 0)
+        fail("umount");
     std::printf("[BENCH] done\n");
     power_off_or_exit(0);
 }
@@ -598,8 +736,11 @@ int main(int argument_count, char** arguments)
     }
     const char* self_path = argument_count >= 1 ? arguments[0] : "/init";
 
-    if (s_running_as_init && std::getenv("peer") && std::strcmp(std::getenv("peer"), "disks") == 0)
+    const char* peer = s_running_as_init ? std::getenv("peer") : nullptr;
+    if (peer && std::strcmp(peer, "disks") == 0)
         measure_disks();
+    if (peer && std::strcmp(peer, "files") == 0)
+        measure_files();
 
     if (s_running_as_init) {
         std::printf("[BENCH] boot_to_first_process: %lld ns\n", static_cast<long long>(boot_nanoseconds));

@@ -2,6 +2,7 @@
 ratios, and the SLO gates (ctest host.bench-tool)."""
 import json
 import os
+import shutil
 import sys
 import tempfile
 import unittest
@@ -133,6 +134,76 @@ class DiskTests(unittest.TestCase):
         # Disks are compared in time mode only.
         instruction_part = table.split("## Time mode")[0]
         self.assertNotIn("virtio-blk", instruction_part)
+
+
+class FileSystemTests(unittest.TestCase):
+    RAEENOS_FILES_LOG = "".join(
+        f"[     1.0] info  [BENCH] files.{metric} {operation}: n=1 min={ticks} median={ticks} p99={ticks} "
+        f"max={ticks} mean={ticks} ticks\n"
+        for metric, operation, ticks in (("sequential_write", "write", 400_000_000),
+                                         ("sequential_read_cold", "read", 200_000_000),
+                                         ("sequential_read_warm", "read", 20_000_000),
+                                         ("create_empty", "create", 100_000_000))) + "[BENCH] files done\n"
+
+    def results(self):
+        results = mode_results(1, 1)
+        # RaeenOS's ticks at 2000 per µs, Linux's at 1000: 400,000,000 ticks are 0.2 s and 0.4 s.
+        results["raeenos"]["files"] = {"benchmarks": bench.parse_raeenos_benchmarks(self.RAEENOS_FILES_LOG),
+                                       "tsc_ticks_per_microsecond": 2000.0, "image_clean": True}
+        results["linux"]["files"] = {"files_sequential_write": {"n": 1, "min": 100_000_000, "median": 100_000_000,
+                                                                "p99": 100_000_000},
+                                     "files_create_empty": {"n": 1, "min": 50_000_000, "median": 50_000_000,
+                                                            "p99": 50_000_000},
+                                     "tsc_ticks_per_microsecond": 1000.0, "image_clean": True}
+        return results
+
+    def test_every_file_metric_has_both_sides_names_and_a_rate(self):
+        self.assertEqual({comparison.run for comparison in bench.FILE_COMPARISONS}, {"files"})
+        for comparison in bench.FILE_COMPARISONS:
+            self.assertEqual(comparison.raeenos_test.replace(".", "_"), comparison.linux_key)
+            self.assertIn(comparison.key, bench.FILE_RATES)
+
+    def test_file_figures_come_from_the_files_runs_in_ns(self):
+        results = self.results()
+        write = next(c for c in bench.FILE_COMPARISONS if c.key == "files_sequential_write")
+        raeenos, linux = bench.comparison_figures("time", results, write)
+        self.assertEqual(raeenos["median"], 200_000_000)
+        self.assertEqual(linux["median"], 100_000_000)
+        cold = next(c for c in bench.FILE_COMPARISONS if c.key == "files_sequential_read_cold")
+        raeenos, linux = bench.comparison_figures("time", results, cold)
+        self.assertEqual(raeenos["median"], 100_000_000)
+        self.assertIsNone(linux)
+
+    def test_the_file_system_section_shows_times_ratios_and_rates(self):
+        table = bench.results_table({"date": "d", "qemu": "QEMU", "host_cpu": "cpu", "qemu_flags": "flags",
+                                     "modes": {"instructions": mode_results(1, 1), "time": self.results()}})
+        time_part = table.split("## Time mode")[1]
+        self.assertIn("### File systems", time_part)
+        self.assertNotIn("### File systems", table.split("## Time mode")[0])
+        # 4 MiB in 0.2 s is 20 MiB/s; in 0.1 s, 40.
+        self.assertIn("| ext2: sequential write of 4 MiB in 32 KiB writes, fsync | 200,000,000 | 100,000,000 | 2.00 "
+                      "| 20.0 MiB/s | 40.0 MiB/s |", time_part)
+        # 200 files in 0.05 s on both sides is 4,000 files/s.
+        self.assertIn("| 50,000,000 | 50,000,000 | 1.00 | 4,000 files/s | 4,000 files/s |", time_part)
+        self.assertIn("| ext2: the same read again (cached) | 10,000,000 | — | — | 400.0 MiB/s | — |", time_part)
+
+    @unittest.skipUnless(shutil.which("mke2fs") or os.path.exists("/usr/sbin/mke2fs") or os.path.exists("/sbin/mke2fs"),
+                         "e2fsprogs is not installed")
+    def test_each_system_gets_an_identical_clean_copy_of_one_image(self):
+        with tempfile.TemporaryDirectory() as directory:
+            raeenos, linux = bench.make_file_system_images(directory)
+            self.assertTrue(raeenos.endswith(":virtio") and linux.endswith(":virtio"))
+            raeenos_path, linux_path = raeenos.rpartition(":")[0], linux.rpartition(":")[0]
+            self.assertNotEqual(raeenos_path, linux_path)
+            with open(raeenos_path, "rb") as first, open(linux_path, "rb") as second:
+                self.assertEqual(first.read(), second.read())
+            self.assertEqual(os.path.getsize(raeenos_path), 64 * 1024 * 1024)
+            self.assertTrue(bench.file_system_is_clean(raeenos))
+            # A zeroed superblock (at byte 1024) is what e2fsck cannot accept.
+            with open(linux_path, "r+b") as image:
+                image.seek(1024)
+                image.write(bytes(1024))
+            self.assertFalse(bench.file_system_is_clean(linux))
 
 
 class GateTests(unittest.TestCase):

@@ -1,5 +1,6 @@
-"""Host tests of Tools/linux_peer.py's module handling for the disk benchmarks (ctest
-host.bench-tool): dependencies read from a module's .modinfo, and the initramfs layout."""
+"""Host tests of Tools/linux_peer.py's module handling for the disk and file system
+benchmarks (ctest host.bench-tool): dependencies read from a module's .modinfo, their load
+order, the initramfs layout, and the peer mode on the kernel command line."""
 import os
 import sys
 import tempfile
@@ -20,6 +21,49 @@ class ModuleTests(unittest.TestCase):
                 module.write(b"\x7fELF...\0depends=\0intree=Y\0")
             self.assertEqual(linux_peer.module_dependencies(path), [])
             self.assertEqual(linux_peer.module_name("crc-t10dif.ko"), "crc_t10dif")
+
+    def test_the_load_order_puts_every_module_after_its_dependencies(self):
+        with tempfile.TemporaryDirectory() as directory:
+            modinfo = {"ext4": "jbd2,mbcache,crc16", "jbd2": "", "mbcache": "", "crc16": "",
+                       "crc32c_generic": "", "unused": "ext4"}
+            paths = {}
+            for name, depends in modinfo.items():
+                with open(os.path.join(directory, f"{name}.ko"), "wb") as module:
+                    module.write(b"\x7fELF\0depends=" + depends.encode() + b"\0")
+                paths[name] = f"{name}.ko"
+            order = linux_peer.module_load_order(directory, paths, ["crc32c_generic", "ext4"])
+            self.assertEqual(order[0], "crc32c_generic.ko")
+            self.assertEqual(order[-1], "ext4.ko")
+            self.assertEqual(set(order), {"crc32c_generic.ko", "jbd2.ko", "mbcache.ko", "crc16.ko", "ext4.ko"})
+            with self.assertRaises(RuntimeError):
+                linux_peer.module_load_order(directory, {"ext4": "ext4.ko"}, ["ext4"])
+
+    def test_the_file_system_modules_include_ext4_and_the_disk_driver(self):
+        self.assertIn("ext4", linux_peer.FILE_SYSTEM_MODULES)
+        self.assertIn("virtio_blk", linux_peer.FILE_SYSTEM_MODULES)
+        for path in ("./lib/modules/6.1.0-56-amd64/kernel/fs/ext4/ext4.ko",
+                     "./lib/modules/6.1.0-56-amd64/kernel/fs/jbd2/jbd2.ko",
+                     "./lib/modules/6.1.0-56-amd64/kernel/fs/mbcache.ko",
+                     "./lib/modules/6.1.0-56-amd64/kernel/lib/crc16.ko",
+                     "./lib/modules/6.1.0-56-amd64/kernel/crypto/crc32c_generic.ko",
+                     "./lib/modules/6.1.0-56-amd64/kernel/drivers/block/virtio_blk.ko"):
+            self.assertTrue(linux_peer.MODULE_DIRECTORIES.fullmatch(path), path)
+        self.assertFalse(linux_peer.MODULE_DIRECTORIES.fullmatch("./lib/modules/6.1.0-56-amd64/kernel/fs/xfs/xfs.ko"))
+
+    def test_the_peer_mode_is_on_the_kernel_command_line(self):
+        def append(command):
+            return command[command.index("-append") + 1]
+
+        with tempfile.TemporaryDirectory() as directory:
+            image = os.path.join(directory, "disk.img")
+            open(image, "wb").close()
+            plain = linux_peer.qemu_command("vmlinuz", "initramfs", 1, False)
+            self.assertNotIn("peer=", append(plain))
+            disks = linux_peer.qemu_command("vmlinuz", "initramfs", 1, False, [f"{image}:virtio"])
+            self.assertTrue(append(disks).endswith(" peer=disks"))
+            files = linux_peer.qemu_command("vmlinuz", "initramfs", 1, False, [f"{image}:virtio"], peer="files")
+            self.assertTrue(append(files).endswith(" peer=files"))
+            self.assertIn(f"file={image},format=raw,if=none,id=disk0", files)
 
     def test_the_initramfs_carries_the_modules_and_their_order(self):
         with tempfile.TemporaryDirectory() as directory:

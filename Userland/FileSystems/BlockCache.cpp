@@ -13,7 +13,7 @@ Core::Result<BlockCache*> BlockCache::create(BlockDevice& device, u32 page_count
 {
     u32 block_size = device.block_size();
     if (block_size == 0 || block_size > page_size || page_size % block_size != 0
-        || page_count < read_ahead_pages || device.maximum_transfer() < block_size
+        || page_count <= read_ahead_pages || device.maximum_transfer() < block_size
         || device.maximum_transfer() % block_size != 0)
         return ErrorCode::InvalidArgument;
     auto* memory = new (Core::nothrow) u8[usize { page_count } * page_size];
@@ -61,33 +61,50 @@ u32 BlockCache::find(u64 page)
     return no_slot;
 }
 
-u32 BlockCache::take_slot()
+void BlockCache::forget(u32 slot)
+{
+    u32* link = &m_buckets[bucket_of(m_slots[slot].page)];
+    while (*link != slot)
+        link = &m_slots[*link].next;
+    *link = m_slots[slot].next;
+    m_slots[slot].valid = false;
+    if (m_slots[slot].dirty) {
+        m_slots[slot].dirty = false;
+        --m_dirty_pages;
+    }
+}
+
+Core::Result<u32> BlockCache::take_slot()
 {
     // The clock: a slot used since the hand last passed gets a second chance. Two turns at
     // most, since the first clears every mark.
     for (u64 steps = 0; steps < u64 { m_page_count } * 2 + 1; ++steps) {
         u32 slot = m_clock_hand;
         m_clock_hand = (m_clock_hand + 1) % m_page_count;
+        if (m_slots[slot].reserved)
+            continue;
         if (m_slots[slot].valid && m_slots[slot].referenced) {
             m_slots[slot].referenced = false;
             continue;
         }
         if (m_slots[slot].valid) {
-            u32* link = &m_buckets[bucket_of(m_slots[slot].page)];
-            while (*link != slot)
-                link = &m_slots[*link].next;
-            *link = m_slots[slot].next;
-            m_slots[slot].valid = false;
+            // A dirty page reaches the device before its memory is reused.
+            if (m_slots[slot].dirty)
+                TRY(write_pages(&slot, 1));
+            forget(slot);
         }
+        m_slots[slot].reserved = true;
         return slot;
     }
-    return m_clock_hand;
+    // Only when nearly every slot is reserved: a load reserves at most read_ahead_pages and
+    // the cache has more.
+    return ErrorCode::OutOfMemory;
 }
 
 void BlockCache::insert(u32 slot, u64 page)
 {
     u32 bucket = bucket_of(page);
-    m_slots[slot] = { page, true, true, m_buckets[bucket] };
+    m_slots[slot] = { page, true, true, false, false, m_buckets[bucket] };
     m_buckets[bucket] = slot;
 }
 
@@ -106,8 +123,15 @@ Core::Result<u32> BlockCache::load(u64 page)
         && find(page + run) == no_slot)
         ++run;
     u32 slots[read_ahead_pages];
-    for (u32 index = 0; index < run; ++index)
-        slots[index] = take_slot();
+    for (u32 index = 0; index < run; ++index) {
+        auto taken = take_slot();
+        if (taken.is_error()) {
+            for (u32 earlier = 0; earlier < index; ++earlier)
+                release(slots[earlier]);
+            return taken.error();
+        }
+        slots[index] = taken.value();
+    }
     // The slots the clock gave need not be adjacent: read into the first slot's page for a
     // single page, else into a staging buffer once and copy out.
     u32 block_size = m_device.block_size();
@@ -124,17 +148,15 @@ Core::Result<u32> BlockCache::load(u64 page)
     auto result
         = m_device.read_blocks(first_byte / block_size, Core::Bytes(target, static_cast<usize>(whole)));
     if (result.is_error()) {
-        // The slots taken stay free (not valid): nothing was cached.
+        // The slots taken go back free: nothing was cached.
+        for (u32 index = 0; index < run; ++index)
+            release(slots[index]);
         return result.error();
     }
-    for (u64 index = whole; index < u64 { run } * page_size; ++index)
-        target[index] = 0;
+    __builtin_memset(target + whole, 0, static_cast<usize>(u64 { run } * page_size - whole));
     for (u32 index = 0; index < run; ++index) {
-        if (run != 1) {
-            u8* destination = data(slots[index]);
-            for (u32 byte = 0; byte < page_size; ++byte)
-                destination[byte] = staging[u64 { index } * page_size + byte];
-        }
+        if (run != 1)
+            __builtin_memcpy(data(slots[index]), staging + u64 { index } * page_size, page_size);
         insert(slots[index], page + index);
     }
     return slots[0];
@@ -160,9 +182,7 @@ Core::Result<void> BlockCache::read(u64 offset, Core::Bytes destination)
         usize step = page_size - within;
         if (step > destination.size() - done)
             step = destination.size() - done;
-        const u8* source = data(slot) + within;
-        for (usize index = 0; index < step; ++index)
-            destination[done + index] = source[index];
+        __builtin_memcpy(destination.data() + done, data(slot) + within, step);
         done += step;
     }
     return {};
@@ -172,7 +192,6 @@ Core::Result<void> BlockCache::write(u64 offset, Core::ReadonlyBytes source)
 {
     if (offset > m_device_size || source.size() > m_device_size - offset)
         return ErrorCode::OutOfRange;
-    u32 block_size = m_device.block_size();
     usize done = 0;
     while (done < source.size()) {
         u64 position = offset + done;
@@ -181,49 +200,102 @@ Core::Result<void> BlockCache::write(u64 offset, Core::ReadonlyBytes source)
         usize step = page_size - within;
         if (step > source.size() - done)
             step = source.size() - done;
-        // The blocks the bytes touch, whole: a partial block needs its other bytes, which
-        // the cached page has (a miss loads it first).
         u32 slot = find(page);
-        bool whole_blocks = within % block_size == 0 && step % block_size == 0;
-        if (slot == no_slot && !whole_blocks) {
-            ++m_counters.misses;
-            slot = TRY(load(page));
-        }
         if (slot == no_slot) {
-            slot = take_slot();
-            // The page's other blocks are unknown: the slot holds only this write until it
-            // is complete, so it is not cached unless the write covers the whole page.
-        }
-        u8* page_data = data(slot);
-        for (usize index = 0; index < step; ++index)
-            page_data[within + index] = source[done + index];
-        u32 first_block_byte = within / block_size * block_size;
-        u32 end_byte = static_cast<u32>((within + step + block_size - 1) / block_size * block_size);
-        u64 page_start = page * page_size;
-        if (page_start + end_byte > m_device_size)
-            end_byte = static_cast<u32>(m_device_size - page_start);
-        ++m_counters.device_writes;
-        auto written = m_device.write_blocks((page_start + first_block_byte) / block_size,
-            Core::ReadonlyBytes(page_data + first_block_byte, end_byte - first_block_byte));
-        bool cached = m_slots[slot].valid;
-        if (written.is_error()) {
-            // What the device holds is unknown now: the page is forgotten.
-            if (cached) {
-                u32* link = &m_buckets[bucket_of(page)];
-                while (*link != slot)
-                    link = &m_slots[*link].next;
-                *link = m_slots[slot].next;
-                m_slots[slot].valid = false;
+            ++m_counters.misses;
+            if (step == page_size) {
+                // The whole page is replaced: nothing of it needs reading.
+                slot = TRY(take_slot());
+                insert(slot, page);
+            } else {
+                slot = TRY(load(page));
             }
-            return written.error();
         }
-        if (cached)
-            m_slots[slot].referenced = true;
-        else if (within == 0 && step == page_size)
-            insert(slot, page);
+        __builtin_memcpy(data(slot) + within, source.data() + done, step);
+        m_slots[slot].referenced = true;
+        if (!m_slots[slot].dirty) {
+            m_slots[slot].dirty = true;
+            ++m_dirty_pages;
+        }
         done += step;
+        if (m_dirty_pages > m_page_count / 2)
+            TRY(write_back());
     }
     return {};
+}
+
+Core::Result<void> BlockCache::write_pages(const u32* slots, u32 count)
+{
+    u32 block_size = m_device.block_size();
+    u32 per_request = m_device.maximum_transfer() / page_size;
+    if (per_request == 0)
+        per_request = 1;
+    if (per_request > read_ahead_pages)
+        per_request = read_ahead_pages;
+    static u8 staging[read_ahead_pages * page_size];
+    u32 index = 0;
+    while (index < count) {
+        // A run of consecutive pages, at most one request long.
+        u32 run = 1;
+        while (index + run < count && run < per_request
+            && m_slots[slots[index + run]].page == m_slots[slots[index]].page + run)
+            ++run;
+        u64 first_byte = m_slots[slots[index]].page * page_size;
+        u64 bytes = u64 { run } * page_size;
+        if (first_byte + bytes > m_device_size)
+            bytes = (m_device_size - first_byte) / block_size * block_size;
+        const u8* source = data(slots[index]);
+        if (run > 1) {
+            for (u32 page = 0; page < run; ++page)
+                __builtin_memcpy(staging + u64 { page } * page_size, data(slots[index + page]), page_size);
+            source = staging;
+        }
+        ++m_counters.device_writes;
+        TRY(m_device.write_blocks(
+            first_byte / block_size, Core::ReadonlyBytes(source, static_cast<usize>(bytes))));
+        for (u32 page = 0; page < run; ++page) {
+            Slot& written = m_slots[slots[index + page]];
+            if (written.dirty) {
+                written.dirty = false;
+                --m_dirty_pages;
+            }
+        }
+        index += run;
+    }
+    return {};
+}
+
+Core::Result<void> BlockCache::write_back()
+{
+    if (m_dirty_pages == 0)
+        return {};
+    Core::Vector<u32> dirty;
+    TRY(dirty.try_ensure_capacity(m_dirty_pages));
+    for (u32 slot = 0; slot < m_page_count; ++slot) {
+        if (m_slots[slot].valid && m_slots[slot].dirty)
+            TRY(dirty.try_append(slot));
+    }
+    // Ascending by page (a shell sort: no recursion, no allocation), so that runs merge and
+    // the device sees one sweep.
+    usize count = dirty.size();
+    for (usize gap = count / 2; gap > 0; gap /= 2) {
+        for (usize index = gap; index < count; ++index) {
+            u32 moving = dirty[index];
+            usize position = index;
+            while (position >= gap && m_slots[dirty[position - gap]].page > m_slots[moving].page) {
+                dirty[position] = dirty[position - gap];
+                position -= gap;
+            }
+            dirty[position] = moving;
+        }
+    }
+    return write_pages(dirty.data(), static_cast<u32>(count));
+}
+
+Core::Result<void> BlockCache::flush()
+{
+    TRY(write_back());
+    return m_device.flush();
 }
 
 } // namespace FileSystems

@@ -6,9 +6,12 @@
 // the driver. Reads of pages not cached fetch them, and the pages after them (read-ahead),
 // in as few device requests as the transfer limit allows.
 //
-// Writes go through: each write updates the cached page and reaches the device before it
-// returns, in the order the file system issues them, so the write order the file system
-// documents is the order the device sees. flush() empties the device's own cache.
+// Writes go into the cached pages and mark them dirty; write_back() sends every dirty page
+// to the device, in ascending order, consecutive pages merged into one request, and flush()
+// does that and then empties the device's own cache. Before flush() returns, everything
+// written before it is on stable storage: that is what fsync, sync and unmounting call. A
+// dirty page the clock chooses to reuse is written back first, and write() writes back on
+// its own when half the cache is dirty.
 //
 // Pure (a BlockDevice underneath), so host tests run it against a disk image.
 
@@ -38,14 +41,18 @@ public:
     // How many pages a miss reads at once, when they are not cached yet.
     static constexpr Core::u32 read_ahead_pages = 8;
 
-    // A cache of `page_count` pages (at least read_ahead_pages) over `device`, whose block
+    // A cache of `page_count` pages (more than read_ahead_pages) over `device`, whose block
     // size must divide the page size.
     [[nodiscard]] static Core::Result<BlockCache*> create(BlockDevice& device, Core::u32 page_count);
     ~BlockCache() override;
 
     [[nodiscard]] Core::Result<void> read(Core::u64 offset, Core::Bytes destination) override;
     [[nodiscard]] Core::Result<void> write(Core::u64 offset, Core::ReadonlyBytes source) override;
-    [[nodiscard]] Core::Result<void> flush() { return m_device.flush(); }
+    // Every dirty page to the device (not flushed from the device's cache).
+    [[nodiscard]] Core::Result<void> write_back();
+    // write_back(), then the device's cache emptied: all written so far is stable.
+    [[nodiscard]] Core::Result<void> flush();
+    [[nodiscard]] Core::u32 dirty_pages() const { return m_dirty_pages; }
 
     [[nodiscard]] Core::u64 device_size() const { return m_device_size; }
     struct Counters {
@@ -62,15 +69,23 @@ private:
         Core::u64 page { 0 };
         bool valid { false };
         bool referenced { false }; // the clock's second chance
+        bool reserved { false }; // taken for a load or a write in progress: not to be taken again
+        bool dirty { false }; // changed since the device last had it
         Core::u32 next { no_slot }; // in its bucket's chain
     };
 
     BlockCache(BlockDevice& device, Core::u32 page_count, Core::u8* memory);
     [[nodiscard]] Core::u32 bucket_of(Core::u64 page) const;
     [[nodiscard]] Core::u32 find(Core::u64 page);
-    // A slot to reuse (the clock's choice), detached from its bucket.
-    [[nodiscard]] Core::u32 take_slot();
+    // A slot to reuse (the clock's choice; a dirty one is written back first), detached from
+    // its bucket and reserved until insert() or release().
+    [[nodiscard]] Core::Result<Core::u32> take_slot();
+    void forget(Core::u32 slot);
+    // Writes the dirty pages of `slots` (sorted by page) to the device, runs of consecutive
+    // pages in one request each.
+    [[nodiscard]] Core::Result<void> write_pages(const Core::u32* slots, Core::u32 count);
     void insert(Core::u32 slot, Core::u64 page);
+    void release(Core::u32 slot) { m_slots[slot].reserved = false; }
     [[nodiscard]] Core::u8* data(Core::u32 slot) { return m_memory + Core::u64 { slot } * page_size; }
     // Brings `page` in (and the uncached pages after it, up to read-ahead); its slot.
     [[nodiscard]] Core::Result<Core::u32> load(Core::u64 page);
@@ -83,6 +98,7 @@ private:
     Core::Vector<Slot> m_slots;
     Core::Vector<Core::u32> m_buckets;
     Core::u32 m_clock_hand { 0 };
+    Core::u32 m_dirty_pages { 0 };
     Counters m_counters;
 };
 

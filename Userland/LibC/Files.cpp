@@ -196,6 +196,9 @@ int errno_of_status(uint32_t status)
         return ENAMETOOLONG;
     case ABI::ErrorCode::InvalidArgument:
         return EINVAL;
+    case ABI::ErrorCode::Malformed:
+        // A damaged volume (or a reply that made no sense): as Linux says it.
+        return EIO;
     case ABI::ErrorCode::Busy:
         return EBUSY;
     case ABI::ErrorCode::OutOfMemory:

@@ -1,6 +1,7 @@
 #include <ABI/Memory.h>
 #include <Core/Optional.h>
 #include <Core/UstarArchive.h>
+#include <Userland/LibC/Files.h>
 #include <Userland/LibC/Lock.h>
 #include <Userland/LibC/Paths.h>
 #include <Userland/LibC/Ramdisk.h>
@@ -162,12 +163,23 @@ const char* working_directory()
 
 int change_working_directory(const char* path)
 {
-    RamdiskNode node;
-    int found = ramdisk_lookup(path, node);
-    if (found < 0)
-        return found;
-    if (!node.is_directory)
-        return -ENOTDIR;
+    if (files_available()) {
+        // Through the VFS: any directory of the namespace. The working directory is kept as
+        // a path with "." and ".." folded away, as shells show it.
+        FileSystem::Attributes attributes;
+        int found = path_stat(path, true, attributes);
+        if (found < 0)
+            return found;
+        if (attributes.type != static_cast<uint8_t>(FileSystem::NodeType::Directory))
+            return -ENOTDIR;
+    } else {
+        RamdiskNode node;
+        int found = ramdisk_lookup(path, node);
+        if (found < 0)
+            return found;
+        if (!node.is_directory)
+            return -ENOTDIR;
+    }
     char canonical[maximum_path];
     (void)resolve(path, canonical);
     // The leading '/' and the terminator must fit too.

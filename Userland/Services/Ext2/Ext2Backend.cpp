@@ -272,8 +272,7 @@ Core::Result<void> Ext2Backend::set_times(Core::u64 node, Core::i64 access_time,
 
 Core::Result<void> Ext2Backend::sync(bool clean)
 {
-    // Every write went through to the device as it was made (the page cache writes
-    // through); what is left is the device's own cache.
+    // The page cache's dirty pages, then the device's own cache.
     TRY(m_cache.flush());
     if (clean && !m_read_only) {
         TRY(m_volume.mark_clean());

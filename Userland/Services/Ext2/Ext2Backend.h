@@ -42,6 +42,7 @@ public:
     Core::Result<void> set_mode(Core::u64 node, Core::u32 mode) override;
     Core::Result<void> set_times(Core::u64 node, Core::i64 access_time, Core::i64 modification_time) override;
     Core::Result<void> sync(bool clean) override;
+    bool has_unwritten_changes() const override { return m_cache.dirty_pages() != 0; }
 
 private:
     Ext2Backend(FileSystems::BlockCache& cache, FileSystems::Ext2::Volume volume, bool read_only,

@@ -64,6 +64,9 @@ public:
     // Every change on the device, the device's cache flushed. With `clean`, the volume is
     // also marked clean (unmounting).
     [[nodiscard]] virtual Core::Result<void> sync(bool clean) = 0;
+    // Whether changes wait in memory for the device (a page cache's dirty pages): the
+    // server syncs once it has been idle for a second.
+    [[nodiscard]] virtual bool has_unwritten_changes() const { return false; }
 };
 
 } // namespace FileSystem

@@ -28,6 +28,7 @@ struct KeptNode {
 };
 
 constexpr Core::u64 node_channel_key = 0;
+constexpr Core::u64 idle_sync_ns = 1'000'000'000;
 
 struct State {
     Backend* backend { nullptr };
@@ -259,6 +260,14 @@ Core::Result<void> perform_node(
         if (!replaced.is_error()) {
             Core::u64 moving = TRY(backend.lookup(request.node, name));
             Attributes old = TRY(backend.attributes(replaced.value()));
+            Attributes moved_attributes = TRY(backend.attributes(moving));
+            bool old_directory = old.type == static_cast<Core::u8>(NodeType::Directory);
+            bool moved_directory = moved_attributes.type == static_cast<Core::u8>(NodeType::Directory);
+            // POSIX's errors, the same on every file system.
+            if (replaced.value() != moving && old_directory && !moved_directory)
+                return ErrorCode::IsADirectory;
+            if (replaced.value() != moving && !old_directory && moved_directory)
+                return ErrorCode::NotADirectory;
             if (replaced.value() != moving && open_count(replaced.value()) != 0
                 && old.type == static_cast<Core::u8>(NodeType::Regular) && old.links <= 1) {
                 Attributes moved = TRY(backend.attributes(moving));
@@ -296,6 +305,11 @@ Core::Result<void> perform_node(
             return {};
         return backend.sync(false);
     case NodeOperation::Unmount:
+        // Not while a file is open: its holder would lose it under its feet (EBUSY).
+        for (auto& file : s_state.files) {
+            if (file.used)
+                return ErrorCode::Busy;
+        }
         unmount = true;
         if (backend.read_only())
             return {};
@@ -514,7 +528,15 @@ int serve(Backend& backend, Core::u32 node_channel)
         return 3;
     for (;;) {
         ABI::PortPacket packet {};
-        if (System::port_wait(s_state.port, &packet, ABI::no_deadline) != 0)
+        // Changes waiting in memory go to the device after a second without requests.
+        Core::u64 deadline
+            = backend.has_unwritten_changes() ? System::clock_monotonic() + idle_sync_ns : ABI::no_deadline;
+        Core::i64 waited = System::port_wait(s_state.port, &packet, deadline);
+        if (waited == System::failure(ABI::ErrorCode::TimedOut)) {
+            (void)backend.sync(false);
+            continue;
+        }
+        if (waited != 0)
             return 3;
         if (packet.key == node_channel_key) {
             bool unmount = false;

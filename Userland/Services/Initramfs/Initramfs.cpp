@@ -101,6 +101,8 @@ int main()
     auto tree = Tmpfs::TmpfsBackend::create(static_cast<Core::u64>(size) * 2, archive_time);
     if (tree.is_error() || unpack(*tree.value(), archive.value()).is_error())
         return 3;
+    // The root of a system's files, as Linux's: 0755 (tmpfs's own root is /tmp's 1777).
+    (void)tree.value()->set_mode(tree.value()->root(), 0755);
     tree.value()->seal();
     return FileSystem::serve(*tree.value(), server->handle);
 }

@@ -50,7 +50,7 @@ Core::Result<TmpfsBackend::Node*> TmpfsBackend::directory(Core::u64 number)
 Core::Result<Core::usize> TmpfsBackend::find(Node& directory, Core::StringView name)
 {
     for (Core::usize index = 0; index < directory.entries.size(); ++index) {
-        if (directory.entries[index].view() == name)
+        if (directory.entries[index].node != 0 && directory.entries[index].view() == name)
             return index;
     }
     return ErrorCode::NotFound;
@@ -84,17 +84,24 @@ Core::Result<void> TmpfsBackend::add_entry(Node& directory, Core::StringView nam
     entry.name_length = static_cast<Core::u8>(name.length());
     for (Core::usize index = 0; index < name.length(); ++index)
         entry.name[index] = name[index];
-    TRY(directory.entries.try_append(entry));
+    Core::usize hole = 0;
+    while (hole < directory.entries.size() && directory.entries[hole].node != 0)
+        ++hole;
+    if (hole < directory.entries.size())
+        directory.entries[hole] = entry;
+    else
+        TRY(directory.entries.try_append(entry));
+    ++directory.live_entries;
     directory.modification_time = directory.change_time = m_clock();
     return {};
 }
 
 void TmpfsBackend::remove_entry(Node& directory, Core::usize index)
 {
-    // Shifted down, so the others keep their order.
-    for (Core::usize next = index + 1; next < directory.entries.size(); ++next)
-        directory.entries[next - 1] = directory.entries[next];
-    directory.entries.remove_last();
+    directory.entries[index].node = 0;
+    directory.entries[index].name_length = 0;
+    if (--directory.live_entries == 0)
+        directory.entries.clear();
     directory.modification_time = directory.change_time = m_clock();
 }
 
@@ -145,7 +152,7 @@ Core::Result<Attributes> TmpfsBackend::attributes(Core::u64 number)
     attributes.mode = found->mode;
     attributes.links = found->type == NodeType::Directory ? found->links : found->links;
     attributes.size
-        = found->type == NodeType::Directory ? found->entries.size() * sizeof(Entry) : found->data.size();
+        = found->type == NodeType::Directory ? found->live_entries * sizeof(Entry) : found->data.size();
     attributes.blocks = charge(found->data.size()) / 512;
     attributes.access_time = found->access_time;
     attributes.modification_time = found->modification_time;
@@ -178,6 +185,8 @@ Core::Result<Core::u64> TmpfsBackend::read_directory(
             more = visit(context, found->parent, NodeType::Directory, ".."_sv);
         else {
             const Entry& entry = found->entries[position - 2];
+            if (entry.node == 0)
+                continue;
             more = visit(context, entry.node, m_nodes[entry.node - 1]->type, entry.view());
         }
         if (!more)
@@ -217,8 +226,9 @@ Core::Result<Statistics> TmpfsBackend::statistics()
 {
     Statistics statistics;
     statistics.block_size = 4096;
-    statistics.total_blocks = m_capacity / 4096;
-    statistics.free_blocks = (m_capacity - m_used) / 4096;
+    statistics.total_blocks = m_read_only ? m_used / 4096 : m_capacity / 4096;
+    // A sealed tree has no room for anything.
+    statistics.free_blocks = m_read_only ? 0 : (m_capacity - m_used) / 4096;
     statistics.total_nodes = m_live_nodes + statistics.free_blocks;
     statistics.free_nodes = statistics.free_blocks;
     statistics.maximum_name = FileSystem::maximum_name;
@@ -270,11 +280,16 @@ Core::Result<void> TmpfsBackend::write(Core::u64 number, Core::u64 offset, Core:
         Core::u64 growth = charge(end) - charge(found->data.size());
         if (m_used + growth > m_capacity)
             return ErrorCode::NoSpace;
+        // Room grows by half again at least, so that a file written in pieces is not copied
+        // over and over.
+        if (end > found->data.capacity()) {
+            Core::usize room = found->data.capacity() + found->data.capacity() / 2;
+            TRY(found->data.try_ensure_capacity(room > end ? room : static_cast<Core::usize>(end)));
+        }
         TRY(found->data.try_resize(static_cast<Core::usize>(end)));
         m_used += growth;
     }
-    for (Core::usize index = 0; index < data.size(); ++index)
-        found->data[static_cast<Core::usize>(offset) + index] = data[index];
+    __builtin_memcpy(found->data.data() + offset, data.data(), data.size());
     found->modification_time = found->change_time = m_clock();
     return {};
 }
@@ -288,12 +303,7 @@ Core::Result<void> TmpfsBackend::truncate(Core::u64 number, Core::u64 size)
     Core::u64 new_charge = charge(size);
     if (new_charge > old_charge && m_used + (new_charge - old_charge) > m_capacity)
         return ErrorCode::NoSpace;
-    if (size < found->data.size()) {
-        while (found->data.size() > size)
-            found->data.remove_last();
-    } else {
-        TRY(found->data.try_resize(static_cast<Core::usize>(size)));
-    }
+    TRY(found->data.try_resize(static_cast<Core::usize>(size)));
     m_used = m_used - old_charge + new_charge;
     found->modification_time = found->change_time = m_clock();
     return {};
@@ -306,7 +316,7 @@ Core::Result<void> TmpfsBackend::remove(Core::u64 number, Core::StringView name,
     Core::u64 removed = parent->entries[index].node;
     Node* target = m_nodes[removed - 1];
     if (target->type == NodeType::Directory) {
-        if (target->entries.size() != 0)
+        if (target->live_entries != 0)
             return ErrorCode::NotEmpty;
         --parent->links;
     }
@@ -344,7 +354,7 @@ Core::Result<void> TmpfsBackend::rename(
             return ErrorCode::NotADirectory;
         if (!is_directory && old->type == NodeType::Directory)
             return ErrorCode::IsADirectory;
-        if (old->type == NodeType::Directory && old->entries.size() != 0)
+        if (old->type == NodeType::Directory && old->live_entries != 0)
             return ErrorCode::NotEmpty;
         // Replaced in place: the name never stops existing (rename is atomic).
         target->entries[existing.value()].node = moving;

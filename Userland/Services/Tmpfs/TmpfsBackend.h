@@ -59,7 +59,11 @@ private:
         Core::i64 modification_time { 0 };
         Core::i64 change_time { 0 };
         Core::Vector<Core::u8> data; // a file's bytes, a link's target
-        Core::Vector<Entry> entries; // a directory's, in creation order
+        // A directory's, in creation order. A removed entry leaves a hole (node 0) that a
+        // later name fills, so that positions (readdir's) stay where they are and a removal
+        // moves nothing.
+        Core::Vector<Entry> entries;
+        Core::usize live_entries { 0 };
     };
 
     TmpfsBackend(Core::u64 capacity, Core::i64 (*clock)())

@@ -417,6 +417,39 @@ void copy_text(char* destination, Core::usize capacity, Core::StringView text)
     destination[length] = 0;
 }
 
+// `path` with "." and ".." folded away and slashes single, for listings (the mount point
+// itself was resolved properly; this is only how it is shown).
+void canonical_text(char* destination, Core::usize capacity, Core::StringView path)
+{
+    Core::usize length = 0;
+    Core::usize position = 0;
+    while (position < path.length()) {
+        while (position < path.length() && path[position] == '/')
+            ++position;
+        Core::usize start = position;
+        while (position < path.length() && path[position] != '/')
+            ++position;
+        Core::StringView component(path.characters() + start, position - start);
+        if (component.is_empty() || component == "."_sv)
+            continue;
+        if (component == ".."_sv) {
+            while (length > 0 && destination[length - 1] != '/')
+                --length;
+            if (length > 0)
+                --length;
+            continue;
+        }
+        if (length + 1 + component.length() + 1 > capacity)
+            break;
+        destination[length++] = '/';
+        memcpy(destination + length, component.characters(), component.length());
+        length += component.length();
+    }
+    if (length == 0)
+        destination[length++] = '/';
+    destination[length] = 0;
+}
+
 // Starts a file system service for `source` and waits for its first answer: the index of
 // its FileSystemService.
 Core::Result<Core::u32> start_file_system(Core::StringView source, Core::StringView type, Core::u32 flags)
@@ -436,6 +469,20 @@ Core::Result<Core::u32> start_file_system(Core::StringView source, Core::StringV
         copy_text(device_name, sizeof(device_name), name);
         if (name.is_empty() || name.length() >= sizeof(device_name) || !s_device_manager)
             return ErrorCode::NotFound;
+        // A device already mounted (in any namespace) is served by the service that has it:
+        // two services writing one volume would each trust their own idea of its bitmaps.
+        for (Core::u32 index = 0; index < maximum_file_systems; ++index) {
+            FileSystemService& running = s_file_systems[index];
+            if (!running.used || strcmp(running.source, device_name) != 0 || !program_for(running.type)
+                || Core::StringView(running.type, strlen(running.type)) == "tmpfs"_sv)
+                continue;
+            if (!type.is_empty() && type != Core::StringView(running.type, strlen(running.type)))
+                return ErrorCode::Busy;
+            if ((running.flags & FileSystem::MountFlag::read_only)
+                != (flags & FileSystem::MountFlag::read_only))
+                return ErrorCode::Busy;
+            return index;
+        }
         device = Block::open_device(s_device_manager, device_name);
         if (!device)
             return ErrorCode::NotFound;
@@ -511,8 +558,9 @@ Core::Result<Core::u32> start_file_system(Core::StringView source, Core::StringV
         (void)System::handle_close(service.process);
         (void)System::handle_close(service.channel);
         service = {};
-        // The services' exit status 2 is "not a volume of this type".
-        return status == 2 ? ErrorCode::Malformed : ErrorCode::NotSupported;
+        // The services' exit status 2 is "not a volume of this type" (or a damaged one), as
+        // Linux's mount says EINVAL for a bad superblock.
+        return status == 2 ? ErrorCode::InvalidArgument : ErrorCode::NotSupported;
     }
     // GetStatistics answers with the root's attributes too.
     service.root = statistics.attributes.node;
@@ -660,14 +708,14 @@ Core::Result<void> mount_path(Namespace& space, const FileSystem::PathRequest& r
     if (type.is_empty() && source == "tmpfs"_sv)
         type = "tmpfs"_sv;
     Core::u32 file_system = TRY(start_file_system(source, type, request.flags));
-    s_file_systems[file_system].references = 1;
+    ++s_file_systems[file_system].references;
     Mount& mount = space.mounts[slot];
     mount = {};
     mount.used = true;
     mount.file_system = file_system;
     mount.covered = point.file_system;
     mount.covered_node = point.node;
-    copy_text(mount.path, sizeof(mount.path), path);
+    canonical_text(mount.path, sizeof(mount.path), path);
     return {};
 }
 
@@ -736,10 +784,13 @@ Core::Result<void> perform(Core::u32 channel, Core::u64 transaction, Namespace& 
     case PathOperation::MakeDirectory:
     case PathOperation::MakeSymlink: {
         Location directory = TRY(resolve_parent(space, path, name, name_length));
-        TRY(check_writable(directory.file_system));
         Core::StringView last(name, name_length);
         if (last == "."_sv || last == ".."_sv)
             return ErrorCode::AlreadyExists;
+        // A name that exists is EEXIST, even where nothing could be made (POSIX's order).
+        if (!lookup(directory.file_system, directory.node, last).failed())
+            return ErrorCode::AlreadyExists;
+        TRY(check_writable(directory.file_system));
         clear_node_request();
         s_node_request.node = directory.node;
         set_name(last);
