@@ -166,7 +166,7 @@ def status_of(session, line):
 def language(session):
     # Pipelines: each stage a process, the data through channels.
     expect_lines(session, "echo one two three | wc -w", ["      3 "])
-    expect_lines(session, "cat /etc/services | grep -c service | cat", ["10"])
+    expect_lines(session, "cat /etc/services | grep -c service | cat", ["12"])
     expect_lines(session, "ls /bin | grep -v sh | grep ech", ["echo"])
     # Redirection: input from a file, output to /dev/null, standard error into a pipe.
     expect_lines(session, "grep -c crasher < /etc/services", ["2"])
