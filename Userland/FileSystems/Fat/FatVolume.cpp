@@ -84,7 +84,34 @@ Result<Volume> Volume::open(BlockSource& source)
     // The last data cluster must be on the device.
     u8 probe = 0;
     TRY(source.read(boot.data_offset + u64 { boot.cluster_count } * boot.cluster_size - 1, Bytes(&probe, 1)));
-    return Volume(source, boot);
+    Volume volume(source, boot);
+    u8 raw[4];
+    TRY(source.read(boot.fat_offset + 4, Bytes(raw, sizeof(raw))));
+    volume.m_clean_at_open
+        = (Core::read_little_endian<u32>(Core::ReadonlyBytes(raw, sizeof(raw)), 0) & clean_shutdown_bit) != 0;
+    // FSInfo (in the reserved sectors, with its three signatures) holds the free count and
+    // where to look for free clusters; both are hints, used when plausible.
+    if (boot.information_sector != 0 && boot.information_sector < boot.reserved_sectors) {
+        u64 offset = u64 { boot.information_sector } * boot.bytes_per_sector;
+        u8 information[512];
+        TRY(source.read(offset, Bytes(information, sizeof(information))));
+        Core::ReadonlyBytes bytes(information, sizeof(information));
+        if (Core::read_little_endian<u32>(bytes, 0) == 0x4161'5252
+            && Core::read_little_endian<u32>(bytes, 484) == 0x6141'7272
+            && Core::read_little_endian<u32>(bytes, 508) == 0xAA55'0000) {
+            volume.m_has_information = true;
+            volume.m_information_offset = offset;
+            u32 free_clusters = Core::read_little_endian<u32>(bytes, 488);
+            if (free_clusters <= boot.cluster_count) {
+                volume.m_free_known = true;
+                volume.m_free_clusters = free_clusters;
+            }
+            u32 next_free = Core::read_little_endian<u32>(bytes, 492);
+            if (volume.is_data_cluster(next_free))
+                volume.m_next_free = next_free;
+        }
+    }
+    return volume;
 }
 
 Entry Volume::root() const
@@ -94,6 +121,7 @@ Entry Volume::root() const
     root.name_length = 1;
     root.attributes = Attribute::directory;
     root.first_cluster = m_boot.root_cluster;
+    root.location = Location {};
     return root;
 }
 
@@ -111,7 +139,7 @@ Result<u32> Volume::next_cluster(u32 cluster)
     return next;
 }
 
-void Volume::gather(LongName& long_name, const RawEntry& raw)
+void Volume::gather(LongName& long_name, const RawEntry& raw, u32 index)
 {
     if (raw.last) {
         // The first part on disk carries the highest ordinal: it starts a new name.
@@ -121,6 +149,7 @@ void Volume::gather(LongName& long_name, const RawEntry& raw)
         long_name.parts = raw.ordinal;
         long_name.expected = raw.ordinal;
         long_name.checksum = raw.checksum;
+        long_name.first_slot = index;
     } else if (long_name.expected == 0 || raw.ordinal != long_name.expected
         || raw.checksum != long_name.checksum) {
         long_name = LongName {};
@@ -140,7 +169,7 @@ bool Volume::name_entry(Entry& entry, const RawEntry& raw, const LongName& long_
     entry.write_time = raw.write_time;
     entry.write_date = raw.write_date;
     entry.name_length = 0;
-    if (long_name.valid && long_name.checksum == short_name_checksum(raw.short_name)) {
+    if (owns(long_name, raw)) {
         bool fits = true;
         usize units = usize { long_name.parts } * 13;
         for (usize index = 0; index < units && fits; ++index) {
@@ -178,20 +207,126 @@ bool Volume::name_entry(Entry& entry, const RawEntry& raw, const LongName& long_
     return is_usable_name(entry);
 }
 
+int Volume::match(const Entry& entry, const RawEntry& raw, StringView name)
+{
+    if (equal_ignoring_ascii_case(entry.name_view(), name))
+        return 1;
+    char alias[12];
+    usize alias_length = short_name_text(raw.short_name, alias);
+    return equal_ignoring_ascii_case(StringView(alias, alias_length), name) ? 2 : 0;
+}
+
 Result<Entry> Volume::lookup(const Entry& directory, StringView name)
 {
+    if (!directory.is_directory())
+        return Core::ErrorCode::NotADirectory;
     Entry found;
-    bool matched = false;
-    TRY(for_each_entry(directory, [&](const Entry& entry) {
-        if (!equal_ignoring_ascii_case(entry.name_view(), name))
+    int matched = 0;
+    u32 first = directory_cluster_of(directory);
+    DirectoryExtent extent;
+    Entry entry; // one for the whole walk: an entry is large
+    TRY(walk_directory(first, false, extent, [&](u32 index, const RawEntry& raw, const LongName& long_name) {
+        if (raw.kind != RawEntry::Kind::Short || (raw.attributes & Attribute::volume_label) != 0)
+            return true;
+        if (!name_entry(entry, raw, long_name))
+            return true;
+        // A name beats an alias: a long name may look like another entry's 8.3 alias.
+        int how = match(entry, raw, name);
+        if (how == 0 || (matched != 0 && how >= matched))
             return true;
         found = entry;
-        matched = true;
-        return false;
+        found.location = Location { first, index };
+        matched = how;
+        return how != 1;
     }));
-    if (!matched)
+    if (matched == 0)
         return Core::ErrorCode::NotFound;
     // ".." of a directory in the root names cluster 0: the root.
+    if (found.is_directory() && found.first_cluster == 0)
+        found.first_cluster = m_boot.root_cluster;
+    return found;
+}
+
+Result<u64> Volume::slot_offset(Location location)
+{
+    if (location.is_root() || !is_data_cluster(location.directory))
+        return Core::ErrorCode::NotFound;
+    u32 cluster = location.directory;
+    LoopGuard guard(cluster);
+    for (u32 step = 0; step < location.index / slots_per_cluster(); ++step) {
+        cluster = TRY(next_cluster(cluster));
+        if (cluster == 0)
+            return Core::ErrorCode::NotFound;
+        if (!guard.advance(cluster))
+            return Core::ErrorCode::Malformed;
+    }
+    return cluster_offset(cluster) + u64 { location.index % slots_per_cluster() } * directory_entry_length;
+}
+
+Result<void> Volume::read_slot(Location location, Record& record, LongName& long_name)
+{
+    if (location.is_root() || !is_data_cluster(location.directory))
+        return Core::ErrorCode::NotFound;
+    // The clusters that hold the 20 slots before the short entry and the entry itself: at
+    // most three, since a cluster holds at least 16 slots.
+    constexpr u32 longest_name_parts = 20;
+    u32 per_cluster = slots_per_cluster();
+    u32 first_index = location.index >= longest_name_parts ? location.index - longest_name_parts : 0;
+    u32 first_step = first_index / per_cluster;
+    u32 last_step = location.index / per_cluster;
+    u32 clusters[3] = {};
+    u32 cluster = location.directory;
+    LoopGuard guard(cluster);
+    for (u32 step = 0;; ++step) {
+        if (step >= first_step)
+            clusters[step - first_step] = cluster;
+        if (step == last_step)
+            break;
+        cluster = TRY(next_cluster(cluster));
+        if (cluster == 0)
+            return Core::ErrorCode::NotFound;
+        if (!guard.advance(cluster))
+            return Core::ErrorCode::Malformed;
+    }
+    long_name = LongName {};
+    for (u32 index = first_index;; ++index) {
+        u64 offset = cluster_offset(clusters[index / per_cluster - first_step])
+            + u64 { index % per_cluster } * directory_entry_length;
+        u8 bytes[directory_entry_length];
+        TRY(m_source.read(offset, Bytes(bytes, sizeof(bytes))));
+        RawEntry raw = decode_raw_entry(Core::ReadonlyBytes(bytes, sizeof(bytes)));
+        if (index == location.index) {
+            record.offset = offset;
+            for (usize byte = 0; byte < directory_entry_length; ++byte)
+                record.bytes[byte] = bytes[byte];
+            record.raw = raw;
+            break;
+        }
+        // As the walk forward does: parts gather, anything else starts afresh.
+        if (raw.kind == RawEntry::Kind::LongName)
+            gather(long_name, raw, index);
+        else
+            long_name = LongName {};
+    }
+    if (record.raw.kind != RawEntry::Kind::Short || (record.raw.attributes & Attribute::volume_label) != 0)
+        return Core::ErrorCode::NotFound;
+    return {};
+}
+
+Result<Entry> Volume::entry_at(Location location)
+{
+    if (location.is_root()) {
+        if (location.index != 0)
+            return Core::ErrorCode::NotFound;
+        return root();
+    }
+    Record record;
+    LongName long_name;
+    TRY(read_slot(location, record, long_name));
+    Entry found;
+    if (!name_entry(found, record.raw, long_name))
+        return Core::ErrorCode::NotFound;
+    found.location = location;
     if (found.is_directory() && found.first_cluster == 0)
         found.first_cluster = m_boot.root_cluster;
     return found;
