@@ -7,6 +7,7 @@
 #include <Userland/LibC/include/errno.h>
 #include <Userland/Runtime/System.h>
 #include <Userland/Services/FileSystem/Call.h>
+#include <Userland/Services/FileSystem/DirectoryRecords.h>
 
 namespace LibC {
 
@@ -570,19 +571,15 @@ int64_t file_read_directory(uint32_t file, uint64_t position,
     Core::ReadonlyBytes records = s_file_reply.message.data.bytes();
     if (records.size() == 0)
         return 0;
-    size_t offset = 0;
-    while (offset + sizeof(FileSystem::DirectoryRecord) <= records.size()) {
-        FileSystem::DirectoryRecord record;
-        LibC::memcpy(&record, records.data() + offset, sizeof(record));
-        offset += sizeof(record);
-        if (record.name_length == 0 || offset + record.name_length > records.size())
-            return -EIO;
-        char name[FileSystem::maximum_name + 1];
-        LibC::memcpy(name, records.data() + offset, record.name_length);
-        name[record.name_length] = 0;
-        offset += record.name_length;
-        visit(context, name, record.name_length, record.type);
-    }
+    bool whole
+        = FileSystem::parse_directory_records(records, [&](uint64_t, uint8_t type, Core::StringView name) {
+              char terminated[FileSystem::maximum_name + 1];
+              LibC::memcpy(terminated, name.characters(), name.length());
+              terminated[name.length()] = 0;
+              visit(context, terminated, name.length(), type);
+          });
+    if (!whole)
+        return -EIO;
     return static_cast<int64_t>(s_file_reply.message.value);
 }
 
