@@ -42,6 +42,9 @@ constexpr Core::u32 maximum_file_systems = FileSystem::maximum_mounts;
 // How long a file system service has to answer its first request after it starts: it reads
 // the volume's superblock and group descriptors meanwhile.
 constexpr Core::u64 start_timeout_ns = 30'000'000'000;
+// How long any other request may take: a sync writing back a full page cache takes a few
+// seconds under emulation.
+constexpr Core::u64 answer_timeout_ns = 60'000'000'000;
 
 struct FileSystemService {
     bool used { false };
@@ -114,10 +117,14 @@ struct NodeResult {
 };
 
 // Sends s_node_request (with `operation`) to the file system and decodes its answer.
-NodeResult node_call(Core::u32 file_system, NodeOperation operation, Core::u64 deadline = ABI::no_deadline)
+NodeResult node_call(Core::u32 file_system, NodeOperation operation, Core::u64 deadline = 0)
 {
     NodeResult result;
     s_node_request.operation = operation;
+    // A file system service that stops answering fails the request (EIO) instead of holding
+    // every other namespace's requests behind it.
+    if (deadline == 0)
+        deadline = System::clock_monotonic() + answer_timeout_ns;
     auto called = FileSystem::call(s_file_systems[file_system].channel, s_node_request,
         Core::Bytes(s_call_request, sizeof(s_call_request)), Core::Bytes(s_call_reply, sizeof(s_call_reply)),
         deadline);
