@@ -440,15 +440,21 @@ int64_t clone_namespace()
     return called.handle;
 }
 
-int64_t file_read(uint32_t file, void* buffer, size_t count)
+namespace {
+
+// Reads into `buffer` in requests of at most maximum_transfer bytes until `count` are read or
+// a reply comes short (the end of the file): at the channel's offset, or at `offset` (pread).
+int64_t read_in_pieces(uint32_t file, void* buffer, size_t count, const uint64_t* offset)
 {
     size_t done = 0;
     while (done < count) {
         FutexLocker locker(s_lock);
-        reset_file_request(FileSystem::FileOperation::Read);
+        reset_file_request(offset ? FileSystem::FileOperation::ReadAt : FileSystem::FileOperation::Read);
         size_t step
             = count - done < FileSystem::maximum_transfer ? count - done : FileSystem::maximum_transfer;
         s_file_request.count = static_cast<uint32_t>(step);
+        if (offset)
+            s_file_request.offset = static_cast<int64_t>(*offset + done);
         int result = file_call(file);
         if (result < 0)
             return done ? static_cast<int64_t>(done) : result;
@@ -461,65 +467,50 @@ int64_t file_read(uint32_t file, void* buffer, size_t count)
             break;
     }
     return static_cast<int64_t>(done);
+}
+
+// Writes `bytes` in requests of at most maximum_transfer bytes: at the channel's offset (or
+// the end, for a file opened to append), or at `offset` (pwrite). What was written before a
+// failure counts.
+int64_t write_in_pieces(uint32_t file, const void* bytes, size_t count, const uint64_t* offset)
+{
+    size_t done = 0;
+    while (done < count) {
+        FutexLocker locker(s_lock);
+        reset_file_request(offset ? FileSystem::FileOperation::WriteAt : FileSystem::FileOperation::Write);
+        size_t step
+            = count - done < FileSystem::maximum_transfer ? count - done : FileSystem::maximum_transfer;
+        (void)s_file_request.data.assign({ static_cast<const uint8_t*>(bytes) + done, step });
+        if (offset)
+            s_file_request.offset = static_cast<int64_t>(*offset + done);
+        int result = file_call(file);
+        if (result < 0)
+            return done ? static_cast<int64_t>(done) : result;
+        done += step;
+    }
+    return static_cast<int64_t>(done);
+}
+
+} // namespace
+
+int64_t file_read(uint32_t file, void* buffer, size_t count)
+{
+    return read_in_pieces(file, buffer, count, nullptr);
 }
 
 int64_t file_write(uint32_t file, const void* bytes, size_t count)
 {
-    size_t done = 0;
-    while (done < count) {
-        FutexLocker locker(s_lock);
-        reset_file_request(FileSystem::FileOperation::Write);
-        size_t step
-            = count - done < FileSystem::maximum_transfer ? count - done : FileSystem::maximum_transfer;
-        (void)s_file_request.data.assign({ static_cast<const uint8_t*>(bytes) + done, step });
-        int result = file_call(file);
-        if (result < 0)
-            return done ? static_cast<int64_t>(done) : result;
-        done += step;
-    }
-    return static_cast<int64_t>(done);
+    return write_in_pieces(file, bytes, count, nullptr);
 }
 
 int64_t file_read_at(uint32_t file, void* buffer, size_t count, uint64_t offset)
 {
-    size_t done = 0;
-    while (done < count) {
-        FutexLocker locker(s_lock);
-        reset_file_request(FileSystem::FileOperation::ReadAt);
-        size_t step
-            = count - done < FileSystem::maximum_transfer ? count - done : FileSystem::maximum_transfer;
-        s_file_request.count = static_cast<uint32_t>(step);
-        s_file_request.offset = static_cast<int64_t>(offset + done);
-        int result = file_call(file);
-        if (result < 0)
-            return done ? static_cast<int64_t>(done) : result;
-        size_t got = s_file_reply.message.data.length();
-        if (got > step)
-            return -EIO;
-        LibC::memcpy(static_cast<uint8_t*>(buffer) + done, s_file_reply.message.data.bytes().data(), got);
-        done += got;
-        if (got < step)
-            break;
-    }
-    return static_cast<int64_t>(done);
+    return read_in_pieces(file, buffer, count, &offset);
 }
 
 int64_t file_write_at(uint32_t file, const void* bytes, size_t count, uint64_t offset)
 {
-    size_t done = 0;
-    while (done < count) {
-        FutexLocker locker(s_lock);
-        reset_file_request(FileSystem::FileOperation::WriteAt);
-        size_t step
-            = count - done < FileSystem::maximum_transfer ? count - done : FileSystem::maximum_transfer;
-        (void)s_file_request.data.assign({ static_cast<const uint8_t*>(bytes) + done, step });
-        s_file_request.offset = static_cast<int64_t>(offset + done);
-        int result = file_call(file);
-        if (result < 0)
-            return done ? static_cast<int64_t>(done) : result;
-        done += step;
-    }
-    return static_cast<int64_t>(done);
+    return write_in_pieces(file, bytes, count, &offset);
 }
 
 int64_t file_seek(uint32_t file, int64_t offset, int whence)
