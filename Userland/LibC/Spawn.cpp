@@ -1,4 +1,4 @@
-// raeen_spawn and raeen_wait (include/raeen/spawn.h).
+// raeen_spawn, raeen_wait and raeen_find_program (include/raeen/spawn.h).
 
 #include <ABI/Memory.h>
 #include <ABI/Process.h>
@@ -12,6 +12,7 @@
 #include <Userland/LibC/include/errno.h>
 #include <Userland/LibC/include/raeen/spawn.h>
 #include <Userland/LibC/include/stdlib.h>
+#include <Userland/LibC/include/sys/stat.h>
 #include <Userland/Runtime/System.h>
 
 extern "C" char** environ;
@@ -181,6 +182,41 @@ int raeen_wait(uint32_t process, int64_t* status, int block)
         *status = exit_status;
     (void)System::handle_close(process);
     return 0;
+}
+
+int raeen_find_program(const char* name, char* path, size_t capacity)
+{
+    struct stat status { };
+    auto is_program = [&] { return stat(path, &status) == 0 && S_ISREG(status.st_mode); };
+    size_t name_length = LibC::strlen(name);
+    if (LibC::strchr(name, '/')) {
+        if (name_length >= capacity)
+            return fail(ENAMETOOLONG);
+        LibC::memcpy(path, name, name_length + 1);
+        return is_program() ? 0 : fail(ENOENT);
+    }
+    const char* search = getenv("PATH");
+    if (!search || !*search)
+        search = "/bin";
+    bool too_long = false;
+    while (*search) {
+        const char* end = LibC::strchr(search, ':');
+        size_t length = end ? static_cast<size_t>(end - search) : LibC::strlen(search);
+        // A candidate cut short could name some other file: it is not tried.
+        if (length + 1 + name_length < capacity) {
+            LibC::memcpy(path, search, length);
+            path[length] = '/';
+            LibC::memcpy(path + length + 1, name, name_length + 1);
+            if (is_program())
+                return 0;
+        } else {
+            too_long = true;
+        }
+        search += length;
+        if (*search == ':')
+            ++search;
+    }
+    return fail(too_long ? ENAMETOOLONG : ENOENT);
 }
 
 } // extern "C"

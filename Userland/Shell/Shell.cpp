@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -93,30 +92,6 @@ bool expand_command(const Shell::Command& command, ExpandedWords& expanded)
     }
     expanded.words[expanded.count] = nullptr;
     return true;
-}
-
-// Finds `name` through PATH (or as a path, when it has a '/'); writes the path.
-bool find_program(const char* name, char* path, size_t capacity)
-{
-    struct stat status { };
-    if (strchr(name, '/')) {
-        snprintf(path, capacity, "%s", name);
-        return stat(path, &status) == 0 && S_ISREG(status.st_mode);
-    }
-    const char* search = getenv("PATH");
-    if (!search || !*search)
-        search = "/bin";
-    while (*search) {
-        const char* end = strchr(search, ':');
-        size_t length = end ? static_cast<size_t>(end - search) : strlen(search);
-        snprintf(path, capacity, "%.*s/%s", static_cast<int>(length), search, name);
-        if (stat(path, &status) == 0 && S_ISREG(status.st_mode))
-            return true;
-        search += length;
-        if (*search == ':')
-            ++search;
-    }
-    return false;
 }
 
 // ---- builtins ----
@@ -439,7 +414,7 @@ int64_t run_pipeline(const Shell::Pipeline& pipeline)
                 fprintf(
                     stderr, "sh: %s: a builtin cannot run in a pipeline or the background\n", words.words[0]);
                 failure_status = 2;
-            } else if (!find_program(words.words[0], path, sizeof(path))) {
+            } else if (raeen_find_program(words.words[0], path, sizeof(path)) != 0) {
                 fprintf(stderr, "sh: %s: command not found\n", words.words[0]);
                 failure_status = 127;
             } else {

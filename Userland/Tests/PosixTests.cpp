@@ -9,6 +9,7 @@
 #include <Userland/Runtime/System.h>
 #include <Userland/Services/DeviceManager/Protocol.h>
 #include <dirent.h>
+#include <errno.h>
 #include <raeen/spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,15 @@ int main(int argument_count, char** arguments)
     if (!expect(!Core::Ipc::decode_into(Core::ReadonlyBytes(reply, list_call.reply.byte_count), {}, list)
                      .is_error()
             && list.message.records.bytes().size() >= sizeof(DeviceManager::FunctionRecord)))
+        return failed();
+    // A program found on PATH as the shell finds it; a name with a '/' is a path as it is.
+    char found[64];
+    if (!expect(raeen_find_program("ls", found, sizeof(found)) == 0 && strcmp(found, "/bin/ls") == 0))
+        return failed();
+    if (!expect(raeen_find_program("no-such-program", found, sizeof(found)) == -1 && errno == ENOENT))
+        return failed();
+    if (!expect(raeen_find_program("/tests/posix", found, sizeof(found)) == 0
+            && strcmp(found, "/tests/posix") == 0))
         return failed();
     printf("posix-tests: passed\n");
     return 0;

@@ -6,6 +6,8 @@
 // link already there. Hard links are not supported by the VFS yet: without -s, ln says so and
 // fails. Status 0, or 1 on any failure.
 
+#include "FileTrees.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,20 +18,6 @@
 namespace {
 
 bool s_force;
-
-// The last component of `path`, trailing slashes left out, into `name`.
-void last_component(const char* path, char* name, size_t capacity)
-{
-    size_t end = strlen(path);
-    while (end > 1 && path[end - 1] == '/')
-        --end;
-    size_t start = end;
-    while (start > 0 && path[start - 1] != '/')
-        --start;
-    size_t length = end - start < capacity - 1 ? end - start : capacity - 1;
-    memcpy(name, path + start, length);
-    name[length] = 0;
-}
 
 bool make_link(const char* target, const char* link)
 {
@@ -56,7 +44,7 @@ bool make_link(const char* target, const char* link)
 bool link_inside(const char* target, const char* directory)
 {
     char name[256];
-    last_component(target, name, sizeof(name));
+    FileTrees::last_component(target, name, sizeof(name));
     size_t length = strlen(directory) + strlen(name) + 2;
     auto* path = static_cast<char*>(malloc(length));
     if (!path) {

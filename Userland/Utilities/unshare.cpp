@@ -8,37 +8,7 @@
 #include <raeen/mount.h>
 #include <raeen/spawn.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-namespace {
-
-// Finds `name` through PATH (or as a path, when it has a '/'); writes the path.
-bool find_program(const char* name, char* path, size_t capacity)
-{
-    struct stat status { };
-    if (strchr(name, '/')) {
-        snprintf(path, capacity, "%s", name);
-        return stat(path, &status) == 0 && S_ISREG(status.st_mode);
-    }
-    const char* search = getenv("PATH");
-    if (!search || !*search)
-        search = "/bin";
-    while (*search) {
-        const char* end = strchr(search, ':');
-        size_t length = end ? static_cast<size_t>(end - search) : strlen(search);
-        snprintf(path, capacity, "%.*s/%s", static_cast<int>(length), search, name);
-        if (stat(path, &status) == 0 && S_ISREG(status.st_mode))
-            return true;
-        search += length;
-        if (*search == ':')
-            ++search;
-    }
-    return false;
-}
-
-} // namespace
 
 int main(int argument_count, char** arguments)
 {
@@ -54,8 +24,8 @@ int main(int argument_count, char** arguments)
         return 1;
     }
     char path[4096];
-    if (!find_program(command[0], path, sizeof(path))) {
-        fprintf(stderr, "unshare: failed to execute %s: %s\n", command[0], strerror(ENOENT));
+    if (raeen_find_program(command[0], path, sizeof(path)) != 0) {
+        fprintf(stderr, "unshare: failed to execute %s: %s\n", command[0], strerror(errno));
         return 127;
     }
     int64_t process = raeen_spawn(path, command, nullptr, nullptr);

@@ -3,6 +3,7 @@
 // Starting programs (RaeenOS's own; there is no fork): Userland/LibC/Spawn.cpp,
 // docs/userland.md#launching-programs.
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -29,6 +30,13 @@ int64_t raeen_spawn(const char* path, char* const arguments[], char* const envir
 // `block` 0 it only looks: it returns 1 if the process is still running (keeping the handle).
 // -1 with errno EINVAL for a handle that names no process.
 int raeen_wait(uint32_t process, int64_t* status, int block);
+
+// Finds the program `name` as the shell does: a name with a '/' is taken as a path; else each
+// directory of PATH in turn (/bin when PATH is unset or empty; an empty directory stands for
+// the root) is tried with `name` appended. The first that is a regular file is written into
+// `path` (`capacity` bytes, with its terminating zero). Returns 0, or -1 with errno ENOENT
+// (none is), or ENAMETOOLONG (none is among those that fit `path`, and one did not fit).
+int raeen_find_program(const char* name, char* path, size_t capacity);
 
 #ifdef __cplusplus
 }
