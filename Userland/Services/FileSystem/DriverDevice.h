@@ -1,0 +1,86 @@
+#pragma once
+
+// A disk through its driver's channel (the block protocol), as the disk file system
+// services (ext2, FAT) put their page cache on it.
+
+#include <Userland/FileSystems/BlockCache.h>
+#include <Userland/Services/Block/Client.h>
+
+namespace FileSystem {
+
+class DriverDevice final : public FileSystems::BlockDevice {
+public:
+    DriverDevice(Core::u32 channel, const Block::GeometryReply& geometry)
+        : m_channel(channel)
+        , m_block_size(geometry.block_size)
+        , m_block_count(geometry.block_count)
+    {
+    }
+    Core::u32 block_size() const override { return m_block_size; }
+    Core::u64 block_count() const override { return m_block_count; }
+    Core::u32 maximum_transfer() const override { return Block::maximum_transfer_bytes; }
+
+    Core::Result<void> read_blocks(Core::u64 first, Core::Bytes destination) override
+    {
+        Core::usize done = 0;
+        while (done < destination.size()) {
+            Core::usize step = destination.size() - done;
+            if (step > Block::maximum_transfer_bytes)
+                step = Block::maximum_transfer_bytes;
+            Block::Status status;
+            if (!Block::read(m_channel, first + done / m_block_size,
+                    static_cast<Core::u32>(step / m_block_size), m_block_size, destination.data() + done,
+                    status))
+                return Core::ErrorCode::PeerClosed;
+            TRY(check(status));
+            done += step;
+        }
+        return {};
+    }
+
+    Core::Result<void> write_blocks(Core::u64 first, Core::ReadonlyBytes source) override
+    {
+        Core::usize done = 0;
+        while (done < source.size()) {
+            Core::usize step = source.size() - done;
+            if (step > Block::maximum_transfer_bytes)
+                step = Block::maximum_transfer_bytes;
+            Block::Status status;
+            if (!Block::write(m_channel, first + done / m_block_size, source.data() + done, step, status))
+                return Core::ErrorCode::PeerClosed;
+            TRY(check(status));
+            done += step;
+        }
+        return {};
+    }
+
+    Core::Result<void> flush() override
+    {
+        Block::Status status;
+        if (!Block::flush(m_channel, status))
+            return Core::ErrorCode::PeerClosed;
+        return check(status);
+    }
+
+private:
+    static Core::Result<void> check(Block::Status status)
+    {
+        switch (status) {
+        case Block::Status::Ok:
+            return {};
+        case Block::Status::OutOfRange:
+            return Core::ErrorCode::OutOfRange;
+        case Block::Status::ReadOnly:
+            return Core::ErrorCode::ReadOnlyFileSystem;
+        default:
+            // The protocol's DeviceError, as the POSIX calls will say it: EIO.
+            return Core::ErrorCode::Malformed;
+        }
+    }
+
+    Core::u32 m_channel;
+    Core::u32 m_block_size;
+    Core::u64 m_block_count;
+};
+
+} // namespace FileSystem
