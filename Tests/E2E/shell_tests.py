@@ -1011,6 +1011,16 @@ def fat(session):
 # took 5 minutes instead of 7 s.
 ONE_CPU_SCENARIOS = ("files", "ext2", "fat")
 
+def wait_for_virtio_disks(session, count):
+    """Waits (at most 30 s) until `count` virtio-blk drivers have said what disk they found."""
+    deadline = time.monotonic() + 30
+    pattern = re.compile(r"virtio-blk [0-9a-f:.]+: [0-9]+ sectors of")
+    while len(pattern.findall(session.output)) < count:
+        if time.monotonic() > deadline:
+            raise TestFailure(f"{count} virtio-blk disks expected; the output ends with:\n" + session.output[-1500:])
+        session.pump(0.5)
+
+
 SCENARIOS = {"language": language, "supervision": supervision, "shutdown": shutdown, "screen": screen,
              "disks": disks, "disks-iommu": disks_behind_the_iommu, "legacy-pci": legacy_pci,
              "files": files, "ext2": ext2, "crash": crash, "fat": fat}
@@ -1063,6 +1073,10 @@ def main():
     session.images = [disk.rpartition(":")[0] for disk in disk_images]
     try:
         session.wait_for(r"^raeen:/\$ ", 60)
+        if arguments.scenario in ("ext2", "crash", "fat"):
+            # The virtio-blk drivers log as they start, after the prompt: typing only once they
+            # have keeps their records out of the middle of the first echoed command.
+            wait_for_virtio_disks(session, sum(1 for disk in disk_images if disk.endswith(":virtio")))
         SCENARIOS[arguments.scenario](session)
     except TestFailure as failure:
         print(f"shell_tests: {arguments.scenario}: FAILED: {failure}")
