@@ -22,8 +22,24 @@ uint32_t s_namespace;
 bool s_namespace_known;
 uint8_t s_request_bytes[ABI::channel_maximum_message_bytes];
 uint8_t s_reply_bytes[ABI::channel_maximum_message_bytes];
-FileSystem::PathRequest s_path_request;
-FileSystem::FileRequest s_file_request;
+// The requests are made on first use: as statics with their default values (an operation
+// that is not 0) they would be initialized data, 40 KiB in every program's file.
+template<typename Message> Message& made_on_first_use()
+{
+    alignas(Message) static Core::u8 storage[sizeof(Message)];
+    static Message* made;
+    if (!made)
+        made = new (storage) Message();
+    return *made;
+}
+FileSystem::PathRequest& path_request()
+{
+    return made_on_first_use<FileSystem::PathRequest>();
+}
+FileSystem::FileRequest& file_request()
+{
+    return made_on_first_use<FileSystem::FileRequest>();
+}
 Core::Ipc::Received<FileSystem::PathReply> s_path_reply;
 Core::Ipc::Received<FileSystem::FileReply> s_file_reply;
 char s_path[FileSystem::maximum_path + 1];
@@ -46,15 +62,15 @@ Core::ReadonlyBytes bytes_of(const char* text)
 
 void reset_path_request(PathOperation operation)
 {
-    s_path_request.operation = operation;
-    (void)s_path_request.path.assign({});
-    (void)s_path_request.second.assign({});
-    (void)s_path_request.text_argument.assign({});
-    s_path_request.flags = 0;
-    s_path_request.mode = 0;
-    s_path_request.value = 0;
-    s_path_request.access_time = 0;
-    s_path_request.modification_time = 0;
+    path_request().operation = operation;
+    (void)path_request().path.assign({});
+    (void)path_request().second.assign({});
+    (void)path_request().text_argument.assign({});
+    path_request().flags = 0;
+    path_request().mode = 0;
+    path_request().value = 0;
+    path_request().access_time = 0;
+    path_request().modification_time = 0;
 }
 
 // Sends s_path_request; the reply decoded into s_path_reply. Under s_lock.
@@ -64,7 +80,7 @@ int path_call(uint32_t* opened = nullptr, Attributes* attributes = nullptr)
     if (!channel)
         return -ENOSYS;
     auto called
-        = FileSystem::call(channel, s_path_request, Core::Bytes(s_request_bytes, sizeof(s_request_bytes)),
+        = FileSystem::call(channel, path_request(), Core::Bytes(s_request_bytes, sizeof(s_request_bytes)),
             Core::Bytes(s_reply_bytes, sizeof(s_reply_bytes)));
     if (called.failure != 0)
         return -EIO;
@@ -106,7 +122,7 @@ int set_path(Core::Ipc::BoundedBytes<FileSystem::maximum_path>& field, const cha
 int file_call(uint32_t file)
 {
     auto called
-        = FileSystem::call(file, s_file_request, Core::Bytes(s_request_bytes, sizeof(s_request_bytes)),
+        = FileSystem::call(file, file_request(), Core::Bytes(s_request_bytes, sizeof(s_request_bytes)),
             Core::Bytes(s_reply_bytes, sizeof(s_reply_bytes)));
     if (called.failure != 0)
         return called.failure == System::failure(ABI::ErrorCode::BadHandle)
@@ -125,12 +141,12 @@ int file_call(uint32_t file)
 
 void reset_file_request(FileSystem::FileOperation operation)
 {
-    s_file_request.operation = operation;
-    s_file_request.offset = 0;
-    s_file_request.whence = 0;
-    s_file_request.count = 0;
-    s_file_request.value = 0;
-    (void)s_file_request.data.assign({});
+    file_request().operation = operation;
+    file_request().offset = 0;
+    file_request().whence = 0;
+    file_request().count = 0;
+    file_request().value = 0;
+    (void)file_request().data.assign({});
 }
 
 } // namespace
@@ -240,7 +256,7 @@ int path_stat(const char* path, bool follow, Attributes& attributes)
 {
     FutexLocker locker(s_lock);
     reset_path_request(follow ? PathOperation::Stat : PathOperation::StatLink);
-    int result = set_path(s_path_request.path, path, s_path);
+    int result = set_path(path_request().path, path, s_path);
     return result < 0 ? result : path_call(nullptr, &attributes);
 }
 
@@ -248,11 +264,11 @@ int path_open(const char* path, uint32_t flags, uint32_t mode, uint32_t& file, A
 {
     FutexLocker locker(s_lock);
     reset_path_request(PathOperation::Open);
-    int result = set_path(s_path_request.path, path, s_path);
+    int result = set_path(path_request().path, path, s_path);
     if (result < 0)
         return result;
-    s_path_request.flags = flags;
-    s_path_request.mode = mode;
+    path_request().flags = flags;
+    path_request().mode = mode;
     file = 0;
     result = path_call(&file, &attributes);
     if (result == 0 && file == 0)
@@ -267,15 +283,15 @@ int simple_path_call(
 {
     FutexLocker locker(s_lock);
     reset_path_request(operation);
-    int result = set_path(s_path_request.path, path, s_path);
+    int result = set_path(path_request().path, path, s_path);
     if (result < 0)
         return result;
     if (second) {
-        result = set_path(s_path_request.second, second, s_second);
+        result = set_path(path_request().second, second, s_second);
         if (result < 0)
             return result;
     }
-    s_path_request.mode = mode;
+    path_request().mode = mode;
     return path_call();
 }
 
@@ -300,13 +316,13 @@ int path_symlink(const char* target, const char* link)
 {
     FutexLocker locker(s_lock);
     reset_path_request(PathOperation::MakeSymlink);
-    int result = set_path(s_path_request.path, link, s_path);
+    int result = set_path(path_request().path, link, s_path);
     if (result < 0)
         return result;
     // The target is kept as given: a relative link is relative to its directory.
     if (!target || !*target)
         return -ENOENT;
-    if (s_path_request.second.assign(bytes_of(target)).is_error())
+    if (path_request().second.assign(bytes_of(target)).is_error())
         return -ENAMETOOLONG;
     return path_call();
 }
@@ -315,7 +331,7 @@ int64_t path_read_link(const char* path, char* buffer, size_t capacity)
 {
     FutexLocker locker(s_lock);
     reset_path_request(PathOperation::ReadLink);
-    int result = set_path(s_path_request.path, path, s_path);
+    int result = set_path(path_request().path, path, s_path);
     if (result < 0)
         return result;
     result = path_call();
@@ -338,11 +354,11 @@ int path_set_times(const char* path, int64_t access_time, int64_t modification_t
 {
     FutexLocker locker(s_lock);
     reset_path_request(PathOperation::SetTimes);
-    int result = set_path(s_path_request.path, path, s_path);
+    int result = set_path(path_request().path, path, s_path);
     if (result < 0)
         return result;
-    s_path_request.access_time = access_time;
-    s_path_request.modification_time = modification_time;
+    path_request().access_time = access_time;
+    path_request().modification_time = modification_time;
     return path_call();
 }
 
@@ -350,10 +366,10 @@ int path_truncate(const char* path, uint64_t size)
 {
     FutexLocker locker(s_lock);
     reset_path_request(PathOperation::Truncate);
-    int result = set_path(s_path_request.path, path, s_path);
+    int result = set_path(path_request().path, path, s_path);
     if (result < 0)
         return result;
-    s_path_request.value = size;
+    path_request().value = size;
     return path_call();
 }
 
@@ -361,14 +377,14 @@ int path_mount(const char* source, const char* target, const char* type, uint32_
 {
     FutexLocker locker(s_lock);
     reset_path_request(PathOperation::Mount);
-    int result = set_path(s_path_request.path, target, s_path);
+    int result = set_path(path_request().path, target, s_path);
     if (result < 0)
         return result;
-    if (!source || !*source || s_path_request.second.assign(bytes_of(source)).is_error())
+    if (!source || !*source || path_request().second.assign(bytes_of(source)).is_error())
         return -EINVAL;
-    if (type && s_path_request.text_argument.assign(bytes_of(type)).is_error())
+    if (type && path_request().text_argument.assign(bytes_of(type)).is_error())
         return -ENODEV;
-    s_path_request.flags = flags;
+    path_request().flags = flags;
     return path_call();
 }
 
@@ -381,7 +397,7 @@ int file_systems_sync()
 {
     FutexLocker locker(s_lock);
     reset_path_request(PathOperation::Sync);
-    (void)s_path_request.path.assign(bytes_of("/"));
+    (void)path_request().path.assign(bytes_of("/"));
     return path_call();
 }
 
@@ -452,9 +468,9 @@ int64_t read_in_pieces(uint32_t file, void* buffer, size_t count, const uint64_t
         reset_file_request(offset ? FileSystem::FileOperation::ReadAt : FileSystem::FileOperation::Read);
         size_t step
             = count - done < FileSystem::maximum_transfer ? count - done : FileSystem::maximum_transfer;
-        s_file_request.count = static_cast<uint32_t>(step);
+        file_request().count = static_cast<uint32_t>(step);
         if (offset)
-            s_file_request.offset = static_cast<int64_t>(*offset + done);
+            file_request().offset = static_cast<int64_t>(*offset + done);
         int result = file_call(file);
         if (result < 0)
             return done ? static_cast<int64_t>(done) : result;
@@ -480,9 +496,9 @@ int64_t write_in_pieces(uint32_t file, const void* bytes, size_t count, const ui
         reset_file_request(offset ? FileSystem::FileOperation::WriteAt : FileSystem::FileOperation::Write);
         size_t step
             = count - done < FileSystem::maximum_transfer ? count - done : FileSystem::maximum_transfer;
-        (void)s_file_request.data.assign({ static_cast<const uint8_t*>(bytes) + done, step });
+        (void)file_request().data.assign({ static_cast<const uint8_t*>(bytes) + done, step });
         if (offset)
-            s_file_request.offset = static_cast<int64_t>(*offset + done);
+            file_request().offset = static_cast<int64_t>(*offset + done);
         int result = file_call(file);
         if (result < 0)
             return done ? static_cast<int64_t>(done) : result;
@@ -519,8 +535,8 @@ int64_t file_seek(uint32_t file, int64_t offset, int whence)
     reset_file_request(FileSystem::FileOperation::Seek);
     if (whence < 0 || whence > 2)
         return -EINVAL;
-    s_file_request.offset = offset;
-    s_file_request.whence = static_cast<uint8_t>(whence);
+    file_request().offset = offset;
+    file_request().whence = static_cast<uint8_t>(whence);
     int result = file_call(file);
     return result < 0 ? result : static_cast<int64_t>(s_file_reply.message.value);
 }
@@ -539,7 +555,7 @@ int file_truncate(uint32_t file, uint64_t size)
 {
     FutexLocker locker(s_lock);
     reset_file_request(FileSystem::FileOperation::Truncate);
-    s_file_request.value = size;
+    file_request().value = size;
     return file_call(file);
 }
 
@@ -555,7 +571,7 @@ int64_t file_read_directory(uint32_t file, uint64_t position,
 {
     FutexLocker locker(s_lock);
     reset_file_request(FileSystem::FileOperation::ReadDirectory);
-    s_file_request.offset = static_cast<int64_t>(position);
+    file_request().offset = static_cast<int64_t>(position);
     int result = file_call(file);
     if (result < 0)
         return result;
