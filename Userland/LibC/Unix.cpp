@@ -68,49 +68,39 @@ struct DirectoryListing {
     size_t capacity;
 };
 
-void collect(const char* name, const LibC::RamdiskNode& node, void* context)
+// Appends an entry to the listing; an entry that finds no memory is left out.
+void append_entry(DirectoryListing& listing, const char* name, size_t name_length, unsigned char type)
 {
-    auto* listing = static_cast<DirectoryListing*>(context);
-    if (listing->count == listing->capacity) {
-        size_t capacity = listing->capacity ? listing->capacity * 2 : 16;
-        auto* grown
-            = static_cast<struct dirent*>(realloc(listing->entries, capacity * sizeof(struct dirent)));
+    if (listing.count == listing.capacity) {
+        size_t capacity = listing.capacity ? listing.capacity * 2 : 16;
+        auto* grown = static_cast<struct dirent*>(realloc(listing.entries, capacity * sizeof(struct dirent)));
         if (!grown)
             return;
-        listing->entries = grown;
-        listing->capacity = capacity;
+        listing.entries = grown;
+        listing.capacity = capacity;
     }
-    struct dirent& entry = listing->entries[listing->count++];
-    entry.d_type = node.is_directory ? DT_DIR : DT_REG;
-    size_t length = LibC::strlen(name);
-    if (length >= sizeof(entry.d_name))
-        length = sizeof(entry.d_name) - 1;
-    LibC::memcpy(entry.d_name, name, length);
-    entry.d_name[length] = 0;
-}
-
-} // namespace
-
-void collect_entry(void* context, const char* name, size_t name_length, uint8_t type)
-{
-    auto* listing = static_cast<DirectoryListing*>(context);
-    if (listing->count == listing->capacity) {
-        size_t capacity = listing->capacity ? listing->capacity * 2 : 16;
-        auto* grown
-            = static_cast<struct dirent*>(realloc(listing->entries, capacity * sizeof(struct dirent)));
-        if (!grown)
-            return;
-        listing->entries = grown;
-        listing->capacity = capacity;
-    }
-    struct dirent& entry = listing->entries[listing->count++];
-    entry.d_type = type == static_cast<uint8_t>(FileSystem::NodeType::Directory) ? DT_DIR
-        : type == static_cast<uint8_t>(FileSystem::NodeType::Symlink)            ? DT_LNK
-                                                                                 : DT_REG;
+    struct dirent& entry = listing.entries[listing.count++];
+    entry.d_type = type;
     if (name_length >= sizeof(entry.d_name))
         name_length = sizeof(entry.d_name) - 1;
     LibC::memcpy(entry.d_name, name, name_length);
     entry.d_name[name_length] = 0;
+}
+
+// A RAM disk entry (a program without a namespace).
+void collect(const char* name, const LibC::RamdiskNode& node, void* context)
+{
+    append_entry(*static_cast<DirectoryListing*>(context), name, LibC::strlen(name),
+        node.is_directory ? DT_DIR : DT_REG);
+}
+
+// An entry a file system service listed.
+void collect_entry(void* context, const char* name, size_t name_length, uint8_t type)
+{
+    append_entry(*static_cast<DirectoryListing*>(context), name, name_length,
+        type == static_cast<uint8_t>(FileSystem::NodeType::Directory)     ? DT_DIR
+            : type == static_cast<uint8_t>(FileSystem::NodeType::Symlink) ? DT_LNK
+                                                                          : DT_REG);
 }
 
 void fill_status(const FileSystem::Attributes& attributes, struct stat& status)
@@ -132,6 +122,8 @@ void fill_status(const FileSystem::Attributes& attributes, struct stat& status)
     status.st_mtime = attributes.modification_time;
     status.st_ctime = attributes.change_time;
 }
+
+} // namespace
 
 struct raeen_directory {
     DirectoryListing listing;
