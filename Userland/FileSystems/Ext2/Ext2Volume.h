@@ -143,6 +143,9 @@ private:
     [[nodiscard]] Core::Result<void> write_group(Core::u32 group);
     [[nodiscard]] Core::Result<void> write_counts();
     [[nodiscard]] Core::Result<Core::u32> allocate_block(Core::u32 goal_group, bool zeroed);
+    // Marks bit `bit` of a bitmap block used; `current_byte` is the byte that holds it, as read.
+    [[nodiscard]] Core::Result<void> set_bitmap_bit(
+        Core::u32 bitmap_block, Core::u32 bit, Core::u8 current_byte);
     [[nodiscard]] Core::Result<void> clear_bitmap_bit(Core::u32 bitmap_block, Core::u32 bit);
     [[nodiscard]] Core::Result<void> free_block(Core::u32 block);
     [[nodiscard]] Core::Result<Core::u32> allocate_inode(Core::u32 goal_group, bool directory);

@@ -191,9 +191,7 @@ Result<u32> Volume::allocate_block(u32 goal_group, bool zeroed)
                 auto zeros = TRY(zeroed_buffer(block_size));
                 TRY(m_source.write(u64 { block } * block_size, ReadonlyBytes(zeros.data(), block_size)));
             }
-            u8 byte = static_cast<u8>(bitmap[bit / 8] | (1u << (bit % 8)));
-            TRY(m_source.write(
-                u64 { m_groups[group].block_bitmap } * block_size + bit / 8, ReadonlyBytes(&byte, 1)));
+            TRY(set_bitmap_bit(m_groups[group].block_bitmap, bit, bitmap[bit / 8]));
             --m_groups[group].free_block_count;
             if (m_superblock.free_block_count > 0)
                 --m_superblock.free_block_count;
@@ -203,6 +201,12 @@ Result<u32> Volume::allocate_block(u32 goal_group, bool zeroed)
         }
     }
     return Core::ErrorCode::OutOfRange;
+}
+
+Result<void> Volume::set_bitmap_bit(u32 bitmap_block, u32 bit, u8 current_byte)
+{
+    u8 byte = static_cast<u8>(current_byte | (1u << (bit % 8)));
+    return m_source.write(u64 { bitmap_block } * m_superblock.block_size + bit / 8, ReadonlyBytes(&byte, 1));
 }
 
 Result<void> Volume::clear_bitmap_bit(u32 bitmap_block, u32 bit)
@@ -245,9 +249,7 @@ Result<u32> Volume::allocate_inode(u32 goal_group, bool directory)
                 continue;
             if (number > m_superblock.inode_count)
                 break;
-            u8 byte = static_cast<u8>(bitmap[bit / 8] | (1u << (bit % 8)));
-            TRY(m_source.write(
-                u64 { m_groups[group].inode_bitmap } * block_size + bit / 8, ReadonlyBytes(&byte, 1)));
+            TRY(set_bitmap_bit(m_groups[group].inode_bitmap, bit, bitmap[bit / 8]));
             --m_groups[group].free_inode_count;
             if (directory)
                 ++m_groups[group].directory_count;

@@ -53,21 +53,6 @@ Ext2Backend::Ext2Backend(
 {
 }
 
-Core::Error Ext2Backend::translate(Core::Error error)
-{
-    switch (error.code()) {
-    case ErrorCode::NotSupported:
-        // A feature the library does not write: the volume is read-only to it.
-        return ErrorCode::ReadOnlyFileSystem;
-    case ErrorCode::OutOfRange:
-        // No free inode or block (or past the largest file, which no write through a
-        // 64-bit offset of a few GiB reaches on the volumes this serves).
-        return ErrorCode::NoSpace;
-    default:
-        return error;
-    }
-}
-
 void Ext2Backend::stamp()
 {
     Core::i64 now = m_clock();
@@ -194,7 +179,7 @@ Core::Result<Core::u64> Ext2Backend::create(
     };
     auto created = create_node();
     if (created.is_error())
-        return translate(created.error());
+        return FileSystem::translate_library_error(created.error());
     return Core::u64 { created.value() };
 }
 
@@ -204,7 +189,7 @@ Core::Result<void> Ext2Backend::write(Core::u64 file, Core::u64 offset, Core::Re
     stamp();
     auto written = m_volume.write(number, offset, data);
     if (written.is_error())
-        return translate(written.error());
+        return FileSystem::translate_library_error(written.error());
     return {};
 }
 
@@ -214,7 +199,7 @@ Core::Result<void> Ext2Backend::truncate(Core::u64 file, Core::u64 size)
     stamp();
     auto done = m_volume.truncate(number, size);
     if (done.is_error())
-        return translate(done.error());
+        return FileSystem::translate_library_error(done.error());
     return {};
 }
 
@@ -224,7 +209,7 @@ Core::Result<void> Ext2Backend::remove(Core::u64 directory, Core::StringView nam
     stamp();
     auto done = m_volume.remove(parent, name, keep);
     if (done.is_error())
-        return translate(done.error());
+        return FileSystem::translate_library_error(done.error());
     return {};
 }
 
@@ -243,7 +228,7 @@ Core::Result<void> Ext2Backend::rename(
     stamp();
     auto done = m_volume.rename(source, name, target, to_name);
     if (done.is_error())
-        return translate(done.error());
+        return FileSystem::translate_library_error(done.error());
     return {};
 }
 
@@ -253,7 +238,7 @@ Core::Result<void> Ext2Backend::set_mode(Core::u64 node, Core::u32 mode)
     stamp();
     auto done = m_volume.set_permissions(number, static_cast<Core::u16>(mode & 07777));
     if (done.is_error())
-        return translate(done.error());
+        return FileSystem::translate_library_error(done.error());
     return {};
 }
 
@@ -266,7 +251,7 @@ Core::Result<void> Ext2Backend::set_times(Core::u64 node, Core::i64 access_time,
     stamp();
     auto done = m_volume.set_times(number, clamp(access_time), clamp(modification_time));
     if (done.is_error())
-        return translate(done.error());
+        return FileSystem::translate_library_error(done.error());
     return {};
 }
 

@@ -48,8 +48,6 @@ private:
     Ext2Backend(FileSystems::BlockCache& cache, FileSystems::Ext2::Volume volume, bool read_only,
         Core::i64 (*clock)());
     [[nodiscard]] Core::Result<FileSystems::Ext2::Inode> inode(Core::u64 node);
-    // The library's errors as the file system protocols name them.
-    [[nodiscard]] static Core::Error translate(Core::Error error);
     void stamp();
 
     FileSystems::BlockCache& m_cache;

@@ -231,21 +231,6 @@ FatBackend::FatBackend(
 {
 }
 
-Core::Error FatBackend::translate(Core::Error error)
-{
-    switch (error.code()) {
-    case ErrorCode::NotSupported:
-        // A volume the library does not write (FATs not mirrored, a later version).
-        return ErrorCode::ReadOnlyFileSystem;
-    case ErrorCode::OutOfRange:
-        // No free cluster; or past the format's limits (a file of 4 GiB, a directory of
-        // 65,536 entries), which leave no room either.
-        return ErrorCode::NoSpace;
-    default:
-        return error;
-    }
-}
-
 void FatBackend::changing()
 {
     m_last_found.valid = false;
@@ -501,7 +486,7 @@ Core::Result<Core::u64> FatBackend::create(
     auto created = type == NodeType::Directory ? m_volume.create_directory(listing, name)
                                                : m_volume.create_file(listing, name);
     if (created.is_error())
-        return translate(created.error());
+        return FileSystem::translate_library_error(created.error());
     return m_numbers.number_at(created.value().location);
 }
 
@@ -513,7 +498,7 @@ Core::Result<void> FatBackend::write(Core::u64 file, Core::u64 offset, Core::Rea
     stamp();
     auto written = m_volume.write(location, offset, data);
     if (written.is_error())
-        return translate(written.error());
+        return FileSystem::translate_library_error(written.error());
     return {};
 }
 
@@ -525,7 +510,7 @@ Core::Result<void> FatBackend::truncate(Core::u64 file, Core::u64 size)
     stamp();
     auto truncated = m_volume.truncate(location, size);
     if (truncated.is_error())
-        return translate(truncated.error());
+        return FileSystem::translate_library_error(truncated.error());
     return {};
 }
 
@@ -540,7 +525,7 @@ Core::Result<void> FatBackend::remove(Core::u64 directory_node, Core::StringView
     if (!keep || found.is_directory) {
         auto removed = m_volume.remove(listing, name);
         if (removed.is_error())
-            return translate(removed.error());
+            return FileSystem::translate_library_error(removed.error());
         m_numbers.forget(found.location);
         return {};
     }
@@ -551,7 +536,7 @@ Core::Result<void> FatBackend::remove(Core::u64 directory_node, Core::StringView
     OrphanName orphan = OrphanName::of(number);
     auto moved = m_volume.rename(listing, name, m_volume.root(), orphan.view());
     if (moved.is_error())
-        return translate(moved.error());
+        return FileSystem::translate_library_error(moved.error());
     m_numbers.move(number, moved.value().location);
     return {};
 }
@@ -566,7 +551,7 @@ Core::Result<void> FatBackend::release(Core::u64 node)
     stamp();
     auto removed = m_volume.remove(m_volume.root(), orphan.view());
     if (removed.is_error())
-        return translate(removed.error());
+        return FileSystem::translate_library_error(removed.error());
     m_numbers.forget(location);
     return {};
 }
@@ -588,7 +573,7 @@ Core::Result<void> FatBackend::rename(
     stamp();
     auto moved = m_volume.rename(source_directory, name, target_directory, to_name);
     if (moved.is_error())
-        return translate(moved.error());
+        return FileSystem::translate_library_error(moved.error());
     // The replaced file is gone (its entry now holds the moved one); the moved one's number
     // follows it. Onto itself (a spelling that differs only in case), nothing moved.
     if (!replaced.is_error() && !(replaced.value().location == source))
@@ -625,7 +610,7 @@ Core::Result<void> FatBackend::set_times(Core::u64 node, Core::i64, Core::i64 mo
     auto stamped = m_volume.truncate(found.location, found.size);
     stamp();
     if (stamped.is_error())
-        return translate(stamped.error());
+        return FileSystem::translate_library_error(stamped.error());
     return {};
 }
 
@@ -665,7 +650,7 @@ Core::Result<void> FatBackend::remove_orphans()
         for (Core::usize index = 0; index < count; ++index) {
             auto removed = m_volume.remove(root, found[index].view());
             if (removed.is_error())
-                return translate(removed.error());
+                return FileSystem::translate_library_error(removed.error());
         }
     }
 }

@@ -140,8 +140,6 @@ private:
     [[nodiscard]] Core::Result<Core::u32> cluster_count(Core::u32 first_cluster);
     // Removes what a crash left of files removed while open (at mount).
     [[nodiscard]] Core::Result<void> remove_orphans();
-    // The library's errors as the file system protocols name them.
-    [[nodiscard]] static Core::Error translate(Core::Error error);
     void stamp();
 
     FileSystems::BlockCache& m_cache;

@@ -14,6 +14,22 @@
 
 namespace FileSystem {
 
+// The on-disk format libraries' errors (Userland/FileSystems) as the file system protocols
+// name them: a volume the library will not write (features it does not keep right, FATs not
+// mirrored) is read-only to it, and no free block, inode or cluster (or a format's own limit:
+// a file past what its pointers or size field reach) is no space.
+[[nodiscard]] inline Core::Error translate_library_error(Core::Error error)
+{
+    switch (error.code()) {
+    case Core::ErrorCode::NotSupported:
+        return Core::ErrorCode::ReadOnlyFileSystem;
+    case Core::ErrorCode::OutOfRange:
+        return Core::ErrorCode::NoSpace;
+    default:
+        return error;
+    }
+}
+
 class Backend {
 public:
     virtual ~Backend() = default;
