@@ -350,6 +350,9 @@ def screen(session):
     dump = os.path.join(scratch, "screen.ppm")
 
     # Typed on the PS/2 keyboard: the driver, the console service and the shell's echo.
+    # The driver drops what the controller held before it started (and on a busy host it
+    # can start after the prompt): keys go once it says it is ready.
+    session.wait_for(r"ps2: ready: keyboard", 30)
     start = len(session.output)
     session.press(["e", "c", "h", "o", "spc", "shift-k", "b", "d", "ret"])
     session.wait_for(r"^Kbd$", 30, start)

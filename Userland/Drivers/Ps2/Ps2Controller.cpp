@@ -32,6 +32,8 @@ constexpr uint8_t status_from_mouse = 1u << 5;
 constexpr uint8_t read_configuration = 0x20;
 constexpr uint8_t write_configuration = 0x60;
 constexpr uint8_t enable_auxiliary_port = 0xA8;
+constexpr uint8_t disable_keyboard_port = 0xAD;
+constexpr uint8_t enable_keyboard_port = 0xAE;
 constexpr uint8_t write_to_auxiliary = 0xD4;
 constexpr uint8_t configuration_keyboard_interrupt = 1u << 0;
 constexpr uint8_t configuration_mouse_interrupt = 1u << 1;
@@ -180,9 +182,30 @@ int main()
         return 3;
     }
     bool has_wheel = false;
-    bool with_mouse = mouse_interrupt && mouse_output && configure_mouse(ports->handle, has_wheel);
+    bool with_mouse = false;
+    if (mouse_interrupt && mouse_output) {
+        // The mouse's set-up reads its answers from the data port, where a key would land
+        // among them; with the keyboard's port off, the keyboard keeps its keys until the
+        // port is back on, and none is lost or taken for an answer.
+        bool keyboard_off = wait_to_write(ports->handle)
+            && System::ioport_write(ports->handle, command_port, 1, disable_keyboard_port) == 0;
+        with_mouse = configure_mouse(ports->handle, has_wheel);
+        if (keyboard_off
+            && !(wait_to_write(ports->handle)
+                && System::ioport_write(ports->handle, command_port, 1, enable_keyboard_port) == 0)) {
+            System::debug_log("the controller does not turn the keyboard's port back on");
+            return 3;
+        }
+    }
     if (mouse_interrupt && mouse_output && !with_mouse)
         System::debug_log("no PS/2 mouse answers; keyboard only");
+    // Keys typed from here on reach the console (tests wait for this line before typing).
+    if (!with_mouse)
+        System::debug_log("ready: keyboard");
+    else if (has_wheel)
+        System::debug_log("ready: keyboard, and a mouse with a wheel");
+    else
+        System::debug_log("ready: keyboard and mouse");
     Mouse::PacketDecoder mouse_decoder(has_wheel);
     Keyboard::Decoder decoder;
     constexpr uint32_t triggered = ABI::signal_bits(ABI::Signal::Triggered);
