@@ -78,7 +78,9 @@ KERNEL_TEST(objects, a_periodic_auto_reset_timer_releases_one_wait_per_period)
 }
 
 // Armed by a thread on another CPU, cancelled here: the cancel must reach the other CPU's
-// timer queue (a local cancel would miss it, and the timer would fire).
+// timer queue (a local cancel would miss it, and the timer would fire). The deadline is
+// far enough that starting and joining the thread cannot pass it even when the emulated
+// CPUs are descheduled on a loaded host, and the test waits past it.
 KERNEL_TEST(objects, a_timer_armed_on_another_cpu_is_cancelled_there)
 {
     auto timer = Kernel::Objects::Timer::create(false);
@@ -87,7 +89,8 @@ KERNEL_TEST(objects, a_timer_armed_on_another_cpu_is_cancelled_there)
         return;
     Core::u32 other_cpu = Kernel::Tasks::TestSupport::test_cpu();
     static SetRequest request;
-    request = { timer.value().get(), monotonic_nanoseconds() + 30 * millisecond, 0 };
+    Core::u64 deadline = monotonic_nanoseconds() + 500 * millisecond;
+    request = { timer.value().get(), deadline, 0 };
     auto thread
         = Kernel::Tasks::TestSupport::create_pinned("timer setter", set_timer_and_exit, &request, other_cpu);
     EXPECT(!thread.is_error());
@@ -95,8 +98,9 @@ KERNEL_TEST(objects, a_timer_armed_on_another_cpu_is_cancelled_there)
         return;
     Kernel::Tasks::Scheduler::start(*thread.value());
     EXPECT(!Kernel::Tasks::Scheduler::join(*thread.value()).is_error());
+    EXPECT(monotonic_nanoseconds() < deadline);
     timer.value()->cancel();
-    Kernel::Tasks::TestSupport::sleep_for(60 * millisecond);
+    Kernel::Tasks::Scheduler::sleep_until(deadline + 30 * millisecond);
     EXPECT_EQ(timer.value()->fire_count(), 0u);
     EXPECT_EQ(timer.value()->signals()->current(), 0u);
     // Set again here after being armed there: it fires here, once.

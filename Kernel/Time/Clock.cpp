@@ -36,6 +36,33 @@ Core::u64 tsc_frequency_from_cpuid()
     return static_cast<Core::u64>(leaf.ecx) * leaf.ebx / leaf.eax;
 }
 
+// One reading of the reference clock and the TSC taken together. The reference is read
+// between two TSC readings; of a few tries the narrowest pair wins, so that an emulated CPU
+// descheduled between the two reads (tens of milliseconds on a loaded host) does not skew
+// the measured rate: the window's length does not matter, only how exactly its two ends
+// are paired.
+struct PairedReading {
+    Core::u64 reference_ns;
+    Core::u64 tsc;
+};
+
+PairedReading read_paired(Core::u64 (*reference_nanoseconds)())
+{
+    constexpr int tries = 8;
+    PairedReading best {};
+    Core::u64 narrowest = ~0ull;
+    for (int attempt = 0; attempt < tries; ++attempt) {
+        Core::u64 before = Arch::read_timestamp_counter();
+        Core::u64 reference = reference_nanoseconds();
+        Core::u64 after = Arch::read_timestamp_counter();
+        if (after - before < narrowest) {
+            narrowest = after - before;
+            best = { reference, before + (after - before) / 2 };
+        }
+    }
+    return best;
+}
+
 } // namespace
 
 void calibrate_monotonic_clock()
@@ -50,12 +77,12 @@ void refine_monotonic_clock(Core::u64 (*reference_nanoseconds)(), Core::u64 wind
 {
     Core::u64 frequency = tsc_frequency_from_cpuid();
     if (frequency == 0) {
-        Core::u64 reference_start = reference_nanoseconds();
-        Core::u64 tsc_start = Arch::read_timestamp_counter();
-        Core::u64 reference_elapsed = 0;
-        while ((reference_elapsed = reference_nanoseconds() - reference_start) < window_ns)
+        PairedReading start = read_paired(reference_nanoseconds);
+        while (reference_nanoseconds() - start.reference_ns < window_ns)
             Arch::pause();
-        Core::u64 tsc_elapsed = Arch::read_timestamp_counter() - tsc_start;
+        PairedReading end = read_paired(reference_nanoseconds);
+        Core::u64 reference_elapsed = end.reference_ns - start.reference_ns;
+        Core::u64 tsc_elapsed = end.tsc - start.tsc;
         if (reference_elapsed == 0)
             return;
         // TSC ticks * 1e9 / ns, split so that the product fits in 64 bits.
