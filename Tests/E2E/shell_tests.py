@@ -33,8 +33,9 @@ waits for the shell's prompt, types command lines and checks what comes back. Sc
                e2fsck -fy repaired both hold them as they were
   fat          a FAT32 volume mkfs.fat made and mcopy filled (a long name, a subdirectory, a file
                of 1,024 clusters) mounted by detection, read, changed through the shell (writes,
-               appends, copies, renames, removals, a directory of long names) and refusing links
-               and modes; then fsck.fat -n finds it clean and mtools reads back every change.
+               appends, copies, renames, removals, a directory of long names, chmod a-w and u+w
+               as the read-only attribute) and refusing links and other modes; then fsck.fat -n
+               finds it clean and mtools (mcopy, mattrib) reads back every change.
                Before that /tests/fs-tests --no-links-or-permissions on a second, empty volume
 Every wait has a hard timeout; the serial log is written to FILE either way.
 """
@@ -964,10 +965,13 @@ def fat(session):
     expect_lines(session, "truncate -s 100000 /mnt/new/grown && stat -c '%s %b' /mnt/new/grown", ["100000 196"])
     expect_lines(session, "echo upper > /mnt/new/Case && echo lower >> /mnt/new/CASE && cat /mnt/new/case",
                  ["upper", "lower"])
-    # What FAT cannot hold is refused: links, and any mode but the one a file has.
+    # What FAT cannot hold is refused: links, and any mode but 0644 and 0444 (the read-only
+    # attribute, which mattrib must show on the host).
     expect_lines(session, "ln -s sh /mnt/new/link 2>/dev/null; echo $?; ls /mnt/new | grep -c link", ["1", "0"])
-    expect_lines(session, "chmod 600 /mnt/new/sh 2>/dev/null; echo $?; chmod 644 /mnt/new/sh; echo $?; "
-                          "stat -c %a /mnt/new/sh", ["1", "0", "644"])
+    expect_lines(session, "chmod 600 /mnt/new/sh 2>/dev/null; echo $?; chmod a-w /mnt/new/sh; echo $?; "
+                          "stat -c %a /mnt/new/sh; chmod u+w /mnt/new/sh; stat -c %a /mnt/new/sh",
+                 ["1", "0", "444", "644"])
+    expect_lines(session, "chmod a-w /mnt/new/big-copy && stat -c %A /mnt/new/big-copy", ["-r--r--r--"])
     # A directory of 120 long names, over several clusters, every seventh removed.
     names = [f"Entry number {number:03d}.txt" for number in range(120)]
     removed = names[::7]
@@ -1002,6 +1006,10 @@ def fat(session):
     expect_fat_file(image, "/Sub/inner.txt", FAT_INNER)
     expect_fat_file(image, "/new/sh", shell)
     expect_fat_file(image, "/new/big-copy", big)
+    for path, read_only in (("/new/big-copy", True), ("/new/sh", False)):
+        flags = mtools("mattrib", "-i", image, f"::{path}").decode().partition("::")[0]
+        if ("R" in flags) != read_only:
+            raise TestFailure(f"mattrib ::{path} shows {flags.strip()!r}: read-only {read_only} expected")
     expect_fat_file(image, "/new/Renamed, with a long name", b"first\nsecond\n")
     expect_fat_file(image, "/new/grown", bytes(100000))
     expect_fat_file(image, "/new/Case", b"upper\nlower\n")

@@ -204,6 +204,15 @@ protected:
         std::vector<std::uint8_t> bytes = TestSupport::read_image(copy);
         return std::string(bytes.begin(), bytes.end());
     }
+    // The attribute flags mattrib shows for `path` ("  A    R"), as expect_clean last wrote
+    // the image.
+    std::string host_attributes(const std::string& path)
+    {
+        std::string output;
+        EXPECT_EQ(TestSupport::run_command(mtools("mattrib -i " + image() + " '::" + path + "'"), output), 0)
+            << path << ": " << output;
+        return output.substr(0, output.find("::"));
+    }
     // Every path mtools finds, recursively ("::/Sub/", "::/Sub/big.bin").
     std::vector<std::string> host_tree()
     {
@@ -548,11 +557,20 @@ TEST_F(FatServiceTest, modes_and_times_are_what_fat_holds)
 {
     auto root = m_backend->root();
     std::uint64_t file = create(root, "file");
-    // Only the mode the node has is accepted: FAT keeps no permissions but read-only.
+    // FAT keeps no permissions but read-only: a file is 0644 or 0444, a directory 0755, and
+    // any other mode is refused, changing nothing.
     EXPECT_FALSE(m_backend->set_mode(file, 0644).is_error());
+    EXPECT_FALSE(m_backend->set_mode(file, 0444).is_error());
+    EXPECT_EQ(m_backend->attributes(file).value().mode, 0444u);
     EXPECT_EQ(error_of(m_backend->set_mode(file, 0600)), ErrorCode::NotSupported);
     EXPECT_EQ(error_of(m_backend->set_mode(file, 0751)), ErrorCode::NotSupported);
+    EXPECT_EQ(m_backend->attributes(file).value().mode, 0444u);
+    expect_clean();
+    EXPECT_NE(host_attributes("/file").find('R'), std::string::npos);
+    EXPECT_FALSE(m_backend->set_mode(file, 0644).is_error());
+    EXPECT_EQ(m_backend->attributes(file).value().mode, 0644u);
     EXPECT_FALSE(m_backend->set_mode(root, 0755).is_error());
+    EXPECT_EQ(error_of(m_backend->set_mode(root, 0555)), ErrorCode::NotSupported);
     // The modification time, to FAT's two seconds; the access time goes with it.
     ASSERT_FALSE(m_backend->set_times(file, 1'000'000'000, 1'234'567'891).is_error());
     auto attributes = m_backend->attributes(file).value();

@@ -232,6 +232,21 @@ TEST_F(FatCorruption, chains_that_loop_or_leave_the_volume_are_errors)
 {
     std::uint32_t big_cluster = open_volume().resolve("/big.bin"_sv).value().first_cluster;
     put32(fat_entry(big_cluster + 5), big_cluster); // back to its start: a loop
+    {
+        // Read a cluster at a time in order, each read going on from where the last one
+        // stopped, the loop is found all the same.
+        Fat::Volume piecewise = open_volume();
+        Fat::Entry big = piecewise.resolve("/big.bin"_sv).value();
+        std::vector<std::uint8_t> piece(piecewise.boot_sector().cluster_size);
+        ErrorCode found = ErrorCode::Count;
+        for (std::uint64_t offset = 0; offset < big.size && found == ErrorCode::Count;
+             offset += piece.size()) {
+            auto read = piecewise.read(big, offset, Core::Bytes(piece.data(), piece.size()));
+            if (read.is_error())
+                found = read.error().code();
+        }
+        EXPECT_EQ(found, ErrorCode::Malformed);
+    }
     Fat::Volume volume = open_volume();
     Fat::Entry big = volume.resolve("/big.bin"_sv).value();
     std::string data(big.size, '\0');

@@ -486,6 +486,108 @@ TEST_P(FatWriting, truncate_frees_clusters_and_growing_reads_zeros)
     EXPECT_EQ(error_of(volume->write(file.location, 0xFFFF'FFFEull, bytes_of("xy"))), ErrorCode::OutOfRange);
 }
 
+// Reads go on along a chain from where the last read stopped: in order, backwards, across
+// other files' reads, and after writes that changed the chains, every piece must be the
+// file's own bytes.
+TEST_P(FatWriting, pieces_read_in_any_order_are_the_files_bytes)
+{
+    std::uint32_t cluster_size = volume->boot_sector().cluster_size;
+    // Two files written a cluster at a time in turn: their chains interleave.
+    Fat::Entry first = create_file("/", "first.bin", "");
+    Fat::Entry second = create_file("/", "second.bin", "");
+    std::string first_data = test_pattern(std::size_t { cluster_size } * 24 + 100, 11);
+    std::string second_data = test_pattern(std::size_t { cluster_size } * 24 + 100, 12);
+    for (std::size_t offset = 0; offset < first_data.size(); offset += cluster_size) {
+        std::size_t length = std::min<std::size_t>(cluster_size, first_data.size() - offset);
+        ASSERT_FALSE(
+            volume->write(first.location, offset, bytes_of(first_data.substr(offset, length))).is_error());
+        ASSERT_FALSE(
+            volume->write(second.location, offset, bytes_of(second_data.substr(offset, length))).is_error());
+    }
+    auto piece = [&](const std::string& path, std::uint64_t offset, std::size_t length) {
+        Fat::Entry entry = resolve(path);
+        std::string data(length, '\0');
+        auto copied = volume->read(
+            entry, offset, Core::Bytes(reinterpret_cast<std::uint8_t*>(data.data()), data.size()));
+        EXPECT_FALSE(copied.is_error()) << path << " at " << offset;
+        data.resize(copied.is_error() ? 0 : copied.value());
+        return data;
+    };
+    // In order, in pieces that do not line up with clusters, the two files in turn.
+    std::size_t step = cluster_size / 3 + 7;
+    for (std::size_t offset = 0; offset < first_data.size(); offset += step) {
+        EXPECT_EQ(piece("/first.bin", offset, step), first_data.substr(offset, step)) << offset;
+        EXPECT_EQ(piece("/second.bin", offset, step), second_data.substr(offset, step)) << offset;
+    }
+    // Backwards, and the same piece twice.
+    for (std::size_t offset = first_data.size(); offset > step;) {
+        offset -= step;
+        EXPECT_EQ(piece("/first.bin", offset, step), first_data.substr(offset, step)) << offset;
+        EXPECT_EQ(piece("/first.bin", offset, step), first_data.substr(offset, step)) << offset;
+    }
+    // Where the last read stopped, the chain changes: both files cut short, and the first
+    // grown again into its own old clusters and the second's, in another order.
+    EXPECT_EQ(
+        piece("/first.bin", std::size_t { cluster_size } * 20, 10), first_data.substr(cluster_size * 20, 10));
+    ASSERT_FALSE(volume->truncate(first.location, std::size_t { cluster_size } * 2).is_error());
+    ASSERT_FALSE(volume->truncate(second.location, std::size_t { cluster_size } * 2).is_error());
+    std::string regrown = test_pattern(std::size_t { cluster_size } * 22, 13);
+    ASSERT_FALSE(
+        volume->write(first.location, std::size_t { cluster_size } * 2, bytes_of(regrown)).is_error());
+    std::string expected_first = first_data.substr(0, std::size_t { cluster_size } * 2) + regrown;
+    // Past where the last read stopped first: the one read that could go on from there.
+    std::size_t past = std::size_t { cluster_size } * 21 + 5;
+    EXPECT_EQ(piece("/first.bin", past, step), expected_first.substr(past, step));
+    for (std::size_t offset = 0; offset < expected_first.size(); offset += step)
+        EXPECT_EQ(piece("/first.bin", offset, step), expected_first.substr(offset, step)) << offset;
+    EXPECT_EQ(read_back("/second.bin"), second_data.substr(0, std::size_t { cluster_size } * 2));
+    expect_clean();
+    EXPECT_EQ(host_read("/first.bin"), expected_first);
+}
+
+// Whether mattrib shows the read-only attribute ('R' in the flags before the path) on the
+// entry at `path` of the image as last written by expect_clean.
+bool host_sees_read_only(const std::string& image, const std::string& path)
+{
+    std::string output;
+    EXPECT_EQ(TestSupport::run_command(mtools("mattrib -i " + image + " " + quoted("::" + path)), output), 0)
+        << output;
+    std::string flags = output.substr(0, output.find("::"));
+    return flags.find('R') != std::string::npos;
+}
+
+TEST_P(FatWriting, the_read_only_attribute_is_set_and_cleared)
+{
+    std::string data = test_pattern(3000, 3);
+    Fat::Entry file = create_file("/", "Kept file.txt", data);
+    auto set = volume->set_read_only(file.location, true);
+    ASSERT_FALSE(set.is_error());
+    EXPECT_NE(set.value().attributes & Fat::Attribute::read_only, 0);
+    EXPECT_EQ(name_of(set.value()), "Kept file.txt");
+    EXPECT_EQ(set.value().size, 3000u);
+    EXPECT_NE(resolve("/Kept file.txt").attributes & Fat::Attribute::read_only, 0);
+    expect_clean();
+    EXPECT_TRUE(host_sees_read_only(image(), "/Kept file.txt"));
+    EXPECT_EQ(host_read("/Kept file.txt"), data);
+    // Cleared again; and the other way round, what mattrib set is read and cleared here.
+    ASSERT_FALSE(volume->set_read_only(file.location, false).is_error());
+    EXPECT_EQ(resolve("/Kept file.txt").attributes & Fat::Attribute::read_only, 0);
+    expect_clean();
+    EXPECT_FALSE(host_sees_read_only(image(), "/Kept file.txt"));
+    change_on_the_host({ "mattrib -i " + image() + " +r " + quoted("::/Kept file.txt") });
+    Fat::Entry from_host = resolve("/Kept file.txt");
+    EXPECT_NE(from_host.attributes & Fat::Attribute::read_only, 0);
+    ASSERT_FALSE(volume->set_read_only(from_host.location, false).is_error());
+    expect_clean();
+    EXPECT_FALSE(host_sees_read_only(image(), "/Kept file.txt"));
+    // Directories keep theirs: Windows and Linux ignore it there.
+    Fat::Entry directory = create_directory("/", "Sub");
+    EXPECT_EQ(error_of(volume->set_read_only(directory.location, true)), ErrorCode::InvalidArgument);
+    EXPECT_EQ(error_of(volume->set_read_only(volume->root().location, true)), ErrorCode::InvalidArgument);
+    expect_clean();
+    EXPECT_FALSE(host_sees_read_only(image(), "/Sub"));
+}
+
 TEST_P(FatWriting, remove_frees_clusters_and_long_name_slots)
 {
     std::uint32_t before = free_clusters();

@@ -365,10 +365,17 @@ Result<usize> Volume::read(const Entry& file, u64 offset, Bytes destination)
     if (length > file.size - offset)
         length = static_cast<usize>(file.size - offset);
     u32 cluster = file.first_cluster;
+    u64 index = 0;
     LoopGuard guard(cluster);
-    // Walk to the cluster that holds `offset`.
+    // Walk to the cluster that holds `offset`: from where the last read of this chain
+    // stopped when that is not past it (the walk is then the same as one from the start).
     u64 skip = offset / m_boot.cluster_size;
-    for (u64 step = 0; step < skip; ++step) {
+    if (cluster != 0 && m_read_cursor.first == cluster && m_read_cursor.index <= skip) {
+        index = m_read_cursor.index;
+        cluster = m_read_cursor.cluster;
+        guard = m_read_cursor.guard;
+    }
+    for (; index < skip; ++index) {
         if (cluster == 0)
             return Core::ErrorCode::Malformed;
         cluster = TRY(next_cluster(cluster));
@@ -390,8 +397,11 @@ Result<usize> Volume::read(const Entry& file, u64 offset, Bytes destination)
             cluster = TRY(next_cluster(cluster));
             if (cluster != 0 && !guard.advance(cluster))
                 return Core::ErrorCode::Malformed;
+            ++index;
         }
     }
+    if (is_data_cluster(cluster))
+        m_read_cursor = { file.first_cluster, index, cluster, guard };
     return length;
 }
 

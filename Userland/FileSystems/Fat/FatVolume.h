@@ -156,6 +156,10 @@ public:
     [[nodiscard]] Core::Result<Entry> write(Location file, Core::u64 offset, Core::ReadonlyBytes data);
     // Sets the file's size: clusters past it are freed, growing fills with zeros.
     [[nodiscard]] Core::Result<Entry> truncate(Location file, Core::u64 size);
+    // Sets or clears the file's read-only attribute, FAT's one permission; nothing else of
+    // the entry changes (FAT has no change time to stamp). InvalidArgument for a directory,
+    // whose attribute Windows and Linux ignore.
+    [[nodiscard]] Core::Result<Entry> set_read_only(Location file, bool read_only);
 
     // Removes `name` from `directory` with its long-name parts and frees its clusters. A
     // directory must be empty (NotEmpty). NotFound.
@@ -296,6 +300,16 @@ private:
     // The end of the chain the last write reached, so that appending does not walk a long
     // file's chain each time. Forgotten whenever a cluster is freed.
     Chain m_cached_chain;
+    // Where the last read stopped in its file's chain (the cluster at `index` from `first`,
+    // and the loop guard's state there), so that reading a file in order walks its chain
+    // once instead of from its start on every read. Forgotten whenever the FAT changes.
+    struct ReadCursor {
+        Core::u32 first { 0 };
+        Core::u64 index { 0 };
+        Core::u32 cluster { 0 };
+        LoopGuard guard { 0 };
+    };
+    ReadCursor m_read_cursor;
 };
 
 template<typename Visit>

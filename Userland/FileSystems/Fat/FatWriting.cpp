@@ -139,6 +139,8 @@ Result<void> Volume::write_fat(u32 index, u32 value)
 {
     if (index >= m_boot.cluster_count + first_data_cluster)
         return Core::ErrorCode::Malformed;
+    // A chain may change: where the last read stopped may no longer be on it.
+    m_read_cursor = ReadCursor {};
     // The top four bits are reserved: kept as they are.
     u8 raw[4];
     TRY(m_source.read(m_boot.fat_offset + u64 { index } * 4, Bytes(raw, sizeof(raw))));
@@ -801,6 +803,24 @@ Result<Entry> Volume::truncate(Location file, u64 size)
     }();
     if (shrunk.is_error())
         return finish(Result<Entry>(shrunk.error()));
+    return finish(entry_from(record, long_name, file));
+}
+
+Result<Entry> Volume::set_read_only(Location file, bool read_only)
+{
+    TRY(check_writable());
+    LongName long_name;
+    Record record = TRY(read_file_record(file, long_name));
+    u8 attributes = record.bytes[11];
+    u8 wanted = read_only ? static_cast<u8>(attributes | Attribute::read_only)
+                          : static_cast<u8>(attributes & ~Attribute::read_only);
+    if (wanted != attributes) {
+        TRY(begin_change());
+        record.bytes[11] = wanted;
+        auto written = write_record(record);
+        if (written.is_error())
+            return finish(Result<Entry>(written.error()));
+    }
     return finish(entry_from(record, long_name, file));
 }
 

@@ -586,11 +586,21 @@ Core::Result<void> FatBackend::rename(
 
 Core::Result<void> FatBackend::set_mode(Core::u64 node, Core::u32 mode)
 {
-    // FAT's only permission is the read-only attribute, which the library does not set: the
-    // one mode a node can take is the one it has.
+    // FAT's only permission is the read-only attribute: a file takes 0644 (the attribute
+    // cleared) or 0444 (set), a directory keeps 0755. Any other mode cannot be held, and is
+    // refused rather than kept as something else (as Linux's vfat refuses it).
     Entry found = TRY(entry(node));
-    if ((mode & 07777) != mode_of(found))
-        return ErrorCode::NotSupported;
+    Core::u32 wanted = mode & 07777;
+    if (found.is_directory() || (wanted != 0644 && wanted != 0444)) {
+        if (wanted != mode_of(found))
+            return ErrorCode::NotSupported;
+        return {};
+    }
+    if (wanted == mode_of(found))
+        return {};
+    auto changed = m_volume.set_read_only(found.location, wanted == 0444);
+    if (changed.is_error())
+        return FileSystem::translate_library_error(changed.error());
     return {};
 }
 
