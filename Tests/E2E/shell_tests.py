@@ -164,9 +164,10 @@ class Session:
         # The echo of the line, then the next prompt.
         echoed = self.wait_for(echo_pattern(line.split("\x1b")[0][:20]), timeout, start)
         prompt = self.wait_for(r"^raeen:[^\n$]*\$ ", timeout, echoed.end())
-        # Records that split a line of the output are taken out; those at the start of a
-        # line are left out below.
-        text = re.sub(r"(?<=[^\n])" + INLINE_RECORD, "", self.output[echoed.end():prompt.start()])
+        # Records that split a line of the output are taken out, however many in a row (the
+        # second starts a line of the raw output, but not of the output without the first);
+        # those at the start of a line are left out below.
+        text = re.sub(r"(?<=[^\n])(?:" + INLINE_RECORD + ")+", "", self.output[echoed.end():prompt.start()])
         # The rest of the echoed line (and any redraw) ends at the first newline. The kernel
         # log shares the serial port: its records are whole lines, left out here.
         newline = text.find("\n")
