@@ -47,6 +47,8 @@ enum class ErrorCode : int32_t {
     NoSpace = 25,
     // A path or name longer than the file system allows.
     NameTooLong = 26,
+    // A device failed a transfer or cannot be reached (its driver ended): an I/O error.
+    IoError = 27,
     Count,
 };
 
@@ -107,6 +109,8 @@ constexpr const char* error_code_name(ErrorCode code)
         return "NoSpace";
     case ErrorCode::NameTooLong:
         return "NameTooLong";
+    case ErrorCode::IoError:
+        return "IoError";
     case ErrorCode::Count:
         break;
     }

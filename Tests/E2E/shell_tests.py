@@ -27,7 +27,9 @@ waits for the shell's prompt, types command lines and checks what comes back. Sc
                chmod, a hole, a directory of 300 entries), written back when idle, mounted
                again, unmounted, and the machine powered off; on the host e2fsck -fn finds it
                clean and debugfs shows every change. Before that /tests/fs-tests mounts a
-               second, empty volume and checks the POSIX semantics on it
+               second, empty volume and checks the POSIX semantics on it; then its driver is
+               killed under a mount: umount reports EIO and ends the mount, and the volume
+               mounts again through the restarted driver
   crash        on an ext2 volume, files fsynced and a rename fsynced through its directory,
                then QEMU killed in the middle of a write-back: the volume as left and a copy
                e2fsck -fy repaired both hold them as they were
@@ -698,6 +700,19 @@ def ext2(session):
     # POSIX semantics on ext2, through the C library: fs-tests mounts vdb and unmounts it.
     expect_fs_tests(session, "/tests/fs-tests --mount vdb ext2 /mnt", "/mnt", 420)
     expect_lines(session, "mount | grep -c mnt", ["0"])
+    # The disk's driver killed under a mounted volume: the device manager restarts it, but the
+    # service's channel to the old one is gone. The unmount's last write-back (at least the
+    # device flush) fails: umount says so (EIO) and the mount is gone all the same; what was
+    # synced is on the disk, and the volume mounts again through the restarted driver.
+    expect_lines(session, "mount vdb /mnt && echo kept > /mnt/kept && sync", [])
+    driver = re.search(r"^ *([0-9]+) +\S+ +[0-9]+ vdb$", session.run("ps"), re.MULTILINE)
+    if not driver:
+        raise TestFailure("ps does not list vdb's driver")
+    start = len(session.output)
+    expect_lines(session, f"kill {driver.group(1)}", [])
+    session.wait_for(r"vdb: virtio-blk [0-9a-f:.]+: [0-9]+ sectors of", 30, start)
+    expect_lines(session, "umount /mnt; echo $?; mount | grep -c mnt", ["umount: /mnt: Input/output error.", "32", "0"])
+    expect_lines(session, "mount vdb /mnt && cat /mnt/kept && rm /mnt/kept && umount /mnt", ["kept"])
 
     # What the host wrote, read through a read-only mount (which changes nothing on the disk).
     before = image_digest(image)

@@ -216,6 +216,8 @@ int errno_of_status(uint32_t status)
     case ABI::ErrorCode::Malformed:
         // A damaged volume (or a reply that made no sense): as Linux says it.
         return EIO;
+    case ABI::ErrorCode::IoError:
+        return EIO;
     case ABI::ErrorCode::Busy:
         return EBUSY;
     case ABI::ErrorCode::OutOfMemory:

@@ -1,7 +1,10 @@
 #pragma once
 
 // A disk through its driver's channel (the block protocol), as the disk file system
-// services (ext2, FAT) put their page cache on it.
+// services (ext2, FAT) put their page cache on it. A transfer the device fails, and any
+// request once the driver has ended (its channel closes with it), is IoError: to the file
+// system and its callers that is EIO, never the PeerClosed that would say the file system
+// service itself is gone.
 
 #include <Userland/FileSystems/BlockCache.h>
 #include <Userland/Services/Block/Client.h>
@@ -31,7 +34,7 @@ public:
             if (!Block::read(m_channel, first + done / m_block_size,
                     static_cast<Core::u32>(step / m_block_size), m_block_size, destination.data() + done,
                     status))
-                return Core::ErrorCode::PeerClosed;
+                return Core::ErrorCode::IoError;
             TRY(check(status));
             done += step;
         }
@@ -47,7 +50,7 @@ public:
                 step = Block::maximum_transfer_bytes;
             Block::Status status;
             if (!Block::write(m_channel, first + done / m_block_size, source.data() + done, step, status))
-                return Core::ErrorCode::PeerClosed;
+                return Core::ErrorCode::IoError;
             TRY(check(status));
             done += step;
         }
@@ -58,7 +61,7 @@ public:
     {
         Block::Status status;
         if (!Block::flush(m_channel, status))
-            return Core::ErrorCode::PeerClosed;
+            return Core::ErrorCode::IoError;
         return check(status);
     }
 
@@ -73,8 +76,8 @@ private:
         case Block::Status::ReadOnly:
             return Core::ErrorCode::ReadOnlyFileSystem;
         default:
-            // The protocol's DeviceError, as the POSIX calls will say it: EIO.
-            return Core::ErrorCode::Malformed;
+            // The protocol's DeviceError.
+            return Core::ErrorCode::IoError;
         }
     }
 

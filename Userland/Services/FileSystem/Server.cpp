@@ -313,7 +313,13 @@ Core::Result<void> perform_node(
         unmount = true;
         if (backend.read_only())
             return {};
-        return backend.sync(true);
+        if (auto synced = backend.sync(true); synced.is_error()) {
+            // The service ends all the same (the VFS drops the mount): the log says what
+            // was lost, the caller gets the error.
+            System::debug_log("unmounted, but the last write-back failed: what was not written is lost");
+            return synced.error();
+        }
+        return {};
     case NodeOperation::SetAttributes:
         TRY(check_writable());
         if (request.flags & 1)

@@ -738,13 +738,18 @@ Core::Result<void> unmount_path(Namespace& space, const FileSystem::PathRequest&
         if (space.mounts[index].used && space.mounts[index].covered == file_system)
             return ErrorCode::Busy;
     }
+    ErrorCode last_write_back { static_cast<ErrorCode>(0) };
     if (s_file_systems[file_system].references == 1) {
         // The last mount of it: the service syncs, marks its volume clean and ends. It
-        // refuses while files are open (Busy).
+        // refuses while files are open (Busy), and ends after any other answer: a last
+        // write-back that failed (its disk went away) is reported, but the unmount is done,
+        // since nothing could serve the mount any more.
         clear_node_request();
         NodeResult stopped = node_call(file_system, NodeOperation::Unmount);
-        if (stopped.failed() && stopped.error != ErrorCode::PeerClosed)
+        if (stopped.error == ErrorCode::Busy)
             return stopped.error;
+        if (stopped.failed() && stopped.error != ErrorCode::PeerClosed)
+            last_write_back = stopped.error;
         Core::i64 status = 0;
         if (System::process_wait(
                 s_file_systems[file_system].process, &status, System::clock_monotonic() + 10'000'000'000ull)
@@ -757,6 +762,8 @@ Core::Result<void> unmount_path(Namespace& space, const FileSystem::PathRequest&
         --s_file_systems[file_system].references;
     }
     space.mounts[mount] = {};
+    if (last_write_back != static_cast<ErrorCode>(0))
+        return last_write_back;
     return {};
 }
 
