@@ -579,12 +579,17 @@ TEST_F(FatServiceTest, modes_and_times_are_what_fat_holds)
     // Times FAT cannot hold are clamped to its range, 1980 to 2107.
     ASSERT_FALSE(m_backend->set_times(file, 0, 0).is_error());
     EXPECT_EQ(m_backend->attributes(file).value().modification_time, 315'532'800);
-    EXPECT_EQ(error_of(m_backend->set_times(lookup(root, "Sub"), 0, 0)), ErrorCode::NotSupported);
+    // A directory's too (its entry's write time); the root has no entry to hold any.
+    ASSERT_FALSE(m_backend->set_times(lookup(root, "Sub"), 0, 1'300'000'000).is_error());
+    EXPECT_EQ(m_backend->attributes(lookup(root, "Sub")).value().modification_time, 1'300'000'000);
+    EXPECT_EQ(error_of(m_backend->set_times(root, 0, 0)), ErrorCode::NotSupported);
     ASSERT_FALSE(m_backend->set_times(file, 0, 1'234'567'890).is_error());
     expect_clean();
     std::string output;
     ASSERT_EQ(TestSupport::run_command(mtools("mdir -i " + image() + " ::/file"), output), 0) << output;
     EXPECT_NE(output.find("2009-02-13  23:31"), std::string::npos) << output;
+    ASSERT_EQ(TestSupport::run_command(mtools("mdir -i " + image() + " ::/"), output), 0) << output;
+    EXPECT_NE(output.find("2011-03-13   7:06"), std::string::npos) << output;
     // A time decoded: fields out of range read as FAT's earliest.
     EXPECT_EQ(FatBackend::unix_time((45 << 9) | (6 << 5) | 15, (15 << 11) | (6 << 5) | 20), 1'750'000'000);
     EXPECT_EQ(FatBackend::unix_time(0, 0), 315'532'800);

@@ -802,6 +802,39 @@ TEST_P(FatWriting, times_follow_the_current_time)
     EXPECT_EQ(source->bytes[offset + 13], 0); // 15:06:40: an even second
 }
 
+// A time set on its own (utimes): the write time and the access date of a file or a
+// directory, nothing else; the root has no entry to hold one.
+TEST_P(FatWriting, write_times_are_set_on_files_and_directories)
+{
+    Fat::Entry file = create_file("/", "dated.txt", "contents");
+    Fat::Entry directory = create_directory("/", "Dated dir");
+    constexpr std::uint64_t moment = 1'300'000'000; // 2011-03-13 07:06:40 UTC
+    auto set = volume->set_write_time(file.location, moment);
+    ASSERT_FALSE(set.is_error());
+    EXPECT_EQ(set.value().write_date, ((2011 - 1980) << 9) | (3 << 5) | 13);
+    EXPECT_EQ(set.value().write_time, (7 << 11) | (6 << 5) | (40 / 2));
+    EXPECT_EQ(set.value().size, 8u);
+    EXPECT_EQ(set.value().first_cluster, file.first_cluster);
+    EXPECT_EQ(set.value().attributes, file.attributes);
+    auto set_directory = volume->set_write_time(directory.location, moment + 60);
+    ASSERT_FALSE(set_directory.is_error());
+    EXPECT_EQ(set_directory.value().write_time, (7 << 11) | (7 << 5) | (40 / 2));
+    EXPECT_EQ(resolve("/Dated dir").write_time, (7 << 11) | (7 << 5) | (40 / 2));
+    EXPECT_EQ(error_of(volume->set_write_time(volume->root().location, moment)), ErrorCode::InvalidArgument);
+    expect_clean();
+    bool file_seen = false, directory_seen = false;
+    for (const std::string& line : host_listing("/")) {
+        file_seen = file_seen
+            || (line.rfind("dated    txt", 0) == 0 && line.find("2011-03-13   7:06") != std::string::npos);
+        directory_seen = directory_seen
+            || (line.find("<DIR>") != std::string::npos && line.find("2011-03-13   7:07") != std::string::npos
+                && line.find("Dated dir") != std::string::npos);
+    }
+    EXPECT_TRUE(file_seen);
+    EXPECT_TRUE(directory_seen);
+    EXPECT_EQ(host_read("/dated.txt"), "contents");
+}
+
 TEST_P(FatWriting, bad_requests_change_nothing)
 {
     create_file("/", "file.txt", "f");

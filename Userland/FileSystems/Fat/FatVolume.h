@@ -160,6 +160,10 @@ public:
     // the entry changes (FAT has no change time to stamp). InvalidArgument for a directory,
     // whose attribute Windows and Linux ignore.
     [[nodiscard]] Core::Result<Entry> set_read_only(Location file, bool read_only);
+    // Sets the write time of the file or directory at `location` to `unix_seconds` (clamped
+    // to what FAT holds), and its access date, FAT's only access time, with it; nothing else
+    // changes. The root has no entry to hold times: InvalidArgument.
+    [[nodiscard]] Core::Result<Entry> set_write_time(Location location, Core::u64 unix_seconds);
 
     // Removes `name` from `directory` with its long-name parts and frees its clusters. A
     // directory must be empty (NotEmpty). NotFound.

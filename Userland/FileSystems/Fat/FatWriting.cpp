@@ -824,6 +824,25 @@ Result<Entry> Volume::set_read_only(Location file, bool read_only)
     return finish(entry_from(record, long_name, file));
 }
 
+Result<Entry> Volume::set_write_time(Location location, u64 unix_seconds)
+{
+    TRY(check_writable());
+    if (location.is_root())
+        return Core::ErrorCode::InvalidArgument;
+    LongName long_name;
+    Record record;
+    TRY(read_slot(location, record, long_name));
+    Timestamp time = encode_timestamp(unix_seconds);
+    TRY(begin_change());
+    put16(record.bytes, 18, time.date); // last access: a date only
+    put16(record.bytes, 22, time.time);
+    put16(record.bytes, 24, time.date);
+    auto written = write_record(record);
+    if (written.is_error())
+        return finish(Result<Entry>(written.error()));
+    return finish(entry_from(record, long_name, location));
+}
+
 Result<void> Volume::remove(const Entry& directory, StringView name)
 {
     TRY(check_writable());

@@ -606,19 +606,13 @@ Core::Result<void> FatBackend::set_mode(Core::u64 node, Core::u32 mode)
 
 Core::Result<void> FatBackend::set_times(Core::u64 node, Core::i64, Core::i64 modification_time)
 {
-    // Directories keep the times they were created with (the library never changes a
-    // directory's own entry, as Windows does not), and the root has none.
+    // The write time is FAT's modification time; its access date follows it, so the access
+    // time asked for is not kept. The root has no entry, so no times (0, as on Linux).
     Entry found = TRY(entry(node));
-    if (found.is_directory())
+    if (found.location.is_root())
         return ErrorCode::NotSupported;
-    // The library stamps what it changes with its current time and has no call that only
-    // sets a time: truncating the file to its own size changes nothing else and stamps it
-    // (the write time, and the access date, FAT's only access time: so the access time asked
-    // for is not kept). The clock is set to the time asked for around it.
-    Core::i64 seconds = modification_time < 0 ? 0 : modification_time;
-    m_volume.set_current_time(seconds > 0xFFFF'FFFFll ? 0xFFFF'FFFFu : static_cast<Core::u32>(seconds));
-    auto stamped = m_volume.truncate(found.location, found.size);
-    stamp();
+    Core::u64 seconds = modification_time < 0 ? 0 : static_cast<Core::u64>(modification_time);
+    auto stamped = m_volume.set_write_time(found.location, seconds);
     if (stamped.is_error())
         return FileSystem::translate_library_error(stamped.error());
     return {};
