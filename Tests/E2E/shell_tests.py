@@ -692,6 +692,15 @@ def image_digest(image):
         return hashlib.sha256(file.read()).digest()
 
 
+def write_new_files(session, shell, big):
+    """On the volume at /mnt: /new/deep, /new/file written and appended to, and copies of
+    /bin/sh and /mnt/big.bin (`shell` and `big`, their bytes) as /new/sh and /new/big-copy."""
+    expect_lines(session, "mkdir -p /mnt/new/deep && echo first > /mnt/new/file && echo second >> /mnt/new/file "
+                          "&& cat /mnt/new/file", ["first", "second"])
+    expect_lines(session, "cp /bin/sh /mnt/new/sh && cp /mnt/big.bin /mnt/new/big-copy "
+                          "&& stat -c %s /mnt/new/sh /mnt/new/big-copy", [str(len(shell)), str(len(big))])
+
+
 def ext2(session):
     image, spare = session.images  # vda: made from the host's tree; vdb: empty, for fs-tests
     started = time.time()
@@ -741,11 +750,8 @@ def ext2(session):
 
     # Changes through the shell, on a read-write mount.
     expect_lines(session, "mount -t ext2 vda /mnt && mount | grep mnt", ["vda on /mnt type ext2 (rw)"])
-    expect_lines(session, "mkdir -p /mnt/new/deep && echo first > /mnt/new/file && echo second >> /mnt/new/file "
-                          "&& cat /mnt/new/file", ["first", "second"])
     # A program from the RAM disk (into the single indirect blocks) and the host's 3 MiB file.
-    expect_lines(session, "cp /bin/sh /mnt/new/sh && cp /mnt/big.bin /mnt/new/big-copy "
-                          "&& stat -c %s /mnt/new/sh /mnt/new/big-copy", [str(len(shell)), str(len(big))])
+    write_new_files(session, shell, big)
     # Renames in a directory and across directories, a directory's too (its ..).
     expect_lines(session, "mv /mnt/new/file /mnt/new/renamed && mv /mnt/hello.txt /mnt/sub "
                           "&& mv /mnt/new/deep /mnt/sub/deep && ls /mnt/sub",
@@ -961,11 +967,8 @@ def fat(session):
                  [fat_line(0).rstrip(), f"5001:{fat_line(5000).rstrip()}", fat_line(FAT_BIG_LINES - 1).rstrip()])
 
     # Changes through the shell.
-    expect_lines(session, "mkdir -p /mnt/new/deep && echo first > /mnt/new/file && echo second >> /mnt/new/file "
-                          "&& cat /mnt/new/file", ["first", "second"])
     # A program from the RAM disk and the host's file: many clusters each.
-    expect_lines(session, "cp /bin/sh /mnt/new/sh && cp /mnt/big.bin /mnt/new/big-copy "
-                          "&& stat -c %s /mnt/new/sh /mnt/new/big-copy", [str(len(shell)), str(len(big))])
+    write_new_files(session, shell, big)
     # Renames in a directory (to a long name) and across directories, a directory's too (its ..).
     expect_lines(session, "mv /mnt/new/file '/mnt/new/Renamed, with a long name' && mv /mnt/hello.txt /mnt/Sub "
                           "&& mv /mnt/new/deep /mnt/Sub/deep && ls /mnt/Sub /mnt/Sub/deep/..",

@@ -25,36 +25,19 @@ public:
 
     Core::Result<void> read_blocks(Core::u64 first, Core::Bytes destination) override
     {
-        Core::usize done = 0;
-        while (done < destination.size()) {
-            Core::usize step = destination.size() - done;
-            if (step > Block::maximum_transfer_bytes)
-                step = Block::maximum_transfer_bytes;
-            Block::Status status;
-            if (!Block::read(m_channel, first + done / m_block_size,
+        return in_requests(
+            destination.size(), [&](Core::usize done, Core::usize step, Block::Status& status) {
+                return Block::read(m_channel, first + done / m_block_size,
                     static_cast<Core::u32>(step / m_block_size), m_block_size, destination.data() + done,
-                    status))
-                return Core::ErrorCode::IoError;
-            TRY(check(status));
-            done += step;
-        }
-        return {};
+                    status);
+            });
     }
 
     Core::Result<void> write_blocks(Core::u64 first, Core::ReadonlyBytes source) override
     {
-        Core::usize done = 0;
-        while (done < source.size()) {
-            Core::usize step = source.size() - done;
-            if (step > Block::maximum_transfer_bytes)
-                step = Block::maximum_transfer_bytes;
-            Block::Status status;
-            if (!Block::write(m_channel, first + done / m_block_size, source.data() + done, step, status))
-                return Core::ErrorCode::IoError;
-            TRY(check(status));
-            done += step;
-        }
-        return {};
+        return in_requests(source.size(), [&](Core::usize done, Core::usize step, Block::Status& status) {
+            return Block::write(m_channel, first + done / m_block_size, source.data() + done, step, status);
+        });
     }
 
     Core::Result<void> flush() override
@@ -66,6 +49,23 @@ public:
     }
 
 private:
+    // Moves `length` bytes in requests of at most the protocol's largest transfer:
+    // `request(done, step, status)` sends one (false when the driver's channel is gone).
+    template<typename Request> Core::Result<void> in_requests(Core::usize length, Request request)
+    {
+        for (Core::usize done = 0; done < length;) {
+            Core::usize step = length - done;
+            if (step > Block::maximum_transfer_bytes)
+                step = Block::maximum_transfer_bytes;
+            Block::Status status;
+            if (!request(done, step, status))
+                return Core::ErrorCode::IoError;
+            TRY(check(status));
+            done += step;
+        }
+        return {};
+    }
+
     static Core::Result<void> check(Block::Status status)
     {
         switch (status) {
